@@ -1,0 +1,40 @@
+"""gunicorn settings for app_standalone.py in its own container (port 5001).
+
+Every value can be overridden by an environment variable; a flag on the
+gunicorn command line (such as ``--bind``) still wins, because gunicorn reads
+the command line after this file.
+"""
+
+import os
+from pathlib import Path
+
+DEFAULT_BIND = "0.0.0.0:5001"
+
+# src/python holds app_standalone.py and the kafka_demo package; this file sits in
+# misc/gunicorn/ both in the repository and in the image.
+_SRC_PYTHON = Path(__file__).resolve().parents[2] / "src" / "python"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    value = int(raw) if raw else default
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {raw!r}")
+    return value
+
+
+bind = [os.environ.get("GUNICORN_BIND", DEFAULT_BIND)]
+# Few workers: each worker opens its own native-API connection to IRIS, and the Community
+# Edition limits connections.
+workers = _env_int("GUNICORN_WORKERS", 2)
+threads = _env_int("GUNICORN_THREADS", 1)
+timeout = _env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 20)
+keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+# No preload: each worker imports the app after the fork, so no IRIS handle is
+# ever shared between processes.
+preload_app = False
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+pythonpath = os.environ.get("GUNICORN_PYTHONPATH", str(_SRC_PYTHON))

@@ -1,0 +1,87 @@
+"""The services: the kafka-python consumer, and the entry point of the REST doors."""
+
+from iop import BusinessService, PollingBusinessService, setting, target
+from kafka import KafkaConsumer
+
+from kafka_demo.consuming import poll_and_hand_over
+from kafka_demo.kafka_clients import open_consumer
+from kafka_demo.msg import KafkaRawMessage, ProductRejected, ProductStored
+from kafka_demo.offsets import GlobalOffsetStore
+
+
+class KafkaDemoBS(PollingBusinessService):
+    """Consumes the product topic and hands each record to the BP, at least once.
+
+    Offsets are committed only after their records were handed over; the offset
+    store (^KafkaDemo.Offset) lets a restarted consumer skip what it already handed
+    over. IRIS calls on_poll every CallInterval.
+    """
+
+    kafka_broker = setting("kafka:9092", description="Comma-separated bootstrap servers.")
+    topic = setting("kafka_demo", description="Topic to consume.")
+    group_id = setting(
+        "demo-group", description="Consumer group, shared with EnsLib.Kafka.Service."
+    )
+    timeout = setting(1.0, description="Seconds each poll waits for records.")
+    max_poll_interval_ms = setting(
+        300_000, description="Longest pause between polls before the group evicts the consumer."
+    )
+    Output = target("Python.KafkaDemoBP")
+
+    def on_init(self) -> None:
+        self._consumer: KafkaConsumer | None = None
+        self._offsets: GlobalOffsetStore | None = None
+
+    def on_tear_down(self) -> None:
+        if self._consumer is not None:
+            self._consumer.close()
+            self._consumer = None
+
+    def on_poll(self) -> None:
+        result = poll_and_hand_over(
+            self._open_consumer(),
+            self._open_offsets(),
+            self._hand_over,
+            timeout_ms=int(float(self.timeout) * 1000),
+        )
+        if result.handed_over or result.skipped:
+            self.log_info(
+                f"Handed over {result.handed_over} record(s), "
+                f"skipped {result.skipped} already handed over"
+            )
+
+    def _hand_over(self, message: KafkaRawMessage) -> None:
+        self.send_request_async(self.Output, message)
+
+    def _open_consumer(self) -> KafkaConsumer:
+        if self._consumer is None:
+            self._consumer = open_consumer(
+                kafka_broker=str(self.kafka_broker),
+                topic=str(self.topic),
+                group_id=str(self.group_id),
+                max_poll_interval_ms=int(self.max_poll_interval_ms),
+            )
+        return self._consumer
+
+    def _open_offsets(self) -> GlobalOffsetStore:
+        if self._offsets is None:
+            self._offsets = GlobalOffsetStore.open()
+        return self._offsets
+
+
+class KafkaRestBS(BusinessService):
+    """The REST doors' way in: the request body (a JSON string) in, the BP's answer out.
+
+    The answer is a message (ProductStored or ProductRejected) because IoP can hand
+    only a message back through IRIS's OnProcessInput, which the native API calls.
+    """
+
+    Output = target("Python.KafkaDemoBP")
+
+    def on_process_input(self, request: str) -> ProductStored | ProductRejected:
+        if not isinstance(request, str):
+            raise TypeError(f"KafkaRestBS takes the request body as a str, not {type(request)}")
+        reply = self.send_request_sync(self.Output, KafkaRawMessage(value=request.encode("utf-8")))
+        if not isinstance(reply, (ProductStored, ProductRejected)):
+            raise TypeError(f"unexpected answer from {self.Output}: {reply!r}")
+        return reply

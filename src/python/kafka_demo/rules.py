@@ -1,0 +1,171 @@
+"""The business rules for product events, as pure functions.
+
+The Business Process calls these on every input; the REST doors call the very
+same functions to answer 400 before anything reaches IRIS. Nothing here does
+I/O or imports IoP, so tests drive the rules directly and the standalone
+server can import them without IoP installed.
+"""
+
+import json
+import random
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from kafka_demo.product import Product
+
+NAME_MAX_LENGTH = 255
+"""The length of the `name` column, VARCHAR(255)."""
+
+PRICE_INTEGER_DIGITS = 8
+PRICE_DECIMAL_PLACES = 2
+"""The `price` column is DECIMAL(10, 2): 8 digits before the point, 2 after."""
+
+_CENT = Decimal(1).scaleb(-PRICE_DECIMAL_PLACES)
+_PRICE_LIMIT = Decimal(10) ** PRICE_INTEGER_DIGITS
+
+ROUTE_SQL = "sql"
+ROUTE_IRIS = "iris"
+ROUTE_SQLALCHEMY = "sqlalchemy"
+ALL_ROUTES = (ROUTE_SQL, ROUTE_IRIS, ROUTE_SQLALCHEMY)
+"""The three ways of storing a product: raw SQL, the IRIS ORM, the SQLAlchemy ORM."""
+
+
+class InvalidProduct(ValueError):
+    """The input cannot become a Product; `field` names the culprit when there is one."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+    def as_dict(self) -> dict[str, str]:
+        """The JSON error body the REST doors answer with."""
+        body = {"error": self.reason}
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+def decode_payload(raw: bytes) -> str:
+    """Decode a record's bytes as UTF-8 text."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidProduct(
+            f"payload is not valid UTF-8 (byte {error.start}: {raw[error.start:error.start + 1]!r})"
+        ) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise InvalidProduct(f"payload is not valid JSON ({name} is not a JSON number)")
+
+
+def parse_json_object(text: str) -> dict[str, Any]:
+    """Parse JSON text that must hold an object; numbers with a point become exact Decimals."""
+    try:
+        value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise InvalidProduct(f"payload is not valid JSON ({error.msg} at position {error.pos})") from None
+    except RecursionError:
+        raise InvalidProduct("payload is not valid JSON (nested too deeply)") from None
+    if not isinstance(value, dict):
+        raise InvalidProduct(f"payload must be a JSON object, not {_json_type_name(value)}")
+    return value
+
+
+def validate_name(value: Any) -> str:
+    """A name is a non-blank string that fits the column; it is kept verbatim."""
+    if value is None:
+        raise InvalidProduct("name is required", "name")
+    if not isinstance(value, str):
+        raise InvalidProduct(f"name must be a string, not {_json_type_name(value)}", "name")
+    if not value.strip():
+        raise InvalidProduct("name must not be blank", "name")
+    if len(value) > NAME_MAX_LENGTH:
+        raise InvalidProduct(f"name must be at most {NAME_MAX_LENGTH} characters, not {len(value)}", "name")
+    return value
+
+
+def validate_price(value: Any) -> Decimal:
+    """A price is a JSON number, finite, >= 0, < 10^8, with at most 2 decimal places.
+
+    Strings are refused, even numeric ones: a JSON number is exact here (it is
+    parsed as a Decimal), so there is no precision to save by quoting it.
+    """
+    if value is None:
+        raise InvalidProduct("price is required", "price")
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise InvalidProduct(f"price must be a number, not {_json_type_name(value)}", "price")
+    try:
+        price = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation:
+        raise InvalidProduct("price must be a number", "price") from None
+    if not price.is_finite():
+        raise InvalidProduct("price must be a finite number", "price")
+    if price < 0:
+        raise InvalidProduct("price must not be negative", "price")
+    if price >= _PRICE_LIMIT:
+        raise InvalidProduct(f"price must have at most {PRICE_INTEGER_DIGITS} digits before the decimal point", "price")
+    cents = price.quantize(_CENT)
+    if cents != price:
+        raise InvalidProduct(f"price must have at most {PRICE_DECIMAL_PLACES} decimal places", "price")
+    return cents.copy_abs()
+
+
+def validate_product(data: Mapping[str, Any]) -> Product:
+    """Build a Product from a parsed JSON object; fields other than name and price are ignored."""
+    return Product(name=validate_name(data.get("name")), price=validate_price(data.get("price")))
+
+
+def product_from_text(text: str) -> Product:
+    """JSON text to a validated Product."""
+    return validate_product(parse_json_object(text))
+
+
+def product_from_bytes(raw: bytes) -> Product:
+    """A Kafka record's bytes to a validated Product."""
+    return product_from_text(decode_payload(raw))
+
+
+def product_to_json(product: Product) -> bytes:
+    """The wire form of a product on the Kafka topic: the same JSON the REST doors take."""
+    # The price is written as a JSON number; float() is exact enough here, because a
+    # valid price has at most 10 significant digits and repr() round-trips 15.
+    return json.dumps(
+        {"name": product.name, "price": float(product.price)}, ensure_ascii=False
+    ).encode("utf-8")
+
+
+def parse_routes(setting: str) -> tuple[str, ...]:
+    """Parse the BP's `storage_routes` setting: a comma-separated subset of ALL_ROUTES."""
+    routes = tuple(dict.fromkeys(part.strip() for part in setting.split(",") if part.strip()))
+    unknown = [route for route in routes if route not in ALL_ROUTES]
+    if unknown or not routes:
+        raise ValueError(
+            f"storage_routes must name one or more of {', '.join(ALL_ROUTES)}; got {setting!r}"
+        )
+    return routes
+
+
+def choose_route(
+    routes: Sequence[str], chooser: Callable[[Sequence[str]], str] = random.choice
+) -> str:
+    """Pick the storage route: at random among `routes`, as the original demo did."""
+    return routes[0] if len(routes) == 1 else chooser(routes)
+
+
+def _json_type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float, Decimal)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

@@ -1,0 +1,62 @@
+"""The one IRIS seam for all tests, and a real Kafka-protocol broker.
+
+`iris` (autouse) replaces IoP's `get_iris`, the seam through which IoP and the
+project reach IRIS, with the stand-in from kafka_demo.local; the stand-in
+really holds messages, globals and the event log, and the fake `User.product`
+records what was saved. The guard makes the `iris` wrapper itself fail the
+test if anything reaches it by another path, since outside IRIS it would
+answer with silent mocks.
+"""
+
+import itertools
+from collections.abc import Iterator
+
+import iris as iris_wrapper
+import pytest
+from iop.runtime import iris as iop_iris
+
+from kafka_demo.local.broker import EmbeddedBroker, create_topics
+from kafka_demo.local.iris_standin import IrisStandIn
+from tests.iris_fakes import ProductClass
+
+_WRAPPER_ENTRY_POINTS = ("cls", "gref", "sql", "system", "execute", "check_status")
+
+
+@pytest.fixture(autouse=True)
+def iris(monkeypatch: pytest.MonkeyPatch) -> IrisStandIn:
+    standin = IrisStandIn(classes={"User.product": ProductClass()})
+    monkeypatch.setattr(iop_iris, "get_iris", lambda namespace=None: standin)
+    for name in _WRAPPER_ENTRY_POINTS:
+        monkeypatch.setattr(iris_wrapper, name, _wrapper_reached(name), raising=False)
+    return standin
+
+
+def _wrapper_reached(name: str) -> object:
+    def fail(*args: object, **kwargs: object) -> None:
+        pytest.fail(f"iris.{name}{args} was called past the seam: it would be a mock outside IRIS")
+
+    return fail
+
+
+@pytest.fixture
+def product_class(iris: IrisStandIn) -> ProductClass:
+    return iris.cls("User.product")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """A real Kafka-protocol broker (Tansu) on a free loopback port, for the whole session."""
+    with EmbeddedBroker() as broker:
+        yield broker.bootstrap
+
+
+_topic_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def topics(kafka_bootstrap: str) -> dict[str, str]:
+    """A fresh product topic (2 partitions) and DLQ topic for one test."""
+    number = next(_topic_numbers)
+    names = {"topic": f"kafka_demo_{number}", "dlq_topic": f"kafka_demo_{number}.dlq"}
+    create_topics(kafka_bootstrap, {names["topic"]: 2, names["dlq_topic"]: 1})
+    return names

@@ -1,0 +1,38 @@
+"""Recording fakes for the IRIS classes that only IRIS has, installed at the one seam."""
+
+from decimal import Decimal
+from typing import Any
+
+
+class SavedProduct:
+    """A `User.product` object: properties set by the caller, `_Save()` records it."""
+
+    def __init__(self, table: "ProductClass") -> None:
+        self._table = table
+        self.name: Any = None
+        self.price: Any = None
+        self._id: int | None = None
+
+    def _Save(self) -> Any:  # noqa: N802 (IRIS method name)
+        return self._table.save(self)
+
+    def _Id(self) -> str:  # noqa: N802
+        return "" if self._id is None else str(self._id)
+
+
+class ProductClass:
+    """`iris.cls("User.product")`: keeps what `_Save()` stored, or fails it on demand."""
+
+    def __init__(self) -> None:
+        self.saved: list[tuple[int, str, Decimal]] = []
+        self.failure: str | None = None
+
+    def _New(self) -> SavedProduct:  # noqa: N802
+        return SavedProduct(self)
+
+    def save(self, row: SavedProduct) -> Any:
+        if self.failure is not None:
+            return f"0 {self.failure}"  # an error %Status, as check_status sees it
+        row._id = len(self.saved) + 1
+        self.saved.append((row._id, row.name, Decimal(row.price)))
+        return 1
