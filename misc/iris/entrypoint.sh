@@ -16,7 +16,7 @@ else
 fi
 iris_pid=$!
 
-"${app_dir}/misc/iris/gunicorn-supervisor.sh" &
+bash "${app_dir}/misc/iris/gunicorn-supervisor.sh" &
 supervisor_pid=$!
 
 shutdown() {

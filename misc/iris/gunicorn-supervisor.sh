@@ -21,7 +21,7 @@ stop() {
 }
 trap stop TERM INT
 
-until "${app_dir}/misc/iris/production-running.sh"; do
+until bash "${app_dir}/misc/iris/production-running.sh"; do
     log "waiting for the production to run"
     sleep 5
 done
