@@ -27,7 +27,7 @@ def iris(monkeypatch: pytest.MonkeyPatch) -> IrisStandIn:
     standin = IrisStandIn(classes={"User.product": ProductClass()})
     monkeypatch.setattr(iop_iris, "get_iris", lambda namespace=None: standin)
     for name in _WRAPPER_ENTRY_POINTS:
-        monkeypatch.setattr(iris_wrapper, name, _wrapper_reached(name), raising=False)
+        monkeypatch.setitem(iris_wrapper.__dict__, name, _wrapper_reached(name))
     return standin
 
 

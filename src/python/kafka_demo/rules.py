@@ -149,10 +149,12 @@ def parse_routes(setting: str) -> tuple[str, ...]:
 
 
 def choose_route(
-    routes: Sequence[str], chooser: Callable[[Sequence[str]], str] = random.choice
+    routes: Sequence[str], chooser: Callable[[Sequence[str]], str] | None = None
 ) -> str:
-    """Pick the storage route: at random among `routes`, as the original demo did."""
-    return routes[0] if len(routes) == 1 else chooser(routes)
+    """Pick the storage route: at random among `routes` (as the original demo did) or by `chooser`."""
+    if len(routes) == 1:
+        return routes[0]
+    return (chooser or random.choice)(routes)
 
 
 def _json_type_name(value: Any) -> str:

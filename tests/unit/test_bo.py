@@ -1,0 +1,166 @@
+"""LocalStorageBO through IoP's dispatch, on a real SQLite database, and KafkaDemoBO's headers."""
+
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
+from sqlalchemy import create_engine, text
+
+from kafka_demo.bo import KafkaDemoBO, LocalStorageBO, dead_letter_headers
+from kafka_demo.msg import (
+    KafkaDeadLetterMessage,
+    KafkaRawMessage,
+    ProductIRISMessage,
+    ProductSQLAlchemyMessage,
+    ProductSQLMessage,
+    ProductStored,
+)
+from tests.hosts import build_component
+from tests.iris_fakes import ProductClass
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    return tmp_path / "products.db"
+
+
+@pytest.fixture
+def storage_bo(database: Path) -> LocalStorageBO:
+    return build_component(LocalStorageBO, connection_string=f"sqlite:///{database}?timeout=0.2")
+
+
+def store(bo: LocalStorageBO, message: Any) -> Any:
+    return dispatch_deserializer(bo._dispatch_on_message(dispatch_serializer(message)))
+
+
+def rows(database: Path) -> list[tuple[int, str, str]]:
+    with sqlite3.connect(database) as connection:
+        return [
+            (row_id, name, f"{Decimal(str(price)):.2f}")
+            for row_id, name, price in connection.execute("SELECT id, name, price FROM product ORDER BY id")
+        ]
+
+
+def test_raw_sql_and_sqlalchemy_routes_write_identical_rows(storage_bo: LocalStorageBO, database: Path) -> None:
+    first = store(storage_bo, ProductSQLMessage(name="caf\u00e9 \U0001f600", price=Decimal("10.50")))
+    second = store(storage_bo, ProductSQLAlchemyMessage(name="caf\u00e9 \U0001f600", price=Decimal("10.50")))
+    assert (first, second) == (ProductStored(route="sql", id=1), ProductStored(route="sqlalchemy", id=2))
+    assert rows(database) == [(1, "caf\u00e9 \U0001f600", "10.50"), (2, "caf\u00e9 \U0001f600", "10.50")]
+
+
+def test_prices_are_stored_to_the_cent(storage_bo: LocalStorageBO, database: Path) -> None:
+    for price in ("0.10", "0.01", "99999999.99", "19.99"):
+        store(storage_bo, ProductSQLMessage(name="p", price=Decimal(price)))
+        store(storage_bo, ProductSQLAlchemyMessage(name="p", price=Decimal(price)))
+    assert [price for _, _, price in rows(database)] == [
+        "0.10", "0.10", "0.01", "0.01", "99999999.99", "99999999.99", "19.99", "19.99",
+    ]
+
+
+def test_the_iris_orm_route_saves_a_user_product(
+    storage_bo: LocalStorageBO, product_class: ProductClass
+) -> None:
+    reply = store(storage_bo, ProductIRISMessage(name="pear", price=Decimal("2.25")))
+    assert reply == ProductStored(route="iris", id=1)
+    assert product_class.saved == [(1, "pear", Decimal("2.25"))]
+
+
+def test_a_failed_iris_save_is_an_error_on_the_message(
+    storage_bo: LocalStorageBO, product_class: ProductClass
+) -> None:
+    product_class.failure = "ERROR #5808: Key not unique"
+    with pytest.raises(RuntimeError, match="Key not unique"):
+        store(storage_bo, ProductIRISMessage(name="pear", price=Decimal("2.25")))
+    assert product_class.saved == []
+
+
+def test_the_table_is_created_with_the_declared_columns(storage_bo: LocalStorageBO, database: Path) -> None:
+    store(storage_bo, ProductSQLMessage(name="a", price=Decimal("1")))
+    with sqlite3.connect(database) as connection:
+        columns = {row[1]: (row[2], row[3]) for row in connection.execute("PRAGMA table_info(product)")}
+    assert columns == {"id": ("INTEGER", 1), "name": ("VARCHAR(255)", 1), "price": ("NUMERIC(10, 2)", 1)}
+
+
+def test_a_locked_database_is_an_error_not_a_lost_row(storage_bo: LocalStorageBO, database: Path) -> None:
+    store(storage_bo, ProductSQLMessage(name="before", price=Decimal("1")))
+    locker = sqlite3.connect(database, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        for message in (
+            ProductSQLMessage(name="during", price=Decimal("2")),
+            ProductSQLAlchemyMessage(name="during", price=Decimal("2")),
+        ):
+            with pytest.raises(Exception, match="database is locked"):
+                store(storage_bo, message)
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert store(storage_bo, ProductSQLMessage(name="after", price=Decimal("3"))).route == "sql"
+    assert [name for _, name, _ in rows(database)] == ["before", "after"]
+
+
+def test_a_missing_table_is_an_error(storage_bo: LocalStorageBO, database: Path) -> None:
+    store(storage_bo, ProductSQLMessage(name="a", price=Decimal("1")))
+    with create_engine(f"sqlite:///{database}").begin() as connection:
+        connection.execute(text("DROP TABLE product"))
+    with pytest.raises(Exception, match="no such table"):
+        store(storage_bo, ProductSQLMessage(name="b", price=Decimal("1")))
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        (ProductSQLMessage(name="x" * 256, price=Decimal("1")), "name must be at most 255 characters"),
+        (ProductSQLAlchemyMessage(name="a", price=Decimal("-1")), "price must not be negative"),
+        (ProductSQLMessage(name="a", price="abc"), "price must be a number, not a string"),
+    ],
+)
+def test_a_product_message_sent_by_hand_is_validated_again(
+    storage_bo: LocalStorageBO, database: Path, message: Any, reason: str
+) -> None:
+    with pytest.raises(ValueError, match=reason):
+        store(storage_bo, message)
+    store(storage_bo, ProductSQLMessage(name="ok", price=Decimal("1")))
+    assert [name for _, name, _ in rows(database)] == ["ok"]
+
+
+def test_the_database_is_opened_on_first_use_so_a_bad_url_fails_only_messages(tmp_path: Path) -> None:
+    bo = build_component(LocalStorageBO, connection_string=f"sqlite:///{tmp_path}/missing/dir/x.db")
+    with pytest.raises(Exception, match="unable to open database file"):
+        store(bo, ProductSQLMessage(name="a", price=Decimal("1")))
+
+
+def test_built_with_no_production_the_operations_use_the_class_defaults() -> None:
+    storage = build_component(LocalStorageBO)
+    kafka = build_component(KafkaDemoBO)
+    assert storage.connection_string == "iris+emb:///IRISAPP"
+    assert (kafka.kafka_broker, kafka.topic, kafka.dlq_topic) == ("kafka:9092", "kafka_demo", "kafka_demo.dlq")
+
+
+def test_a_dead_letter_carries_its_reason_and_origin_as_headers() -> None:
+    letter = KafkaDeadLetterMessage.for_record(
+        KafkaRawMessage.from_record(b"\xff", "kafka_demo", 1, 9), "payload is not valid UTF-8"
+    )
+    assert dead_letter_headers(letter) == [
+        ("dlq.reason", b"payload is not valid UTF-8"),
+        ("dlq.topic", b"kafka_demo"),
+        ("dlq.partition", b"1"),
+        ("dlq.offset", b"9"),
+    ]
+
+
+def test_on_iris_the_same_table_has_an_identity_id_so_every_route_can_omit_it() -> None:
+    from sqlalchemy.schema import CreateTable
+    from sqlalchemy_iris.base import IRISDialect
+
+    from kafka_demo.models import PRODUCT_TABLE
+
+    ddl = " ".join(str(CreateTable(PRODUCT_TABLE).compile(dialect=IRISDialect())).split())
+    assert "CREATE TABLE product" in ddl
+    assert "id IDENTITY NOT NULL" in ddl
+    assert "PRIMARY KEY (id)" in ddl
+    assert "name VARCHAR(255) NOT NULL" in ddl
+    assert "price NUMERIC(10, 2) NOT NULL" in ddl

@@ -1,0 +1,145 @@
+"""KafkaDemoBP through IoP's dispatch: what it sends, to whom, and what it answers."""
+
+import random
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
+
+from kafka_demo.bp import KafkaDemoBP
+from kafka_demo.local.iris_standin import IrisObject, IrisStandIn
+from kafka_demo.msg import (
+    KafkaDeadLetterMessage,
+    KafkaRawMessage,
+    ProductIRISMessage,
+    ProductRejected,
+    ProductSQLAlchemyMessage,
+    ProductSQLMessage,
+    ProductStored,
+)
+from tests.hosts import RecordingHandle, Send, build_component
+
+
+def storage_answers(target: str, message: Any) -> Any:
+    if target == "Python.LocalStorageBO":
+        return ProductStored(route=type(message).__name__, id=7)
+    return None
+
+
+class IrisKafkaMessage(IrisObject):
+    """An EnsLib.Kafka.Message as IRIS's Kafka adapter hands it over: `value` is a string."""
+
+    iris_classname = "EnsLib.Kafka.Message"
+
+    def __init__(self, value: str, topic: str = "kafka_demo") -> None:
+        self.value = value
+        self.topic = topic
+        self.binaryValue = None
+
+
+def run_bp(request: Any, **settings: Any) -> tuple[Any, list[Send]]:
+    handle = RecordingHandle(answer=storage_answers)
+    bp = build_component(KafkaDemoBP, handle, **settings)
+    serial = request if isinstance(request, IrisObject) else dispatch_serializer(request)
+    reply = dispatch_deserializer(bp._dispatch_on_request(handle, serial))
+    return reply, handle.sends
+
+
+@pytest.mark.parametrize(
+    ("route", "message_class"),
+    [("sql", ProductSQLMessage), ("iris", ProductIRISMessage), ("sqlalchemy", ProductSQLAlchemyMessage)],
+)
+def test_a_valid_record_is_stored_by_the_fixed_route(route: str, message_class: type) -> None:
+    reply, sends = run_bp(
+        KafkaRawMessage.from_record(b'{"name": "apple", "price": 10.5}', "kafka_demo", 0, 3),
+        storage_routes=route,
+    )
+    assert sends == [Send("sync", "Python.LocalStorageBO", message_class(name="apple", price=Decimal("10.50")))]
+    assert reply == ProductStored(route=message_class.__name__, id=7)
+
+
+def test_the_default_route_is_random_among_all_three(monkeypatch: pytest.MonkeyPatch) -> None:
+    picked = []
+    monkeypatch.setattr(random, "choice", lambda routes: picked.append(tuple(routes)) or routes[1])
+    _, sends = run_bp(KafkaRawMessage(b'{"name": "a", "price": 1}'))
+    assert picked == [("sql", "iris", "sqlalchemy")]
+    assert type(sends[0].message) is ProductIRISMessage
+
+
+def test_the_storage_target_is_a_setting() -> None:
+    _, sends = run_bp(
+        KafkaRawMessage(b'{"name": "a", "price": 1}'), storage_routes="sql", Storage="Other.BO"
+    )
+    assert [send.target for send in sends] == ["Other.BO"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason", "field"),
+    [
+        (b"\xff\xfe", "payload is not valid UTF-8 (byte 0: b'\\xff')", ""),
+        (b"{not json", "payload is not valid JSON (Expecting property name enclosed in double quotes at position 1)", ""),
+        (b'{"name": "a", "price": -1}', "price must not be negative", "price"),
+        (b'{"name": "a", "price": "abc"}', "price must be a number, not a string", "price"),
+        (b'{"name": "a", "price": 1.001}', "price must have at most 2 decimal places", "price"),
+        (('{"name": "' + "x" * 256 + '", "price": 1}').encode(), "name must be at most 255 characters, not 256", "name"),
+        (b'{"price": 1}', "name is required", "name"),
+    ],
+)
+def test_a_poison_record_goes_to_the_dead_letter_target_with_its_bytes_and_reason(
+    payload: bytes, reason: str, field: str
+) -> None:
+    record = KafkaRawMessage.from_record(payload, "kafka_demo", 1, 42)
+    reply, sends = run_bp(record)
+    assert reply == ProductRejected(reason=reason, field=field)
+    assert len(sends) == 1
+    letter = sends[0].message
+    assert (sends[0].kind, sends[0].target) == ("sync", "Python.KafkaDemoBO")
+    assert isinstance(letter, KafkaDeadLetterMessage)
+    assert (letter.payload(), letter.reason, letter.topic, letter.partition, letter.offset) == (
+        payload, reason, "kafka_demo", 1, 42,
+    )
+
+
+def test_an_invalid_http_body_is_answered_and_not_dead_lettered(iris: IrisStandIn) -> None:
+    reply, sends = run_bp(KafkaRawMessage(b'{"name": "", "price": 1}'))
+    assert reply == ProductRejected(reason="name must not be blank", field="name")
+    assert sends == []
+    assert iris.event_log.texts("Warning") == [
+        "Rejected the event from HTTP request: name must not be blank"
+    ]
+
+
+def test_a_record_from_iris_kafka_adapter_follows_the_same_rules() -> None:
+    reply, sends = run_bp(IrisKafkaMessage('{"name": "pear", "price": 2.25}'), storage_routes="sql")
+    assert sends == [Send("sync", "Python.LocalStorageBO", ProductSQLMessage(name="pear", price=Decimal("2.25")))]
+    assert reply == ProductStored(route="ProductSQLMessage", id=7)
+
+
+def test_a_poison_record_from_iris_kafka_adapter_is_dead_lettered_too() -> None:
+    reply, sends = run_bp(IrisKafkaMessage("[]", topic="kafka_demo"))
+    assert reply == ProductRejected(reason="payload must be a JSON object, not an array", field="")
+    assert sends[0].target == "Python.KafkaDemoBO"
+    assert sends[0].message.payload() == b"[]"
+
+
+def test_a_storage_failure_is_an_error_for_the_caller() -> None:
+    def storage_fails(target: str, message: Any) -> Any:
+        raise RuntimeError("ERROR #5002: database is locked")
+
+    handle = RecordingHandle(answer=storage_fails)
+    bp = build_component(KafkaDemoBP, handle, storage_routes="sql")
+    with pytest.raises(RuntimeError, match="database is locked"):
+        bp._dispatch_on_request(handle, dispatch_serializer(KafkaRawMessage(b'{"name": "a", "price": 1}')))
+
+
+def test_a_bad_storage_routes_setting_stops_the_bp_from_starting() -> None:
+    with pytest.raises(ValueError, match="storage_routes"):
+        build_component(KafkaDemoBP, RecordingHandle(), storage_routes="sql,mongo")
+
+
+def test_built_with_no_production_around_it_the_bp_uses_the_class_defaults() -> None:
+    bp = build_component(KafkaDemoBP, RecordingHandle())
+    assert (bp.Storage, bp.DeadLetter, bp.storage_routes) == (
+        "Python.LocalStorageBO", "Python.KafkaDemoBO", "sql,iris,sqlalchemy",
+    )

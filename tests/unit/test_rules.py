@@ -1,0 +1,123 @@
+"""The business rules, driven directly: every way an event can fail to be a product."""
+
+from decimal import Decimal
+
+import pytest
+
+from kafka_demo import rules
+from kafka_demo.product import Product
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (b'{"name": "apple", "price": 10}', Product("apple", Decimal("10.00"))),
+        (b'{"name": "apple", "price": 10.5}', Product("apple", Decimal("10.50"))),
+        (b'{"name": "apple", "price": 1e2}', Product("apple", Decimal("100.00"))),
+        (b'{"name": "apple", "price": 0}', Product("apple", Decimal("0.00"))),
+        (b'{"name": "apple", "price": -0.0}', Product("apple", Decimal("0.00"))),
+        (b'{"name": "apple", "price": 99999999.99}', Product("apple", Decimal("99999999.99"))),
+        (b'{"name": "apple", "price": 10.500}', Product("apple", Decimal("10.50"))),
+        ('{"name": "caf\u00e9 \u20ac \U0001f600", "price": 3}'.encode(),
+         Product("caf\u00e9 \u20ac \U0001f600", Decimal("3.00"))),
+        (b'{"name": "  padded  ", "price": 1, "colour": "red"}', Product("  padded  ", Decimal("1.00"))),
+        (('{"name": "' + "n" * 255 + '", "price": 1}').encode(), Product("n" * 255, Decimal("1.00"))),
+    ],
+)
+def test_valid_payloads_become_products_with_exact_decimal_prices(
+    payload: bytes, expected: Product
+) -> None:
+    product = rules.product_from_bytes(payload)
+    assert product == expected
+    assert str(product.price) == str(expected.price)
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "reason"),
+    [
+        (b"\xff\xfe{}", None, "payload is not valid UTF-8 (byte 0: b'\\xff')"),
+        ("{\"name\": \"caf\u00e9\"".encode()[:-2] + b"\xc3", None, "payload is not valid UTF-8"),
+        (b"not json", None, "payload is not valid JSON"),
+        (b"", None, "payload is not valid JSON"),
+        (b'{"name": "a", "price": NaN}', None, "payload is not valid JSON (NaN is not a JSON number)"),
+        (b'{"name": "a", "price": Infinity}', None, "payload is not valid JSON"),
+        (b"[1, 2]", None, "payload must be a JSON object, not an array"),
+        (b'"apple"', None, "payload must be a JSON object, not a string"),
+        (b"null", None, "payload must be a JSON object, not null"),
+        (b'{"price": 1}', "name", "name is required"),
+        (b'{"name": null, "price": 1}', "name", "name is required"),
+        (b'{"name": 5, "price": 1}', "name", "name must be a string, not a number"),
+        (b'{"name": "   ", "price": 1}', "name", "name must not be blank"),
+        (('{"name": "' + "n" * 256 + '", "price": 1}').encode(), "name",
+         "name must be at most 255 characters, not 256"),
+        (b'{"name": "a"}', "price", "price is required"),
+        (b'{"name": "a", "price": "10.50"}', "price", "price must be a number, not a string"),
+        (b'{"name": "a", "price": true}', "price", "price must be a number, not a boolean"),
+        (b'{"name": "a", "price": [1]}', "price", "price must be a number, not an array"),
+        (b'{"name": "a", "price": -1}', "price", "price must not be negative"),
+        (b'{"name": "a", "price": -0.01}', "price", "price must not be negative"),
+        (b'{"name": "a", "price": 10.005}', "price", "price must have at most 2 decimal places"),
+        (b'{"name": "a", "price": 100000000}', "price",
+         "price must have at most 8 digits before the decimal point"),
+        (b'{"name": "a", "price": 12345678901}', "price",
+         "price must have at most 8 digits before the decimal point"),
+        (b'{"name": "a", "price": 1e400}', "price",
+         "price must have at most 8 digits before the decimal point"),
+    ],
+)
+def test_invalid_payloads_say_which_field_and_why(
+    payload: bytes, field: str | None, reason: str
+) -> None:
+    with pytest.raises(rules.InvalidProduct) as raised:
+        rules.product_from_bytes(payload)
+    assert raised.value.field == field
+    assert raised.value.reason.startswith(reason)
+
+
+def test_an_error_body_names_the_field_only_when_there_is_one() -> None:
+    assert rules.InvalidProduct("price must not be negative", "price").as_dict() == {
+        "error": "price must not be negative",
+        "field": "price",
+    }
+    assert rules.InvalidProduct("payload is not valid JSON").as_dict() == {
+        "error": "payload is not valid JSON"
+    }
+
+
+def test_deeply_nested_json_is_an_invalid_product_not_a_crash() -> None:
+    with pytest.raises(rules.InvalidProduct, match="payload"):
+        rules.product_from_bytes(b"[" * 100_000 + b"]" * 100_000)
+
+
+def test_the_wire_form_of_a_product_parses_back_to_the_same_product() -> None:
+    product = Product("caf\u00e9 \"quoted\"", Decimal("12345678.99"))
+    assert rules.product_from_bytes(rules.product_to_json(product)) == product
+
+
+@pytest.mark.parametrize(
+    ("setting", "routes"),
+    [
+        ("sql,iris,sqlalchemy", ("sql", "iris", "sqlalchemy")),
+        (" sql , sqlalchemy ", ("sql", "sqlalchemy")),
+        ("iris", ("iris",)),
+        ("sql,sql", ("sql",)),
+    ],
+)
+def test_storage_routes_setting_is_parsed(setting: str, routes: tuple[str, ...]) -> None:
+    assert rules.parse_routes(setting) == routes
+
+
+@pytest.mark.parametrize("setting", ["", "sql,mongo", " , "])
+def test_unknown_or_empty_storage_routes_are_refused(setting: str) -> None:
+    with pytest.raises(ValueError, match="storage_routes must name"):
+        rules.parse_routes(setting)
+
+
+def test_a_single_route_is_fixed_and_several_are_picked_by_the_chooser() -> None:
+    assert rules.choose_route(("iris",), chooser=lambda routes: "never called") == "iris"
+    assert rules.choose_route(("sql", "sqlalchemy"), chooser=lambda routes: routes[-1]) == "sqlalchemy"
+
+
+def test_random_choice_reaches_every_route() -> None:
+    seen = {rules.choose_route(rules.ALL_ROUTES) for _ in range(200)}
+    assert seen == set(rules.ALL_ROUTES)
