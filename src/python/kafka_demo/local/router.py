@@ -146,7 +146,7 @@ class LocalProduction:
         finally:
             _session.reset(token)
         self.trace.finish(hop, "Completed")
-        if response not in (None, ""):
+        if sync and response not in (None, ""):
             reply = self.trace.record(_hop(session_id, target, source, "Response", response))
             self.trace.finish(reply, "Completed")
         return response if sync else None

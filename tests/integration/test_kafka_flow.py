@@ -1,0 +1,173 @@
+"""Records through a real broker and the production wired by settings.py, into a real table."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
+from kafka import KafkaConsumer
+
+from kafka_demo.consuming import HandOffFailed
+from kafka_demo.local.iris_standin import IrisStandIn
+from kafka_demo.local.router import LocalProduction
+from kafka_demo.msg import KafkaRecordSent, KafkaTestMessage
+from tests.integration.conftest import (
+    committed_offsets,
+    log_end_offsets,
+    poll_until,
+    produce,
+    read_topic,
+    stored_rows,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def publish_test_product(production: LocalProduction, name: str, price: str) -> KafkaRecordSent:
+    """What `iop --test Python.KafkaDemoBO --classname kafka_demo.msg.KafkaTestMessage` does."""
+    reply = production.deliver(
+        "EnsLib.Testing.Service",
+        "Python.KafkaDemoBO",
+        dispatch_serializer(KafkaTestMessage(name=name, price=Decimal(price))),
+        sync=True,
+    )
+    return dispatch_deserializer(reply)
+
+
+def test_kafka_demo_bo_puts_a_json_record_on_the_topic(
+    start_production: Any, kafka_bootstrap: str, topics: dict[str, str]
+) -> None:
+    production = start_production()
+    sent = publish_test_product(production, "test", "10")
+    records = read_topic(kafka_bootstrap, topics["topic"], expected=1)
+    assert [json.loads(record.value) for record in records] == [{"name": "test", "price": 10.0}]
+    assert (sent.topic, sent.partition, sent.offset) == (
+        topics["topic"], records[0].partition, records[0].offset,
+    )
+
+
+def test_each_record_is_stored_once_and_traced_bs_to_bp_to_bo(
+    start_production: Any, database: Path, production_settings: dict[str, dict[str, Any]],
+    kafka_bootstrap: str, topics: dict[str, str],
+) -> None:
+    production = start_production()
+    expected = [(f"product {i} \u00e9", f"{i}.{i:02d}") for i in range(1, 9)]
+    for name, price in expected:
+        publish_test_product(production, name, price)
+
+    poll_until(production, lambda: len(stored_rows(database)) >= len(expected))
+
+    assert sorted(stored_rows(database)) == sorted(expected)
+    sessions: dict[int, list[tuple[str, str, str]]] = {}
+    for hop in production.trace.hops:
+        if hop.source != "EnsLib.Testing.Service" and hop.target != "EnsLib.Testing.Service":
+            sessions.setdefault(hop.session_id, []).append((hop.source, hop.target, hop.status))
+    assert len(sessions) == len(expected)
+    for hops in sessions.values():
+        assert hops == [
+            ("Python.KafkaDemoBS", "Python.KafkaDemoBP", "Completed"),
+            ("Python.KafkaDemoBP", "Python.LocalStorageBO", "Completed"),
+            ("Python.LocalStorageBO", "Python.KafkaDemoBP", "Completed"),
+        ]
+    group = production_settings["Python.KafkaDemoBS"]["group_id"]
+    assert committed_offsets(kafka_bootstrap, topics["topic"], group) == log_end_offsets(
+        kafka_bootstrap, topics["topic"], len(expected)
+    )
+
+
+POISON = [
+    b"\xff\xfe\xfd not utf-8",
+    b'{"name": "caf\xc3',
+    b"not json at all",
+    b"[1, 2, 3]",
+    b'{"name": "no price"}',
+    b'{"name": "neg", "price": -5}',
+    b'{"name": "nan", "price": NaN}',
+    b'{"name": "cents", "price": 1.999}',
+    ('{"name": "' + "x" * 300 + '", "price": 1}').encode(),
+    b"",
+]
+
+
+def test_poison_records_go_to_the_dlq_with_bytes_and_reason_and_the_partition_moves_on(
+    start_production: Any, database: Path, production_settings: dict[str, dict[str, Any]],
+    kafka_bootstrap: str, topics: dict[str, str],
+) -> None:
+    production = start_production()
+    valid = [b'{"name": "before", "price": 1}'] + POISON + [b'{"name": "after", "price": 2}']
+    produce(kafka_bootstrap, topics["topic"], valid)
+
+    poll_until(production, lambda: len(stored_rows(database)) >= 2)
+    letters = read_topic(kafka_bootstrap, topics["dlq_topic"], expected=len(POISON))
+
+    assert sorted(stored_rows(database)) == [("after", "2.00"), ("before", "1.00")]
+    assert sorted(letter.value for letter in letters) == sorted(POISON)
+    for letter in letters:
+        headers = dict(letter.headers)
+        assert headers["dlq.reason"].decode().startswith(("payload", "name", "price"))
+        assert headers["dlq.topic"].decode() == topics["topic"]
+        assert int(headers["dlq.offset"]) >= 0
+    group = production_settings["Python.KafkaDemoBS"]["group_id"]
+    assert committed_offsets(kafka_bootstrap, topics["topic"], group) == log_end_offsets(
+        kafka_bootstrap, topics["topic"], len(valid)
+    )
+
+
+def test_a_consumer_restarted_before_its_commit_does_not_store_twice(
+    start_production: Any, database: Path, kafka_bootstrap: str, topics: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch, iris: IrisStandIn,
+) -> None:
+    produce(kafka_bootstrap, topics["topic"], [f'{{"name": "p{i}", "price": {i}}}'.encode() for i in range(6)])
+    with monkeypatch.context() as crash:
+        crash.setattr(KafkaConsumer, "commit", lambda self, *args, **kwargs: None)  # dies before committing
+        first = start_production()
+        poll_until(first, lambda: len(stored_rows(database)) >= 6)
+        first.stop()
+
+    second = start_production()
+    produce(kafka_bootstrap, topics["topic"], [b'{"name": "later", "price": 9}'])
+    poll_until(second, lambda: len(stored_rows(database)) >= 7)
+
+    assert sorted(stored_rows(database)) == sorted([(f"p{i}", f"{i}.00") for i in range(6)] + [("later", "9.00")])
+    assert any("skipped 6 already handed over" in text for text in iris.event_log.texts("Info"))
+    offsets = {tuple(key): iris.gref("^KafkaDemo.Offset").get(list(key)) for key in [(topics["topic"], 0), (topics["topic"], 1)]}
+    assert sum(offsets.values()) == 7
+
+
+def test_records_handed_over_are_not_delivered_to_another_consumer_of_the_group(
+    start_production: Any, database: Path, production_settings: dict[str, dict[str, Any]],
+    kafka_bootstrap: str, topics: dict[str, str],
+) -> None:
+    production = start_production()
+    produce(kafka_bootstrap, topics["topic"], [b'{"name": "once", "price": 1}'])
+    poll_until(production, lambda: len(stored_rows(database)) >= 1)
+    production.stop()
+
+    other = KafkaConsumer(
+        topics["topic"], bootstrap_servers=kafka_bootstrap,
+        group_id=production_settings["Python.KafkaDemoBS"]["group_id"],
+        enable_auto_commit=False, auto_offset_reset="earliest", max_poll_interval_ms=1500,
+        session_timeout_ms=1500, heartbeat_interval_ms=500,
+    )
+    received = []
+    for _ in range(15):
+        for batch in other.poll(timeout_ms=200).values():
+            received.extend(batch)
+    other.close()
+    assert received == []
+
+
+def test_a_record_that_cannot_be_handed_over_is_read_again_not_lost(
+    start_production: Any, database: Path, kafka_bootstrap: str, topics: dict[str, str],
+) -> None:
+    produce(kafka_bootstrap, topics["topic"], [b'{"name": "kept", "price": 3}'])
+    without_bp = start_production(skip={"Python.KafkaDemoBP": "stopped for this test"})
+    with pytest.raises(HandOffFailed, match="ErrBusinessDispatchNameNotRegistered: Python.KafkaDemoBP"):
+        poll_until(without_bp, lambda: False, timeout=20)
+    without_bp.stop()
+
+    production = start_production()
+    poll_until(production, lambda: len(stored_rows(database)) >= 1)
+    assert stored_rows(database) == [("kept", "3.00")]
