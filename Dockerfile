@@ -14,6 +14,8 @@ FROM ${IMAGE}
 
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
+# The image's own users: root for the JRE, then the IRIS owner it defines.
+# hadolint ignore=DL3066
 USER root
 # EnsLib.Kafka.Service runs on the %Java Server: install a JRE only if the image lacks one,
 # and give it a stable, architecture-free JAVA_HOME.
@@ -27,15 +29,18 @@ RUN if ! command -v java >/dev/null 2>&1; then \
     && ln -sfn "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")" /opt/java-home \
     && mkdir -p /irisdev/app \
     && chown "${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP}" /irisdev/app
+# hadolint ignore=DL3066
 USER ${ISC_PACKAGE_MGRUSER}
 
 WORKDIR /irisdev/app
 
 # Demo credentials only (see README). merge.cpf sets SuperUser's bootstrap password SYS;
 # iris.script replaces it with IRIS_PASSWORD when that differs.
+# hadolint ignore=DL3064
 ARG IRIS_PASSWORD=SYS
 # IRISUSERNAME/IRISPASSWORD/IRISNAMESPACE: the embedded-Python login of python3 (iop,
 # gunicorn, health check). LD_LIBRARY_PATH must name IRIS's bin before Python starts.
+# hadolint ignore=DL3064
 ENV IRISUSERNAME=SuperUser \
     IRISPASSWORD=${IRIS_PASSWORD} \
     IRISNAMESPACE=IRISAPP \

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs the live end-to-end suite (tests/e2e, marker iris) against a fresh stack:
-#   docker compose down -v; docker compose up -d --build --wait; pytest -m iris tests/e2e
+#   docker compose down -v; docker compose up -d --build; wait; pytest -m iris tests/e2e
 # The stack is taken down afterwards unless KEEP_STACK=1.
 set -euo pipefail
 
@@ -23,16 +23,29 @@ cleanup() {
 trap cleanup EXIT
 
 docker compose down -v --remove-orphans
-# --wait: returns once every service is healthy (kafka-init: exited 0), fails otherwise.
-docker compose up -d --build --wait --wait-timeout "$wait_timeout"
+docker compose up -d --build
 
-# The health checks cover IRIS's production and the standalone server; the
-# port-5000 gunicorn starts after the production, so wait for it too.
-for _ in $(seq 1 60); do
-    if "$python" -c "import sys, urllib.request; urllib.request.urlopen('http://localhost:5000/health', timeout=3); sys.exit(0)" 2>/dev/null; then
-        break
-    fi
-    sleep 2
-done
+# Wait for what the suite needs: the production running (the iris health check)
+# and each HTTP door answering /health.
+wait_for() {
+    local what="$1"
+    shift
+    local deadline=$((SECONDS + wait_timeout))
+    until "$@" >/dev/null 2>&1; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "timed out after ${wait_timeout}s waiting for ${what}" >&2
+            return 1
+        fi
+        sleep 5
+    done
+    echo "ready: ${what}"
+}
+http_ok() {
+    "$python" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=3)" "$1"
+}
+wait_for "Python.Production running" \
+    docker compose exec -T iris bash /irisdev/app/misc/iris/production-running.sh
+wait_for "gunicorn in IRIS (5000)" http_ok http://localhost:5000/health
+wait_for "standalone server (5001)" http_ok http://localhost:5001/health
 
 KAFKA_DEMO_E2E=1 "$python" -m pytest -m iris tests/e2e -v "$@"
