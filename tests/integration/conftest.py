@@ -25,7 +25,9 @@ def database(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def production_settings(kafka_bootstrap: str, topics: dict[str, str], database: Path) -> dict[str, dict[str, Any]]:
+def production_settings(
+    kafka_bootstrap: str, topics: dict[str, str], database: Path
+) -> dict[str, dict[str, Any]]:
     """settings.py's items, pointed at this test's broker, topics, group and database."""
     kafka = {"kafka_broker": kafka_bootstrap, "topic": topics["topic"]}
     return {
@@ -44,11 +46,15 @@ def production_settings(kafka_bootstrap: str, topics: dict[str, str], database: 
 
 
 @pytest.fixture
-def start_production(production_settings: dict[str, dict[str, Any]]) -> Iterator[Callable[..., LocalProduction]]:
+def start_production(
+    production_settings: dict[str, dict[str, Any]],
+) -> Iterator[Callable[..., LocalProduction]]:
     started: list[LocalProduction] = []
 
     def start(skip: dict[str, str] | None = None) -> LocalProduction:
-        production = LocalProduction(settings.PRODUCTIONS[0], settings=production_settings, skip=skip)
+        production = LocalProduction(
+            settings.PRODUCTIONS[0], settings=production_settings, skip=skip
+        )
         production.start()
         started.append(production)
         return production
@@ -58,7 +64,9 @@ def start_production(production_settings: dict[str, dict[str, Any]]) -> Iterator
         production.stop()
 
 
-def poll_until(production: LocalProduction, done: Callable[[], bool], timeout: float = 30.0) -> None:
+def poll_until(
+    production: LocalProduction, done: Callable[[], bool], timeout: float = 30.0
+) -> None:
     """Let IRIS's adapter call KafkaDemoBS.on_poll until `done()` or the timeout."""
     deadline = time.monotonic() + timeout
     while not done():
@@ -89,7 +97,9 @@ def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
 def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 15.0) -> list[Any]:
     """Every record of a topic, read without a group (partitions assigned by hand)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
+    partitions = [
+        TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})
+    ]
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
     records: list[Any] = []
@@ -102,7 +112,9 @@ def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 15.0)
 
 
 def committed_offsets(bootstrap: str, topic: str, group_id: str) -> dict[int, int | None]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
+    )
     partitions = consumer.partitions_for_topic(topic) or set()
     offsets = {p: consumer.committed(TopicPartition(topic, p)) for p in sorted(partitions)}
     consumer.close()

@@ -44,13 +44,18 @@ def test_kafka_demo_bo_puts_a_json_record_on_the_topic(
     records = read_topic(kafka_bootstrap, topics["topic"], expected=1)
     assert [json.loads(record.value) for record in records] == [{"name": "test", "price": 10.0}]
     assert (sent.topic, sent.partition, sent.offset) == (
-        topics["topic"], records[0].partition, records[0].offset,
+        topics["topic"],
+        records[0].partition,
+        records[0].offset,
     )
 
 
 def test_each_record_is_stored_once_and_traced_bs_to_bp_to_bo(
-    start_production: Any, database: Path, production_settings: dict[str, dict[str, Any]],
-    kafka_bootstrap: str, topics: dict[str, str],
+    start_production: Any,
+    database: Path,
+    production_settings: dict[str, dict[str, Any]],
+    kafka_bootstrap: str,
+    topics: dict[str, str],
 ) -> None:
     production = start_production()
     expected = [(f"product {i} \u00e9", f"{i}.{i:02d}") for i in range(1, 9)]
@@ -92,8 +97,11 @@ POISON = [
 
 
 def test_poison_records_go_to_the_dlq_with_bytes_and_reason_and_the_partition_moves_on(
-    start_production: Any, database: Path, production_settings: dict[str, dict[str, Any]],
-    kafka_bootstrap: str, topics: dict[str, str],
+    start_production: Any,
+    database: Path,
+    production_settings: dict[str, dict[str, Any]],
+    kafka_bootstrap: str,
+    topics: dict[str, str],
 ) -> None:
     production = start_production()
     valid = [b'{"name": "before", "price": 1}'] + POISON + [b'{"name": "after", "price": 2}']
@@ -116,12 +124,22 @@ def test_poison_records_go_to_the_dlq_with_bytes_and_reason_and_the_partition_mo
 
 
 def test_a_consumer_restarted_before_its_commit_does_not_store_twice(
-    start_production: Any, database: Path, kafka_bootstrap: str, topics: dict[str, str],
-    monkeypatch: pytest.MonkeyPatch, iris: IrisStandIn,
+    start_production: Any,
+    database: Path,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    iris: IrisStandIn,
 ) -> None:
-    produce(kafka_bootstrap, topics["topic"], [f'{{"name": "p{i}", "price": {i}}}'.encode() for i in range(6)])
+    produce(
+        kafka_bootstrap,
+        topics["topic"],
+        [f'{{"name": "p{i}", "price": {i}}}'.encode() for i in range(6)],
+    )
     with monkeypatch.context() as crash:
-        crash.setattr(KafkaConsumer, "commit", lambda self, *args, **kwargs: None)  # dies before committing
+        crash.setattr(
+            KafkaConsumer, "commit", lambda self, *args, **kwargs: None
+        )  # dies before committing
         first = start_production()
         poll_until(first, lambda: len(stored_rows(database)) >= 6)
         first.stop()
@@ -130,15 +148,23 @@ def test_a_consumer_restarted_before_its_commit_does_not_store_twice(
     produce(kafka_bootstrap, topics["topic"], [b'{"name": "later", "price": 9}'])
     poll_until(second, lambda: len(stored_rows(database)) >= 7)
 
-    assert sorted(stored_rows(database)) == sorted([(f"p{i}", f"{i}.00") for i in range(6)] + [("later", "9.00")])
+    assert sorted(stored_rows(database)) == sorted(
+        [(f"p{i}", f"{i}.00") for i in range(6)] + [("later", "9.00")]
+    )
     assert any("skipped 6 already handed over" in text for text in iris.event_log.texts("Info"))
-    offsets = {tuple(key): iris.gref("^KafkaDemo.Offset").get(list(key)) for key in [(topics["topic"], 0), (topics["topic"], 1)]}
+    offsets = {
+        tuple(key): iris.gref("^KafkaDemo.Offset").get(list(key))
+        for key in [(topics["topic"], 0), (topics["topic"], 1)]
+    }
     assert sum(offsets.values()) == 7
 
 
 def test_records_handed_over_are_not_delivered_to_another_consumer_of_the_group(
-    start_production: Any, database: Path, production_settings: dict[str, dict[str, Any]],
-    kafka_bootstrap: str, topics: dict[str, str],
+    start_production: Any,
+    database: Path,
+    production_settings: dict[str, dict[str, Any]],
+    kafka_bootstrap: str,
+    topics: dict[str, str],
 ) -> None:
     production = start_production()
     produce(kafka_bootstrap, topics["topic"], [b'{"name": "once", "price": 1}'])
@@ -146,10 +172,14 @@ def test_records_handed_over_are_not_delivered_to_another_consumer_of_the_group(
     production.stop()
 
     other = KafkaConsumer(
-        topics["topic"], bootstrap_servers=kafka_bootstrap,
+        topics["topic"],
+        bootstrap_servers=kafka_bootstrap,
         group_id=production_settings["Python.KafkaDemoBS"]["group_id"],
-        enable_auto_commit=False, auto_offset_reset="earliest", max_poll_interval_ms=1500,
-        session_timeout_ms=1500, heartbeat_interval_ms=500,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_interval_ms=1500,
+        session_timeout_ms=1500,
+        heartbeat_interval_ms=500,
     )
     received = []
     for _ in range(15):
@@ -160,11 +190,16 @@ def test_records_handed_over_are_not_delivered_to_another_consumer_of_the_group(
 
 
 def test_a_record_that_cannot_be_handed_over_is_read_again_not_lost(
-    start_production: Any, database: Path, kafka_bootstrap: str, topics: dict[str, str],
+    start_production: Any,
+    database: Path,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
 ) -> None:
     produce(kafka_bootstrap, topics["topic"], [b'{"name": "kept", "price": 3}'])
     without_bp = start_production(skip={"Python.KafkaDemoBP": "stopped for this test"})
-    with pytest.raises(HandOffFailed, match="ErrBusinessDispatchNameNotRegistered: Python.KafkaDemoBP"):
+    with pytest.raises(
+        HandOffFailed, match="ErrBusinessDispatchNameNotRegistered: Python.KafkaDemoBP"
+    ):
         poll_until(without_bp, lambda: False, timeout=20)
     without_bp.stop()
 

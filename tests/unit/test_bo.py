@@ -40,15 +40,29 @@ def rows(database: Path) -> list[tuple[int, str, str]]:
     with sqlite3.connect(database) as connection:
         return [
             (row_id, name, f"{Decimal(str(price)):.2f}")
-            for row_id, name, price in connection.execute("SELECT id, name, price FROM product ORDER BY id")
+            for row_id, name, price in connection.execute(
+                "SELECT id, name, price FROM product ORDER BY id"
+            )
         ]
 
 
-def test_raw_sql_and_sqlalchemy_routes_write_identical_rows(storage_bo: LocalStorageBO, database: Path) -> None:
-    first = store(storage_bo, ProductSQLMessage(name="caf\u00e9 \U0001f600", price=Decimal("10.50")))
-    second = store(storage_bo, ProductSQLAlchemyMessage(name="caf\u00e9 \U0001f600", price=Decimal("10.50")))
-    assert (first, second) == (ProductStored(route="sql", id=1), ProductStored(route="sqlalchemy", id=2))
-    assert rows(database) == [(1, "caf\u00e9 \U0001f600", "10.50"), (2, "caf\u00e9 \U0001f600", "10.50")]
+def test_raw_sql_and_sqlalchemy_routes_write_identical_rows(
+    storage_bo: LocalStorageBO, database: Path
+) -> None:
+    first = store(
+        storage_bo, ProductSQLMessage(name="caf\u00e9 \U0001f600", price=Decimal("10.50"))
+    )
+    second = store(
+        storage_bo, ProductSQLAlchemyMessage(name="caf\u00e9 \U0001f600", price=Decimal("10.50"))
+    )
+    assert (first, second) == (
+        ProductStored(route="sql", id=1),
+        ProductStored(route="sqlalchemy", id=2),
+    )
+    assert rows(database) == [
+        (1, "caf\u00e9 \U0001f600", "10.50"),
+        (2, "caf\u00e9 \U0001f600", "10.50"),
+    ]
 
 
 def test_prices_are_stored_to_the_cent(storage_bo: LocalStorageBO, database: Path) -> None:
@@ -56,7 +70,14 @@ def test_prices_are_stored_to_the_cent(storage_bo: LocalStorageBO, database: Pat
         store(storage_bo, ProductSQLMessage(name="p", price=Decimal(price)))
         store(storage_bo, ProductSQLAlchemyMessage(name="p", price=Decimal(price)))
     assert [price for _, _, price in rows(database)] == [
-        "0.10", "0.10", "0.01", "0.01", "99999999.99", "99999999.99", "19.99", "19.99",
+        "0.10",
+        "0.10",
+        "0.01",
+        "0.01",
+        "99999999.99",
+        "99999999.99",
+        "19.99",
+        "19.99",
     ]
 
 
@@ -77,14 +98,24 @@ def test_a_failed_iris_save_is_an_error_on_the_message(
     assert product_class.saved == []
 
 
-def test_the_table_is_created_with_the_declared_columns(storage_bo: LocalStorageBO, database: Path) -> None:
+def test_the_table_is_created_with_the_declared_columns(
+    storage_bo: LocalStorageBO, database: Path
+) -> None:
     store(storage_bo, ProductSQLMessage(name="a", price=Decimal("1")))
     with sqlite3.connect(database) as connection:
-        columns = {row[1]: (row[2], row[3]) for row in connection.execute("PRAGMA table_info(product)")}
-    assert columns == {"id": ("INTEGER", 1), "name": ("VARCHAR(255)", 1), "price": ("NUMERIC(10, 2)", 1)}
+        columns = {
+            row[1]: (row[2], row[3]) for row in connection.execute("PRAGMA table_info(product)")
+        }
+    assert columns == {
+        "id": ("INTEGER", 1),
+        "name": ("VARCHAR(255)", 1),
+        "price": ("NUMERIC(10, 2)", 1),
+    }
 
 
-def test_a_locked_database_is_an_error_not_a_lost_row(storage_bo: LocalStorageBO, database: Path) -> None:
+def test_a_locked_database_is_an_error_not_a_lost_row(
+    storage_bo: LocalStorageBO, database: Path
+) -> None:
     store(storage_bo, ProductSQLMessage(name="before", price=Decimal("1")))
     locker = sqlite3.connect(database, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
@@ -113,7 +144,10 @@ def test_a_missing_table_is_an_error(storage_bo: LocalStorageBO, database: Path)
 @pytest.mark.parametrize(
     ("message", "reason"),
     [
-        (ProductSQLMessage(name="x" * 256, price=Decimal("1")), "name must be at most 255 characters"),
+        (
+            ProductSQLMessage(name="x" * 256, price=Decimal("1")),
+            "name must be at most 255 characters",
+        ),
         (ProductSQLAlchemyMessage(name="a", price=Decimal("-1")), "price must not be negative"),
         (ProductSQLMessage(name="a", price="abc"), "price must be a number, not a string"),
     ],
@@ -127,7 +161,9 @@ def test_a_product_message_sent_by_hand_is_validated_again(
     assert [name for _, name, _ in rows(database)] == ["ok"]
 
 
-def test_the_database_is_opened_on_first_use_so_a_bad_url_fails_only_messages(tmp_path: Path) -> None:
+def test_the_database_is_opened_on_first_use_so_a_bad_url_fails_only_messages(
+    tmp_path: Path,
+) -> None:
     bo = build_component(LocalStorageBO, connection_string=f"sqlite:///{tmp_path}/missing/dir/x.db")
     with pytest.raises(Exception, match="unable to open database file"):
         store(bo, ProductSQLMessage(name="a", price=Decimal("1")))
@@ -137,7 +173,11 @@ def test_built_with_no_production_the_operations_use_the_class_defaults() -> Non
     storage = build_component(LocalStorageBO)
     kafka = build_component(KafkaDemoBO)
     assert storage.connection_string == "iris+emb:///IRISAPP"
-    assert (kafka.kafka_broker, kafka.topic, kafka.dlq_topic) == ("kafka:9092", "kafka_demo", "kafka_demo.dlq")
+    assert (kafka.kafka_broker, kafka.topic, kafka.dlq_topic) == (
+        "kafka:9092",
+        "kafka_demo",
+        "kafka_demo.dlq",
+    )
 
 
 def test_a_dead_letter_carries_its_reason_and_origin_as_headers() -> None:

@@ -48,14 +48,20 @@ def run_bp(request: Any, **settings: Any) -> tuple[Any, list[Send]]:
 
 @pytest.mark.parametrize(
     ("route", "message_class"),
-    [("sql", ProductSQLMessage), ("iris", ProductIRISMessage), ("sqlalchemy", ProductSQLAlchemyMessage)],
+    [
+        ("sql", ProductSQLMessage),
+        ("iris", ProductIRISMessage),
+        ("sqlalchemy", ProductSQLAlchemyMessage),
+    ],
 )
 def test_a_valid_record_is_stored_by_the_fixed_route(route: str, message_class: type) -> None:
     reply, sends = run_bp(
         KafkaRawMessage.from_record(b'{"name": "apple", "price": 10.5}', "kafka_demo", 0, 3),
         storage_routes=route,
     )
-    assert sends == [Send("sync", "Python.LocalStorageBO", message_class(name="apple", price=Decimal("10.50")))]
+    assert sends == [
+        Send("sync", "Python.LocalStorageBO", message_class(name="apple", price=Decimal("10.50")))
+    ]
     assert reply == ProductStored(route=message_class.__name__, id=7)
 
 
@@ -78,11 +84,20 @@ def test_the_storage_target_is_a_setting() -> None:
     ("payload", "reason", "field"),
     [
         (b"\xff\xfe", "payload is not valid UTF-8 (byte 0: b'\\xff')", ""),
-        (b"{not json", "payload is not valid JSON (Expecting property name enclosed in double quotes at position 1)", ""),
+        (
+            b"{not json",
+            "payload is not valid JSON "
+            "(Expecting property name enclosed in double quotes at position 1)",
+            "",
+        ),
         (b'{"name": "a", "price": -1}', "price must not be negative", "price"),
         (b'{"name": "a", "price": "abc"}', "price must be a number, not a string", "price"),
         (b'{"name": "a", "price": 1.001}', "price must have at most 2 decimal places", "price"),
-        (('{"name": "' + "x" * 256 + '", "price": 1}').encode(), "name must be at most 255 characters, not 256", "name"),
+        (
+            ('{"name": "' + "x" * 256 + '", "price": 1}').encode(),
+            "name must be at most 255 characters, not 256",
+            "name",
+        ),
         (b'{"price": 1}', "name is required", "name"),
     ],
 )
@@ -97,7 +112,11 @@ def test_a_poison_record_goes_to_the_dead_letter_target_with_its_bytes_and_reaso
     assert (sends[0].kind, sends[0].target) == ("sync", "Python.KafkaDemoBO")
     assert isinstance(letter, KafkaDeadLetterMessage)
     assert (letter.payload(), letter.reason, letter.topic, letter.partition, letter.offset) == (
-        payload, reason, "kafka_demo", 1, 42,
+        payload,
+        reason,
+        "kafka_demo",
+        1,
+        42,
     )
 
 
@@ -112,7 +131,9 @@ def test_an_invalid_http_body_is_answered_and_not_dead_lettered(iris: IrisStandI
 
 def test_a_record_from_iris_kafka_adapter_follows_the_same_rules() -> None:
     reply, sends = run_bp(IrisKafkaMessage('{"name": "pear", "price": 2.25}'), storage_routes="sql")
-    assert sends == [Send("sync", "Python.LocalStorageBO", ProductSQLMessage(name="pear", price=Decimal("2.25")))]
+    assert sends == [
+        Send("sync", "Python.LocalStorageBO", ProductSQLMessage(name="pear", price=Decimal("2.25")))
+    ]
     assert reply == ProductStored(route="ProductSQLMessage", id=7)
 
 
@@ -130,7 +151,9 @@ def test_a_storage_failure_is_an_error_for_the_caller() -> None:
     handle = RecordingHandle(answer=storage_fails)
     bp = build_component(KafkaDemoBP, handle, storage_routes="sql")
     with pytest.raises(RuntimeError, match="database is locked"):
-        bp._dispatch_on_request(handle, dispatch_serializer(KafkaRawMessage(b'{"name": "a", "price": 1}')))
+        bp._dispatch_on_request(
+            handle, dispatch_serializer(KafkaRawMessage(b'{"name": "a", "price": 1}'))
+        )
 
 
 def test_a_bad_storage_routes_setting_stops_the_bp_from_starting() -> None:
@@ -141,5 +164,7 @@ def test_a_bad_storage_routes_setting_stops_the_bp_from_starting() -> None:
 def test_built_with_no_production_around_it_the_bp_uses_the_class_defaults() -> None:
     bp = build_component(KafkaDemoBP, RecordingHandle())
     assert (bp.Storage, bp.DeadLetter, bp.storage_routes) == (
-        "Python.LocalStorageBO", "Python.KafkaDemoBO", "sql,iris,sqlalchemy",
+        "Python.LocalStorageBO",
+        "Python.KafkaDemoBO",
+        "sql,iris,sqlalchemy",
     )

@@ -11,7 +11,9 @@ from kafka_demo.offsets import GlobalOffsetStore
 from kafka_demo.product import Product
 
 
-def test_the_real_wrapper_outside_iris_is_refused_not_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_real_wrapper_outside_iris_is_refused_not_trusted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.undo()  # the real `iris` wrapper, as a process outside IRIS has it
     wrapper = iop_iris.get_iris()
     assert isinstance(wrapper.cls("User.product"), MagicMock)  # what the wrapper really does

@@ -32,7 +32,8 @@ def round_trip(message: object) -> object:
         KafkaRawMessage.from_record("caf\u00e9 \u20ac \U0001f600".encode(), "kafka_demo", 1, 42),
         KafkaRawMessage.from_record(b"\xff\xfe\x00binary", "kafka_demo", 0, 7),
         KafkaDeadLetterMessage.for_record(
-            KafkaRawMessage.from_record(b"\x80oops", "kafka_demo", 1, 3), "payload is not valid UTF-8"
+            KafkaRawMessage.from_record(b"\x80oops", "kafka_demo", 1, 3),
+            "payload is not valid UTF-8",
         ),
         KafkaTestMessage(name="test", price=Decimal("10")),
         ProductSQLMessage(name="a", price=Decimal("10.25")),
@@ -87,6 +88,8 @@ def test_message_module_does_not_postpone_annotations() -> None:
 
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     future_imports = [
-        node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == "__future__"
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__"
     ]
     assert future_imports == []

@@ -69,7 +69,7 @@ def test_every_target_names_an_item_of_the_production() -> None:
 
 
 def test_every_connection_a_component_reports_to_the_portal_names_an_item() -> None:
-    """on_get_connections() (targets and literal send_request_* targets) draws the Portal's graph."""
+    """on_get_connections() (targets, literal send_request_* targets) draws the Portal graph."""
     production = settings.PRODUCTIONS[0]
     names = {ref.name for ref in production.items}
     for ref in production.items:
@@ -78,33 +78,47 @@ def test_every_connection_a_component_reports_to_the_portal_names_an_item() -> N
             assert set(connections or []) <= names, (ref.name, connections)
 
 
-def test_both_kafka_consumers_share_topic_and_group_and_the_rest_service_is_created_on_demand() -> None:
+def test_both_kafka_consumers_share_topic_and_group_and_the_rest_service_is_created_on_demand() -> (
+    None
+):
     items = items_by_name(build_production(Environment()))
     assert host_settings(items["Python.KafkaDemoBS"]) == {
-        "kafka_broker": "kafka:9092", "topic": "kafka_demo", "group_id": "demo-group",
+        "kafka_broker": "kafka:9092",
+        "topic": "kafka_demo",
+        "group_id": "demo-group",
         "Output": "Python.KafkaDemoBP",
     }
     assert adapter_settings(items["Python.KafkaDemoBS"]) == {"CallInterval": "1"}
     assert adapter_settings(items["EnsLib.Kafka.Service"]) == {
-        "Servers": "kafka:9092", "Topic": "kafka_demo", "GroupID": "demo-group",
+        "Servers": "kafka:9092",
+        "Topic": "kafka_demo",
+        "GroupID": "demo-group",
     }
     assert items["Python.KafkaRestBS"]["@PoolSize"] == "0"
-    assert host_settings(items["Python.LocalStorageBO"]) == {"connection_string": "iris+emb:///IRISAPP"}
+    assert host_settings(items["Python.LocalStorageBO"]) == {
+        "connection_string": "iris+emb:///IRISAPP"
+    }
     assert host_settings(items["Python.KafkaDemoBO"]) == {
-        "kafka_broker": "kafka:9092", "topic": "kafka_demo", "dlq_topic": "kafka_demo.dlq",
+        "kafka_broker": "kafka:9092",
+        "topic": "kafka_demo",
+        "dlq_topic": "kafka_demo.dlq",
     }
 
 
 def test_hosts_topics_group_and_database_come_from_the_environment() -> None:
-    env = Environment.read({
-        "KAFKA_BOOTSTRAP_SERVERS": "broker-1:9093,broker-2:9093",
-        "KAFKA_TOPIC": "products",
-        "KAFKA_DLQ_TOPIC": "products.dlq",
-        "KAFKA_GROUP_ID": "shop",
-        "STORAGE_CONNECTION_STRING": "iris+emb:///SHOP",
-    })
+    env = Environment.read(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": "broker-1:9093,broker-2:9093",
+            "KAFKA_TOPIC": "products",
+            "KAFKA_DLQ_TOPIC": "products.dlq",
+            "KAFKA_GROUP_ID": "shop",
+            "STORAGE_CONNECTION_STRING": "iris+emb:///SHOP",
+        }
+    )
     items = items_by_name(build_production(env))
-    assert host_settings(items["Python.KafkaDemoBS"])["kafka_broker"] == "broker-1:9093,broker-2:9093"
+    assert (
+        host_settings(items["Python.KafkaDemoBS"])["kafka_broker"] == "broker-1:9093,broker-2:9093"
+    )
     assert host_settings(items["Python.KafkaDemoBS"])["group_id"] == "shop"
     assert adapter_settings(items["EnsLib.Kafka.Service"])["GroupID"] == "shop"
     assert adapter_settings(items["EnsLib.Kafka.Service"])["Topic"] == "products"
@@ -120,8 +134,17 @@ def test_the_production_validates_strictly() -> None:
 def test_iop_migrate_dry_run_with_strict_validation_exits_0() -> None:
     iop = Path(sys.executable).with_name("iop")
     completed = subprocess.run(
-        [str(iop), "--migrate", "src/python/settings.py", "--dry-run", "--strict-production-validation"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            str(iop),
+            "--migrate",
+            "src/python/settings.py",
+            "--dry-run",
+            "--strict-production-validation",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Python.Production" in completed.stdout

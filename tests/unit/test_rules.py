@@ -18,10 +18,18 @@ from kafka_demo.product import Product
         (b'{"name": "apple", "price": -0.0}', Product("apple", Decimal("0.00"))),
         (b'{"name": "apple", "price": 99999999.99}', Product("apple", Decimal("99999999.99"))),
         (b'{"name": "apple", "price": 10.500}', Product("apple", Decimal("10.50"))),
-        ('{"name": "caf\u00e9 \u20ac \U0001f600", "price": 3}'.encode(),
-         Product("caf\u00e9 \u20ac \U0001f600", Decimal("3.00"))),
-        (b'{"name": "  padded  ", "price": 1, "colour": "red"}', Product("  padded  ", Decimal("1.00"))),
-        (('{"name": "' + "n" * 255 + '", "price": 1}').encode(), Product("n" * 255, Decimal("1.00"))),
+        (
+            '{"name": "caf\u00e9 \u20ac \U0001f600", "price": 3}'.encode(),
+            Product("caf\u00e9 \u20ac \U0001f600", Decimal("3.00")),
+        ),
+        (
+            b'{"name": "  padded  ", "price": 1, "colour": "red"}',
+            Product("  padded  ", Decimal("1.00")),
+        ),
+        (
+            ('{"name": "' + "n" * 255 + '", "price": 1}').encode(),
+            Product("n" * 255, Decimal("1.00")),
+        ),
     ],
 )
 def test_valid_payloads_become_products_with_exact_decimal_prices(
@@ -36,10 +44,14 @@ def test_valid_payloads_become_products_with_exact_decimal_prices(
     ("payload", "field", "reason"),
     [
         (b"\xff\xfe{}", None, "payload is not valid UTF-8 (byte 0: b'\\xff')"),
-        ("{\"name\": \"caf\u00e9\"".encode()[:-2] + b"\xc3", None, "payload is not valid UTF-8"),
+        ('{"name": "caf\u00e9"'.encode()[:-2] + b"\xc3", None, "payload is not valid UTF-8"),
         (b"not json", None, "payload is not valid JSON"),
         (b"", None, "payload is not valid JSON"),
-        (b'{"name": "a", "price": NaN}', None, "payload is not valid JSON (NaN is not a JSON number)"),
+        (
+            b'{"name": "a", "price": NaN}',
+            None,
+            "payload is not valid JSON (NaN is not a JSON number)",
+        ),
         (b'{"name": "a", "price": Infinity}', None, "payload is not valid JSON"),
         (b"[1, 2]", None, "payload must be a JSON object, not an array"),
         (b'"apple"', None, "payload must be a JSON object, not a string"),
@@ -48,8 +60,11 @@ def test_valid_payloads_become_products_with_exact_decimal_prices(
         (b'{"name": null, "price": 1}', "name", "name is required"),
         (b'{"name": 5, "price": 1}', "name", "name must be a string, not a number"),
         (b'{"name": "   ", "price": 1}', "name", "name must not be blank"),
-        (('{"name": "' + "n" * 256 + '", "price": 1}').encode(), "name",
-         "name must be at most 255 characters, not 256"),
+        (
+            ('{"name": "' + "n" * 256 + '", "price": 1}').encode(),
+            "name",
+            "name must be at most 255 characters, not 256",
+        ),
         (b'{"name": "a"}', "price", "price is required"),
         (b'{"name": "a", "price": "10.50"}', "price", "price must be a number, not a string"),
         (b'{"name": "a", "price": true}', "price", "price must be a number, not a boolean"),
@@ -57,12 +72,21 @@ def test_valid_payloads_become_products_with_exact_decimal_prices(
         (b'{"name": "a", "price": -1}', "price", "price must not be negative"),
         (b'{"name": "a", "price": -0.01}', "price", "price must not be negative"),
         (b'{"name": "a", "price": 10.005}', "price", "price must have at most 2 decimal places"),
-        (b'{"name": "a", "price": 100000000}', "price",
-         "price must have at most 8 digits before the decimal point"),
-        (b'{"name": "a", "price": 12345678901}', "price",
-         "price must have at most 8 digits before the decimal point"),
-        (b'{"name": "a", "price": 1e400}', "price",
-         "price must have at most 8 digits before the decimal point"),
+        (
+            b'{"name": "a", "price": 100000000}',
+            "price",
+            "price must have at most 8 digits before the decimal point",
+        ),
+        (
+            b'{"name": "a", "price": 12345678901}',
+            "price",
+            "price must have at most 8 digits before the decimal point",
+        ),
+        (
+            b'{"name": "a", "price": 1e400}',
+            "price",
+            "price must have at most 8 digits before the decimal point",
+        ),
     ],
 )
 def test_invalid_payloads_say_which_field_and_why(
@@ -90,7 +114,7 @@ def test_deeply_nested_json_is_an_invalid_product_not_a_crash() -> None:
 
 
 def test_the_wire_form_of_a_product_parses_back_to_the_same_product() -> None:
-    product = Product("caf\u00e9 \"quoted\"", Decimal("12345678.99"))
+    product = Product('caf\u00e9 "quoted"', Decimal("12345678.99"))
     assert rules.product_from_bytes(rules.product_to_json(product)) == product
 
 
@@ -115,7 +139,9 @@ def test_unknown_or_empty_storage_routes_are_refused(setting: str) -> None:
 
 def test_a_single_route_is_fixed_and_several_are_picked_by_the_chooser() -> None:
     assert rules.choose_route(("iris",), chooser=lambda routes: "never called") == "iris"
-    assert rules.choose_route(("sql", "sqlalchemy"), chooser=lambda routes: routes[-1]) == "sqlalchemy"
+    assert (
+        rules.choose_route(("sql", "sqlalchemy"), chooser=lambda routes: routes[-1]) == "sqlalchemy"
+    )
 
 
 def test_random_choice_reaches_every_route() -> None:

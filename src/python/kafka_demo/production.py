@@ -34,9 +34,7 @@ class Environment:
             topic=environ.get("KAFKA_TOPIC", defaults.topic),
             dlq_topic=environ.get("KAFKA_DLQ_TOPIC", defaults.dlq_topic),
             group_id=environ.get("KAFKA_GROUP_ID", defaults.group_id),
-            connection_string=environ.get(
-                "STORAGE_CONNECTION_STRING", defaults.connection_string
-            ),
+            connection_string=environ.get("STORAGE_CONNECTION_STRING", defaults.connection_string),
         )
 
 

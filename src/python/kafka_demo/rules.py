@@ -53,7 +53,8 @@ def decode_payload(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InvalidProduct(
-            f"payload is not valid UTF-8 (byte {error.start}: {raw[error.start:error.start + 1]!r})"
+            "payload is not valid UTF-8 "
+            f"(byte {error.start}: {raw[error.start : error.start + 1]!r})"
         ) from None
 
 
@@ -66,7 +67,9 @@ def parse_json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
-        raise InvalidProduct(f"payload is not valid JSON ({error.msg} at position {error.pos})") from None
+        raise InvalidProduct(
+            f"payload is not valid JSON ({error.msg} at position {error.pos})"
+        ) from None
     except RecursionError:
         raise InvalidProduct("payload is not valid JSON (nested too deeply)") from None
     if not isinstance(value, dict):
@@ -83,7 +86,9 @@ def validate_name(value: Any) -> str:
     if not value.strip():
         raise InvalidProduct("name must not be blank", "name")
     if len(value) > NAME_MAX_LENGTH:
-        raise InvalidProduct(f"name must be at most {NAME_MAX_LENGTH} characters, not {len(value)}", "name")
+        raise InvalidProduct(
+            f"name must be at most {NAME_MAX_LENGTH} characters, not {len(value)}", "name"
+        )
     return value
 
 
@@ -106,10 +111,15 @@ def validate_price(value: Any) -> Decimal:
     if price < 0:
         raise InvalidProduct("price must not be negative", "price")
     if price >= _PRICE_LIMIT:
-        raise InvalidProduct(f"price must have at most {PRICE_INTEGER_DIGITS} digits before the decimal point", "price")
+        raise InvalidProduct(
+            f"price must have at most {PRICE_INTEGER_DIGITS} digits before the decimal point",
+            "price",
+        )
     cents = price.quantize(_CENT)
     if cents != price:
-        raise InvalidProduct(f"price must have at most {PRICE_DECIMAL_PLACES} decimal places", "price")
+        raise InvalidProduct(
+            f"price must have at most {PRICE_DECIMAL_PLACES} decimal places", "price"
+        )
     return cents.copy_abs()
 
 
@@ -151,7 +161,7 @@ def parse_routes(setting: str) -> tuple[str, ...]:
 def choose_route(
     routes: Sequence[str], chooser: Callable[[Sequence[str]], str] | None = None
 ) -> str:
-    """Pick the storage route: at random among `routes` (as the original demo did) or by `chooser`."""
+    """Pick the storage route at random among `routes`, as the original demo did."""
     if len(routes) == 1:
         return routes[0]
     return (chooser or random.choice)(routes)

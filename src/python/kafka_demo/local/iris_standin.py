@@ -20,8 +20,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kafka_demo.iris_gateway import IrisUnavailable
 
-LOG_LEVELS = {1: logging.CRITICAL, 2: logging.ERROR, 3: logging.WARNING, 4: logging.INFO,
-              5: logging.DEBUG, 6: logging.CRITICAL}
+LOG_LEVELS = {
+    1: logging.CRITICAL,
+    2: logging.ERROR,
+    3: logging.WARNING,
+    4: logging.INFO,
+    5: logging.DEBUG,
+    6: logging.CRITICAL,
+}
 _LOG_TYPES = {1: "Assert", 2: "Error", 3: "Warning", 4: "Info", 5: "Trace", 6: "Alert"}
 _logger = logging.getLogger("kafka_demo.production")
 
@@ -163,7 +169,9 @@ class MemoryGlobals:
 
     def kill(self, name: str, subscripts: tuple[Any, ...]) -> None:
         with self._lock:
-            for key in [k for k in self._nodes if k[0] == name and k[1][: len(subscripts)] == subscripts]:
+            for key in [
+                k for k in self._nodes if k[0] == name and k[1][: len(subscripts)] == subscripts
+            ]:
                 del self._nodes[key]
 
 
@@ -195,7 +203,9 @@ class SqlGlobals:
 
     def write(self, name: str, subscripts: tuple[Any, ...], value: Any) -> None:
         with Session(self._engine) as session, session.begin():
-            session.merge(GlobalNode(name=name, subscripts=json.dumps(subscripts), value=json.dumps(value)))
+            session.merge(
+                GlobalNode(name=name, subscripts=json.dumps(subscripts), value=json.dumps(value))
+            )
 
     def kill(self, name: str, subscripts: tuple[Any, ...]) -> None:
         with Session(self._engine) as session, session.begin():
@@ -266,4 +276,3 @@ class IrisStandIn:
 
     def __getattr__(self, name: str) -> Any:
         raise IrisUnavailable(f"iris.{name} exists only in IRIS")
-

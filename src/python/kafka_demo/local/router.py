@@ -44,7 +44,7 @@ class RunningItem:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def receive(self, request: Any) -> Any:
-        """Deliver a serialized request through IoP's dispatch; one message at a time, as a pool of 1."""
+        """Deliver a serialized request through IoP's dispatch, one at a time (a pool of 1)."""
         with self.lock:
             if isinstance(self.component, BusinessProcess):
                 return self.component._dispatch_on_request(self.handle, request)
@@ -80,7 +80,7 @@ class LocalProduction:
         skip: Mapping[str, str] | None = None,
         trace: TraceSink | None = None,
     ) -> None:
-        """`settings` overrides item settings by item name; `skip` names items not to run, with why."""
+        """`settings` overrides settings by item name; `skip` maps items not to run to why."""
         self.production = production
         self.trace: TraceSink = trace if trace is not None else MemoryTrace()
         self._overrides = {name: dict(values) for name, values in (settings or {}).items()}
@@ -137,7 +137,10 @@ class LocalProduction:
         try:
             response = item.receive(request)
         except Exception as exc:
-            error = f"Exception in Python class: {type(item.component).__name__} - {type(exc).__name__} - {exc}"
+            error = (
+                f"Exception in Python class: {type(item.component).__name__}"
+                f" - {type(exc).__name__} - {exc}"
+            )
             self.trace.finish(hop, "Error", error)
             _log.warning("%s -> %s: %s", source, target, error)
             if sync:
