@@ -1,0 +1,92 @@
+"""The gunicorn config files, read by gunicorn's own command-line parser."""
+
+import sys
+from pathlib import Path
+
+import pytest
+from gunicorn.app.wsgiapp import WSGIApplication
+from gunicorn.config import Config
+
+from tests.static.repo import ROOT, SRC_PYTHON
+
+CONFIGS = {
+    "misc/gunicorn/iris_app.conf.py": "0.0.0.0:5000",
+    "misc/gunicorn/standalone.conf.py": "0.0.0.0:5001",
+}
+ENV_NAMES = (
+    "GUNICORN_BIND",
+    "GUNICORN_WORKERS",
+    "GUNICORN_THREADS",
+    "GUNICORN_TIMEOUT",
+    "GUNICORN_GRACEFUL_TIMEOUT",
+    "GUNICORN_KEEPALIVE",
+    "GUNICORN_LOGLEVEL",
+    "GUNICORN_PYTHONPATH",
+    "GUNICORN_CMD_ARGS",
+    "WEB_CONCURRENCY",
+    "PORT",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def _load(monkeypatch: pytest.MonkeyPatch, config: str, *extra: str) -> Config:
+    argv = ["gunicorn", "-c", str(ROOT / config), *extra, "app:app"]
+    monkeypatch.setattr(sys, "argv", argv)
+    return WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").cfg
+
+
+@pytest.mark.parametrize(("config", "bind"), CONFIGS.items())
+def test_defaults(monkeypatch: pytest.MonkeyPatch, config: str, bind: str) -> None:
+    cfg = _load(monkeypatch, config)
+    assert cfg.bind == [bind]
+    assert 1 <= cfg.workers <= 4
+    assert cfg.preload_app is False
+    assert cfg.accesslog == "-"
+    assert cfg.errorlog == "-"
+    assert cfg.timeout == 30
+    assert cfg.graceful_timeout == 20
+    assert Path(cfg.pythonpath) == SRC_PYTHON
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_bind_on_the_command_line_wins(monkeypatch: pytest.MonkeyPatch, config: str) -> None:
+    monkeypatch.setenv("GUNICORN_BIND", "0.0.0.0:7000")
+    cfg = _load(monkeypatch, config, "--bind", "127.0.0.1:18080")
+    assert cfg.bind == ["127.0.0.1:18080"]
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_settings_follow_the_environment(monkeypatch: pytest.MonkeyPatch, config: str) -> None:
+    monkeypatch.setenv("GUNICORN_BIND", "127.0.0.1:7000")
+    monkeypatch.setenv("GUNICORN_WORKERS", "3")
+    monkeypatch.setenv("GUNICORN_TIMEOUT", "61")
+    monkeypatch.setenv("GUNICORN_GRACEFUL_TIMEOUT", "9")
+    monkeypatch.setenv("GUNICORN_LOGLEVEL", "debug")
+    cfg = _load(monkeypatch, config)
+    assert cfg.bind == ["127.0.0.1:7000"]
+    assert cfg.workers == 3
+    assert cfg.timeout == 61
+    assert cfg.graceful_timeout == 9
+    assert cfg.loglevel == "debug"
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_a_bad_worker_count_fails_loudly(monkeypatch: pytest.MonkeyPatch, config: str) -> None:
+    monkeypatch.setenv("GUNICORN_WORKERS", "0")
+    with pytest.raises(SystemExit):
+        _load(monkeypatch, config)
+
+
+def test_both_files_differ_only_in_their_default_bind_and_wording() -> None:
+    iris_app, standalone = ((ROOT / c).read_text().splitlines() for c in CONFIGS)
+    code = [
+        (a, b)
+        for a, b in zip(iris_app, standalone, strict=True)
+        if a != b and not a.startswith(('"""', "#"))
+    ]
+    assert code == [('DEFAULT_BIND = "0.0.0.0:5000"', 'DEFAULT_BIND = "0.0.0.0:5001"')]
