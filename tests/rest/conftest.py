@@ -1,0 +1,148 @@
+"""Both REST doors, each over a real LocalProduction storing into SQLite, in one of several states.
+
+`open_door(state)` builds the app of the door under test (app.py or
+app_standalone.py, from their own factories) with the IRIS side faked at that
+door's seam, and the production in the state asked for.
+"""
+
+import enum
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+import app as iris_app_module
+import app_standalone
+import settings
+from kafka_demo import rules
+from kafka_demo.local.iris_standin import IrisStandIn
+from kafka_demo.local.router import LocalProduction
+from kafka_demo.models import ProductRow
+from kafka_demo.native_gateway import NativeSettings
+from tests.rest.fakes import FakeDirector, FakeNativeApi
+
+STORAGE_ROUTES = ("sql", "sqlalchemy")
+REST_SERVICE = "Python.KafkaRestBS"
+NO_KAFKA = "no Kafka in the REST tests"
+RESERVED_NAME = "reserved by the BP"
+TEST_IRIS = NativeSettings(
+    hostname="iris.test", port=51972, namespace="IRISAPP", username="tester", password="secret"
+)
+
+
+class State(enum.Enum):
+    RUNNING = "running"
+    IRIS_UNREACHABLE = "IRIS cannot be reached"
+    PRODUCTION_STOPPED = "no production is running"
+    BP_NOT_RUNNING = "the BP is not in the production"
+    STORAGE_BROKEN = "the BO's database cannot be opened"
+    BP_STRICTER = "the BP refuses a name the door's check accepts"
+
+
+@dataclass
+class Door:
+    kind: str
+    client: FlaskClient
+    production: LocalProduction
+    director: FakeDirector
+    database_url: str
+    native: FakeNativeApi | None = None
+
+    def requests_reaching_service(self) -> list[str]:
+        """The bodies KafkaRestBS passed on to the BP, from the production's trace."""
+        return [
+            json.loads(hop.body)["value"]
+            for hop in self.production.trace.hops
+            if hop.source == REST_SERVICE and hop.kind == "Request"
+        ]
+
+    def iris_calls(self) -> list[object]:
+        """What reached the door's IRIS seam at all."""
+        return list(self.native.calls) if self.native is not None else list(self.director.created)
+
+    def stored_row(self, row_id: int) -> tuple[str, Decimal] | None:
+        with Session(create_engine(self.database_url)) as session:
+            row = session.get(ProductRow, row_id)
+            return None if row is None else (row.name, row.price)
+
+    def row_count(self) -> int:
+        engine = create_engine(self.database_url)
+        with Session(engine) as session:
+            try:
+                return session.scalar(select(func.count()).select_from(ProductRow)) or 0
+            except Exception:
+                return 0  # the table is created on the first store
+
+
+def start_production(database_url: str, state: State) -> LocalProduction:
+    skip = {"Python.KafkaDemoBS": NO_KAFKA, "Python.KafkaDemoBO": NO_KAFKA}
+    if state is State.BP_NOT_RUNNING:
+        skip["Python.KafkaDemoBP"] = "left out to test a production without it"
+    storage_url = database_url
+    if state is State.STORAGE_BROKEN:
+        storage_url = "sqlite:////nonexistent-directory/products.db"
+    production = LocalProduction(
+        settings.PRODUCTIONS[0],
+        settings={
+            "Python.LocalStorageBO": {"connection_string": storage_url},
+            "Python.KafkaDemoBP": {"storage_routes": ",".join(STORAGE_ROUTES)},
+        },
+        skip=skip,
+    )
+    production.start()
+    if state is State.PRODUCTION_STOPPED:
+        production.stop()
+    return production
+
+
+def refuse_reserved_name(original: Callable[[bytes], object]) -> Callable[[bytes], object]:
+    """The BP's parsing, stricter than the door's check by one name (as a newer BP might be)."""
+
+    def stricter(raw: bytes) -> object:
+        product = original(raw)
+        if getattr(product, "name", None) == RESERVED_NAME:
+            raise rules.InvalidProduct("name is reserved", "name")
+        return product
+
+    return stricter
+
+
+@pytest.fixture(params=["iris_wsgi", "standalone"])
+def door_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def open_door(
+    door_kind: str, iris: IrisStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[State], Door]]:
+    productions: list[LocalProduction] = []
+
+    def build(state: State) -> Door:
+        if state is State.BP_STRICTER:
+            monkeypatch.setattr(
+                rules, "product_from_bytes", refuse_reserved_name(rules.product_from_bytes)
+            )
+        database_url = f"sqlite:///{tmp_path / 'products.db'}"
+        production = start_production(database_url, state)
+        productions.append(production)
+        director = FakeDirector(production)
+        reachable = state is not State.IRIS_UNREACHABLE
+        if door_kind == "iris_wsgi":
+            if reachable:
+                iris.add_class("IOP.Director", director)
+            app = iris_app_module.create_iris_app()
+            return Door(door_kind, app.test_client(), production, director, database_url)
+        native = FakeNativeApi(director, reachable=reachable)
+        app = app_standalone.create_standalone_app(TEST_IRIS, api_loader=lambda: native)
+        return Door(door_kind, app.test_client(), production, director, database_url, native)
+
+    yield build
+    for production in productions:
+        production.stop()

@@ -1,0 +1,108 @@
+"""app.py's way to the service: IoP's director, one service per thread, never at import."""
+
+import threading
+from unittest.mock import MagicMock
+
+import pytest
+
+import app as iris_app_module
+from kafka_demo.director_gateway import DirectorGateway
+from kafka_demo.rest import (
+    IRIS_UNREACHABLE_TEXT,
+    MAX_BODY_BYTES,
+    PRODUCTION_NOT_RUNNING_TEXT,
+    create_app,
+)
+from tests.rest.conftest import REST_SERVICE, Door, State
+
+APPLE = {"name": "apple", "price": 1}
+BP = "Python.KafkaDemoBP"
+
+
+@pytest.fixture
+def door_kind() -> str:
+    return "iris_wsgi"
+
+
+def test_no_service_is_created_before_the_first_request(open_door) -> None:
+    door: Door = open_door(State.RUNNING)
+
+    assert door.director.created == []
+    assert door.client.post("/kafka", json=APPLE).status_code == 200
+    assert door.director.created == [REST_SERVICE]
+
+
+def test_one_service_serves_the_requests_of_a_thread(open_door) -> None:
+    door: Door = open_door(State.RUNNING)
+
+    statuses = [door.client.post("/kafka", json=APPLE).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 200]
+    assert door.director.created == [REST_SERVICE]
+    assert door.row_count() == 3
+
+
+def test_the_service_is_created_again_after_a_failure(open_door) -> None:
+    door: Door = open_door(State.RUNNING)
+    first = door.client.post("/kafka", json=APPLE)
+    bp = door.production.items.pop(BP)
+
+    while_bp_is_away = door.client.post("/kafka", json=APPLE)
+    door.production.items[BP] = bp
+    after = door.client.post("/kafka", json=APPLE)
+
+    assert [first.status_code, while_bp_is_away.status_code, after.status_code] == [200, 503, 200]
+    assert while_bp_is_away.get_json() == {"error": PRODUCTION_NOT_RUNNING_TEXT}
+    assert door.director.created == [REST_SERVICE, REST_SERVICE]
+
+
+class AnsweringService:
+    """A service object that answers every input with the same reply."""
+
+    def __init__(self, reply: object) -> None:
+        self.reply = reply
+
+    def on_process_input(self, body: str) -> object:
+        return self.reply
+
+
+def test_each_thread_gets_its_own_service() -> None:
+    created: list[AnsweringService] = []
+
+    def create(name: str) -> AnsweringService:
+        created.append(AnsweringService(None))
+        return created[-1]
+
+    gateway = DirectorGateway(create_service=create)
+    threads = [threading.Thread(target=gateway.check) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(created) == 2
+
+
+def test_outside_iris_the_wrappers_stand_ins_mean_iris_is_unreachable() -> None:
+    """Outside IRIS, IoP's iris wrapper answers every call with a MagicMock; it is refused."""
+    client = create_app(DirectorGateway(create_service=lambda name: MagicMock())).test_client()
+
+    response = client.post("/kafka", json=APPLE)
+    health = client.get("/health")
+
+    assert (response.status_code, response.get_json()) == (503, {"error": IRIS_UNREACHABLE_TEXT})
+    assert health.status_code == 503
+
+
+def test_an_answer_that_is_not_a_reply_message_is_a_server_fault() -> None:
+    gateway = DirectorGateway(create_service=lambda name: AnsweringService("stored, probably"))
+    client = create_app(gateway).test_client()
+
+    response = client.post("/kafka", json=APPLE)
+
+    assert (response.status_code, response.get_json()) == (500, {"error": "internal server error"})
+
+
+def test_the_module_app_is_the_contract_app() -> None:
+    assert iris_app_module.app.name == "kafka_demo.rest"
+    assert iris_app_module.app.config["MAX_CONTENT_LENGTH"] == MAX_BODY_BYTES
