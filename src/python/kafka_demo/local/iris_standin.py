@@ -276,3 +276,10 @@ class IrisStandIn:
 
     def __getattr__(self, name: str) -> Any:
         raise IrisUnavailable(f"iris.{name} exists only in IRIS")
+
+
+def install(standin: "IrisStandIn") -> None:
+    """Put the stand-in at the seam: from now on IoP and the project reach it, not IRIS."""
+    from iop.runtime import iris as iop_iris
+
+    iop_iris.get_iris = lambda namespace=None: standin

@@ -1,0 +1,176 @@
+"""`kafka-demo`: run and inspect the production on one machine, without IRIS or Docker.
+
+A development and try-out mode; IRIS stays the engine for real use.
+"""
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+DEFAULT_DB = "sqlite:///kafka_demo.db"
+DEFAULT_BOOTSTRAP = "127.0.0.1:29092"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _configure_logging()
+    return args.run(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kafka-demo", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    local = commands.add_parser("local", help="run the whole production here, in the foreground")
+    local.add_argument("--port", type=int, default=5000, help="HTTP port of the REST door")
+    local.add_argument("--db", default=DEFAULT_DB, help=f"database URL (default {DEFAULT_DB})")
+    local.add_argument("--bootstrap", help="use this Kafka broker (HOST:PORT) instead of Tansu")
+    local.add_argument("--broker-port", type=int, default=29092, help="port of the embedded broker")
+    local.set_defaults(run=run_local)
+
+    produce = commands.add_parser("produce", help="publish products through KafkaDemoBO")
+    produce.add_argument("--name", required=True)
+    produce.add_argument("--price", required=True)
+    produce.add_argument("--count", type=int, default=1)
+    produce.add_argument("--bootstrap", default=DEFAULT_BOOTSTRAP)
+    produce.set_defaults(run=run_produce)
+
+    products = commands.add_parser("products", help="print the stored products")
+    products.add_argument("--db", default=DEFAULT_DB)
+    products.set_defaults(run=run_products)
+
+    trace = commands.add_parser("trace", help="print each input's session, hop by hop")
+    trace.add_argument("--db", default=DEFAULT_DB)
+    trace.add_argument("--last", type=int, default=10, help="number of sessions (default 10)")
+    trace.set_defaults(run=run_trace)
+    return parser
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+
+
+def run_local(args: argparse.Namespace) -> int:
+    from kafka_demo.local.broker import EmbeddedBroker, create_topics
+    from kafka_demo.local.runtime import LocalConfig
+    from kafka_demo.local.server import LocalServer
+
+    log = logging.getLogger("kafka_demo.local")
+    broker = None
+    if not args.bootstrap:
+        broker = EmbeddedBroker(port=args.broker_port).start()
+        log.info("started the embedded Kafka broker (Tansu) on %s", broker.bootstrap)
+    try:
+        config = LocalConfig(db_url=args.db, bootstrap=args.bootstrap or broker.bootstrap)
+        create_topics(config.bootstrap, {config.topic: 2, config.dlq_topic: 1})
+        LocalServer(config, args.port).run()
+    finally:
+        if broker is not None and broker.stop():
+            log.info("stopped the embedded Kafka broker")
+    return 0
+
+
+def run_produce(args: argparse.Namespace) -> int:
+    from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
+
+    from kafka_demo.local import iris_standin
+    from kafka_demo.local.router import LocalProduction
+    from kafka_demo.local.runtime import load_production
+    from kafka_demo.msg import KafkaTestMessage
+
+    try:
+        price = Decimal(args.price)
+    except InvalidOperation:
+        print(f"kafka-demo produce: --price must be a number, not {args.price!r}", file=sys.stderr)
+        return 2
+    iris_standin.install(iris_standin.IrisStandIn())
+    definition = load_production()
+    production = LocalProduction(
+        definition,
+        settings={"Python.KafkaDemoBO": {"kafka_broker": args.bootstrap}},
+        skip={
+            ref.name: "not needed to produce"
+            for ref in definition.items
+            if ref.name != "Python.KafkaDemoBO"
+        },
+    )
+    production.start()
+    try:
+        for _ in range(args.count):
+            request = dispatch_serializer(KafkaTestMessage(name=args.name, price=price))
+            sent = dispatch_deserializer(
+                production.deliver("kafka-demo produce", "Python.KafkaDemoBO", request, sync=True)
+            )
+            print(f"sent to {sent.topic}[{sent.partition}]@{sent.offset}")
+    except Exception as error:
+        print(f"kafka-demo produce: {error}", file=sys.stderr)
+        return 1
+    finally:
+        production.stop()
+    return 0
+
+
+def run_products(args: argparse.Namespace) -> int:
+    from kafka_demo.local.runtime import open_database
+    from kafka_demo.models import Base, ProductRow
+
+    engine = open_database(args.db)
+    Base.metadata.create_all(engine, checkfirst=True)
+    with Session(engine) as session:
+        rows = [
+            (str(r.id), r.name, f"{Decimal(r.price):.2f}")
+            for r in session.scalars(select(ProductRow).order_by(ProductRow.id))
+        ]
+    print(_table(("id", "name", "price"), rows))
+    print(f"{len(rows)} product(s)")
+    return 0
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    from kafka_demo.local.runtime import open_database
+    from kafka_demo.local.sql_trace import last_sessions
+
+    sessions = last_sessions(open_database(args.db), args.last)
+    for session in sessions:
+        print(f"session {session.id}")
+        rows = [
+            (
+                hop.time.strftime("%H:%M:%S.%f")[:-3],
+                hop.source,
+                hop.target,
+                hop.kind,
+                hop.message_class.rsplit(".", 1)[-1],
+                hop.status,
+                hop.error,
+            )
+            for hop in session.hops
+        ]
+        print(_table(("time", "source", "target", "type", "message", "status", "error"), rows))
+    if not sessions:
+        print("no message yet")
+    return 0
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(header)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            cell.ljust(width) for cell, width in zip(cells, widths, strict=True)
+        ).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The local runtime: the production from settings.py, on SQLite and a Kafka-protocol broker.
+
+What IRIS provides is stood in for at the seam: IOP.Message containers, the
+^KafkaDemo.Offset global (kept in the database, so it survives a restart), the
+event log, the message trace, and IOP.Director so that app.py finds
+Python.KafkaRestBS as it does in IRIS. The IRIS ORM route and EnsLib.Kafka.Service
+exist only in IRIS, so they do not run here.
+"""
+
+import logging
+import runpy
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+from kafka_demo import rules
+from kafka_demo.local import iris_standin
+from kafka_demo.local.iris_standin import IrisStandIn, SqlGlobals
+from kafka_demo.local.router import LocalProduction
+from kafka_demo.local.sql_trace import SqlTrace
+
+SOURCE_DIR = Path(__file__).resolve().parents[2]
+"""src/python: where settings.py and app.py live."""
+
+LOCAL_ROUTES = (rules.ROUTE_SQL, rules.ROUTE_SQLALCHEMY)
+KAFKA_SERVICE = "Python.KafkaDemoBS"
+_log = logging.getLogger("kafka_demo.local")
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    db_url: str = "sqlite:///kafka_demo.db"
+    bootstrap: str = "127.0.0.1:29092"
+    topic: str = "kafka_demo"
+    dlq_topic: str = "kafka_demo.dlq"
+    group_id: str = "demo-group"
+    # Tansu completes a consumer-group join only after about this long.
+    max_poll_interval_ms: int = 3000
+
+
+def load_production() -> Any:
+    """The production exactly as `iop --migrate src/python/settings.py` would register it."""
+    return runpy.run_path(str(SOURCE_DIR / "settings.py"))["PRODUCTIONS"][0]
+
+
+def open_database(db_url: str) -> Engine:
+    """The local database; SQLite in WAL mode, so the CLI can read while the runtime writes."""
+    engine = create_engine(db_url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
+    """settings.py's items, pointed at the local broker and database."""
+    kafka = {"kafka_broker": config.bootstrap, "topic": config.topic}
+    return {
+        KAFKA_SERVICE: {
+            **kafka,
+            "group_id": config.group_id,
+            "max_poll_interval_ms": config.max_poll_interval_ms,
+        },
+        "Python.KafkaDemoBO": {**kafka, "dlq_topic": config.dlq_topic},
+        "Python.LocalStorageBO": {"connection_string": config.db_url},
+        "Python.KafkaDemoBP": {"storage_routes": ",".join(LOCAL_ROUTES)},
+    }
+
+
+class LocalDirector:
+    """IOP.Director as app.py reaches it: the production's own service object."""
+
+    def __init__(self, production: LocalProduction) -> None:
+        self._production = production
+
+    def dispatchCreateBusinessService(self, name: str) -> "_ServiceHost":  # noqa: N802
+        return _ServiceHost(self._production.component(name))
+
+
+class _ServiceHost:
+    def __init__(self, component: Any) -> None:
+        self._component = component
+
+    def GetClass(self) -> Any:  # noqa: N802 (IRIS method name)
+        return self._component
+
+
+class LocalRuntime:
+    """Starts the production in this process and polls KafkaDemoBS on its CallInterval."""
+
+    def __init__(self, config: LocalConfig, *, poll: bool = True) -> None:
+        self.config = config
+        self._poll = poll
+        self._stopping = threading.Event()
+        self._poller: threading.Thread | None = None
+        self.engine = open_database(config.db_url)
+        self.production: LocalProduction | None = None
+
+    def start(self) -> LocalProduction:
+        standin = IrisStandIn(globals_store=SqlGlobals(self.engine))
+        iris_standin.install(standin)
+        production = LocalProduction(
+            load_production(), settings=local_settings(self.config), trace=SqlTrace(self.engine)
+        )
+        standin.add_class("IOP.Director", LocalDirector(production))
+        production.start()
+        for item in production.skipped:
+            _log.info("not run locally: %s (%s)", item.name, item.reason)
+        _log.info(
+            "the IRIS ORM route exists only in IRIS: KafkaDemoBP picks among %s",
+            ", ".join(LOCAL_ROUTES),
+        )
+        self.production = production
+        if self._poll and KAFKA_SERVICE in production.items:
+            self._poller = threading.Thread(
+                target=self._poll_forever, name="KafkaDemoBS", daemon=True
+            )
+            self._poller.start()
+        return production
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._poller is not None:
+            self._poller.join(timeout=10)
+        if self.production is not None:
+            self.production.stop()
+            _log.info("production stopped: consumer closed, offsets committed")
+        self.engine.dispose()
+
+    def _poll_forever(self) -> None:
+        """What Ens.InboundAdapter does: call OnProcessInput, then wait out the CallInterval."""
+        assert self.production is not None
+        interval = float(self.production.adapter_setting(KAFKA_SERVICE, "CallInterval", "5"))
+        while not self._stopping.is_set():
+            started = time.monotonic()
+            try:
+                self.production.process_input(KAFKA_SERVICE)
+            except Exception as error:
+                _log.error("%s: %s", KAFKA_SERVICE, error)
+            self._stopping.wait(max(0.0, interval - (time.monotonic() - started)))

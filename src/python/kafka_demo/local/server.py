@@ -1,0 +1,66 @@
+"""`kafka-demo local`'s HTTP side: app.py's REST contract under gunicorn, production in the worker.
+
+One worker (threads for concurrent requests) runs the whole production, so the
+REST doors and KafkaDemoBS share one router and one offset store, as the items
+of one IRIS production do. The worker starts the production after it has
+loaded app.py and stops it (consumer closed, offsets committed) when it exits.
+"""
+
+import importlib.util
+import logging
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from kafka_demo.local.pages import messages_blueprint
+from kafka_demo.local.runtime import SOURCE_DIR, LocalConfig, LocalRuntime
+
+_log = logging.getLogger("kafka_demo.local")
+
+
+def load_app_module() -> Any:
+    """src/python/app.py, the same module IRIS WSGI and gunicorn serve in the IRIS container."""
+    spec = importlib.util.spec_from_file_location("app", SOURCE_DIR / "app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class LocalServer(BaseApplication):
+    def __init__(self, config: LocalConfig, port: int, host: str = "127.0.0.1") -> None:
+        self.config = config
+        self.bind = f"{host}:{port}"
+        self.runtime: LocalRuntime | None = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings = {
+            "bind": self.bind,
+            "workers": 1,
+            "worker_class": "gthread",
+            "threads": 4,
+            "timeout": 60,
+            "graceful_timeout": 5,
+            "accesslog": "-",
+            "control_socket_disable": True,
+            "post_worker_init": self._start_production,
+            "worker_exit": self._stop_production,
+        }
+        for name, value in settings.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Any:
+        self.runtime = LocalRuntime(self.config)
+        app = load_app_module().app
+        app.register_blueprint(messages_blueprint(self.runtime.engine))
+        return app
+
+    def _start_production(self, worker: Any) -> None:
+        assert self.runtime is not None
+        self.runtime.start()
+        _log.info("ready: http://%s (POST /kafka, GET /health, GET /messages)", self.bind)
+
+    def _stop_production(self, server: Any, worker: Any) -> None:
+        if self.runtime is not None:
+            self.runtime.stop()

@@ -1,0 +1,134 @@
+"""The local message trace, kept in the database beside the products: the local Message Viewer.
+
+One row per hop, as IRIS keeps one Ens.MessageHeader per message; the body is
+kept whole (class name and JSON), so a failed request can be sent again.
+"""
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, Engine, Integer, String, Text, func, select, update
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from kafka_demo.local.trace import Hop
+
+
+class _TraceBase(DeclarativeBase):
+    pass
+
+
+class HopRow(_TraceBase):
+    __tablename__ = "message_trace"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(Integer, index=True)
+    source: Mapped[str] = mapped_column(String(255))
+    target: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    message_class: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str] = mapped_column(Text, default="")
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def _as_hop(row: HopRow) -> Hop:
+    time = row.time if row.time.tzinfo else row.time.replace(tzinfo=timezone.utc)
+    return Hop(
+        row.session_id,
+        row.source,
+        row.target,
+        row.kind,
+        row.message_class,
+        row.body,
+        row.status,
+        row.error,
+        time,
+        row.id,
+    )
+
+
+class SqlTrace:
+    """A TraceSink that writes each hop to the `message_trace` table."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        _TraceBase.metadata.create_all(engine, checkfirst=True)
+        with Session(engine) as session:
+            self._last_session = session.scalar(select(func.max(HopRow.session_id))) or 0
+
+    def new_session(self) -> int:
+        with self._lock:
+            self._last_session += 1
+            return self._last_session
+
+    def record(self, hop: Hop) -> Hop:
+        with Session(self._engine) as session, session.begin():
+            row = HopRow(
+                session_id=hop.session_id,
+                source=hop.source,
+                target=hop.target,
+                kind=hop.kind,
+                message_class=hop.message_class,
+                body=hop.body,
+                status=hop.status,
+                error=hop.error,
+                time=hop.time,
+            )
+            session.add(row)
+            session.flush()
+            hop.id = row.id
+        return hop
+
+    def finish(self, hop: Hop, status: str, error: str = "") -> None:
+        hop.status, hop.error = status, error
+        with Session(self._engine) as session, session.begin():
+            session.execute(
+                update(HopRow).where(HopRow.id == hop.id).values(status=status, error=error)
+            )
+
+
+@dataclass
+class TracedSession:
+    id: int
+    hops: list[Hop]
+
+
+def last_sessions(engine: Engine, last: int) -> list[TracedSession]:
+    """The `last` most recent sessions, oldest first, each with its hops in order."""
+    _TraceBase.metadata.create_all(engine, checkfirst=True)
+    with Session(engine) as session:
+        ids = list(
+            session.scalars(
+                select(HopRow.session_id)
+                .group_by(HopRow.session_id)
+                .order_by(HopRow.session_id.desc())
+                .limit(last)
+            )
+        )
+        rows = session.scalars(
+            select(HopRow).where(HopRow.session_id.in_(ids)).order_by(HopRow.id)
+        ).all()
+    by_session: dict[int, list[Hop]] = {session_id: [] for session_id in sorted(ids)}
+    for row in rows:
+        by_session[row.session_id].append(_as_hop(row))
+    return [TracedSession(session_id, hops) for session_id, hops in by_session.items()]
+
+
+def failed_requests(engine: Engine) -> list[Hop]:
+    """Requests whose delivery ended in an Error and that were not sent again since."""
+    _TraceBase.metadata.create_all(engine, checkfirst=True)
+    with Session(engine) as session:
+        rows = session.scalars(
+            select(HopRow)
+            .where(HopRow.kind == "Request", HopRow.status == "Error")
+            .order_by(HopRow.id)
+        ).all()
+    return [_as_hop(row) for row in rows]
+
+
+def mark_resent(engine: Engine, hop_id: int) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(update(HopRow).where(HopRow.id == hop_id).values(status="Resent"))
