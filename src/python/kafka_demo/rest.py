@@ -90,7 +90,7 @@ def _error(status: int, text: str) -> tuple[Response, int]:
 def _unavailable_response(
     unavailable: ProductionUnavailable, body: dict[str, Any]
 ) -> tuple[Response, int]:
-    _log.warning("IRIS unavailable: %s", unavailable, exc_info=unavailable.__cause__ is not None)
+    _log.warning("Answering 503: %s (cause: %r)", unavailable, unavailable.__cause__)
     response = jsonify({**body, "error": str(unavailable)})
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response, 503
