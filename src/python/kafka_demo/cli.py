@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     trace.add_argument("--db", default=DEFAULT_DB)
     trace.add_argument("--last", type=int, default=10, help="number of sessions (default 10)")
     trace.set_defaults(run=run_trace)
+    replay = commands.add_parser(
+        "replay", help="send again every Kafka input whose processing ended in an error"
+    )
+    replay.add_argument("--db", default=DEFAULT_DB)
+    replay.add_argument("--bootstrap", default=DEFAULT_BOOTSTRAP)
+    replay.set_defaults(run=run_replay)
     return parser
 
 
@@ -118,6 +124,40 @@ def run_produce(args: argparse.Namespace) -> int:
     finally:
         production.stop()
     return 0
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    """The local twin of the Message Viewer's Resend: each failed input goes to its target again."""
+    from kafka_demo.local import iris_standin
+    from kafka_demo.local.router import DeliveryError, LocalProduction
+    from kafka_demo.local.runtime import LocalConfig, load_production, local_settings, open_database
+    from kafka_demo.local.sql_trace import SqlTrace, failed_inputs, mark_resent
+
+    engine = open_database(args.db)
+    iris_standin.install(iris_standin.IrisStandIn(globals_store=iris_standin.SqlGlobals(engine)))
+    config = LocalConfig(db_url=args.db, bootstrap=args.bootstrap)
+    production = LocalProduction(
+        load_production(),
+        settings=local_settings(config),
+        skip={"Python.KafkaDemoBS": "replay reads the trace, not the topic"},
+        trace=SqlTrace(engine),
+    )
+    production.start()
+    failures = 0
+    try:
+        for hop in failed_inputs(engine):
+            message = iris_standin.IOPMessage.holding(hop.message_class, hop.body)
+            try:
+                production.deliver(hop.source, hop.target, message, sync=True)
+            except DeliveryError as error:
+                failures += 1
+                print(f"message {hop.id} (session {hop.session_id}) failed again: {error}")
+                continue
+            mark_resent(engine, hop.id)
+            print(f"message {hop.id} (session {hop.session_id}) resent to {hop.target}")
+    finally:
+        production.stop()
+    return 1 if failures else 0
 
 
 def run_products(args: argparse.Namespace) -> int:

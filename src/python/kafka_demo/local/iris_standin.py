@@ -109,6 +109,14 @@ class IOPMessage(IrisObject):
     def _Id(self) -> str:  # noqa: N802
         return str(self._id)
 
+    @classmethod
+    def holding(cls, classname: str, json_text: str) -> "IOPMessage":
+        """A container for a message body kept elsewhere (to send a traced message again)."""
+        message = cls()
+        message.classname = classname
+        message.json = json_text
+        return message
+
     def json_text(self) -> str:
         """The JSON body, whether IoP put it in a string or a stream."""
         if isinstance(self._json, CharacterStream):

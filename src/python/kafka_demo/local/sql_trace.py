@@ -117,18 +117,24 @@ def last_sessions(engine: Engine, last: int) -> list[TracedSession]:
     return [TracedSession(session_id, hops) for session_id, hops in by_session.items()]
 
 
-def failed_requests(engine: Engine) -> list[Hop]:
-    """Requests whose delivery ended in an Error and that were not sent again since."""
+def failed_inputs(engine: Engine) -> list[Hop]:
+    """The first request of each session that ended in an Error and was not sent again.
+
+    Requests from KafkaRestBS are left out: their HTTP caller was told of the failure.
+    """
     _TraceBase.metadata.create_all(engine, checkfirst=True)
+    first_hops = select(func.min(HopRow.id)).group_by(HopRow.session_id).scalar_subquery()
     with Session(engine) as session:
         rows = session.scalars(
             select(HopRow)
-            .where(HopRow.kind == "Request", HopRow.status == "Error")
+            .where(HopRow.id.in_(first_hops), HopRow.status == "Error")
+            .where(HopRow.source != "Python.KafkaRestBS")
             .order_by(HopRow.id)
         ).all()
     return [_as_hop(row) for row in rows]
 
 
 def mark_resent(engine: Engine, hop_id: int) -> None:
+    """The operator sent this request again (as IRIS marks a resent message)."""
     with Session(engine) as session, session.begin():
         session.execute(update(HopRow).where(HopRow.id == hop_id).values(status="Resent"))
