@@ -5,6 +5,7 @@ status and JSON body; a 200 row also names the row that must now be in the
 database. A request the door refuses itself must not reach IRIS at all.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -329,3 +330,22 @@ def test_server_fault_is_logged_and_not_shown(open_door, caplog: pytest.LogCaptu
     logged = [record for record in caplog.records if record.name == "kafka_demo.rest"]
     assert logged and logged[-1].exc_info is not None
     assert "unable to open database file" in caplog.text
+
+
+def test_parallel_requests_are_each_stored_once(open_door) -> None:
+    door: Door = open_door(State.RUNNING)
+    app = door.client.application
+    names = [f"parallel {n}" for n in range(12)]
+
+    def post(name: str) -> tuple[int, int]:
+        response = app.test_client().post("/kafka", json={"name": name, "price": 1})
+        return response.status_code, response.get_json()["id"]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(post, names))
+
+    assert [status for status, _ in answers] == [200] * len(names)
+    assert [door.stored_row(row_id) for _, row_id in answers] == [
+        (name, Decimal("1.00")) for name in names
+    ]
+    assert door.row_count() == len(names)
