@@ -77,7 +77,11 @@ def run_local(args: argparse.Namespace) -> int:
         broker = EmbeddedBroker(port=args.broker_port).start()
         log.info("started the embedded Kafka broker (Tansu) on %s", broker.bootstrap)
     try:
-        config = LocalConfig(db_url=args.db, bootstrap=args.bootstrap or broker.bootstrap)
+        config = LocalConfig(
+            db_url=args.db,
+            bootstrap=args.bootstrap or broker.bootstrap,
+            fresh_broker=broker is not None,
+        )
         create_topics(config.bootstrap, {config.topic: 2, config.dlq_topic: 1})
         LocalServer(config, args.port).run()
     finally:

@@ -22,6 +22,7 @@ from kafka_demo.local import iris_standin
 from kafka_demo.local.iris_standin import IrisStandIn, SqlGlobals
 from kafka_demo.local.router import LocalProduction
 from kafka_demo.local.sql_trace import SqlTrace
+from kafka_demo.offsets import OFFSET_GLOBAL
 
 SOURCE_DIR = Path(__file__).resolve().parents[2]
 """src/python: where settings.py and app.py live."""
@@ -40,6 +41,8 @@ class LocalConfig:
     group_id: str = "demo-group"
     # Tansu completes a consumer-group join only after about this long.
     max_poll_interval_ms: int = 3000
+    # An embedded broker keeps records in memory only: each start has brand-new topics.
+    fresh_broker: bool = False
 
 
 def load_production() -> Any:
@@ -109,6 +112,10 @@ class LocalRuntime:
     def start(self) -> LocalProduction:
         standin = IrisStandIn(globals_store=SqlGlobals(self.engine))
         iris_standin.install(standin)
+        if self.config.fresh_broker:
+            # Offsets remembered for the previous broker's topic would skip the new one's records.
+            standin.gref(OFFSET_GLOBAL).kill([self.config.topic])
+            _log.info("new embedded broker: forgot the offsets of the previous one")
         production = LocalProduction(
             load_production(), settings=local_settings(self.config), trace=SqlTrace(self.engine)
         )

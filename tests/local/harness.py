@@ -1,0 +1,96 @@
+"""`kafka-demo` as a user runs it: the installed console script, in a subprocess, on free ports."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from kafka_demo.local.broker import free_port
+
+KAFKA_DEMO = str(Path(sys.executable).with_name("kafka-demo"))
+
+
+def kafka_demo(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run a short kafka-demo command (produce, products, trace, replay) and return its output."""
+    return subprocess.run(
+        [KAFKA_DEMO, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def http(method: str, url: str, body: Any = None, timeout: float = 10) -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+class LocalProcess:
+    """One `kafka-demo local` in the foreground of its own process group."""
+
+    def __init__(self, db_url: str, log_path: Path, bootstrap: str | None = None) -> None:
+        self.db_url = db_url
+        self.port = free_port()
+        self.broker_port = free_port()
+        self.bootstrap = bootstrap or f"127.0.0.1:{self.broker_port}"
+        self._external_broker = bootstrap is not None
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> float:
+        """Start it and return the seconds until /health answered 200."""
+        command = [KAFKA_DEMO, "local", "--port", str(self.port), "--db", self.db_url]
+        if self._external_broker:
+            command += ["--bootstrap", self.bootstrap]
+        else:
+            command += ["--broker-port", str(self.broker_port)]
+        started = time.monotonic()
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        while time.monotonic() - started < timeout:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"kafka-demo local exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                if http("GET", f"{self.url}/health", timeout=1)[0] == 200:
+                    return time.monotonic() - started
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise TimeoutError(f"kafka-demo local not healthy: {self.log_path.read_text()[-3000:]}")
+
+    def stop(self, timeout: float = 15) -> int:
+        """SIGTERM, as a service manager or Ctrl-C would; returns the exit code."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: a crash, with no chance to clean up."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def group_alive(self) -> bool:
+        """Whether any process of its group (gunicorn worker, broker) is still running."""
+        assert self.process is not None
+        try:
+            os.killpg(self.process.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True

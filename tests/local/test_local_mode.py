@@ -1,0 +1,192 @@
+"""`kafka-demo local` end to end, as a newcomer uses it: HTTP, Kafka, products, trace, restart."""
+
+import socket
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from kafka import KafkaProducer
+
+from kafka_demo.local.broker import EmbeddedBroker
+from tests.integration.conftest import read_topic
+from tests.local.harness import LocalProcess, http, kafka_demo
+
+pytestmark = pytest.mark.integration
+
+VALID_HTTP = [
+    {"name": "curl product", "price": 10},
+    {"name": "caf\u00e9 \U0001f600", "price": 10.5},
+]
+VALID_KAFKA = [b'{"name": "kafka one", "price": 1.25}', b'{"name": "kafka two", "price": 2}']
+POISON_KAFKA = [b"\xff\xfe not utf-8", b'{"name": "neg", "price": -1}', b"[]"]
+
+
+def produce(bootstrap: str, values: list[bytes]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    for value in values:
+        producer.send("kafka_demo", value)
+    producer.flush()
+    producer.close()
+
+
+def products(db_url: str) -> list[tuple[str, str]]:
+    lines = kafka_demo("products", "--db", db_url).stdout.splitlines()[2:-1]
+    rows = [line.split("  ") for line in lines]
+    return sorted(
+        (" ".join(cell for cell in row[1:-1] if cell).strip(), row[-1].strip()) for row in rows
+    )
+
+
+def wait_for_products(db_url: str, count: int, timeout: float = 30) -> list[tuple[str, str]]:
+    deadline = time.monotonic() + timeout
+    while (found := products(db_url)) and len(found) < count or not found:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    return found
+
+
+def port_closed(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'kafka_demo.db'}"
+
+
+@pytest.fixture
+def local(db_url: str, tmp_path: Path) -> Iterator[LocalProcess]:
+    process = LocalProcess(db_url, tmp_path / "local.log")
+    yield process
+    if process.process is not None and process.process.poll() is None:
+        process.kill()
+
+
+def test_a_newcomer_sees_http_and_kafka_products_stored_traced_and_dead_lettered(
+    local: LocalProcess, db_url: str
+) -> None:
+    ready = local.start()
+    assert ready < 10
+
+    answers = [http("POST", f"{local.url}/kafka", body) for body in VALID_HTTP]
+    assert [status for status, _ in answers] == [200, 200]
+    assert all(body["message"] == "Message sent to KafkaDemoBP" for _, body in answers)
+    assert http("POST", f"{local.url}/kafka", {"name": "bad", "price": -1}) == (
+        400,
+        {"error": "price must not be negative", "field": "price"},
+    )
+    produce(local.bootstrap, VALID_KAFKA + POISON_KAFKA)
+
+    stored = wait_for_products(db_url, 4)
+    assert stored == sorted(
+        [
+            ("curl product", "10.00"),
+            ("caf\u00e9 \U0001f600", "10.50"),
+            ("kafka one", "1.25"),
+            ("kafka two", "2.00"),
+        ]
+    )
+    letters = read_topic(local.bootstrap, "kafka_demo.dlq", expected=len(POISON_KAFKA))
+    assert sorted(letter.value for letter in letters) == sorted(POISON_KAFKA)
+    assert {dict(letter.headers)["dlq.reason"] for letter in letters} == {
+        b"payload is not valid UTF-8 (byte 0: b'\\xff')",
+        b"price must not be negative",
+        b"payload must be a JSON object, not an array",
+    }
+
+    sessions = traced_sessions(kafka_demo("trace", "--db", db_url, "--last", "20").stdout)
+    stored_by_http = [
+        ("Python.KafkaRestBS", "Python.KafkaDemoBP", "Request", "KafkaRawMessage"),
+        ("Python.KafkaDemoBP", "Python.LocalStorageBO", "Request", "*"),
+        ("Python.LocalStorageBO", "Python.KafkaDemoBP", "Response", "ProductStored"),
+        ("Python.KafkaDemoBP", "Python.KafkaRestBS", "Response", "ProductStored"),
+    ]
+    stored_by_kafka = [
+        ("Python.KafkaDemoBS", "Python.KafkaDemoBP", "Request", "KafkaRawMessage"),
+        *stored_by_http[1:3],
+    ]
+    dead_lettered = [
+        ("Python.KafkaDemoBS", "Python.KafkaDemoBP", "Request", "KafkaRawMessage"),
+        ("Python.KafkaDemoBP", "Python.KafkaDemoBO", "Request", "KafkaDeadLetterMessage"),
+        ("Python.KafkaDemoBO", "Python.KafkaDemoBP", "Response", "KafkaRecordSent"),
+    ]
+    shapes = sorted(tuple(_shape(hops)) for hops in sessions)
+    assert shapes == sorted(
+        [tuple(stored_by_http)] * 2 + [tuple(stored_by_kafka)] * 2 + [tuple(dead_lettered)] * 3
+    )
+    page = http_text(f"{local.url}/messages")
+    assert "<h2>Session 7</h2>" in page
+    assert "caf\u00e9" in page
+
+    assert local.stop() == 0
+    assert not local.group_alive()
+    assert port_closed(local.broker_port)
+
+
+def traced_sessions(output: str) -> list[list[tuple[str, ...]]]:
+    """`kafka-demo trace` output, as hops (source, target, type, message, status) per session."""
+    sessions: list[list[tuple[str, ...]]] = []
+    for line in output.splitlines():
+        if line.startswith("session "):
+            sessions.append([])
+        elif line[:2].isdigit():
+            cells = [cell.strip() for cell in line.split("  ") if cell.strip()]
+            sessions[-1].append(tuple(cells[1:6]))
+    return sessions
+
+
+def _shape(hops: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    assert all(hop[4] == "Completed" for hop in hops), hops
+    return [
+        (s, t, k, "*" if m.startswith("Product") and k == "Request" else m)
+        for s, t, k, m, _ in hops
+    ]
+
+
+def http_text(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def test_restart_on_the_same_database_neither_loses_nor_stores_twice(
+    db_url: str, tmp_path: Path
+) -> None:
+    with EmbeddedBroker() as broker:
+        first = LocalProcess(db_url, tmp_path / "first.log", bootstrap=broker.bootstrap)
+        first.start()
+        produce(broker.bootstrap, [f'{{"name": "r{i}", "price": {i}}}'.encode() for i in range(5)])
+        assert len(wait_for_products(db_url, 5)) == 5
+        assert first.stop() == 0
+
+        produce(broker.bootstrap, [b'{"name": "while stopped", "price": 7}'])
+        second = LocalProcess(db_url, tmp_path / "second.log", bootstrap=broker.bootstrap)
+        second.start()
+        produce(broker.bootstrap, [b'{"name": "after restart", "price": 8}'])
+        stored = wait_for_products(db_url, 7)
+        time.sleep(2)  # a record handed over twice would show up by now
+        stored = products(db_url)
+        assert second.stop() == 0
+
+    expected = [(f"r{i}", f"{Decimal(i):.2f}") for i in range(5)]
+    assert stored == sorted(expected + [("while stopped", "7.00"), ("after restart", "8.00")])
+
+
+def test_a_new_embedded_broker_starts_from_its_own_offsets(
+    local: LocalProcess, db_url: str, tmp_path: Path
+) -> None:
+    local.start()
+    produce(local.bootstrap, [b'{"name": "first broker", "price": 1}'])
+    assert wait_for_products(db_url, 1) == [("first broker", "1.00")]
+    assert local.stop() == 0
+
+    again = LocalProcess(db_url, tmp_path / "again.log")
+    again.start()
+    produce(again.bootstrap, [b'{"name": "second broker", "price": 2}'])
+    assert wait_for_products(db_url, 2) == [("first broker", "1.00"), ("second broker", "2.00")]
+    assert again.stop() == 0
