@@ -9,9 +9,6 @@ import sys
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 DEFAULT_DB = "sqlite:///kafka_demo.db"
 DEFAULT_BOOTSTRAP = "127.0.0.1:29092"
 
@@ -68,7 +65,7 @@ def _configure_logging() -> None:
 
 def run_local(args: argparse.Namespace) -> int:
     from kafka_demo.local.broker import EmbeddedBroker, create_topics
-    from kafka_demo.local.runtime import LocalConfig
+    from kafka_demo.local.config import LocalConfig
     from kafka_demo.local.server import LocalServer
 
     log = logging.getLogger("kafka_demo.local")
@@ -133,8 +130,9 @@ def run_produce(args: argparse.Namespace) -> int:
 def run_replay(args: argparse.Namespace) -> int:
     """The local twin of the Message Viewer's Resend: each failed input goes to its target again."""
     from kafka_demo.local import iris_standin
+    from kafka_demo.local.config import LocalConfig
     from kafka_demo.local.router import DeliveryError, LocalProduction
-    from kafka_demo.local.runtime import LocalConfig, load_production, local_settings, open_database
+    from kafka_demo.local.runtime import load_production, local_settings, open_database
     from kafka_demo.local.sql_trace import SqlTrace, failed_inputs, mark_resent
 
     engine = open_database(args.db)
@@ -165,6 +163,9 @@ def run_replay(args: argparse.Namespace) -> int:
 
 
 def run_products(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
     from kafka_demo.local.runtime import open_database
     from kafka_demo.models import Base, ProductRow
 

@@ -11,7 +11,6 @@ import logging
 import runpy
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 
 from kafka_demo import rules
 from kafka_demo.local import iris_standin
+from kafka_demo.local.config import LocalConfig
 from kafka_demo.local.iris_standin import IrisStandIn, SqlGlobals
 from kafka_demo.local.router import LocalProduction
 from kafka_demo.local.sql_trace import SqlTrace
@@ -30,19 +30,6 @@ SOURCE_DIR = Path(__file__).resolve().parents[2]
 LOCAL_ROUTES = (rules.ROUTE_SQL, rules.ROUTE_SQLALCHEMY)
 KAFKA_SERVICE = "Python.KafkaDemoBS"
 _log = logging.getLogger("kafka_demo.local")
-
-
-@dataclass(frozen=True)
-class LocalConfig:
-    db_url: str = "sqlite:///kafka_demo.db"
-    bootstrap: str = "127.0.0.1:29092"
-    topic: str = "kafka_demo"
-    dlq_topic: str = "kafka_demo.dlq"
-    group_id: str = "demo-group"
-    # Tansu completes a consumer-group join only after about this long.
-    max_poll_interval_ms: int = 3000
-    # An embedded broker keeps records in memory only: each start has brand-new topics.
-    fresh_broker: bool = False
 
 
 def load_production() -> Any:

@@ -8,12 +8,15 @@ loaded app.py and stops it (consumer closed, offsets committed) when it exits.
 
 import importlib.util
 import logging
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from kafka_demo.local.pages import messages_blueprint
-from kafka_demo.local.runtime import SOURCE_DIR, LocalConfig, LocalRuntime
+from kafka_demo.local.config import LocalConfig
+
+SOURCE_DIR = Path(__file__).resolve().parents[2]
+"""src/python: where app.py lives."""
 
 _log = logging.getLogger("kafka_demo.local")
 
@@ -31,7 +34,7 @@ class LocalServer(BaseApplication):
     def __init__(self, config: LocalConfig, port: int, host: str = "127.0.0.1") -> None:
         self.config = config
         self.bind = f"{host}:{port}"
-        self.runtime: LocalRuntime | None = None
+        self.runtime: Any = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -51,6 +54,10 @@ class LocalServer(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self) -> Any:
+        """In the worker: the production's modules are imported here, not in gunicorn's master."""
+        from kafka_demo.local.pages import messages_blueprint
+        from kafka_demo.local.runtime import LocalRuntime
+
         self.runtime = LocalRuntime(self.config)
         app = load_app_module().app
         app.register_blueprint(messages_blueprint(self.runtime.engine))

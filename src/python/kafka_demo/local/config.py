@@ -1,0 +1,16 @@
+"""What `kafka-demo local` runs against; free of heavy imports, so gunicorn's master stays small."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    db_url: str = "sqlite:///kafka_demo.db"
+    bootstrap: str = "127.0.0.1:29092"
+    topic: str = "kafka_demo"
+    dlq_topic: str = "kafka_demo.dlq"
+    group_id: str = "demo-group"
+    # Tansu completes a consumer-group join only after about this long.
+    max_poll_interval_ms: int = 3000
+    # An embedded broker keeps records in memory only: each start has brand-new topics.
+    fresh_broker: bool = False
