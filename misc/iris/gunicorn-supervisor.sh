@@ -5,7 +5,7 @@
 set -uo pipefail
 
 app_dir="${APP_DIR:-/irisdev/app}"
-config="${app_dir}/misc/gunicorn/iris_app.conf.py"
+config="${app_dir}/misc/gunicorn/gunicorn.conf.py"
 restart_delay="${GUNICORN_RESTART_DELAY:-5}"
 
 log() { printf '%s gunicorn-supervisor: %s\n' "$(date -u +%FT%TZ)" "$*"; }

@@ -22,10 +22,8 @@ import pytest
 from kafka_demo.rest import IRIS_UNREACHABLE_TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVERS = {
-    "app": "misc/gunicorn/iris_app.conf.py",
-    "app_standalone": "misc/gunicorn/standalone.conf.py",
-}
+CONFIG = "misc/gunicorn/gunicorn.conf.py"
+SERVERS = {"app": CONFIG, "app_standalone": CONFIG}
 START_TIMEOUT_SECONDS = 30
 
 

@@ -98,7 +98,7 @@ def test_gunicorn_is_started_again_when_it_dies(fake_bin: Path, tmp_path: Path) 
         supervisor.wait(timeout=10)
     assert _starts(log) >= 2
     first = log.read_text().splitlines()[0]
-    assert "-c " + str(ROOT / "misc/gunicorn/iris_app.conf.py") in first
+    assert "-c " + str(ROOT / "misc/gunicorn/gunicorn.conf.py") in first
     assert first.endswith("app:app")
 
 

@@ -1,8 +1,10 @@
-"""gunicorn settings for app.py inside the IRIS container (port 5000).
+"""gunicorn settings for both HTTP doors that gunicorn serves.
 
-Every value can be overridden by an environment variable; a flag on the
-gunicorn command line (such as ``--bind``) still wins, because gunicorn reads
-the command line after this file.
+app.py inside the IRIS container binds the default port 5000; the standalone
+image sets GUNICORN_BIND=0.0.0.0:5001 for app_standalone.py. Every value can be
+overridden by an environment variable; a flag on the gunicorn command line
+(such as ``--bind``) still wins, because gunicorn reads the command line after
+this file.
 """
 
 import os
@@ -10,7 +12,7 @@ from pathlib import Path
 
 DEFAULT_BIND = "0.0.0.0:5000"
 
-# src/python holds app.py and the kafka_demo package; this file sits in
+# src/python holds both app modules and the kafka_demo package; this file sits in
 # misc/gunicorn/ both in the repository and in the image.
 _SRC_PYTHON = Path(__file__).resolve().parents[2] / "src" / "python"
 
@@ -24,8 +26,8 @@ def _env_int(name: str, default: int) -> int:
 
 
 bind = [os.environ.get("GUNICORN_BIND", DEFAULT_BIND)]
-# Few workers: each worker logs in to IRIS on its own, and the Community
-# Edition limits connections.
+# Few workers: each worker logs in to IRIS (embedded) or opens a native-API connection
+# of its own, and the Community Edition limits connections.
 workers = _env_int("GUNICORN_WORKERS", 2)
 threads = _env_int("GUNICORN_THREADS", 1)
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
