@@ -102,6 +102,12 @@ CASES = [
         "price",
     ),
     refused(
+        "5000-digit price",
+        '{"name": "apple", "price": ' + "9" * 5000 + "}",
+        "price must have at most 8 digits before the decimal point",
+        "price",
+    ),
+    refused(
         "too many decimals",
         '{"name": "apple", "price": 10.123}',
         "price must have at most 2 decimal places",

@@ -83,6 +83,12 @@ def test_valid_payloads_become_products_with_exact_decimal_prices(
             "price must have at most 8 digits before the decimal point",
         ),
         (
+            b'{"name": "a", "price": ' + b"9" * 5000 + b"}",
+            "price",
+            "price must have at most 8 digits before the decimal point",
+        ),
+        (b'{"name": ' + b"7" * 5000 + b', "price": 1}', "name", "name must be a string"),
+        (
             b'{"name": "a", "price": 1e400}',
             "price",
             "price must have at most 8 digits before the decimal point",

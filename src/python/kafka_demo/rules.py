@@ -63,9 +63,15 @@ def _reject_constant(name: str) -> Any:
 
 
 def parse_json_object(text: str) -> dict[str, Any]:
-    """Parse JSON text that must hold an object; numbers with a point become exact Decimals."""
+    """Parse JSON text that must hold an object; every number becomes an exact Decimal.
+
+    Integers too: Python's int() refuses more than 4300 digits with a ValueError,
+    which would turn a client's long number into a server fault.
+    """
     try:
-        value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        value = json.loads(
+            text, parse_float=Decimal, parse_int=Decimal, parse_constant=_reject_constant
+        )
     except json.JSONDecodeError as error:
         raise InvalidProduct(
             f"payload is not valid JSON ({error.msg} at position {error.pos})"
