@@ -129,6 +129,12 @@ CASES = [
         "name",
     ),
     refused(
+        "lone surrogate in name",
+        '{"name": "apple \\ud83d", "price": 1}',
+        "name must be Unicode text, not a lone surrogate (\\ud83d at 6)",
+        "name",
+    ),
+    refused(
         "name not a string",
         '{"name": 5, "price": 1}',
         "name must be a string, not a number",

@@ -99,6 +99,11 @@ def test_the_storage_target_is_a_setting() -> None:
             "name",
         ),
         (b'{"price": 1}', "name is required", "name"),
+        (
+            b'{"name": "\\ud800", "price": 1}',
+            "name must be Unicode text, not a lone surrogate (\\ud800 at 0)",
+            "name",
+        ),
     ],
 )
 def test_a_poison_record_goes_to_the_dead_letter_target_with_its_bytes_and_reason(

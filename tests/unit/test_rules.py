@@ -18,6 +18,7 @@ from kafka_demo.product import Product
         (b'{"name": "apple", "price": -0.0}', Product("apple", Decimal("0.00"))),
         (b'{"name": "apple", "price": 99999999.99}', Product("apple", Decimal("99999999.99"))),
         (b'{"name": "apple", "price": 10.500}', Product("apple", Decimal("10.50"))),
+        (b'{"name": "\\ud83d\\ude00", "price": 1}', Product("\U0001f600", Decimal("1.00"))),
         (
             '{"name": "caf\u00e9 \u20ac \U0001f600", "price": 3}'.encode(),
             Product("caf\u00e9 \u20ac \U0001f600", Decimal("3.00")),
@@ -65,6 +66,12 @@ def test_valid_payloads_become_products_with_exact_decimal_prices(
             "name",
             "name must be at most 255 characters, not 256",
         ),
+        (
+            b'{"name": "\\ud800", "price": 1}',
+            "name",
+            "name must be Unicode text, not a lone surrogate (\\ud800 at 0)",
+        ),
+        (b'{"name": "a\\udfff", "price": 1}', "name", "name must be Unicode text"),
         (b'{"name": "a"}', "price", "price is required"),
         (b'{"name": "a", "price": "10.50"}', "price", "price must be a number, not a string"),
         (b'{"name": "a", "price": true}', "price", "price must be a number, not a boolean"),

@@ -91,11 +91,25 @@ def validate_name(value: Any) -> str:
         raise InvalidProduct(f"name must be a string, not {_json_type_name(value)}", "name")
     if not value.strip():
         raise InvalidProduct("name must not be blank", "name")
+    _require_unicode_text(value)
     if len(value) > NAME_MAX_LENGTH:
         raise InvalidProduct(
             f"name must be at most {NAME_MAX_LENGTH} characters, not {len(value)}", "name"
         )
     return value
+
+
+def _require_unicode_text(name: str) -> None:
+    """JSON's \\uD800-style escapes can spell lone surrogates, which no UTF-8 text, message
+    or database column can hold."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code = ord(name[error.start])
+        raise InvalidProduct(
+            f"name must be Unicode text, not a lone surrogate (\\u{code:04x} at {error.start})",
+            "name",
+        ) from None
 
 
 def validate_price(value: Any) -> Decimal:
