@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, KafkaProducer
 
 from kafka_demo.consuming import HandOffFailed
 from kafka_demo.local.iris_standin import IrisStandIn
@@ -206,3 +206,39 @@ def test_a_record_that_cannot_be_handed_over_is_read_again_not_lost(
     production = start_production()
     poll_until(production, lambda: len(stored_rows(database)) >= 1)
     assert stored_rows(database) == [("kept", "3.00")]
+
+
+def test_a_record_whose_offset_cannot_be_recorded_is_neither_lost_nor_stored_twice(
+    start_production: Any,
+    database: Path,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    iris: IrisStandIn,
+) -> None:
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    for name in ("first", "second", "third"):
+        producer.send(topics["topic"], f'{{"name": "{name}", "price": 1}}'.encode(), partition=0)
+    producer.flush()
+    producer.close()
+    store = iris.globals_store
+    real_write = store.write
+    failures = iter([OSError("database is locked")])
+
+    def write_failing_once(name: str, subscripts: tuple[Any, ...], value: Any) -> None:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        real_write(name, subscripts, value)
+
+    monkeypatch.setattr(store, "write", write_failing_once)
+    production = start_production()
+    with pytest.raises(HandOffFailed, match=r"@0 handed over, but its offset was not recorded"):
+        poll_until(production, lambda: False, timeout=20)
+    poll_until(production, lambda: len(stored_rows(database)) >= 3)
+
+    assert sorted(stored_rows(database)) == [
+        ("first", "1.00"),
+        ("second", "1.00"),
+        ("third", "1.00"),
+    ]

@@ -73,5 +73,14 @@ def _hand_over_partition(
                 f"{type(error).__name__}: {error}"
             )
             return
-        offsets.handed_over(partition.topic, partition.partition, record.offset)
         result.handed_over += 1
+        try:
+            offsets.handed_over(partition.topic, partition.partition, record.offset)
+        except Exception as error:
+            # Handed over all the same: go on from the next record at the next poll.
+            consumer.seek(partition, record.offset + 1)
+            result.failures.append(
+                f"{partition.topic}[{partition.partition}]@{record.offset} handed over, "
+                f"but its offset was not recorded: {type(error).__name__}: {error}"
+            )
+            return
