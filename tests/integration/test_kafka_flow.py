@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import CommitFailedError
 
 from kafka_demo.consuming import HandOffFailed
 from kafka_demo.local.iris_standin import IrisStandIn
@@ -242,3 +243,24 @@ def test_a_record_whose_offset_cannot_be_recorded_is_neither_lost_nor_stored_twi
         ("second", "1.00"),
         ("third", "1.00"),
     ]
+
+
+def test_a_failed_commit_does_not_hide_the_records_that_were_not_handed_over(
+    start_production: Any,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    produce(kafka_bootstrap, topics["topic"], [b'{"name": "kept", "price": 3}'])
+
+    def kicked_out(self: KafkaConsumer, *args: Any, **kwargs: Any) -> None:
+        raise CommitFailedError("the consumer was kicked out of the group")
+
+    monkeypatch.setattr(KafkaConsumer, "commit", kicked_out)
+    without_bp = start_production(skip={"Python.KafkaDemoBP": "stopped for this test"})
+    with pytest.raises(HandOffFailed) as raised:
+        poll_until(without_bp, lambda: False, timeout=20)
+
+    assert "not handed over" in str(raised.value)
+    assert "ErrBusinessDispatchNameNotRegistered: Python.KafkaDemoBP" in str(raised.value)
+    assert "commit failed (read again, then skipped)" in str(raised.value)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
 
 from kafka_demo.msg import KafkaRawMessage
 from kafka_demo.offsets import OffsetStore
@@ -45,10 +46,18 @@ def poll_and_hand_over(
     for partition, records in batch.items():
         _hand_over_partition(consumer, offsets, hand_over, partition, records, result)
     if batch:
-        consumer.commit()
+        _commit(consumer, result)
     if result.failures:
         raise HandOffFailed("; ".join(result.failures))
     return result
+
+
+def _commit(consumer: KafkaConsumer, result: PollResult) -> None:
+    """Commit what was handed over; a failed commit joins the poll's failures, never hides them."""
+    try:
+        consumer.commit()
+    except KafkaError as error:
+        result.failures.append(f"commit failed (read again, then skipped): {error}")
 
 
 def _hand_over_partition(
