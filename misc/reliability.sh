@@ -1,0 +1,8 @@
+#!/usr/bin/env sh
+# The reliability suite at full counts (10,000 records and 5 kills, a 2,000-record
+# poison flood, hundreds of fuzzed requests), printing each test's figures.
+# Uses .venv as misc/test.sh sets it up, or PYTHON_VENV. Extra arguments go to pytest.
+set -eu
+cd "$(dirname "$0")/.."
+VENV="${PYTHON_VENV:-.venv}"
+KAFKA_DEMO_FULL=1 exec "$VENV/bin/python" -m pytest tests/reliability -m reliability -s -q "$@"

@@ -1,0 +1,48 @@
+"""Fixtures of the reliability suite: an external broker that outlives `kafka-demo local`."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kafka_demo.local.broker import EmbeddedBroker, create_topics
+from tests.local.harness import LocalProcess
+from tests.rest.conftest import open_door  # noqa: F401 (the REST doors' fixture, reused)
+
+TOPIC = "kafka_demo"
+DLQ_TOPIC = "kafka_demo.dlq"
+GROUP = "demo-group"
+
+
+@pytest.fixture
+def broker() -> Iterator[EmbeddedBroker]:
+    """A Tansu broker of this test's own, with the topics `kafka-demo local` uses."""
+    with EmbeddedBroker() as started:
+        create_topics(started.bootstrap, {TOPIC: 2, DLQ_TOPIC: 1})
+        yield started
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "kafka_demo.db"
+
+
+@pytest.fixture
+def start_local(
+    broker: EmbeddedBroker, db_path: Path, tmp_path: Path
+) -> Iterator[Callable[[], LocalProcess]]:
+    """Start `kafka-demo local` on the test's broker and database; killed at the end if alive."""
+    started: list[LocalProcess] = []
+
+    def start() -> LocalProcess:
+        process = LocalProcess(
+            f"sqlite:///{db_path}", tmp_path / f"local-{len(started)}.log", broker.bootstrap
+        )
+        started.append(process)
+        process.start(timeout=60)
+        return process
+
+    yield start
+    for process in started:
+        if process.process is not None and process.process.poll() is None:
+            process.kill()

@@ -1,0 +1,118 @@
+"""Counts, figures and probes shared by the reliability suite.
+
+Counts are small by default so CI stays quick; KAFKA_DEMO_FULL=1 (misc/reliability.sh)
+runs the full counts. Every test prints its figures on one line, e.g.
+`CRASH records=10000 kills=5 lost=0 duplicates=1 drain_s=12.3`.
+"""
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from kafka import KafkaProducer
+
+FULL = os.environ.get("KAFKA_DEMO_FULL") == "1"
+
+
+def scaled(default: int, full: int) -> int:
+    """The count for this run: `full` under KAFKA_DEMO_FULL=1, else `default`."""
+    return full if FULL else default
+
+
+def figures(label: str, **values: object) -> str:
+    """Print the test's figures as one line and return it."""
+    line = " ".join([label, *(f"{key}={_figure(value)}" for key, value in values.items())])
+    print(f"\n{line}", flush=True)
+    return line
+
+
+def _figure(value: object) -> str:
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+def wait_until(done: Callable[[], bool], timeout: float, interval: float = 0.25) -> float:
+    """Poll `done()` until it is true; return the seconds waited, or raise after `timeout`."""
+    started = time.monotonic()
+    while not done():
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"not reached within {timeout:.0f} s")
+        time.sleep(interval)
+    return time.monotonic() - started
+
+
+def stored_names(db_path: Path) -> Counter[str]:
+    """How many product rows hold each name (an empty count before the table exists)."""
+    return Counter(name for name, _ in stored_rows(db_path))
+
+
+def stored_rows(db_path: Path) -> list[tuple[str, str]]:
+    """Every product row as (name, price text), read as another client of the file would."""
+    if not db_path.exists():
+        return []
+    connection = sqlite3.connect(db_path, timeout=30)
+    try:
+        rows = connection.execute("SELECT name, CAST(price AS TEXT) FROM product").fetchall()
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            return []
+        raise
+    finally:
+        connection.close()
+    return [(name, price) for name, price in rows]
+
+
+def table_names(db_path: Path) -> set[str]:
+    connection = sqlite3.connect(db_path, timeout=30)
+    try:
+        return {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    finally:
+        connection.close()
+
+
+def product_value(name: str, price: str) -> bytes:
+    return json.dumps({"name": name, "price": json.loads(price)}).encode()
+
+
+class PacedProducer:
+    """Sends records to a topic from a thread, `rate` per second, so a stream spans a test."""
+
+    def __init__(self, bootstrap: str, topic: str, values: Iterable[bytes], rate: float) -> None:
+        self._producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+        self._topic = topic
+        self._values = list(values)
+        self._rate = rate
+        self.sent = 0
+        self.errors: list[str] = []
+        self._thread = threading.Thread(target=self._run, name="paced-producer", daemon=True)
+
+    def start(self) -> "PacedProducer":
+        self._thread.start()
+        return self
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise TimeoutError(f"the producer did not finish within {timeout:.0f} s")
+        self._producer.close()
+        assert not self.errors, self.errors[:5]
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        futures = []
+        for index, value in enumerate(self._values):
+            futures.append(self._producer.send(self._topic, value))
+            delay = started + (index + 1) / self._rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        self._producer.flush(timeout=60)
+        for future in futures:
+            try:
+                future.get(timeout=10)
+                self.sent += 1
+            except Exception as error:  # counted, and reported by join()
+                self.errors.append(f"{type(error).__name__}: {error}")
