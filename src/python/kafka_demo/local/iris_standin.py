@@ -15,7 +15,7 @@ from collections.abc import Callable
 from itertools import count
 from typing import Any
 
-from sqlalchemy import Engine, String, Text, select
+from sqlalchemy import Engine, String, Text, bindparam, insert, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kafka_demo.iris_gateway import IrisUnavailable
@@ -197,6 +197,15 @@ class GlobalNode(_GlobalBase):
     value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
+_NODES = GlobalNode.__table__
+_UPDATE_NODE = (
+    update(_NODES)
+    .where(_NODES.c.name == bindparam("key_name"), _NODES.c.subscripts == bindparam("key_subs"))
+    .values(value=bindparam("new_value"))
+)
+_INSERT_NODE = insert(_NODES)
+
+
 class SqlGlobals:
     """Global nodes kept in a SQL database, so they survive a restart as IRIS globals do."""
 
@@ -210,10 +219,14 @@ class SqlGlobals:
             return None if node is None else json.loads(node.value)
 
     def write(self, name: str, subscripts: tuple[Any, ...], value: Any) -> None:
-        with Session(self._engine) as session, session.begin():
-            session.merge(
-                GlobalNode(name=name, subscripts=json.dumps(subscripts), value=json.dumps(value))
+        """One transaction: update the node, or insert it when there is none."""
+        key, text = json.dumps(subscripts), json.dumps(value)
+        with self._engine.begin() as connection:
+            changed = connection.execute(
+                _UPDATE_NODE, {"key_name": name, "key_subs": key, "new_value": text}
             )
+            if changed.rowcount == 0:
+                connection.execute(_INSERT_NODE, {"name": name, "subscripts": key, "value": text})
 
     def kill(self, name: str, subscripts: tuple[Any, ...]) -> None:
         with Session(self._engine) as session, session.begin():

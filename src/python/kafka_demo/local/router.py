@@ -125,8 +125,23 @@ class LocalProduction:
             _session.reset(token)
 
     def deliver(self, source: str, target: str, request: Any, *, sync: bool) -> Any:
-        """One send: trace it, hand it to the target's dispatch, trace the answer."""
-        session_id = _session.get() or self.trace.new_session()
+        """One send: trace it, hand it to the target's dispatch, trace the answer.
+
+        A send that opens a session (a service's, or one from outside) ends it
+        when it returns or raises, and the trace then keeps the session's hops.
+        """
+        session_id = _session.get()
+        if session_id is not None:
+            return self._deliver(session_id, source, target, request, sync=sync)
+        session_id = self.trace.new_session()
+        try:
+            return self._deliver(session_id, source, target, request, sync=sync)
+        finally:
+            self.trace.end_session(session_id)
+
+    def _deliver(
+        self, session_id: int, source: str, target: str, request: Any, *, sync: bool
+    ) -> Any:
         hop = self.trace.record(_hop(session_id, source, target, "Request", request))
         item = self.items.get(target)
         if item is None:

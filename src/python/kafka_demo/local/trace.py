@@ -31,10 +31,13 @@ class TraceSink(Protocol):
     def new_session(self) -> int: ...
 
     def record(self, hop: Hop) -> Hop:
-        """Store a new hop and return it with its id set."""
+        """Take a new hop; its id is set once it is stored (at the latest when its session ends)."""
 
     def finish(self, hop: Hop, status: str, error: str = "") -> None:
         """Mark a stored hop Completed or Error."""
+
+    def end_session(self, session_id: int) -> None:
+        """The session's first send has returned: from now on its hops are kept for good."""
 
 
 class MemoryTrace:
@@ -59,6 +62,9 @@ class MemoryTrace:
     def finish(self, hop: Hop, status: str, error: str = "") -> None:
         hop.status = status
         hop.error = error
+
+    def end_session(self, session_id: int) -> None:
+        pass
 
     def session(self, session_id: int) -> list[Hop]:
         return [hop for hop in self.hops if hop.session_id == session_id]
