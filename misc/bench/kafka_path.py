@@ -1,0 +1,164 @@
+"""The Kafka path and the storage routes, measured in a process of their own.
+
+Run by run.py with PYTHONPATH set to the src/python under test (the working tree,
+or an older revision for the before/after figures), so each revision is measured
+in the same run against the same broker. Prints its figures as JSON on stdout.
+"""
+
+import argparse
+import json
+import logging
+import sqlite3
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from iop.messages.dispatch import dispatch_serializer
+from kafka import KafkaConsumer
+from kafka_io import PARTITIONS, new_topic, produce, product_values
+from stopwatch import Stopwatch
+
+from kafka_demo import storage
+from kafka_demo.local.router import LocalProduction
+from kafka_demo.local.runtime import KAFKA_SERVICE, LocalConfig, LocalRuntime
+from kafka_demo.models import Base
+from kafka_demo.msg import ProductSQLAlchemyMessage, ProductSQLMessage
+from kafka_demo.offsets import GlobalOffsetStore
+
+STORAGE_BO = "Python.LocalStorageBO"
+MAX_POLL_INTERVAL_MS = 60_000
+ROUTE_MESSAGES = {"sql": ProductSQLMessage, "sqlalchemy": ProductSQLAlchemyMessage}
+
+
+def start_runtime(bootstrap: str, db_path: Path, run: str) -> LocalRuntime:
+    """The production as `kafka-demo local` runs it (SqlTrace, SqlGlobals), minus the poller."""
+    config = LocalConfig(
+        db_url=f"sqlite:///{db_path}",
+        bootstrap=bootstrap,
+        topic=new_topic(bootstrap, f"bench_path_{run}"),
+        dlq_topic=new_topic(bootstrap, f"bench_path_{run}.dlq"),
+        group_id=f"bench-path-{run}",
+        # A poll of 500 records must be handled within it, or the group evicts the consumer.
+        max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
+    )
+    runtime = LocalRuntime(config, poll=False)
+    Base.metadata.create_all(runtime.engine)  # what the BO does on its first message
+    production = runtime.start()
+    deadline = time.monotonic() + 30
+    while len(_assignment(production)) < PARTITIONS:
+        if time.monotonic() > deadline:
+            raise TimeoutError("KafkaDemoBS did not join its group")
+        production.process_input(KAFKA_SERVICE)
+    return runtime
+
+
+def _assignment(production: LocalProduction) -> set[Any]:
+    consumer = production.component(KAFKA_SERVICE)._consumer
+    return set() if consumer is None else consumer.assignment()
+
+
+def stored(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute("SELECT count(*) FROM product").fetchone()[0]
+
+
+def drain(runtime: LocalRuntime, db_path: Path, records: int) -> float:
+    """Produce `records`, then call OnProcessInput back to back until all are stored: records/s."""
+    assert runtime.production is not None
+    target = stored(db_path) + records
+    produce(runtime.config.bootstrap, runtime.config.topic, product_values(records, "path"))
+    started = time.perf_counter()
+    while stored(db_path) < target:
+        runtime.production.process_input(KAFKA_SERVICE)
+    return records / (time.perf_counter() - started)
+
+
+def instrument(production: LocalProduction, watch: Stopwatch) -> None:
+    """Wrap (never change) the hops: router, trace, items, insert, offsets, Kafka client."""
+    watch.patch(KafkaConsumer, "poll", "kafka poll")
+    watch.patch(KafkaConsumer, "commit", "kafka commit")
+    watch.patch(GlobalOffsetStore, "handed_over", "offset global")
+    watch.patch(GlobalOffsetStore, "next_offset", "offset global")
+    watch.patch(production, "deliver", lambda source, target, *_, **__: f"router -> {target}")
+    for method in ("new_session", "record", "finish", "end_session", "flush"):
+        if hasattr(production.trace, method):
+            watch.patch(production.trace, method, "trace writes")
+    watch.patch(production.items["Python.KafkaDemoBP"], "receive", "KafkaDemoBP (IoP dispatch)")
+    watch.patch(production.items[STORAGE_BO], "receive", "LocalStorageBO (IoP dispatch)")
+    watch.patch(storage, "insert_with_sql", "product insert")
+    watch.patch(storage, "insert_with_sqlalchemy", "product insert")
+    watch.patch(production, "process_input", "KafkaDemoBS (on_poll, hand-off)")
+
+
+def route_costs(runtime: LocalRuntime, rows: int) -> dict[str, float]:
+    """Microseconds per row of each route, through LocalStorageBO's IoP dispatch."""
+    assert runtime.production is not None
+    bo = runtime.production.items[STORAGE_BO]
+    costs = {}
+    for route, message_class in ROUTE_MESSAGES.items():
+        bo.receive(dispatch_serializer(message_class(name="warm", price=Decimal("1.50"))))
+        started = time.perf_counter()
+        for i in range(rows):
+            bo.receive(dispatch_serializer(message_class(name=f"r{i}", price=Decimal("1.50"))))
+        costs[route] = (time.perf_counter() - started) / rows * 1e6
+    return costs
+
+
+def measure(args: argparse.Namespace, runtime: LocalRuntime, db_path: Path) -> dict[str, Any]:
+    """Repetitions of the drain and the routes, then one instrumented drain for the hops."""
+    assert runtime.production is not None
+    rates, routes = [], []
+    for _ in range(args.reps):
+        rates.append(drain(runtime, db_path, args.records))
+        routes.append(route_costs(runtime, args.rows))
+    watch = Stopwatch()
+    instrument(runtime.production, watch)
+    instrumented = drain(runtime, db_path, args.records)
+    return {
+        "records_per_s": rates,
+        "route_us": {route: [run[route] for run in routes] for route in ROUTE_MESSAGES},
+        "hop_us_per_record": {
+            label: seconds / args.records * 1e6 for label, seconds in watch.seconds.items()
+        },
+        "instrumented_records_per_s": instrumented,
+    }
+
+
+def profile_drain(args: argparse.Namespace, runtime: LocalRuntime, db_path: Path) -> None:
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    drain(runtime, db_path, args.records)
+    profiler.stop()
+    Path(args.profile).write_text(profiler.output_text(unicode=False, color=False))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--dir", required=True, help="where the SQLite files go")
+    parser.add_argument("--tag", required=True, help="names this revision's topics and files")
+    parser.add_argument("--records", type=int, default=2000)
+    parser.add_argument("--rows", type=int, default=500)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--profile", help="also profile one drain (pyinstrument) into this file")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)  # as `kafka-demo local` logs
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+    db_path = Path(args.dir) / f"path_{args.tag}.db"
+    runtime = start_runtime(args.bootstrap, db_path, args.tag)
+    try:
+        figures = measure(args, runtime, db_path)
+        if args.profile:
+            profile_drain(args, runtime, db_path)
+    finally:
+        runtime.stop()
+    json.dump(figures, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

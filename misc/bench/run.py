@@ -1,0 +1,260 @@
+"""Benchmark of every path of the local production, as ratios to raw baselines of the same run.
+
+    pip install -r misc/bench/requirements.txt   # matplotlib and pyinstrument, once
+    python misc/bench/run.py [--before REV]
+
+Starts its own Tansu broker and SQLite files in a temporary folder, measures the
+raw baselines, the Kafka path, the REST door and the storage routes (3 repetitions
+each), prints a table, and writes misc/bench/out/bench.json, bench.md, bench.png
+and a profile of the Kafka path. With --before, the Kafka path and the REST door of
+an older revision (its src/python, taken with git archive) are measured in the
+same run, against the same baselines.
+"""
+
+import argparse
+import importlib.util
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import baselines
+import http_load
+import report
+from stats import Figure, figure, figures_of
+
+from kafka_demo.local.broker import EmbeddedBroker, free_port
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parents[1]
+OUT = BENCH_DIR / "out"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", help="also measure this git revision (e.g. HEAD~1)")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--consume-records", type=int, default=20_000)
+    parser.add_argument("--insert-rows", type=int, default=2_000)
+    parser.add_argument("--path-records", type=int, default=1_500)
+    parser.add_argument("--before-path-records", type=int, default=500)
+    parser.add_argument("--route-rows", type=int, default=400)
+    parser.add_argument("--requests", type=int, default=1_000, help="per repetition, 4 clients")
+    parser.add_argument("--seconds", type=float, default=5.0, help="time cap of each load")
+    return parser.parse_args()
+
+
+def revision_source(revision: str, into: Path) -> Path:
+    """src/python of `revision`, unpacked from git archive into `into`."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", revision, "src/python"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into / "src" / "python"
+
+
+def raw_baselines(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[str, Figure]:
+    consume = figure(
+        [baselines.consume_rate(bootstrap, args.consume_records) for _ in range(args.reps)]
+    )
+    urls = [f"sqlite:///{work / f'raw_{rep}.db'}" for rep in range(args.reps)]
+    insert = figure([baselines.insert_rate(url, args.insert_rows) for url in urls])
+    bound = figure(
+        [1 / (1 / c + 1 / i) for c, i in zip(consume.values, insert.values, strict=True)]
+    )
+    return {"consume": consume, "insert": insert, "bound": bound}
+
+
+def kafka_path(
+    args: argparse.Namespace, src: Path, bootstrap: str, work: Path, tag: str, records: int
+) -> dict[str, Any]:
+    """The Kafka path of `src`, in a process of its own (see kafka_path.py)."""
+    command = [sys.executable, str(BENCH_DIR / "kafka_path.py"), "--bootstrap", bootstrap]
+    command += ["--dir", str(work), "--tag", tag, "--records", str(records)]
+    command += ["--rows", str(args.route_rows), "--reps", str(args.reps)]
+    command += ["--profile", str(OUT / f"profile-kafka-path-{tag}.txt")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(BENCH_DIR)])}
+    with (work / f"kafka_path_{tag}.log").open("wb") as log:
+        found = json.loads(
+            subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=log, check=True).stdout
+        )
+    return {
+        "records": records,
+        "records_per_s": figure(found["records_per_s"]),
+        "route_us": {route: figure(values) for route, values in found["route_us"].items()},
+        "hop_us_per_record": found["hop_us_per_record"],
+        "instrumented_records_per_s": found["instrumented_records_per_s"],
+    }
+
+
+def http_figures(args: argparse.Namespace, port: int) -> dict[str, dict[str, Figure]]:
+    """Warm up, then per repetition: 1 client (latency) and 4 clients (throughput)."""
+    http_load.load(port, 100, 4, args.seconds)
+    single, four = [], []
+    for _ in range(args.reps):
+        single.append(http_load.load(port, args.requests // 3, 1, args.seconds))
+        four.append(http_load.load(port, args.requests, 4, args.seconds))
+    return {"1 client": figures_of(single), "4 clients": figures_of(four)}
+
+
+def measure(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[str, Any]:
+    revisions = [("now", REPO / "src" / "python", args.path_records)]
+    if args.before:
+        before = revision_source(args.before, work / "before")
+        revisions.insert(0, ("before", before, args.before_path_records))
+    figures: dict[str, Any] = {"baselines": raw_baselines(args, bootstrap, work)}
+    bare_db = f"sqlite:///{work / 'bare.db'}"
+    baselines.prepare_database(bare_db)
+    port = free_port()
+    with http_load.bare_handler(bare_db, port, work / "bare.log"):
+        figures["bare handler"] = http_figures(args, port)
+    for tag, src, records in revisions:
+        figures[f"kafka path ({tag})"] = kafka_path(args, src, bootstrap, work, tag, records)
+        db = f"sqlite:///{work / f'door_{tag}.db'}"
+        port = free_port()
+        with http_load.local_door(src, db, bootstrap, port, work / f"door_{tag}.log"):
+            figures[f"REST door ({tag})"] = http_figures(args, port)
+    figures["revisions"] = {tag: str(src) for tag, src, _ in revisions}
+    return figures
+
+
+def table_rows(figures: dict[str, Any]) -> list[list[str]]:
+    base = figures["baselines"]
+    bare = figures["bare handler"]
+    per_row_us = figure([1e6 / v for v in base["insert"].values])
+    rows = [
+        report.row("kafka-python consume", base["consume"], "rec/s"),
+        report.row("SQLite insert, 1 commit/row", base["insert"], "rows/s"),
+        report.row("bound 1/(1/consume+1/insert)", base["bound"], "rec/s"),
+        report.row("bare handler, 4 clients", bare["4 clients"]["requests_per_s"], "req/s"),
+        report.row("bare handler p50, 1 client", bare["1 client"]["p50_ms"], "ms"),
+        report.row("bare handler p99, 1 client", bare["1 client"]["p99_ms"], "ms"),
+    ]
+    for tag in figures["revisions"]:
+        path = figures[f"kafka path ({tag})"]
+        door = figures[f"REST door ({tag})"]
+        rate = path["records_per_s"]
+        rows.append(
+            report.row(
+                f"Kafka path ({tag})",
+                rate,
+                "rec/s",
+                rate.median / base["bound"].median,
+                "bound (goal >= 0.8)",
+            )
+        )
+        for clients in ("1 client", "4 clients"):
+            for key, unit in (("p50_ms", "ms"), ("p99_ms", "ms")):
+                value, bare_value = door[clients][key], bare[clients][key]
+                goal = " (goal <= 1.3)" if (clients, key) == ("1 client", "p50_ms") else ""
+                rows.append(
+                    report.row(
+                        f"REST door {key[:3]}, {clients} ({tag})",
+                        value,
+                        unit,
+                        value.median / bare_value.median,
+                        f"bare{goal}",
+                    )
+                )
+        value = door["4 clients"]["requests_per_s"]
+        rows.append(
+            report.row(
+                f"REST door, 4 clients ({tag})",
+                value,
+                "req/s",
+                value.median / bare["4 clients"]["requests_per_s"].median,
+                "bare",
+            )
+        )
+        for route, cost in path["route_us"].items():
+            rows.append(
+                report.row(
+                    f"route {route} via LocalStorageBO ({tag})",
+                    cost,
+                    "us/row",
+                    cost.median / per_row_us.median,
+                    "raw insert",
+                )
+            )
+    return rows
+
+
+def hop_rows(figures: dict[str, Any]) -> list[str]:
+    lines = []
+    for tag in figures["revisions"]:
+        path = figures[f"kafka path ({tag})"]
+        hops = path["hop_us_per_record"]
+        total = sum(hops.values())
+        lines.append(
+            f"Kafka path ({tag}), exclusive time per record, one instrumented drain of "
+            f"{path['records']} ({path['instrumented_records_per_s']:.0f} rec/s):"
+        )
+        for label, us in sorted(hops.items(), key=lambda item: -item[1]):
+            lines.append(f"  {label:34s} {us:8.0f} us  {us / total:5.1%}")
+    return lines
+
+
+def chart_bars(figures: dict[str, Any]) -> list[tuple[str, Figure]]:
+    base = figures["baselines"]
+    bars = [
+        ("consume (baseline)", base["consume"]),
+        ("insert (baseline)", base["insert"]),
+        ("bound (baseline)", base["bound"]),
+    ]
+    bars += [
+        (f"Kafka path {t}", figures[f"kafka path ({t})"]["records_per_s"])
+        for t in figures["revisions"]
+    ]
+    bars.append(("bare handler (baseline)", figures["bare handler"]["4 clients"]["requests_per_s"]))
+    bars += [
+        (f"REST door {t}", figures[f"REST door ({t})"]["4 clients"]["requests_per_s"])
+        for t in figures["revisions"]
+    ]
+    return bars
+
+
+def missing_tools() -> list[str]:
+    return [
+        name for name in ("matplotlib", "pyinstrument") if importlib.util.find_spec(name) is None
+    ]
+
+
+def main() -> int:
+    args = parse_args()
+    if missing := missing_tools():
+        print(f"missing {', '.join(missing)}: pip install -r {BENCH_DIR / 'requirements.txt'}")
+        return 2
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with (
+        tempfile.TemporaryDirectory(prefix="kafka-demo-bench-") as folder,
+        EmbeddedBroker() as broker,
+    ):
+        figures = measure(args, broker.bootstrap, Path(folder))
+    figures["seconds"] = time.monotonic() - started
+    figures["cpus"] = os.cpu_count()
+    rows = table_rows(figures)
+    print(report.table(rows))
+    print("\n".join(hop_rows(figures)))
+    report.write_json(OUT / "bench.json", figures)
+    (OUT / "bench.md").write_text(report.markdown(rows) + "\n\n" + "\n".join(hop_rows(figures)))
+    report.chart(
+        OUT / "bench.png",
+        chart_bars(figures),
+        f"throughput per path, median of {args.reps} (min-max bars), {os.cpu_count()} cores",
+    )
+    print(f"{figures['seconds']:.0f} s; figures in {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Per-hop timing by wrapping callables: each label gets its exclusive time."""
+
+import functools
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+
+class Stopwatch:
+    """Exclusive seconds per label; nested timed calls are charged to their own label only."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self._children: list[float] = []
+
+    def wrap(self, function: Callable[..., Any], label: str | Callable[..., str]) -> Any:
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            name = label(*args, **kwargs) if callable(label) else label
+            self._children.append(0.0)
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - started
+                children = self._children.pop()
+                self.seconds[name] += elapsed - children
+                self.calls[name] += 1
+                if self._children:
+                    self._children[-1] += elapsed
+
+        return timed
+
+    def patch(self, owner: Any, attribute: str, label: str | Callable[..., str]) -> None:
+        """Replace owner.attribute (a class, module or instance attribute) by its timed wrapper."""
+        setattr(owner, attribute, self.wrap(getattr(owner, attribute), label))
