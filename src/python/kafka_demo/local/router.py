@@ -87,6 +87,8 @@ class LocalProduction:
         self._skip = dict(skip or {})
         self.items: dict[str, RunningItem] = {}
         self.skipped: list[SkippedItem] = []
+        self._lock = threading.Lock()
+        self._silent_failures: set[int] = set()  # sessions with an async hop that failed
 
     def start(self) -> None:
         """Build and initialise every item that can run here, in the production's order."""
@@ -135,9 +137,43 @@ class LocalProduction:
             return self._deliver(session_id, source, target, request, sync=sync)
         session_id = self.trace.new_session()
         try:
-            return self._deliver(session_id, source, target, request, sync=sync)
-        finally:
+            response = self._deliver(session_id, source, target, request, sync=sync)
+        except BaseException:
+            self._end_failed_session(session_id)
+            raise
+        self._end_session(session_id)
+        return response
+
+    def _end_session(self, session_id: int) -> None:
+        """Keep a session's trace. If that fails, the delivery still stands (its effects are
+        committed): the sender must not send it again. Unless an async hop of it failed:
+        then the trace is the only record of that failure, so the sender must see one."""
+        failed_silently = self._take_silent_failure(session_id)
+        try:
             self.trace.end_session(session_id)
+        except Exception as error:
+            if failed_silently:
+                raise DeliveryError(
+                    f"session {session_id} failed and its trace could not be kept: {error}"
+                ) from error
+            _log.error(
+                "session %s was delivered, but its trace was not kept: %s", session_id, error
+            )
+
+    def _end_failed_session(self, session_id: int) -> None:
+        """The sender sees the failure anyway; a trace that cannot be kept is only logged."""
+        self._take_silent_failure(session_id)
+        try:
+            self.trace.end_session(session_id)
+        except Exception as error:
+            _log.error("the trace of failed session %s was not kept: %s", session_id, error)
+
+    def _take_silent_failure(self, session_id: int) -> bool:
+        with self._lock:
+            if session_id in self._silent_failures:
+                self._silent_failures.remove(session_id)
+                return True
+            return False
 
     def _deliver(
         self, session_id: int, source: str, target: str, request: Any, *, sync: bool
@@ -160,6 +196,8 @@ class LocalProduction:
             _log.warning("%s -> %s: %s", source, target, error)
             if sync:
                 raise DeliveryError(error) from exc
+            with self._lock:
+                self._silent_failures.add(session_id)
             return None
         finally:
             _session.reset(token)

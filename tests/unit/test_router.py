@@ -1,0 +1,122 @@
+"""The in-process router: delivery through IoP's dispatch, the trace, failures as in IRIS."""
+
+import logging
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from iop.messages.dispatch import dispatch_serializer
+
+import settings
+from kafka_demo.local.router import DeliveryError, LocalProduction
+from kafka_demo.local.trace import MemoryTrace
+from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage
+
+KAFKA_ITEMS = {"Python.KafkaDemoBS": "no broker here", "Python.KafkaDemoBO": "no broker here"}
+
+
+class TraceThatCannotBeKept(MemoryTrace):
+    """A trace whose store fails when a session ends (its database locked, say)."""
+
+    def end_session(self, session_id: int) -> None:
+        raise RuntimeError("database is locked")
+
+
+def start(tmp_path: Path, trace: MemoryTrace | None = None, **skip: str) -> LocalProduction:
+    production = LocalProduction(
+        settings.PRODUCTIONS[0],
+        settings={
+            "Python.LocalStorageBO": {"connection_string": f"sqlite:///{tmp_path / 'p.db'}"},
+            "Python.KafkaDemoBP": {"storage_routes": "sql"},
+        },
+        skip={**KAFKA_ITEMS, **skip},
+        trace=trace,
+    )
+    production.start()
+    return production
+
+
+def record(name: str) -> Any:
+    raw = f'{{"name": "{name}", "price": 1}}'.encode()
+    return dispatch_serializer(KafkaRawMessage.from_record(raw, "kafka_demo", 0, 1))
+
+
+def rows(tmp_path: Path) -> list[str]:
+    with sqlite3.connect(tmp_path / "p.db") as connection:
+        return [name for (name,) in connection.execute("SELECT name FROM product")]
+
+
+def test_items_not_run_here_are_listed_with_why(tmp_path: Path) -> None:
+    production = start(tmp_path)
+    assert {item.name: item.reason for item in production.skipped} == {
+        **KAFKA_ITEMS,
+        "EnsLib.Kafka.Service": "EnsLib.Kafka.Service is an IRIS class; it runs only in IRIS",
+    }
+    assert set(production.items) == {
+        "Python.KafkaDemoBP",
+        "Python.LocalStorageBO",
+        "Python.KafkaRestBS",
+    }
+
+
+def test_settings_reach_components_as_the_strings_iris_hands_over(tmp_path: Path) -> None:
+    production = start(tmp_path)
+    bp = production.component("Python.KafkaDemoBP")
+    assert (bp.storage_routes, bp.Storage) == ("sql", "Python.LocalStorageBO")
+
+
+def test_a_send_to_an_item_that_is_not_running_fails_like_iris(tmp_path: Path) -> None:
+    production = start(tmp_path, **{"Python.KafkaDemoBP": "stopped"})
+    with pytest.raises(
+        DeliveryError, match="ErrBusinessDispatchNameNotRegistered: Python.KafkaDemoBP"
+    ):
+        production.deliver("Python.KafkaDemoBS", "Python.KafkaDemoBP", record("x"), sync=False)
+    (request,) = production.trace.hops
+    assert request.status == "Error"
+
+
+def test_an_async_send_whose_target_fails_is_traced_as_an_error_not_raised(tmp_path: Path) -> None:
+    production = start(tmp_path, **{"Python.LocalStorageBO": "stopped"})
+    assert (
+        production.deliver("Python.KafkaDemoBS", "Python.KafkaDemoBP", record("x"), sync=False)
+        is None
+    )
+    (request,) = [hop for hop in production.trace.hops if hop.source == "Python.KafkaDemoBS"]
+    assert request.status == "Error"
+    assert "ErrBusinessDispatchNameNotRegistered: Python.LocalStorageBO" in request.error
+
+
+def test_a_trace_that_cannot_be_kept_does_not_undo_a_delivery(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    production = start(tmp_path, trace=TraceThatCannotBeKept())
+    with caplog.at_level(logging.ERROR, logger="kafka_demo.local"):
+        production.deliver("Python.KafkaDemoBS", "Python.KafkaDemoBP", record("stored"), sync=False)
+    assert rows(tmp_path) == ["stored"]  # the sender must not send it again
+    assert "was delivered, but its trace was not kept: database is locked" in caplog.text
+
+
+def test_a_failure_whose_trace_cannot_be_kept_is_reported_to_the_sender(tmp_path: Path) -> None:
+    production = start(
+        tmp_path, trace=TraceThatCannotBeKept(), **{"Python.LocalStorageBO": "stopped"}
+    )
+    with pytest.raises(DeliveryError, match="failed and its trace could not be kept"):
+        production.deliver("Python.KafkaDemoBS", "Python.KafkaDemoBP", record("lost?"), sync=False)
+
+
+def test_a_sync_send_returns_the_serialized_answer_and_traces_it(tmp_path: Path) -> None:
+    production = start(tmp_path)
+    message = dispatch_serializer(ProductSQLMessage(name="direct", price=Decimal("2.50")))
+    answer = production.deliver(
+        "EnsLib.Testing.Service", "Python.LocalStorageBO", message, sync=True
+    )
+    assert (answer.classname, answer.json) == (
+        "kafka_demo.msg.ProductStored",
+        '{"route":"sql","id":1}',
+    )
+    assert [(hop.source, hop.target, hop.kind, hop.status) for hop in production.trace.hops] == [
+        ("EnsLib.Testing.Service", "Python.LocalStorageBO", "Request", "Completed"),
+        ("Python.LocalStorageBO", "EnsLib.Testing.Service", "Response", "Completed"),
+    ]
