@@ -26,6 +26,11 @@ class KafkaDemoBS(PollingBusinessService):
     max_poll_interval_ms = setting(
         300_000, description="Longest pause between polls before the group evicts the consumer."
     )
+    max_poll_records = setting(
+        500,
+        description="Most records one poll hands over; keep one poll's work well within "
+        "max_poll_interval_ms.",
+    )
     Output = target("Python.KafkaDemoBP")
 
     def on_init(self) -> None:
@@ -60,6 +65,7 @@ class KafkaDemoBS(PollingBusinessService):
                 topic=str(self.topic),
                 group_id=str(self.group_id),
                 max_poll_interval_ms=int(self.max_poll_interval_ms),
+                max_poll_records=int(self.max_poll_records),
             )
         return self._consumer
 

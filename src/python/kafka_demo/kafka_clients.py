@@ -12,7 +12,12 @@ def bootstrap_servers(setting: str) -> list[str]:
 
 
 def open_consumer(
-    *, kafka_broker: str, topic: str, group_id: str, max_poll_interval_ms: int
+    *,
+    kafka_broker: str,
+    topic: str,
+    group_id: str,
+    max_poll_interval_ms: int,
+    max_poll_records: int,
 ) -> KafkaConsumer:
     """A consumer that never commits by itself: offsets are committed after hand-off."""
     return KafkaConsumer(
@@ -22,6 +27,7 @@ def open_consumer(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_interval_ms=max_poll_interval_ms,
+        max_poll_records=max_poll_records,
         # The heartbeat must stay below both timeouts, whatever max_poll_interval_ms is.
         session_timeout_ms=min(10_000, max_poll_interval_ms),
         heartbeat_interval_ms=max(100, min(3_000, max_poll_interval_ms // 3)),

@@ -12,5 +12,7 @@ class LocalConfig:
     group_id: str = "demo-group"
     # Tansu completes a consumer-group join only after about this long.
     max_poll_interval_ms: int = 3000
+    # So that one poll's records are handed over well within max_poll_interval_ms.
+    max_poll_records: int = 100
     # An embedded broker keeps records in memory only: each start has brand-new topics.
     fresh_broker: bool = False

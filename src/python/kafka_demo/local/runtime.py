@@ -60,6 +60,7 @@ def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
             **kafka,
             "group_id": config.group_id,
             "max_poll_interval_ms": config.max_poll_interval_ms,
+            "max_poll_records": config.max_poll_records,
         },
         "Python.KafkaDemoBO": {**kafka, "dlq_topic": config.dlq_topic},
         "Python.LocalStorageBO": {"connection_string": config.db_url},
