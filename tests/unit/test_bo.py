@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
+from iop.messages.serialization import SerializationError
 from sqlalchemy import create_engine, text
 
+from kafka_demo import rules
 from kafka_demo.bo import KafkaDemoBO, LocalStorageBO, dead_letter_headers
+from kafka_demo.local.iris_standin import IOPMessage
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
     KafkaRawMessage,
@@ -142,21 +145,33 @@ def test_a_missing_table_is_an_error(storage_bo: LocalStorageBO, database: Path)
 
 
 @pytest.mark.parametrize(
-    ("message", "reason"),
+    ("classname", "body", "reason"),
     [
         (
-            ProductSQLMessage(name="x" * 256, price=Decimal("1")),
+            "kafka_demo.msg.ProductSQLMessage",
+            '{"name": "' + "x" * 256 + '", "price": "1"}',
             "name must be at most 255 characters",
         ),
-        (ProductSQLAlchemyMessage(name="a", price=Decimal("-1")), "price must not be negative"),
-        (ProductSQLMessage(name="a", price="abc"), "price must be a number, not a string"),
+        (
+            "kafka_demo.msg.ProductSQLAlchemyMessage",
+            '{"name": "a", "price": "-1"}',
+            "price must not be negative",
+        ),
+        (
+            "kafka_demo.msg.ProductSQLMessage",
+            '{"name": "a", "price": "1.001"}',
+            "price must have at most 2 decimal places",
+        ),
+        ("kafka_demo.msg.ProductSQLMessage", '{"name": "a", "price": "abc"}', "valid decimal"),
+        ("kafka_demo.msg.ProductSQLMessage", '{"price": "1"}', "name"),
     ],
 )
 def test_a_product_message_sent_by_hand_is_validated_again(
-    storage_bo: LocalStorageBO, database: Path, message: Any, reason: str
+    storage_bo: LocalStorageBO, database: Path, classname: str, body: str, reason: str
 ) -> None:
-    with pytest.raises(ValueError, match=reason):
-        store(storage_bo, message)
+    """As `iop --test --classname ... --body ...` sends it: JSON straight into an IOP.Message."""
+    with pytest.raises((rules.InvalidProduct, SerializationError), match=reason):
+        storage_bo._dispatch_on_message(IOPMessage.holding(classname, body))
     store(storage_bo, ProductSQLMessage(name="ok", price=Decimal("1")))
     assert [name for _, name, _ in rows(database)] == ["ok"]
 

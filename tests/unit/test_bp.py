@@ -68,14 +68,16 @@ def test_a_valid_record_is_stored_by_the_fixed_route(route: str, message_class: 
 def test_the_default_route_is_random_among_all_three(monkeypatch: pytest.MonkeyPatch) -> None:
     picked = []
     monkeypatch.setattr(random, "choice", lambda routes: picked.append(tuple(routes)) or routes[1])
-    _, sends = run_bp(KafkaRawMessage(b'{"name": "a", "price": 1}'))
+    _, sends = run_bp(KafkaRawMessage(value=b'{"name": "a", "price": 1}'))
     assert picked == [("sql", "iris", "sqlalchemy")]
     assert type(sends[0].message) is ProductIRISMessage
 
 
 def test_the_storage_target_is_a_setting() -> None:
     _, sends = run_bp(
-        KafkaRawMessage(b'{"name": "a", "price": 1}'), storage_routes="sql", Storage="Other.BO"
+        KafkaRawMessage(value=b'{"name": "a", "price": 1}'),
+        storage_routes="sql",
+        Storage="Other.BO",
     )
     assert [send.target for send in sends] == ["Other.BO"]
 
@@ -126,7 +128,7 @@ def test_a_poison_record_goes_to_the_dead_letter_target_with_its_bytes_and_reaso
 
 
 def test_an_invalid_http_body_is_answered_and_not_dead_lettered(iris: IrisStandIn) -> None:
-    reply, sends = run_bp(KafkaRawMessage(b'{"name": "", "price": 1}'))
+    reply, sends = run_bp(KafkaRawMessage(value=b'{"name": "", "price": 1}'))
     assert reply == ProductRejected(reason="name must not be blank", field="name")
     assert sends == []
     assert iris.event_log.texts("Warning") == [
@@ -157,7 +159,7 @@ def test_a_storage_failure_is_an_error_for_the_caller() -> None:
     bp = build_component(KafkaDemoBP, handle, storage_routes="sql")
     with pytest.raises(RuntimeError, match="database is locked"):
         bp._dispatch_on_request(
-            handle, dispatch_serializer(KafkaRawMessage(b'{"name": "a", "price": 1}'))
+            handle, dispatch_serializer(KafkaRawMessage(value=b'{"name": "a", "price": 1}'))
         )
 
 

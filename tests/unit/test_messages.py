@@ -28,7 +28,7 @@ def round_trip(message: object) -> object:
 @pytest.mark.parametrize(
     "message",
     [
-        KafkaRawMessage(b'{"name": "apple", "price": 1.5}'),
+        KafkaRawMessage(value=b'{"name": "apple", "price": 1.5}'),
         KafkaRawMessage.from_record("caf\u00e9 \u20ac \U0001f600".encode(), "kafka_demo", 1, 42),
         KafkaRawMessage.from_record(b"\xff\xfe\x00binary", "kafka_demo", 0, 7),
         KafkaDeadLetterMessage.for_record(
@@ -76,7 +76,7 @@ def test_utf8_bytes_stay_readable_text_in_the_message_body() -> None:
 
 
 def test_a_message_over_iris_string_limit_goes_through_a_stream() -> None:
-    big = KafkaRawMessage(b"x" * 1_200_000)
+    big = KafkaRawMessage(value=b"x" * 1_200_000)
     serial = dispatch_serializer(big)
     assert isinstance(serial.json, CharacterStream)
     assert dispatch_deserializer(serial) == big

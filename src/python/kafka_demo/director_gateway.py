@@ -5,12 +5,12 @@ IoP 4's non-deprecated `create_python_business_service` asks IRIS
 its Python object, whose `on_process_input` runs in this very process.
 """
 
-import dataclasses
 import threading
 from collections.abc import Callable
 from typing import Any, NoReturn
 
 from iop.runtime.director import create_python_business_service
+from pydantic import BaseModel
 
 from kafka_demo.iris_errors import unavailable_for
 from kafka_demo.iris_gateway import IrisUnavailable, require_real
@@ -79,7 +79,7 @@ def _raise_translated(error: Exception) -> NoReturn:
 def reply_outcome(reply: Any) -> Stored | Rejected:
     """The service's answer (a ProductStored or ProductRejected message) as Stored or Rejected."""
     message_class = type(reply)
-    if not dataclasses.is_dataclass(reply):
+    if not isinstance(reply, BaseModel):
         raise TypeError(f"unexpected answer from {SERVICE_NAME}: {message_class.__name__}")
     classname = f"{message_class.__module__}.{message_class.__qualname__}"
-    return parse_reply(classname, dataclasses.asdict(reply))
+    return parse_reply(classname, reply.model_dump())

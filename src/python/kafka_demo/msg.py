@@ -1,20 +1,19 @@
 """The messages of the production, as IRIS stores them (IOP.Message, JSON bodies).
 
-Do not add `from __future__ import annotations` here: IoP rebuilds a message
-from its JSON through the field annotations, and a postponed `Decimal`
-annotation fails on receipt.
+They are IoP PydanticMessages: the JSON is the same as a dataclass Message's,
+but IoP rebuilds them with pydantic's compiled validator (about 15 us a message
+instead of about 250 us), and a field of the wrong type fails on receipt
+instead of passing through. Do not add `from __future__ import annotations`
+here: IoP rebuilds messages from their annotations.
 """
 
 import base64
-from dataclasses import dataclass
+from decimal import Decimal
 
-from iop import Message
-
-from kafka_demo.product import Product
+from iop import PydanticMessage
 
 
-@dataclass
-class _RawPayload:
+class _RawPayload(PydanticMessage):
     """Bytes that may not be UTF-8: IoP carries `bytes` as UTF-8 text, so other bytes travel
     base64-encoded in `value_base64` and `value` stays empty."""
 
@@ -26,7 +25,7 @@ class _RawPayload:
         return base64.b64decode(self.value_base64) if self.value_base64 else self.value
 
     @staticmethod
-    def payload_fields(raw: bytes) -> dict[str, object]:
+    def payload_fields(raw: bytes) -> dict[str, bytes | str]:
         """The field values that carry `raw` through IoP without loss."""
         try:
             raw.decode("utf-8")
@@ -35,8 +34,7 @@ class _RawPayload:
         return {"value": raw, "value_base64": ""}
 
 
-@dataclass
-class KafkaRawMessage(Message, _RawPayload):
+class KafkaRawMessage(_RawPayload):
     """A product event as it arrived, before any rule ran: a Kafka record or an HTTP body.
 
     `topic`, `partition` and `offset` say where a Kafka record came from; they are
@@ -61,8 +59,7 @@ class KafkaRawMessage(Message, _RawPayload):
         return "HTTP request"
 
 
-@dataclass
-class KafkaDeadLetterMessage(Message, _RawPayload):
+class KafkaDeadLetterMessage(_RawPayload):
     """A record that cannot become a product: its original bytes, why, and where it was."""
 
     reason: str = ""
@@ -82,40 +79,49 @@ class KafkaDeadLetterMessage(Message, _RawPayload):
         )
 
 
-@dataclass
-class KafkaTestMessage(Message, Product):
+class _ProductMessage(PydanticMessage):
+    """A product, as the rules define it (kafka_demo.product.Product)."""
+
+    name: str
+    price: Decimal
+
+
+class KafkaTestMessage(_ProductMessage):
     """A product for KafkaDemoBO to publish on the topic (the target of `iop --test`)."""
 
 
-@dataclass
-class ProductSQLMessage(Message, Product):
+class ProductSQLMessage(_ProductMessage):
     """Store this product with raw SQL."""
 
 
-@dataclass
-class ProductIRISMessage(Message, Product):
+class ProductIRISMessage(_ProductMessage):
     """Store this product through the IRIS ORM (`User.product`, a %Persistent class)."""
 
 
-@dataclass
-class ProductSQLAlchemyMessage(Message, Product):
+class ProductSQLAlchemyMessage(_ProductMessage):
     """Store this product through the SQLAlchemy ORM."""
 
 
-@dataclass
-class ProductStored(Message):
+class ProductStored(PydanticMessage):
     """The answer to a stored product: which route stored it and the new row's id."""
 
     route: str
     id: int
 
 
-@dataclass
-class ProductRejected(Message):
+class ProductRejected(PydanticMessage):
     """The answer to an event that is not a valid product: why, and which field if one."""
 
     reason: str
     field: str = ""
+
+
+class KafkaRecordSent(PydanticMessage):
+    """Where KafkaDemoBO's record landed."""
+
+    topic: str
+    partition: int
+    offset: int
 
 
 __all__ = [
@@ -123,19 +129,9 @@ __all__ = [
     "KafkaRawMessage",
     "KafkaRecordSent",
     "KafkaTestMessage",
-    "Product",
     "ProductIRISMessage",
     "ProductRejected",
     "ProductSQLAlchemyMessage",
     "ProductSQLMessage",
     "ProductStored",
 ]
-
-
-@dataclass
-class KafkaRecordSent(Message):
-    """Where KafkaDemoBO's record landed."""
-
-    topic: str
-    partition: int
-    offset: int

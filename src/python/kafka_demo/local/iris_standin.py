@@ -12,7 +12,6 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from itertools import count
 from typing import Any
 
 from sqlalchemy import Engine, String, Text, bindparam, insert, select, update
@@ -89,13 +88,11 @@ class IOPMessage(IrisObject):
     iris_classname = "IOP.Message"
     iris_superclasses = ("Ens.MessageBody", "%Persistent")
     buffer = 1_000_000
-    _ids = count(1)
 
     def __init__(self) -> None:
         self.classname = ""
         self.type = "String"
         self._json: Any = ""
-        self._id = next(IOPMessage._ids)
 
     @property
     def json(self) -> Any:
@@ -107,7 +104,8 @@ class IOPMessage(IrisObject):
         self.type = "Stream" if isinstance(value, CharacterStream) else "String"
 
     def _Id(self) -> str:  # noqa: N802
-        return str(self._id)
+        """Not saved to a database, so no id (IoP then leaves the message's _iris_id None)."""
+        return ""
 
     @classmethod
     def holding(cls, classname: str, json_text: str) -> "IOPMessage":
