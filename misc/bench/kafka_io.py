@@ -7,6 +7,7 @@ from collections.abc import Callable
 from kafka import KafkaConsumer, KafkaProducer
 
 from kafka_demo.kafka_clients import open_consumer
+from kafka_demo.local.config import LocalConfig
 from kafka_demo.local.broker import create_topics
 
 PARTITIONS = 2
@@ -39,6 +40,7 @@ def joined_consumer(bootstrap: str, topic: str, group_id: str) -> KafkaConsumer:
         topic=topic,
         group_id=group_id,
         max_poll_interval_ms=JOIN_POLL_INTERVAL_MS,
+        max_poll_records=LocalConfig().max_poll_records,
     )
     wait_until(lambda: _polled_and_assigned(consumer), timeout=30, what="the group join")
     return consumer
