@@ -111,22 +111,26 @@ def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 15.0)
     return records
 
 
-def committed_offsets(bootstrap: str, topic: str, group_id: str) -> dict[int, int | None]:
+def committed_offsets(bootstrap: str, topic: str, group_id: str) -> dict[int, int]:
+    """Per partition, the group's committed offset (0 where it committed none)."""
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
     )
     partitions = consumer.partitions_for_topic(topic) or set()
-    offsets = {p: consumer.committed(TopicPartition(topic, p)) for p in sorted(partitions)}
+    offsets = {p: consumer.committed(TopicPartition(topic, p)) or 0 for p in sorted(partitions)}
     consumer.close()
     return offsets
 
 
 def log_end_offsets(bootstrap: str, topic: str, expected_records: int) -> dict[int, int]:
-    """Per partition, the offset after its last record, read from the records themselves.
+    """Per partition, the offset after its last record (0 if it has none), read from the
+    records themselves.
 
     (Tansu's ListOffsets answer counts record batches, not records, so it is not used.)
     """
-    ends: dict[int, int] = {}
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    ends = dict.fromkeys(sorted(consumer.partitions_for_topic(topic) or ()), 0)
+    consumer.close()
     for record in read_topic(bootstrap, topic, expected_records):
         ends[record.partition] = max(ends.get(record.partition, 0), record.offset + 1)
     return ends

@@ -153,11 +153,11 @@ def test_a_consumer_restarted_before_its_commit_does_not_store_twice(
         [(f"p{i}", f"{i}.00") for i in range(6)] + [("later", "9.00")]
     )
     assert any("skipped 6 already handed over" in text for text in iris.event_log.texts("Info"))
-    offsets = {
-        tuple(key): iris.gref("^KafkaDemo.Offset").get(list(key))
-        for key in [(topics["topic"], 0), (topics["topic"], 1)]
-    }
-    assert sum(offsets.values()) == 7
+    offsets = iris.gref("^KafkaDemo.Offset")
+    # Per partition, the next offset is the number of records it holds (the producer picks
+    # the partitions, so one of them may hold none).
+    next_offsets = [offsets.get([topics["topic"], partition]) or 0 for partition in (0, 1)]
+    assert sum(next_offsets) == 7
 
 
 def test_records_handed_over_are_not_delivered_to_another_consumer_of_the_group(

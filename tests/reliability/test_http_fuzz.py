@@ -100,6 +100,16 @@ def check_answer(status: int, body: bytes, seen: dict[str, int]) -> None:
         assert answer["error"].strip(), answer
 
 
+def fuzz_settings(examples: int) -> settings:
+    """No deadline or example database: each case is a real request, and runs are counted."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
 @pytest.mark.parametrize("door_kind", ["iris_wsgi", "standalone"])
 def test_fuzzed_requests_through_both_doors_get_no_5xx_and_json_reasons(
     open_door: Callable[[State], Door], door_kind: str
@@ -107,12 +117,7 @@ def test_fuzzed_requests_through_both_doors_get_no_5xx_and_json_reasons(
     door = open_door(State.RUNNING)
     seen = {"cases": 0, "5xx": 0}
 
-    @settings(
-        max_examples=CLIENT_CASES,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @fuzz_settings(CLIENT_CASES)
     @given(request=requests)
     def fuzz(request: tuple[str, str, str, bytes]) -> None:
         method, path, content_type, body = request
@@ -133,12 +138,7 @@ def test_fuzzed_requests_through_gunicorn_leave_its_worker_alive(
     seen = {"cases": 0, "5xx": 0}
     connection = http.client.HTTPConnection("127.0.0.1", runtime.port, timeout=30)
 
-    @settings(
-        max_examples=GUNICORN_CASES,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @fuzz_settings(GUNICORN_CASES)
     @given(request=requests)
     def fuzz(request: tuple[str, str, str, bytes]) -> None:
         method, path, content_type, body = request
