@@ -129,36 +129,29 @@ def run_produce(args: argparse.Namespace) -> int:
 
 def run_replay(args: argparse.Namespace) -> int:
     """The local twin of the Message Viewer's Resend: each failed input goes to its target again."""
-    from kafka_demo.local import iris_standin
     from kafka_demo.local.config import LocalConfig
-    from kafka_demo.local.router import DeliveryError, LocalProduction
-    from kafka_demo.local.runtime import load_production, local_settings, open_database
-    from kafka_demo.local.sql_trace import SqlTrace, failed_inputs, mark_resent
+    from kafka_demo.local.iris_standin import IOPMessage
+    from kafka_demo.local.router import DeliveryError
+    from kafka_demo.local.runtime import LocalRuntime
+    from kafka_demo.local.sql_trace import failed_inputs, mark_resent
 
-    engine = open_database(args.db)
-    iris_standin.install(iris_standin.IrisStandIn(globals_store=iris_standin.SqlGlobals(engine)))
-    config = LocalConfig(db_url=args.db, bootstrap=args.bootstrap)
-    production = LocalProduction(
-        load_production(),
-        settings=local_settings(config),
-        skip={"Python.KafkaDemoBS": "replay reads the trace, not the topic"},
-        trace=SqlTrace(engine),
-    )
-    production.start()
+    # The local runtime without its poller: replay reads the trace, not the topic.
+    runtime = LocalRuntime(LocalConfig(db_url=args.db, bootstrap=args.bootstrap), poll=False)
+    production = runtime.start()
     failures = 0
     try:
-        for hop in failed_inputs(engine):
-            message = iris_standin.IOPMessage.holding(hop.message_class, hop.body)
+        for hop in failed_inputs(runtime.engine):
+            message = IOPMessage.holding(hop.message_class, hop.body)
             try:
                 production.deliver(hop.source, hop.target, message, sync=True)
             except DeliveryError as error:
                 failures += 1
                 print(f"message {hop.id} (session {hop.session_id}) failed again: {error}")
                 continue
-            mark_resent(engine, hop.id)
+            mark_resent(runtime.engine, hop.id)
             print(f"message {hop.id} (session {hop.session_id}) resent to {hop.target}")
     finally:
-        production.stop()
+        runtime.stop()
     return 1 if failures else 0
 
 

@@ -1,0 +1,47 @@
+"""`kafka-demo replay`: a Kafka input whose storage failed is stored once the database is back."""
+
+import sqlite3
+from pathlib import Path
+
+from iop.messages.dispatch import dispatch_serializer
+
+from kafka_demo.local.config import LocalConfig
+from kafka_demo.local.runtime import LocalRuntime
+from kafka_demo.msg import KafkaRawMessage
+from tests.local.harness import kafka_demo
+
+
+def hand_over(runtime: LocalRuntime, value: bytes, offset: int) -> None:
+    """What KafkaDemoBS does with a record: an async send to the BP."""
+    assert runtime.production is not None
+    record = KafkaRawMessage.from_record(value, "kafka_demo", 0, offset)
+    runtime.production.deliver(
+        "Python.KafkaDemoBS", "Python.KafkaDemoBP", dispatch_serializer(record), sync=False
+    )
+
+
+def test_replay_stores_what_failed_once_and_only_once(tmp_path: Path) -> None:
+    database = tmp_path / "kafka_demo.db"
+    db_url = f"sqlite:///{database}"
+    runtime = LocalRuntime(LocalConfig(db_url=db_url), poll=False)
+    runtime.start()
+    hand_over(runtime, b'{"name": "stored", "price": 1}', 0)
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "CREATE TRIGGER outage BEFORE INSERT ON product "
+            "BEGIN SELECT RAISE(ABORT, 'storage is down'); END"
+        )
+    hand_over(runtime, b'{"name": "failed once", "price": 2}', 1)
+    with sqlite3.connect(database) as connection:
+        connection.execute("DROP TRIGGER outage")
+    runtime.stop()
+
+    first = kafka_demo("replay", "--db", db_url)
+    second = kafka_demo("replay", "--db", db_url)
+
+    assert first.returncode == 0, first.stderr
+    assert "resent to Python.KafkaDemoBP" in first.stdout
+    assert second.returncode == 0 and second.stdout == ""
+    with sqlite3.connect(database) as connection:
+        names = [name for (name,) in connection.execute("SELECT name FROM product ORDER BY id")]
+    assert names == ["stored", "failed once"]
