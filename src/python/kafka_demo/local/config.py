@@ -1,6 +1,10 @@
 """What `kafka-demo local` runs against; free of heavy imports, so gunicorn's master stays small."""
 
 from dataclasses import dataclass
+from pathlib import Path
+
+SOURCE_DIR = Path(__file__).resolve().parents[2]
+"""src/python: where settings.py and app.py live."""
 
 
 @dataclass(frozen=True)

@@ -11,21 +11,17 @@ import logging
 import runpy
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
 from kafka_demo import rules
 from kafka_demo.local import iris_standin
-from kafka_demo.local.config import LocalConfig
+from kafka_demo.local.config import SOURCE_DIR, LocalConfig
 from kafka_demo.local.iris_standin import IrisStandIn, SqlGlobals
 from kafka_demo.local.router import LocalProduction
 from kafka_demo.local.sql_trace import SqlTrace
 from kafka_demo.offsets import OFFSET_GLOBAL
-
-SOURCE_DIR = Path(__file__).resolve().parents[2]
-"""src/python: where settings.py and app.py live."""
 
 LOCAL_ROUTES = (rules.ROUTE_SQL, rules.ROUTE_SQLALCHEMY)
 KAFKA_SERVICE = "Python.KafkaDemoBS"

@@ -8,15 +8,11 @@ loaded app.py and stops it (consumer closed, offsets committed) when it exits.
 
 import importlib.util
 import logging
-from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from kafka_demo.local.config import LocalConfig
-
-SOURCE_DIR = Path(__file__).resolve().parents[2]
-"""src/python: where app.py lives."""
+from kafka_demo.local.config import SOURCE_DIR, LocalConfig
 
 _log = logging.getLogger("kafka_demo.local")
 
