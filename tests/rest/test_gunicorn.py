@@ -1,4 +1,4 @@
-"""Each app module under real gunicorn, with the config files it is deployed with, and no IRIS.
+"""Each app module under real gunicorn, with the config it is deployed with, and no IRIS.
 
 This proves the import path (`--chdir src/python`, `<module>:app`) and the
 configs work, that bad input is answered without IRIS, and that a missing
@@ -7,7 +7,6 @@ IRIS is a 503 with a clear body, not a crash or a stack trace.
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,18 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from kafka_demo.local.broker import free_port
 from kafka_demo.rest import IRIS_UNREACHABLE_TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = "misc/gunicorn/gunicorn.conf.py"
-SERVERS = {"app": CONFIG, "app_standalone": CONFIG}
+APP_MODULES = ("app", "app_standalone")
 START_TIMEOUT_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -94,7 +88,7 @@ def gunicorn_environment(iris_port: int) -> dict[str, str]:
     return environ
 
 
-@pytest.fixture(params=sorted(SERVERS))
+@pytest.fixture(params=APP_MODULES)
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
     module = request.param
     port = free_port()
@@ -104,7 +98,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
         "-m",
         "gunicorn",
         "-c",
-        SERVERS[module],
+        CONFIG,
         "--bind",
         f"127.0.0.1:{port}",
         "--chdir",
