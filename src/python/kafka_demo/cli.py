@@ -14,12 +14,12 @@ DEFAULT_BOOTSTRAP = "127.0.0.1:29092"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     _configure_logging()
     return args.run(args)
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kafka-demo", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
