@@ -6,7 +6,7 @@ from itertools import count
 from kafka_io import joined_consumer, new_topic, produce, product_values
 from sqlalchemy import create_engine
 
-from kafka_demo.local.runtime import open_database
+from kafka_demo.local_mode.runtime import open_database
 from kafka_demo.models import Base
 
 _runs = count(1)

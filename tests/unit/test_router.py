@@ -10,8 +10,8 @@ import pytest
 from iop.messages.dispatch import dispatch_serializer
 
 import settings
-from kafka_demo.local.router import DeliveryError, LocalProduction
-from kafka_demo.local.trace import MemoryTrace
+from kafka_demo.local_mode.router import DeliveryError, LocalProduction
+from kafka_demo.local_mode.trace import MemoryTrace
 from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage
 
 KAFKA_ITEMS = {"Python.KafkaDemoBS": "no broker here", "Python.KafkaDemoBO": "no broker here"}

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, Engine, Integer, String, Text, func, insert, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from kafka_demo.local.trace import Hop
+from kafka_demo.local_mode.trace import Hop
 
 
 class _TraceBase(DeclarativeBase):

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 from kafka_demo import rules
-from kafka_demo.local import iris_standin
-from kafka_demo.local.config import SOURCE_DIR, LocalConfig
-from kafka_demo.local.iris_standin import IrisStandIn, SqlGlobals
-from kafka_demo.local.router import LocalProduction
-from kafka_demo.local.sql_trace import SqlTrace
+from kafka_demo.local_mode import iris_standin
+from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
+from kafka_demo.local_mode.iris_standin import IrisStandIn, SqlGlobals
+from kafka_demo.local_mode.router import LocalProduction
+from kafka_demo.local_mode.sql_trace import SqlTrace
 from kafka_demo.offsets import OFFSET_GLOBAL
 
 LOCAL_ROUTES = (rules.ROUTE_SQL, rules.ROUTE_SQLALCHEMY)
