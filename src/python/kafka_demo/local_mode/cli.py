@@ -68,7 +68,7 @@ def run_local(args: argparse.Namespace) -> int:
     from kafka_demo.local_mode.config import LocalConfig
     from kafka_demo.local_mode.server import LocalServer
 
-    log = logging.getLogger("kafka_demo.local")
+    log = logging.getLogger("kafka_demo.local_mode")
     broker = None
     if not args.bootstrap:
         broker = EmbeddedBroker(port=args.broker_port).start()
@@ -135,7 +135,7 @@ def run_replay(args: argparse.Namespace) -> int:
     from kafka_demo.local_mode.runtime import LocalRuntime
     from kafka_demo.local_mode.sql_trace import failed_inputs, mark_resent
 
-    # The local runtime without its poller: replay reads the trace, not the topic.
+    # The local mode's runtime without its poller: replay reads the trace, not the topic.
     runtime = LocalRuntime(LocalConfig(db_url=args.db, bootstrap=args.bootstrap), poll=False)
     production = runtime.start()
     failures = 0
