@@ -130,6 +130,7 @@ def run_produce(args: argparse.Namespace) -> int:
 def run_replay(args: argparse.Namespace) -> int:
     """The local twin of the Message Viewer's Resend: each failed input goes to its target again."""
     from kafka_demo.local_mode.config import LocalConfig
+    from kafka_demo.local_mode.iris_kafka_service import IRIS_CLASS, KafkaMessage
     from kafka_demo.local_mode.iris_standin import IOPMessage
     from kafka_demo.local_mode.router import DeliveryError
     from kafka_demo.local_mode.runtime import LocalRuntime
@@ -141,7 +142,10 @@ def run_replay(args: argparse.Namespace) -> int:
     failures = 0
     try:
         for hop in failed_inputs(runtime.engine):
-            message = IOPMessage.holding(hop.message_class, hop.body)
+            if hop.message_class == IRIS_CLASS:
+                message: object = KafkaMessage.from_json_text(hop.body)
+            else:
+                message = IOPMessage.holding(hop.message_class, hop.body)
             try:
                 production.deliver(hop.source, hop.target, message, sync=True)
             except DeliveryError as error:
@@ -189,7 +193,8 @@ def run_trace(args: argparse.Namespace) -> int:
                 hop.source,
                 hop.target,
                 hop.kind,
-                hop.message_class.rsplit(".", 1)[-1],
+                # The project's messages by class name; IRIS's (EnsLib.Kafka.Message) in full.
+                hop.message_class.removeprefix("kafka_demo.msg."),
                 hop.status,
                 hop.error,
             )

@@ -1,0 +1,204 @@
+"""A stand-in for IRIS's EnsLib.Kafka.Service in the local mode: a second consumer of the topic.
+
+It reads the topic as the item's adapter settings say (Servers, Topic, GroupID,
+as settings.py declares them, pointed at the local broker), in the same group as
+KafkaDemoBS, so the two share the topic's partitions as they do in IRIS. Each
+record becomes an object shaped like EnsLib.Kafka.Message and is sent async to
+each of the item's TargetConfigNames through the router, so the BP receives it
+through IoP's dispatch (`on_iris_kafka_message`), exactly as in IRIS.
+
+The message (IRIS-EVIDENCE a2; docs "Using External Messaging Platforms in
+Productions", Kafka Message Class): `topic`, `value` a %String, `binaryValue` a
+binary stream "when the length of the message exceeds the maximum length of a
+%String", and `key`. Whether it carries the partition and offset is unknown, so it
+carries neither, and a record through this service has no source key.
+
+Delivery guarantee. The adapter documents that the service "forwards the message
+… using asynchronous requests" (EnsLib.Kafka.Service), not when it commits
+offsets. Unknown, so: at least once. Each record's offset is committed right after
+its hand-off, so a crash between the two hands over again at most that record.
+"""
+
+import base64
+import json
+import logging
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+
+from kafka_demo.kafka_clients import open_consumer
+from kafka_demo.local_mode.iris_standin import IrisObject
+
+IRIS_CLASS = "EnsLib.Kafka.Message"
+STRING_MAX_LENGTH = 3_641_144
+"""The longest %String, in 16-bit characters (docs "General System Limits", GORIENT_appx_limits)."""
+_log = logging.getLogger("kafka_demo.local_mode")
+
+
+class BinaryStream(IrisObject):
+    """%Stream.GlobalBinary, read as EnsLib.Kafka.Message's binaryValue is read."""
+
+    iris_classname = "%Stream.GlobalBinary"
+
+    def __init__(self, data: bytes = b"") -> None:
+        self.data = data
+        self._position = 0
+
+    def Rewind(self) -> int:  # noqa: N802 (IRIS method name)
+        self._position = 0
+        return 1
+
+    def Read(self, length: int = 32_000) -> str:  # noqa: N802
+        """A binary stream's characters are its bytes (0-255), as IRIS strings hold them."""
+        chunk = self.data[self._position : self._position + int(length)]
+        self._position += len(chunk)
+        return chunk.decode("latin-1")
+
+    @property
+    def AtEnd(self) -> int:  # noqa: N802
+        return int(self._position >= len(self.data))
+
+    @property
+    def Size(self) -> int:  # noqa: N802
+        return len(self.data)
+
+
+class KafkaMessage(IrisObject):
+    """EnsLib.Kafka.Message: the properties IRIS documents, and nothing more."""
+
+    iris_classname = IRIS_CLASS
+    # GUESS: its superclasses; a request body of the production, persisted like any other.
+    iris_superclasses = ("Ens.Request", "Ens.MessageBody", "%Persistent")
+
+    def __init__(self, topic: str, value: str, key: str, binary_value: bytes = b"") -> None:
+        self.topic = topic
+        self.value = value
+        self.key = key
+        self.binaryValue = BinaryStream(binary_value)
+
+    @classmethod
+    def from_record(cls, record: ConsumerRecord) -> "KafkaMessage":
+        """`value` when the bytes are text a %String holds; otherwise they go to `binaryValue`."""
+        raw = record.value or b""
+        key = (record.key or b"").decode("utf-8", errors="replace")  # GUESS: how IRIS decodes it
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return cls(record.topic, "", key, raw)
+        if len(text.encode("utf-16-le")) // 2 > STRING_MAX_LENGTH:
+            return cls(record.topic, "", key, raw)
+        return cls(record.topic, text, key)
+
+    def json_text(self) -> str:
+        """The body as the trace keeps it (the Message Viewer shows the properties)."""
+        return json.dumps(
+            {
+                "topic": self.topic,
+                "key": self.key,
+                "value": self.value,
+                "binaryValue": base64.b64encode(self.binaryValue.data).decode("ascii"),
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json_text(cls, text: str) -> "KafkaMessage":
+        """The message again from its traced body, to resend it."""
+        body = json.loads(text)
+        binary = base64.b64decode(body.get("binaryValue", ""))
+        return cls(body["topic"], body["value"], body.get("key", ""), binary)
+
+
+class IrisKafkaService:
+    """The item EnsLib.Kafka.Service: one consumer thread, each record sent async to the targets."""
+
+    def __init__(
+        self,
+        production: Any,
+        name: str,
+        adapter_settings: Mapping[str, str],
+        targets: Sequence[str],
+        *,
+        max_poll_interval_ms: int,
+        max_poll_records: int,
+    ) -> None:
+        self.production = production
+        self.name = name
+        self.settings = dict(adapter_settings)
+        self.targets = list(targets)
+        self._max_poll_interval_ms = max_poll_interval_ms
+        self._max_poll_records = max_poll_records
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.handed_over = 0
+        self.partitions: frozenset[int] = frozenset()
+        """The topic's partitions the group gave this consumer at its last poll."""
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._consume, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _consume(self) -> None:
+        consumer = open_consumer(
+            kafka_broker=self.settings["Servers"],
+            topic=self.settings["Topic"],
+            group_id=self.settings["GroupID"],
+            max_poll_interval_ms=self._max_poll_interval_ms,
+            max_poll_records=self._max_poll_records,
+        )
+        try:
+            while not self._stopping.is_set():
+                try:
+                    self._poll_once(consumer)
+                except Exception as error:
+                    _log.error("%s: %s", self.name, error)
+                    self._stopping.wait(1.0)
+        finally:
+            consumer.close()
+
+    def _poll_once(self, consumer: KafkaConsumer) -> None:
+        """Hand over what one poll returned, within a third of max_poll_interval_ms: the rest is
+        read again at the next poll, so the group never takes this consumer for dead."""
+        batch = consumer.poll(timeout_ms=1000)
+        self._note_assignment(consumer)
+        deadline = time.monotonic() + self._max_poll_interval_ms / 3000
+        for partition, records in batch.items():
+            for record in records:
+                if self._stopping.is_set() or time.monotonic() > deadline:
+                    consumer.seek(partition, record.offset)
+                    break
+                self._hand_over(consumer, partition, record)
+
+    def _note_assignment(self, consumer: KafkaConsumer) -> None:
+        partitions = frozenset(tp.partition for tp in consumer.assignment())
+        if partitions != self.partitions:
+            self.partitions = partitions
+            _log.info("%s reads partitions %s", self.name, sorted(partitions) or "none")
+
+    def _hand_over(
+        self, consumer: KafkaConsumer, partition: TopicPartition, record: ConsumerRecord
+    ) -> None:
+        """Send the record to every target, then commit it; if a send fails, read it again."""
+        message = KafkaMessage.from_record(record)
+        try:
+            for target in self.targets:
+                self.production.deliver(self.name, target, message, sync=False)
+        except Exception:
+            consumer.seek(partition, record.offset)
+            raise
+        consumer.commit({partition: OffsetAndMetadata(record.offset + 1, "", -1)})
+        self.handed_over += 1
+
+
+def target_names(setting: str) -> list[str]:
+    """TargetConfigNames: a comma-separated list of item names."""
+    return [name.strip() for name in setting.split(",") if name.strip()]
