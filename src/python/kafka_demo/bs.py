@@ -3,7 +3,7 @@
 from iop import BusinessService, PollingBusinessService, setting, target
 from kafka import KafkaConsumer
 
-from kafka_demo.consuming import poll_and_hand_over
+from kafka_demo.consuming import PollResult, drain, poll_and_hand_over
 from kafka_demo.kafka_clients import open_consumer
 from kafka_demo.msg import KafkaRawMessage, ProductRejected, ProductStored
 from kafka_demo.offsets import GlobalOffsetStore
@@ -14,7 +14,17 @@ class KafkaDemoBS(PollingBusinessService):
 
     Offsets are committed only after their records were handed over; the offset
     store (^KafkaDemo.Offset) lets a restarted consumer skip what it already handed
-    over. IRIS calls on_poll every CallInterval.
+    over.
+
+    IRIS calls on_poll once per CallInterval: Ens.InboundAdapter's OnTask calls
+    ProcessInput, then sets %WaitForNextCallInterval to 1, so the job waits for the
+    CallInterval before calling again ("Life Cycle of a Business Service and Adapter",
+    Runtime, in "Developing Productions"; docs.intersystems.com). So that a backlog
+    drains at the pipeline's speed rather than one poll per CallInterval, on_poll keeps
+    polling while records arrive, for at most poll_budget_seconds. The budget keeps the
+    job responsive: it checks for a stop request only between OnTask calls, and an
+    OnTask should return within about ten seconds ("Implementing the OnTask() Method",
+    same book). An idle topic costs one poll of `timeout` seconds per call.
     """
 
     kafka_broker = setting("kafka:9092", description="Comma-separated bootstrap servers.")
@@ -31,6 +41,11 @@ class KafkaDemoBS(PollingBusinessService):
         description="Most records one poll hands over; keep one poll's work well within "
         "max_poll_interval_ms.",
     )
+    poll_budget_seconds = setting(
+        5.0,
+        description="Longest time one call keeps polling while records arrive; IRIS "
+        "checks for a stop request only between calls.",
+    )
     Output = target("Python.KafkaDemoBP")
 
     def on_init(self) -> None:
@@ -43,17 +58,21 @@ class KafkaDemoBS(PollingBusinessService):
             self._consumer = None
 
     def on_poll(self) -> None:
-        result = poll_and_hand_over(
-            self._open_consumer(),
-            self._open_offsets(),
-            self._hand_over,
+        result = drain(
+            self._poll_once,
             timeout_ms=int(float(self.timeout) * 1000),
+            budget_seconds=float(self.poll_budget_seconds),
         )
-        if result.handed_over or result.skipped:
+        if result.received:
             self.log_info(
-                f"Handed over {result.handed_over} record(s), "
+                f"Handed over {result.handed_over} record(s) in {result.polls} poll(s), "
                 f"skipped {result.skipped} already handed over"
             )
+
+    def _poll_once(self, timeout_ms: int) -> PollResult:
+        return poll_and_hand_over(
+            self._open_consumer(), self._open_offsets(), self._hand_over, timeout_ms=timeout_ms
+        )
 
     def _hand_over(self, message: KafkaRawMessage) -> None:
         self.send_request_async(self.Output, message)

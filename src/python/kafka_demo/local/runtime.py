@@ -10,7 +10,6 @@ exist only in IRIS, so they do not run here.
 import logging
 import runpy
 import threading
-import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -18,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from kafka_demo import rules
 from kafka_demo.local import iris_standin
 from kafka_demo.local.config import SOURCE_DIR, LocalConfig
+from kafka_demo.local.inbound_adapter import InboundAdapterLoop
 from kafka_demo.local.iris_standin import IrisStandIn, SqlGlobals
 from kafka_demo.local.router import LocalProduction
 from kafka_demo.local.sql_trace import SqlTrace
@@ -57,6 +57,7 @@ def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
             "group_id": config.group_id,
             "max_poll_interval_ms": config.max_poll_interval_ms,
             "max_poll_records": config.max_poll_records,
+            "poll_budget_seconds": config.poll_budget_seconds,
         },
         "Python.KafkaDemoBO": {**kafka, "dlq_topic": config.dlq_topic},
         "Python.LocalStorageBO": {"connection_string": config.db_url},
@@ -129,13 +130,12 @@ class LocalRuntime:
         self.engine.dispose()
 
     def _poll_forever(self) -> None:
-        """What Ens.InboundAdapter does: call OnProcessInput, then wait out the CallInterval."""
-        assert self.production is not None
-        interval = float(self.production.adapter_setting(KAFKA_SERVICE, "CallInterval", "5"))
-        while not self._stopping.is_set():
-            started = time.monotonic()
-            try:
-                self.production.process_input(KAFKA_SERVICE)
-            except Exception as error:
-                _log.error("%s: %s", KAFKA_SERVICE, error)
-            self._stopping.wait(max(0.0, interval - (time.monotonic() - started)))
+        """KafkaDemoBS's job: Ens.InboundAdapter's OnTask loop (see inbound_adapter.py)."""
+        production = self.production
+        assert production is not None
+        InboundAdapterLoop(
+            KAFKA_SERVICE,
+            lambda: production.process_input(KAFKA_SERVICE),
+            # Ens.InboundAdapter's CallInterval defaults to 5 s (its class reference).
+            float(production.adapter_setting(KAFKA_SERVICE, "CallInterval", "5")),
+        ).run(self._stopping)
