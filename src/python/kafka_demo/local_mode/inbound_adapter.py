@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 
-_log = logging.getLogger("kafka_demo.local")
+_log = logging.getLogger("kafka_demo.local_mode")
 
 
 class InboundAdapterLoop:
