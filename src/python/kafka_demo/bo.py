@@ -6,7 +6,7 @@ from iop import BusinessOperation, setting
 from kafka import KafkaProducer
 from sqlalchemy import Engine
 
-from kafka_demo import rules, storage
+from kafka_demo import defaults, rules, storage
 from kafka_demo.kafka_clients import open_producer
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
@@ -35,8 +35,8 @@ class LocalStorageBO(BusinessOperation):
     """
 
     connection_string = setting(
-        "iris+emb:///IRISAPP",
-        description="SQLAlchemy URL of the database (iris+emb:///IRISAPP inside IRIS).",
+        defaults.CONNECTION_STRING,
+        description=f"SQLAlchemy URL of the database ({defaults.CONNECTION_STRING} inside IRIS).",
     )
 
     def on_init(self) -> None:
@@ -69,9 +69,9 @@ class LocalStorageBO(BusinessOperation):
 class KafkaDemoBO(BusinessOperation):
     """Publishes products (KafkaTestMessage) to the topic and dead letters to the DLQ topic."""
 
-    kafka_broker = setting("kafka:9092", description="Comma-separated bootstrap servers.")
-    topic = setting("kafka_demo", description="Topic that product records are published to.")
-    dlq_topic = setting("kafka_demo.dlq", description="Topic that dead letters go to.")
+    kafka_broker = setting(defaults.KAFKA_BROKER, description="Comma-separated bootstrap servers.")
+    topic = setting(defaults.TOPIC, description="Topic that product records are published to.")
+    dlq_topic = setting(defaults.DLQ_TOPIC, description="Topic that dead letters go to.")
     timeout = setting(10.0, description="Seconds to wait for the broker to acknowledge a record.")
 
     def on_init(self) -> None:

@@ -3,6 +3,7 @@
 from iop import BusinessService, PollingBusinessService, setting, target
 from kafka import KafkaConsumer
 
+from kafka_demo import defaults
 from kafka_demo.consuming import poll_and_hand_over
 from kafka_demo.kafka_clients import open_consumer
 from kafka_demo.msg import KafkaRawMessage, ProductRejected, ProductStored
@@ -17,10 +18,10 @@ class KafkaDemoBS(PollingBusinessService):
     over. IRIS calls on_poll every CallInterval.
     """
 
-    kafka_broker = setting("kafka:9092", description="Comma-separated bootstrap servers.")
-    topic = setting("kafka_demo", description="Topic to consume.")
+    kafka_broker = setting(defaults.KAFKA_BROKER, description="Comma-separated bootstrap servers.")
+    topic = setting(defaults.TOPIC, description="Topic to consume.")
     group_id = setting(
-        "demo-group", description="Consumer group, shared with EnsLib.Kafka.Service."
+        defaults.GROUP_ID, description="Consumer group, shared with EnsLib.Kafka.Service."
     )
     timeout = setting(1.0, description="Seconds each poll waits for records.")
     max_poll_interval_ms = setting(
@@ -31,7 +32,7 @@ class KafkaDemoBS(PollingBusinessService):
         description="Most records one poll hands over; keep one poll's work well within "
         "max_poll_interval_ms.",
     )
-    Output = target("Python.KafkaDemoBP")
+    Output = target(defaults.KAFKA_DEMO_BP)
 
     def on_init(self) -> None:
         self._consumer: KafkaConsumer | None = None
@@ -82,7 +83,7 @@ class KafkaRestBS(BusinessService):
     only a message back through IRIS's OnProcessInput, which the native API calls.
     """
 
-    Output = target("Python.KafkaDemoBP")
+    Output = target(defaults.KAFKA_DEMO_BP)
 
     def on_process_input(self, request: str) -> ProductStored | ProductRejected:
         if not isinstance(request, str):
