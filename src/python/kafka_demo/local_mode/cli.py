@@ -162,16 +162,18 @@ def run_products(args: argparse.Namespace) -> int:
     from sqlalchemy.orm import Session
 
     from kafka_demo.local_mode.runtime import open_database
+    from kafka_demo.local_mode.sql_trace import stored_routes
     from kafka_demo.models import Base, ProductRow
 
     engine = open_database(args.db)
     Base.metadata.create_all(engine, checkfirst=True)
+    routes = stored_routes(engine)
     with Session(engine) as session:
         rows = [
-            (str(r.id), r.name, f"{Decimal(r.price):.2f}")
+            (str(r.id), routes.get(r.id, "-"), r.name, f"{Decimal(r.price):.2f}")
             for r in session.scalars(select(ProductRow).order_by(ProductRow.id))
         ]
-    print(_table(("id", "name", "price"), rows))
+    print(_table(("id", "route", "name", "price"), rows))
     print(f"{len(rows)} product(s)")
     return 0
 

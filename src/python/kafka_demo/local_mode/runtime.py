@@ -2,9 +2,9 @@
 
 What IRIS provides is stood in for at the seam: IOP.Message containers, the
 ^KafkaDemo.Offset global (kept in the database, so it survives a restart), the
-event log, the message trace, and IOP.Director so that app.py finds
-Python.KafkaRestBS as it does in IRIS. The IRIS ORM route and EnsLib.Kafka.Service
-exist only in IRIS, so they do not run here.
+event log, the message trace, IOP.Director so that app.py finds
+Python.KafkaRestBS as it does in IRIS, and User.product, the %Persistent class of
+the product table, so that the IRIS ORM route stores into the same database.
 """
 
 import logging
@@ -15,16 +15,16 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-from kafka_demo import rules
-from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
+from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode import iris_standin
 from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
 from kafka_demo.local_mode.iris_standin import IrisStandIn, SqlGlobals
+from kafka_demo.local_mode.persistent import PersistentClass
 from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.local_mode.sql_trace import SqlTrace
+from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from kafka_demo.offsets import OFFSET_GLOBAL
 
-LOCAL_ROUTES = (rules.ROUTE_SQL, rules.ROUTE_SQLALCHEMY)
 _log = logging.getLogger("kafka_demo.local_mode")
 
 
@@ -60,7 +60,6 @@ def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
         },
         KAFKA_DEMO_BO: {**kafka, "dlq_topic": config.dlq_topic},
         LOCAL_STORAGE_BO: {"connection_string": config.db_url},
-        KAFKA_DEMO_BP: {"storage_routes": ",".join(LOCAL_ROUTES)},
     }
 
 
@@ -95,6 +94,10 @@ class LocalRuntime:
 
     def start(self) -> LocalProduction:
         standin = IrisStandIn(globals_store=SqlGlobals(self.engine))
+        standin.add_class(
+            IRIS_PRODUCT_CLASS, PersistentClass(self.engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS)
+        )
+        _log.info("started %s (stand-in for the IRIS class)", IRIS_PRODUCT_CLASS)
         iris_standin.install(standin)
         if self.config.fresh_broker:
             # Offsets remembered for the previous broker's topic would skip the new one's records.
@@ -107,10 +110,6 @@ class LocalRuntime:
         production.start()
         for item in production.skipped:
             _log.info("not run in the local mode: %s (%s)", item.name, item.reason)
-        _log.info(
-            "the IRIS ORM route exists only in IRIS: KafkaDemoBP picks among %s",
-            ", ".join(LOCAL_ROUTES),
-        )
         self.production = production
         if self._poll and KAFKA_DEMO_BS in production.items:
             self._poller = threading.Thread(
