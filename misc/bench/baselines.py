@@ -32,7 +32,7 @@ def consume_rate(bootstrap: str, records: int) -> float:
 
 
 def prepare_database(db_url: str) -> None:
-    """The table, in a file left in WAL mode as the local runtime leaves it."""
+    """The table, in a file left in WAL mode as the local mode leaves it."""
     engine = open_database(db_url)
     Base.metadata.create_all(engine, checkfirst=True)
     engine.dispose()

@@ -14,12 +14,12 @@ DEFAULT_BOOTSTRAP = "127.0.0.1:29092"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     _configure_logging()
     return args.run(args)
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kafka-demo", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -68,7 +68,7 @@ def run_local(args: argparse.Namespace) -> int:
     from kafka_demo.local_mode.config import LocalConfig
     from kafka_demo.local_mode.server import LocalServer
 
-    log = logging.getLogger("kafka_demo.local")
+    log = logging.getLogger("kafka_demo.local_mode")
     broker = None
     if not args.bootstrap:
         broker = EmbeddedBroker(port=args.broker_port).start()
@@ -135,7 +135,7 @@ def run_replay(args: argparse.Namespace) -> int:
     from kafka_demo.local_mode.runtime import LocalRuntime
     from kafka_demo.local_mode.sql_trace import failed_inputs, mark_resent
 
-    # The local runtime without its poller: replay reads the trace, not the topic.
+    # The local mode's runtime without its poller: replay reads the trace, not the topic.
     runtime = LocalRuntime(LocalConfig(db_url=args.db, bootstrap=args.bootstrap), poll=False)
     production = runtime.start()
     failures = 0
@@ -160,16 +160,18 @@ def run_products(args: argparse.Namespace) -> int:
     from sqlalchemy.orm import Session
 
     from kafka_demo.local_mode.runtime import open_database
+    from kafka_demo.local_mode.sql_trace import stored_routes
     from kafka_demo.models import Base, ProductRow
 
     engine = open_database(args.db)
     Base.metadata.create_all(engine, checkfirst=True)
+    routes = stored_routes(engine)
     with Session(engine) as session:
         rows = [
-            (str(r.id), r.name, f"{Decimal(r.price):.2f}")
+            (str(r.id), routes.get(r.id, "-"), r.name, f"{Decimal(r.price):.2f}")
             for r in session.scalars(select(ProductRow).order_by(ProductRow.id))
         ]
-    print(_table(("id", "name", "price"), rows))
+    print(_table(("id", "route", "name", "price"), rows))
     print(f"{len(rows)} product(s)")
     return 0
 

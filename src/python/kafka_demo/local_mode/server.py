@@ -14,7 +14,7 @@ from gunicorn.app.base import BaseApplication
 
 from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
 
-_log = logging.getLogger("kafka_demo.local")
+_log = logging.getLogger("kafka_demo.local_mode")
 
 
 def load_app_module() -> Any:

@@ -1,9 +1,10 @@
-"""The local message trace, kept in the database beside the products: the local Message Viewer.
+"""The local mode's message trace, kept in the database beside the products: its Message Viewer.
 
 One row per hop, as IRIS keeps one Ens.MessageHeader per message; the body is
 kept whole (class name and JSON), so a failed request can be sent again.
 """
 
+import json
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -131,6 +132,30 @@ def last_sessions(engine: Engine, last: int) -> list[TracedSession]:
     for row in rows:
         by_session[row.session_id].append(_as_hop(row))
     return [TracedSession(session_id, hops) for session_id, hops in by_session.items()]
+
+
+STORED_CLASSNAME = "kafka_demo.msg.ProductStored"
+
+
+def stored_routes(engine: Engine) -> dict[int, str]:
+    """Each product row's route, from the first ProductStored reply that names its id.
+
+    The table has no route column (one table for all routes, as in IRIS); the
+    trace keeps LocalStorageBO's reply, which says which route stored the row.
+    A redelivered record's later reply names the same row: the first one wins.
+    """
+    _TraceBase.metadata.create_all(engine, checkfirst=True)
+    routes: dict[int, str] = {}
+    with Session(engine) as session:
+        bodies = session.scalars(
+            select(HopRow.body)
+            .where(HopRow.kind == "Response", HopRow.message_class == STORED_CLASSNAME)
+            .order_by(HopRow.id)
+        )
+        for body in bodies:
+            reply = json.loads(body)
+            routes.setdefault(int(reply["id"]), str(reply["route"]))
+    return routes
 
 
 def failed_inputs(engine: Engine) -> list[Hop]:
