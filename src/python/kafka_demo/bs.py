@@ -1,11 +1,18 @@
 """The services: the kafka-python consumer, and the entry point of the REST doors."""
 
+from typing import Any
+
 from iop import BusinessService, PollingBusinessService, setting, target
 from kafka import KafkaConsumer
 
 from kafka_demo import defaults
 from kafka_demo.consuming import poll_and_hand_over
-from kafka_demo.kafka_clients import open_consumer
+from kafka_demo.kafka_clients import (
+    bootstrap_servers,
+    count_setting,
+    open_consumer,
+    seconds_setting,
+)
 from kafka_demo.msg import KafkaRawMessage, ProductRejected, ProductStored
 from kafka_demo.offsets import GlobalOffsetStore
 
@@ -33,10 +40,14 @@ class KafkaDemoBS(PollingBusinessService):
         "max_poll_interval_ms.",
     )
     Output = target(defaults.KAFKA_DEMO_BP)
+    _consumer: KafkaConsumer | None = None
+    _offsets: GlobalOffsetStore | None = None
 
     def on_init(self) -> None:
-        self._consumer: KafkaConsumer | None = None
-        self._offsets: GlobalOffsetStore | None = None
+        """A bad setting stops the service at start; the consumer and the offset store open
+        on the first poll, so on_poll works without on_init (as in a unit test)."""
+        self._consumer_settings()
+        self._poll_timeout_ms()
 
     def on_tear_down(self) -> None:
         if self._consumer is not None:
@@ -48,7 +59,7 @@ class KafkaDemoBS(PollingBusinessService):
             self._open_consumer(),
             self._open_offsets(),
             self._hand_over,
-            timeout_ms=int(float(self.timeout) * 1000),
+            timeout_ms=self._poll_timeout_ms(),
         )
         if result.handed_over or result.skipped:
             self.log_info(
@@ -61,14 +72,22 @@ class KafkaDemoBS(PollingBusinessService):
 
     def _open_consumer(self) -> KafkaConsumer:
         if self._consumer is None:
-            self._consumer = open_consumer(
-                kafka_broker=str(self.kafka_broker),
-                topic=str(self.topic),
-                group_id=str(self.group_id),
-                max_poll_interval_ms=int(self.max_poll_interval_ms),
-                max_poll_records=int(self.max_poll_records),
-            )
+            self._consumer = open_consumer(**self._consumer_settings())
         return self._consumer
+
+    def _consumer_settings(self) -> dict[str, Any]:
+        return {
+            "kafka_broker": bootstrap_servers(self.kafka_broker),
+            "topic": str(self.topic),
+            "group_id": str(self.group_id),
+            "max_poll_interval_ms": count_setting(
+                "max_poll_interval_ms", self.max_poll_interval_ms
+            ),
+            "max_poll_records": count_setting("max_poll_records", self.max_poll_records),
+        }
+
+    def _poll_timeout_ms(self) -> int:
+        return int(seconds_setting("timeout", self.timeout) * 1000)
 
     def _open_offsets(self) -> GlobalOffsetStore:
         if self._offsets is None:
