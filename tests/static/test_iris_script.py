@@ -1,21 +1,9 @@
 """iris.script: every step it owns, and that a failed step ends the build."""
 
-import ast
-
-from tests.static.repo import SRC_PYTHON, iris_script_lines
+from kafka_demo.defaults import PRODUCTION_NAME
+from tests.static.repo import iris_script_lines
 
 TERMINATE = "do ##class(%SYSTEM.Process).Terminate(,1)"
-
-
-def _production_name() -> str:
-    tree = ast.parse((SRC_PYTHON / "kafka_demo" / "production.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "PRODUCTION_NAME" for t in node.targets
-        ):
-            assert isinstance(node.value, ast.Constant)
-            return str(node.value.value)
-    raise AssertionError("kafka_demo/production.py defines no PRODUCTION_NAME")
 
 
 def _line_with(fragment: str) -> int:
@@ -72,7 +60,7 @@ def test_without_the_init_check_a_failed_iop_init_goes_unnoticed() -> None:
 
 
 def test_without_auto_start_the_production_does_not_run_after_a_container_start() -> None:
-    name = _production_name()
+    name = PRODUCTION_NAME
     assert _line_with(f'%ExistsId("{name}")') < _line_with(f'SetAutoStart("{name}")')
     assert _line_with(f'SetAutoStart("{name}")') > _line_with('zn "IRISAPP"')
     assert _line_with(f'$get(^Ens.AutoStart)\'="{name}"') > _line_with("SetAutoStart")
