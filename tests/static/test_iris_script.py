@@ -5,9 +5,8 @@ How misc/iris/build.sh reacts to their output is tested against stand-ins in
 test_build_script.py.
 """
 
-import ast
-
-from tests.static.repo import SRC_PYTHON, iris_script_lines, merge_actions, text, web_application
+from kafka_demo.defaults import PRODUCTION_NAME
+from tests.static.repo import iris_script_lines, merge_actions, text, web_application
 
 TERMINATE = "do ##class(%SYSTEM.Process).Terminate(,1)"
 
@@ -15,17 +14,6 @@ TERMINATE = "do ##class(%SYSTEM.Process).Terminate(,1)"
 def _lines(path: str) -> list[str]:
     lines = [line.strip() for line in text(path).splitlines()]
     return [line for line in lines if line and not line.startswith(("//", ";"))]
-
-
-def _production_name() -> str:
-    tree = ast.parse((SRC_PYTHON / "kafka_demo" / "production.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "PRODUCTION_NAME" for t in node.targets
-        ):
-            assert isinstance(node.value, ast.Constant)
-            return str(node.value.value)
-    raise AssertionError("kafka_demo/production.py defines no PRODUCTION_NAME")
 
 
 def _line_with(fragment: str, lines: list[str] | None = None) -> int:
@@ -93,11 +81,11 @@ def test_iris_script_sets_the_password_from_irispassword_only_when_not_sys() -> 
 
 def test_iris_script_checks_iop_director_and_the_production_class_in_irisapp() -> None:
     assert _line_with('%ExistsId("IOP.Director")') > _line_with('zn "IRISAPP"')
-    assert _line_with(f'%ExistsId("{_production_name()}")') > _line_with('zn "IRISAPP"')
+    assert _line_with(f'%ExistsId("{PRODUCTION_NAME}")') > _line_with('zn "IRISAPP"')
 
 
 def test_iris_script_sets_auto_start_after_the_class_check_and_reads_it_back() -> None:
-    name = _production_name()
+    name = PRODUCTION_NAME
     assert _line_with(f'%ExistsId("{name}")') < _line_with(f'SetAutoStart("{name}")')
     assert _line_with(f'$get(^Ens.AutoStart)\'="{name}"') > _line_with("SetAutoStart")
 

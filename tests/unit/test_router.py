@@ -10,11 +10,12 @@ import pytest
 from iop.messages.dispatch import dispatch_serializer
 
 import settings
-from kafka_demo.local.router import DeliveryError, LocalProduction
-from kafka_demo.local.trace import MemoryTrace
+from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
+from kafka_demo.local_mode.router import DeliveryError, LocalProduction
+from kafka_demo.local_mode.trace import MemoryTrace
 from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage
 
-KAFKA_ITEMS = {"Python.KafkaDemoBS": "no broker here", "Python.KafkaDemoBO": "no broker here"}
+KAFKA_ITEMS = {KAFKA_DEMO_BS: "no broker here", KAFKA_DEMO_BO: "no broker here"}
 
 
 class TraceThatCannotBeKept(MemoryTrace):
@@ -28,8 +29,8 @@ def start(tmp_path: Path, trace: MemoryTrace | None = None, **skip: str) -> Loca
     production = LocalProduction(
         settings.PRODUCTIONS[0],
         settings={
-            "Python.LocalStorageBO": {"connection_string": f"sqlite:///{tmp_path / 'p.db'}"},
-            "Python.KafkaDemoBP": {"storage_routes": "sql"},
+            LOCAL_STORAGE_BO: {"connection_string": f"sqlite:///{tmp_path / 'p.db'}"},
+            KAFKA_DEMO_BP: {"storage_routes": "sql"},
         },
         skip={**KAFKA_ITEMS, **skip},
         trace=trace,
@@ -92,7 +93,7 @@ def test_a_trace_that_cannot_be_kept_does_not_undo_a_delivery(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     production = start(tmp_path, trace=TraceThatCannotBeKept())
-    with caplog.at_level(logging.ERROR, logger="kafka_demo.local"):
+    with caplog.at_level(logging.ERROR, logger="kafka_demo.local_mode"):
         production.deliver("Python.KafkaDemoBS", "Python.KafkaDemoBP", record("stored"), sync=False)
     assert rows(tmp_path) == ["stored"]  # the sender must not send it again
     assert "was delivered, but its trace was not kept: database is locked" in caplog.text
