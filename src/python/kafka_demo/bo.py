@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from kafka_demo import rules, storage
+from kafka_demo import defaults, rules, storage
 from kafka_demo.kafka_clients import bootstrap_servers, open_producer, seconds_setting
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
@@ -40,8 +40,8 @@ class LocalStorageBO(BusinessOperation):
     """
 
     connection_string = setting(
-        "iris+emb:///IRISAPP",
-        description="SQLAlchemy URL of the database (iris+emb:///IRISAPP inside IRIS).",
+        defaults.CONNECTION_STRING,
+        description=f"SQLAlchemy URL of the database ({defaults.CONNECTION_STRING} inside IRIS).",
     )
     _engine: Engine | None = None
 
@@ -84,9 +84,9 @@ class LocalStorageBO(BusinessOperation):
 class KafkaDemoBO(BusinessOperation):
     """Publishes products (KafkaTestMessage) to the topic and dead letters to the DLQ topic."""
 
-    kafka_broker = setting("kafka:9092", description="Comma-separated bootstrap servers.")
-    topic = setting("kafka_demo", description="Topic that product records are published to.")
-    dlq_topic = setting("kafka_demo.dlq", description="Topic that dead letters go to.")
+    kafka_broker = setting(defaults.KAFKA_BROKER, description="Comma-separated bootstrap servers.")
+    topic = setting(defaults.TOPIC, description="Topic that product records are published to.")
+    dlq_topic = setting(defaults.DLQ_TOPIC, description="Topic that dead letters go to.")
     timeout = setting(10.0, description="Seconds to wait for the broker to acknowledge a record.")
     _producer: KafkaProducer | None = None
 

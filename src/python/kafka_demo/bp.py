@@ -5,7 +5,7 @@ from typing import Any
 
 from iop import BusinessProcess, setting, target
 
-from kafka_demo import rules
+from kafka_demo import defaults, rules
 from kafka_demo.iris_kafka import raw_message_from_iris_kafka
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
@@ -38,8 +38,8 @@ class KafkaDemoBP(BusinessProcess):
         description="Storage routes to pick from at random (sql, iris, sqlalchemy); "
         "name one to fix the route.",
     )
-    Storage = target("Python.LocalStorageBO")
-    DeadLetter = target("Python.KafkaDemoBO")
+    Storage = target(defaults.LOCAL_STORAGE_BO)
+    DeadLetter = target(defaults.KAFKA_DEMO_BO)
 
     def on_init(self) -> None:
         _parsed_routes(str(self.storage_routes))  # a bad setting stops the BP at start

@@ -5,6 +5,7 @@ from typing import Any
 from iop import BusinessService, PollingBusinessService, setting, target
 from kafka import KafkaConsumer
 
+from kafka_demo import defaults
 from kafka_demo.consuming import poll_and_hand_over
 from kafka_demo.kafka_clients import (
     bootstrap_servers,
@@ -24,10 +25,10 @@ class KafkaDemoBS(PollingBusinessService):
     over. IRIS calls on_poll every CallInterval.
     """
 
-    kafka_broker = setting("kafka:9092", description="Comma-separated bootstrap servers.")
-    topic = setting("kafka_demo", description="Topic to consume.")
+    kafka_broker = setting(defaults.KAFKA_BROKER, description="Comma-separated bootstrap servers.")
+    topic = setting(defaults.TOPIC, description="Topic to consume.")
     group_id = setting(
-        "demo-group", description="Consumer group, shared with EnsLib.Kafka.Service."
+        defaults.GROUP_ID, description="Consumer group, shared with EnsLib.Kafka.Service."
     )
     timeout = setting(1.0, description="Seconds each poll waits for records.")
     max_poll_interval_ms = setting(
@@ -38,7 +39,7 @@ class KafkaDemoBS(PollingBusinessService):
         description="Most records one poll hands over; keep one poll's work well within "
         "max_poll_interval_ms.",
     )
-    Output = target("Python.KafkaDemoBP")
+    Output = target(defaults.KAFKA_DEMO_BP)
     _consumer: KafkaConsumer | None = None
     _offsets: GlobalOffsetStore | None = None
 
@@ -101,7 +102,7 @@ class KafkaRestBS(BusinessService):
     only a message back through IRIS's OnProcessInput, which the native API calls.
     """
 
-    Output = target("Python.KafkaDemoBP")
+    Output = target(defaults.KAFKA_DEMO_BP)
 
     def on_process_input(self, request: str) -> ProductStored | ProductRejected:
         if not isinstance(request, str):
