@@ -26,7 +26,10 @@ def _valid(message: Product) -> Product:
 
 
 class LocalStorageBO(BusinessOperation):
-    """Stores a product by the route its message names; a failure is an error on that message."""
+    """Stores a product by the route its message names; a failure is an error on that message.
+
+    A product whose source is already stored is answered with that row's id, adding no row.
+    """
 
     connection_string = setting(
         "iris+emb:///IRISAPP",
@@ -41,16 +44,16 @@ class LocalStorageBO(BusinessOperation):
             self._engine.dispose()
 
     def on_product_sql_message(self, request: ProductSQLMessage) -> ProductStored:
-        row_id = storage.insert_with_sql(self._database(), _valid(request))
+        row_id = storage.insert_with_sql(self._database(), _valid(request), request.source)
         return ProductStored(route=rules.ROUTE_SQL, id=row_id)
 
     def on_product_iris_message(self, request: ProductIRISMessage) -> ProductStored:
         self._database()  # the table, and so its class User.product, exists from here on
-        row_id = storage.insert_with_iris_orm(_valid(request))
+        row_id = storage.insert_with_iris_orm(_valid(request), request.source)
         return ProductStored(route=rules.ROUTE_IRIS, id=row_id)
 
     def on_product_sqlalchemy_message(self, request: ProductSQLAlchemyMessage) -> ProductStored:
-        row_id = storage.insert_with_sqlalchemy(self._database(), _valid(request))
+        row_id = storage.insert_with_sqlalchemy(self._database(), _valid(request), request.source)
         return ProductStored(route=rules.ROUTE_SQLALCHEMY, id=row_id)
 
     def _database(self) -> Engine:
