@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaProducer
 
-from kafka_demo.local.broker import EmbeddedBroker
+from kafka_demo.local_mode.broker import EmbeddedBroker
 from tests.integration.conftest import read_topic
 from tests.local.harness import LocalProcess, http, kafka_demo
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kafka_demo import storage
-from kafka_demo.local.broker import EmbeddedBroker
+from kafka_demo.local_mode.broker import EmbeddedBroker
 from kafka_demo.product import Product
 from tests.iris_fakes import ProductClass
 from tests.local.harness import LocalProcess, http

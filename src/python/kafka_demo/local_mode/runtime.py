@@ -1,4 +1,4 @@
-"""The local runtime: the production from settings.py, on SQLite and a Kafka-protocol broker.
+"""The local mode's runtime: the production from settings.py, on SQLite and a Kafka-protocol broker.
 
 What IRIS provides is stood in for at the seam: IOP.Message containers, the
 ^KafkaDemo.Offset global (kept in the database, so it survives a restart), the
@@ -16,16 +16,16 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 from kafka_demo import rules
-from kafka_demo.local import iris_standin
-from kafka_demo.local.config import SOURCE_DIR, LocalConfig
-from kafka_demo.local.iris_standin import IrisStandIn, SqlGlobals
-from kafka_demo.local.router import LocalProduction
-from kafka_demo.local.sql_trace import SqlTrace
+from kafka_demo.local_mode import iris_standin
+from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
+from kafka_demo.local_mode.iris_standin import IrisStandIn, SqlGlobals
+from kafka_demo.local_mode.router import LocalProduction
+from kafka_demo.local_mode.sql_trace import SqlTrace
 from kafka_demo.offsets import OFFSET_GLOBAL
 
 LOCAL_ROUTES = (rules.ROUTE_SQL, rules.ROUTE_SQLALCHEMY)
 KAFKA_SERVICE = "Python.KafkaDemoBS"
-_log = logging.getLogger("kafka_demo.local")
+_log = logging.getLogger("kafka_demo.local_mode")
 
 
 def load_production() -> Any:
@@ -34,7 +34,7 @@ def load_production() -> Any:
 
 
 def open_database(db_url: str) -> Engine:
-    """The local database; SQLite in WAL mode, so the CLI can read while the runtime writes."""
+    """The local mode's database: SQLite in WAL mode, so the CLI reads while the runtime writes."""
     engine = create_engine(db_url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -49,7 +49,7 @@ def _sqlite_pragmas(connection: Any, _: Any) -> None:
 
 
 def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
-    """settings.py's items, pointed at the local broker and database."""
+    """settings.py's items, pointed at the local mode's broker and database."""
     kafka = {"kafka_broker": config.bootstrap, "topic": config.topic}
     return {
         KAFKA_SERVICE: {
@@ -106,7 +106,7 @@ class LocalRuntime:
         standin.add_class("IOP.Director", LocalDirector(production))
         production.start()
         for item in production.skipped:
-            _log.info("not run locally: %s (%s)", item.name, item.reason)
+            _log.info("not run in the local mode: %s (%s)", item.name, item.reason)
         _log.info(
             "the IRIS ORM route exists only in IRIS: KafkaDemoBP picks among %s",
             ", ".join(LOCAL_ROUTES),

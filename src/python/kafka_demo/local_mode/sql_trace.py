@@ -1,4 +1,4 @@
-"""The local message trace, kept in the database beside the products: the local Message Viewer.
+"""The local mode's message trace, kept in the database beside the products: its Message Viewer.
 
 One row per hop, as IRIS keeps one Ens.MessageHeader per message; the body is
 kept whole (class name and JSON), so a failed request can be sent again.
@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, Engine, Integer, String, Text, func, insert, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from kafka_demo.local.trace import Hop
+from kafka_demo.local_mode.trace import Hop
 
 
 class _TraceBase(DeclarativeBase):

@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template_string
 from sqlalchemy import Engine
 
-from kafka_demo.local.sql_trace import last_sessions
+from kafka_demo.local_mode.sql_trace import last_sessions
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Messages - iris-kafka-demo (local)</title>
