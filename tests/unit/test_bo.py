@@ -201,6 +201,27 @@ def test_a_failed_insert_whose_source_is_not_stored_is_still_an_error(
     assert rows(database) == []
 
 
+@SQL_ROUTES
+def test_a_source_already_holding_another_product_is_an_error_not_a_silent_twin(
+    storage_bo: LocalStorageBO, database: Path, message_class: type
+) -> None:
+    store(storage_bo, message_class(name="old", price=Decimal("1.50"), source="kafka:t/0/0"))
+    with pytest.raises(storage.SourceHoldsAnotherProduct, match="was the topic created again"):
+        store(storage_bo, message_class(name="new", price=Decimal("1.50"), source="kafka:t/0/0"))
+    assert rows(database) == [(1, "old", "1.50")]
+
+
+def test_retired_sources_of_a_topic_let_its_offsets_start_over(
+    storage_bo: LocalStorageBO, database: Path
+) -> None:
+    for source in ("kafka:t_1/0/0", "kafka:tx1/0/0", "kafka:t_1/1/0"):
+        store(storage_bo, ProductSQLMessage(name="old", price=Decimal("1"), source=source))
+    engine = storage.open_engine(f"sqlite:///{database}")
+    assert storage.retire_sources(engine, "t_1") == 2
+    store(storage_bo, ProductSQLMessage(name="new", price=Decimal("2"), source="kafka:t_1/0/0"))
+    assert sources(database) == [(1, None), (2, "kafka:tx1/0/0"), (3, None), (4, "kafka:t_1/0/0")]
+
+
 def test_the_iris_orm_route_is_given_the_source(
     storage_bo: LocalStorageBO, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -173,7 +173,12 @@ def kafka_source(topic: str, partition: int, offset: int) -> str:
     (EnsLib.Kafka.Service gives no partition or offset): such records get no key."""
     if not topic or partition < 0 or offset < 0:
         return ""
-    return f"kafka:{topic}/{partition}/{offset}"
+    return f"{kafka_topic_sources(topic)}{partition}/{offset}"
+
+
+def kafka_topic_sources(topic: str) -> str:
+    """The prefix of every source key of `topic`'s records."""
+    return f"kafka:{topic}/"
 
 
 def parse_routes(setting: str) -> tuple[str, ...]:

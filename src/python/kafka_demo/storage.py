@@ -13,11 +13,13 @@ between the lookup and the insert.
 """
 
 from collections.abc import Callable
+from decimal import Decimal
 
-from sqlalchemy import Engine, bindparam, create_engine, inspect, text
+from sqlalchemy import Engine, bindparam, create_engine, inspect, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from kafka_demo import rules
 from kafka_demo.iris_gateway import check_status, iris_class
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE, SOURCE_LENGTH, Base, ProductRow
 from kafka_demo.product import Product
@@ -30,7 +32,10 @@ _INSERT_PRODUCT = text(
     bindparam("price", type_=PRODUCT_TABLE.c.price.type),
     bindparam("source", type_=PRODUCT_TABLE.c.source.type),
 )
-_ROW_OF_SOURCE = text(f"SELECT id FROM {PRODUCT_TABLE.name} WHERE source = :source")
+
+
+_ROW_OF_SOURCE = text(f"SELECT id, name, price FROM {PRODUCT_TABLE.name} WHERE source = :source")
+_CENT = Decimal("0.01")
 
 
 def open_engine(connection_string: str) -> Engine:
@@ -63,7 +68,7 @@ def insert_with_sql(engine: Engine, product: Product, source: str = "") -> int:
             values = {"name": product.name, "price": product.price, "source": source or None}
             return int(connection.execute(_INSERT_PRODUCT, values).lastrowid)
 
-    return _stored_once(engine, source, insert)
+    return _stored_once(engine, product, source, insert)
 
 
 def insert_with_sqlalchemy(engine: Engine, product: Product, source: str = "") -> int:
@@ -76,10 +81,15 @@ def insert_with_sqlalchemy(engine: Engine, product: Product, source: str = "") -
             session.flush()
             return row.id
 
-    return _stored_once(engine, source, insert)
+    return _stored_once(engine, product, source, insert)
 
 
-def _stored_once(engine: Engine, source: str, insert: Callable[[], int]) -> int:
+class SourceHoldsAnotherProduct(ValueError):
+    """The source is stored already, with another product: not a redelivery of the same record
+    but a new record at old coordinates (a topic created again starts its offsets over)."""
+
+
+def _stored_once(engine: Engine, product: Product, source: str, insert: Callable[[], int]) -> int:
     """Run `insert`; if it fails and a row already holds `source`, that row's id.
 
     Whatever error class the driver gives a unique violation (sqlalchemy-iris's
@@ -89,18 +99,43 @@ def _stored_once(engine: Engine, source: str, insert: Callable[[], int]) -> int:
     """
     try:
         return insert()
-    except DBAPIError:
-        existing = stored_row_of_source(engine, source) if source else None
-        if existing is None:
+    except DBAPIError as error:
+        stored = _row_of_source(engine, source) if source else None
+        if stored is None:
             raise
-        return existing
+        row_id, name, price = stored
+        if (name, price) != (product.name, product.price):
+            raise SourceHoldsAnotherProduct(
+                f"{source} is stored already as row {row_id} with another product "
+                f"({name!r}, {price}); was the topic created again?"
+            ) from error
+        return row_id
 
 
-def stored_row_of_source(engine: Engine, source: str) -> int | None:
-    """The id of the row that holds `source`, or None."""
+def _row_of_source(engine: Engine, source: str) -> tuple[int, str, Decimal] | None:
+    """The id, name and price of the row that holds `source`, or None."""
     with engine.connect() as connection:
-        row_id = connection.execute(_ROW_OF_SOURCE, {"source": source}).scalar()
-    return None if row_id is None else int(row_id)
+        row = connection.execute(_ROW_OF_SOURCE, {"source": source}).first()
+    if row is None:
+        return None
+    # Read raw: SQLite keeps a NUMERIC as a float, so the price is brought back to cents here.
+    return int(row.id), row.name, Decimal(str(row.price)).quantize(_CENT)
+
+
+def retire_sources(engine: Engine, topic: str) -> int:
+    """Clear the source keys of `topic`'s records, once the log they point into is gone (a new
+    embedded broker, a topic created again): its new records start over at offset 0."""
+    if not inspect(engine).has_table(PRODUCT_TABLE.name):
+        return 0
+    _add_source_column_if_missing(engine)
+    source = PRODUCT_TABLE.c.source
+    retire = (
+        update(PRODUCT_TABLE)
+        .where(source.startswith(rules.kafka_topic_sources(topic), autoescape=True))
+        .values(source=None)
+    )
+    with engine.begin() as connection:
+        return connection.execute(retire).rowcount
 
 
 def insert_with_iris_orm(product: Product, source: str = "") -> int:

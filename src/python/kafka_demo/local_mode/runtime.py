@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-from kafka_demo import rules
+from kafka_demo import rules, storage
 from kafka_demo.local_mode import iris_standin
 from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
 from kafka_demo.local_mode.iris_standin import IrisStandIn, SqlGlobals
@@ -99,7 +99,14 @@ class LocalRuntime:
         if self.config.fresh_broker:
             # Offsets remembered for the previous broker's topic would skip the new one's records.
             standin.gref(OFFSET_GLOBAL).kill([self.config.topic])
-            _log.info("new embedded broker: forgot the offsets of the previous one")
+            # Its records start over at offset 0: the previous broker's source keys would
+            # take them for redeliveries.
+            retired = storage.retire_sources(self.engine, self.config.topic)
+            _log.info(
+                "new embedded broker: forgot the offsets of the previous one "
+                "and the source keys of its %d stored record(s)",
+                retired,
+            )
         production = LocalProduction(
             load_production(), settings=local_settings(self.config), trace=SqlTrace(self.engine)
         )
