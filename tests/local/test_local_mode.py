@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaProducer
 
+from kafka_demo import defaults
 from kafka_demo.local_mode.broker import EmbeddedBroker
 from tests.integration.conftest import read_topic
 from tests.local.harness import LocalProcess, http, kafka_demo
@@ -26,17 +27,28 @@ POISON_KAFKA = [b"\xff\xfe not utf-8", b'{"name": "neg", "price": -1}', b"[]"]
 def produce(bootstrap: str, values: list[bytes]) -> None:
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
     for value in values:
-        producer.send("kafka_demo", value)
+        producer.send(defaults.TOPIC, value)
     producer.flush()
     producer.close()
 
 
+def product_rows(db_url: str) -> list[dict[str, str]]:
+    """`kafka-demo products` output, cut at the header's column positions (names hold spaces)."""
+    header, _, *lines = kafka_demo("products", "--db", db_url).stdout.splitlines()[:-1]
+    names = header.split()
+    starts = [header.index(name) for name in names]
+    ends = starts[1:] + [None]
+    return [
+        {
+            name: line[start:end].strip()
+            for name, start, end in zip(names, starts, ends, strict=True)
+        }
+        for line in lines
+    ]
+
+
 def products(db_url: str) -> list[tuple[str, str]]:
-    lines = kafka_demo("products", "--db", db_url).stdout.splitlines()[2:-1]
-    rows = [line.split("  ") for line in lines]
-    return sorted(
-        (" ".join(cell for cell in row[1:-1] if cell).strip(), row[-1].strip()) for row in rows
-    )
+    return sorted((row["name"], row["price"]) for row in product_rows(db_url))
 
 
 def wait_for_products(db_url: str, count: int, timeout: float = 30) -> list[tuple[str, str]]:
@@ -90,7 +102,7 @@ def test_a_newcomer_sees_http_and_kafka_products_stored_traced_and_dead_lettered
             ("kafka two", "2.00"),
         ]
     )
-    letters = read_topic(local.bootstrap, "kafka_demo.dlq", expected=len(POISON_KAFKA))
+    letters = read_topic(local.bootstrap, defaults.DLQ_TOPIC, expected=len(POISON_KAFKA))
     assert sorted(letter.value for letter in letters) == sorted(POISON_KAFKA)
     assert {dict(letter.headers)["dlq.reason"] for letter in letters} == {
         b"payload is not valid UTF-8 (byte 0: b'\\xff')",

@@ -2,9 +2,9 @@
 
 What IRIS provides is stood in for at the seam: IOP.Message containers, the
 ^KafkaDemo.Offset global (kept in the database, so it survives a restart), the
-event log, the message trace, and IOP.Director so that app.py finds
-Python.KafkaRestBS as it does in IRIS. The IRIS ORM route and EnsLib.Kafka.Service
-exist only in IRIS, so they do not run here.
+event log, the message trace, IOP.Director so that app.py finds
+Python.KafkaRestBS as it does in IRIS, and User.product, the %Persistent class of
+the product table, so that the IRIS ORM route stores into the same database.
 """
 
 import logging
@@ -15,16 +15,17 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-from kafka_demo import rules, storage
+from kafka_demo import storage
+from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode import iris_standin
 from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
 from kafka_demo.local_mode.iris_standin import IrisStandIn, SqlGlobals
+from kafka_demo.local_mode.persistent import PersistentClass
 from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.local_mode.sql_trace import SqlTrace
+from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from kafka_demo.offsets import OFFSET_GLOBAL
 
-LOCAL_ROUTES = (rules.ROUTE_SQL, rules.ROUTE_SQLALCHEMY)
-KAFKA_SERVICE = "Python.KafkaDemoBS"
 _log = logging.getLogger("kafka_demo.local_mode")
 
 
@@ -52,15 +53,14 @@ def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
     """settings.py's items, pointed at the local mode's broker and database."""
     kafka = {"kafka_broker": config.bootstrap, "topic": config.topic}
     return {
-        KAFKA_SERVICE: {
+        KAFKA_DEMO_BS: {
             **kafka,
             "group_id": config.group_id,
             "max_poll_interval_ms": config.max_poll_interval_ms,
             "max_poll_records": config.max_poll_records,
         },
-        "Python.KafkaDemoBO": {**kafka, "dlq_topic": config.dlq_topic},
-        "Python.LocalStorageBO": {"connection_string": config.db_url},
-        "Python.KafkaDemoBP": {"storage_routes": ",".join(LOCAL_ROUTES)},
+        KAFKA_DEMO_BO: {**kafka, "dlq_topic": config.dlq_topic},
+        LOCAL_STORAGE_BO: {"connection_string": config.db_url},
     }
 
 
@@ -95,6 +95,10 @@ class LocalRuntime:
 
     def start(self) -> LocalProduction:
         standin = IrisStandIn(globals_store=SqlGlobals(self.engine))
+        standin.add_class(
+            IRIS_PRODUCT_CLASS, PersistentClass(self.engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS)
+        )
+        _log.info("started %s (stand-in for the IRIS class)", IRIS_PRODUCT_CLASS)
         iris_standin.install(standin)
         if self.config.fresh_broker:
             # Offsets remembered for the previous broker's topic would skip the new one's records.
@@ -114,12 +118,8 @@ class LocalRuntime:
         production.start()
         for item in production.skipped:
             _log.info("not run in the local mode: %s (%s)", item.name, item.reason)
-        _log.info(
-            "the IRIS ORM route exists only in IRIS: KafkaDemoBP picks among %s",
-            ", ".join(LOCAL_ROUTES),
-        )
         self.production = production
-        if self._poll and KAFKA_SERVICE in production.items:
+        if self._poll and KAFKA_DEMO_BS in production.items:
             self._poller = threading.Thread(
                 target=self._poll_forever, name="KafkaDemoBS", daemon=True
             )
@@ -138,11 +138,11 @@ class LocalRuntime:
     def _poll_forever(self) -> None:
         """What Ens.InboundAdapter does: call OnProcessInput, then wait out the CallInterval."""
         assert self.production is not None
-        interval = float(self.production.adapter_setting(KAFKA_SERVICE, "CallInterval", "5"))
+        interval = float(self.production.adapter_setting(KAFKA_DEMO_BS, "CallInterval", "5"))
         while not self._stopping.is_set():
             started = time.monotonic()
             try:
-                self.production.process_input(KAFKA_SERVICE)
+                self.production.process_input(KAFKA_DEMO_BS)
             except Exception as error:
-                _log.error("%s: %s", KAFKA_SERVICE, error)
+                _log.error("%s: %s", KAFKA_DEMO_BS, error)
             self._stopping.wait(max(0.0, interval - (time.monotonic() - started)))

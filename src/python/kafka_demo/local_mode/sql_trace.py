@@ -4,6 +4,7 @@ One row per hop, as IRIS keeps one Ens.MessageHeader per message; the body is
 kept whole (class name and JSON), so a failed request can be sent again.
 """
 
+import json
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -11,6 +12,7 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, Engine, Integer, String, Text, func, insert, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from kafka_demo.defaults import KAFKA_REST_BS
 from kafka_demo.local_mode.trace import Hop
 
 
@@ -133,6 +135,30 @@ def last_sessions(engine: Engine, last: int) -> list[TracedSession]:
     return [TracedSession(session_id, hops) for session_id, hops in by_session.items()]
 
 
+STORED_CLASSNAME = "kafka_demo.msg.ProductStored"
+
+
+def stored_routes(engine: Engine) -> dict[int, str]:
+    """Each product row's route, from the first ProductStored reply that names its id.
+
+    The table has no route column (one table for all routes, as in IRIS); the
+    trace keeps LocalStorageBO's reply, which says which route stored the row.
+    A redelivered record's later reply names the same row: the first one wins.
+    """
+    _TraceBase.metadata.create_all(engine, checkfirst=True)
+    routes: dict[int, str] = {}
+    with Session(engine) as session:
+        bodies = session.scalars(
+            select(HopRow.body)
+            .where(HopRow.kind == "Response", HopRow.message_class == STORED_CLASSNAME)
+            .order_by(HopRow.id)
+        )
+        for body in bodies:
+            reply = json.loads(body)
+            routes.setdefault(int(reply["id"]), str(reply["route"]))
+    return routes
+
+
 def failed_inputs(engine: Engine) -> list[Hop]:
     """The first request of each session that ended in an Error and was not sent again.
 
@@ -144,7 +170,7 @@ def failed_inputs(engine: Engine) -> list[Hop]:
         rows = session.scalars(
             select(HopRow)
             .where(HopRow.id.in_(first_hops), HopRow.status == "Error")
-            .where(HopRow.source != "Python.KafkaRestBS")
+            .where(HopRow.source != KAFKA_REST_BS)
             .order_by(HopRow.id)
         ).all()
     return [_as_hop(row) for row in rows]
