@@ -2,12 +2,40 @@
 # Runs the live end-to-end suite (tests/e2e, marker iris) against a fresh stack:
 #   docker compose down -v; docker compose up -d --build; wait; pytest -m iris tests/e2e
 # The stack is taken down afterwards unless KEEP_STACK=1.
+# `down -v` deletes the stack's volumes: whatever the running stack stored is lost.
+# The suite runs in the project's .venv (PYTHON=... chooses another interpreter); the
+# interpreter and the packages the suite imports are checked before the stack is touched.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-python="${PYTHON:-python3}"
+python="${PYTHON:-.venv/bin/python}"
 wait_timeout="${E2E_WAIT_TIMEOUT:-900}"
+# What tests/e2e and its conftest import (module names, not distribution names).
+e2e_modules=(pytest sqlalchemy sqlalchemy_iris kafka iop iris kafka_demo)
+
+fail() {
+    echo "run-e2e.sh: $*" >&2
+    exit 2
+}
+
+check_python() {
+    if ! command -v "$python" >/dev/null 2>&1; then
+        fail "no Python at ${python}; create the project's venv with ./misc/test.sh," \
+            "or set PYTHON=/path/to/python"
+    fi
+    local missing
+    missing="$("$python" -c '
+import importlib.util, sys
+print(" ".join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))
+' "${e2e_modules[@]}")" || fail "${python} does not run"
+    if [ -n "$missing" ]; then
+        fail "${python} lacks what the suite imports: ${missing};" \
+            "install them with: ${python} -m pip install -e '.[dev]'"
+    fi
+    echo "run-e2e.sh: running the suite with ${python} ($("$python" --version 2>&1))"
+}
+check_python
 
 cleanup() {
     status=$?

@@ -1,7 +1,7 @@
 """The one IRIS seam for all tests, and a real Kafka-protocol broker.
 
 `iris` (autouse) replaces IoP's `get_iris`, the seam through which IoP and the
-project reach IRIS, with the stand-in from kafka_demo.local; the stand-in
+project reach IRIS, with the stand-in from kafka_demo.local_mode; the stand-in
 really holds messages, globals and the event log, and the fake `User.product`
 records what was saved. The guard makes the `iris` wrapper itself fail the
 test if anything reaches it by another path, since outside IRIS it would
@@ -15,8 +15,8 @@ import iris as iris_wrapper
 import pytest
 from iop.runtime import iris as iop_iris
 
-from kafka_demo.local.broker import EmbeddedBroker, create_topics
-from kafka_demo.local.iris_standin import IrisStandIn
+from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics
+from kafka_demo.local_mode.iris_standin import IrisStandIn
 from tests.iris_fakes import ProductClass
 
 _WRAPPER_ENTRY_POINTS = ("cls", "gref", "sql", "system", "execute", "check_status")

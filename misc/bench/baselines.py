@@ -6,7 +6,7 @@ from itertools import count
 from kafka_io import joined_consumer, new_topic, produce, product_values
 from sqlalchemy import create_engine
 
-from kafka_demo.local.runtime import open_database
+from kafka_demo.local_mode.runtime import open_database
 from kafka_demo.models import Base
 
 _runs = count(1)
@@ -32,7 +32,7 @@ def consume_rate(bootstrap: str, records: int) -> float:
 
 
 def prepare_database(db_url: str) -> None:
-    """The table, in a file left in WAL mode as the local runtime leaves it."""
+    """The table, in a file left in WAL mode as the local mode leaves it."""
     engine = open_database(db_url)
     Base.metadata.create_all(engine, checkfirst=True)
     engine.dispose()

@@ -62,7 +62,7 @@ def local_door(
     src: Path, db_url: str, bootstrap: str, port: int, log: Path
 ) -> AbstractContextManager[None]:
     """`kafka-demo local` (app.py under gunicorn, the production in its worker), from `src`."""
-    command = [sys.executable, "-m", "kafka_demo.cli", "local", "--port", str(port)]
+    command = [sys.executable, "-m", "kafka_demo.local_mode.cli", "local", "--port", str(port)]
     command += ["--db", db_url, "--bootstrap", bootstrap]
     return serving(command, {"PYTHONPATH": str(src)}, port, log)
 

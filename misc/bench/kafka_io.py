@@ -7,8 +7,8 @@ from collections.abc import Callable
 from kafka import KafkaConsumer, KafkaProducer
 
 from kafka_demo.kafka_clients import open_consumer
-from kafka_demo.local.broker import create_topics
-from kafka_demo.local.config import LocalConfig
+from kafka_demo.local_mode.broker import create_topics
+from kafka_demo.local_mode.config import LocalConfig
 
 PARTITIONS = 2
 """As the production's topic: two partitions, so both Kafka doors get a share."""

@@ -21,8 +21,8 @@ from kafka_io import PARTITIONS, new_topic, produce, product_values
 from stopwatch import Stopwatch
 
 from kafka_demo import storage
-from kafka_demo.local.router import LocalProduction
-from kafka_demo.local.runtime import KAFKA_SERVICE, LocalConfig, LocalRuntime
+from kafka_demo.local_mode.router import LocalProduction
+from kafka_demo.local_mode.runtime import KAFKA_SERVICE, LocalConfig, LocalRuntime
 from kafka_demo.models import Base
 from kafka_demo.msg import ProductSQLAlchemyMessage, ProductSQLMessage
 from kafka_demo.offsets import GlobalOffsetStore

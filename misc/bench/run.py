@@ -29,7 +29,7 @@ import http_load
 import report
 from stats import Figure, figure, figures_of
 
-from kafka_demo.local.broker import EmbeddedBroker, free_port
+from kafka_demo.local_mode.broker import EmbeddedBroker, free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parents[1]

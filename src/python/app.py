@@ -1,13 +1,13 @@
 """The Flask app served by IRIS WSGI (web app /flask) and by gunicorn in the IRIS container.
 
 Both look for the module-level `app`. It reaches Python.KafkaRestBS through
-IoP's director on first use, never at import; see kafka_demo.rest for the contract.
+IoP's director on first use, never at import; see kafka_demo.rest.contract for the contract.
 """
 
 from flask import Flask
 
-from kafka_demo.director_gateway import DirectorGateway
-from kafka_demo.rest import create_app
+from kafka_demo.rest.contract import create_app
+from kafka_demo.rest.director_gateway import DirectorGateway
 
 
 def create_iris_app() -> Flask:

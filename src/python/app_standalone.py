@@ -2,15 +2,15 @@
 
 gunicorn serves the module-level `app` in its own container, which has no IoP;
 IRIS is reached at IRIS_HOST:IRIS_PORT (namespace IRIS_NAMESPACE, as
-IRIS_USERNAME / IRIS_PASSWORD), on first use. See kafka_demo.rest for the contract.
+IRIS_USERNAME / IRIS_PASSWORD), on first use. See kafka_demo.rest.contract for the contract.
 """
 
 from collections.abc import Callable
 
 from flask import Flask
 
-from kafka_demo.native_gateway import NativeApi, NativeGateway, NativeSettings, load_native_api
-from kafka_demo.rest import create_app
+from kafka_demo.rest.contract import create_app
+from kafka_demo.rest.native_gateway import NativeApi, NativeGateway, NativeSettings, load_native_api
 
 
 def create_standalone_app(

@@ -12,7 +12,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 import settings
-from kafka_demo.local.router import LocalProduction
+from kafka_demo.local_mode.router import LocalProduction
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import CommitFailedError
 
 from kafka_demo.consuming import HandOffFailed
-from kafka_demo.local.iris_standin import IrisStandIn
-from kafka_demo.local.router import LocalProduction
+from kafka_demo.local_mode.iris_standin import IrisStandIn
+from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.msg import KafkaRecordSent, KafkaTestMessage
 from tests.integration.conftest import (
     committed_offsets,

@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from kafka_demo.local.broker import free_port
+from kafka_demo.local_mode.broker import free_port
 
 KAFKA_DEMO = str(Path(sys.executable).with_name("kafka-demo"))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaProducer
 
-from kafka_demo.local.broker import EmbeddedBroker
+from kafka_demo.local_mode.broker import EmbeddedBroker
 from tests.integration.conftest import read_topic
 from tests.local.harness import LocalProcess, http, kafka_demo
 
@@ -31,12 +31,23 @@ def produce(bootstrap: str, values: list[bytes]) -> None:
     producer.close()
 
 
+def product_rows(db_url: str) -> list[dict[str, str]]:
+    """`kafka-demo products` output, cut at the header's column positions (names hold spaces)."""
+    header, _, *lines = kafka_demo("products", "--db", db_url).stdout.splitlines()[:-1]
+    names = header.split()
+    starts = [header.index(name) for name in names]
+    ends = starts[1:] + [None]
+    return [
+        {
+            name: line[start:end].strip()
+            for name, start, end in zip(names, starts, ends, strict=True)
+        }
+        for line in lines
+    ]
+
+
 def products(db_url: str) -> list[tuple[str, str]]:
-    lines = kafka_demo("products", "--db", db_url).stdout.splitlines()[2:-1]
-    rows = [line.split("  ") for line in lines]
-    return sorted(
-        (" ".join(cell for cell in row[1:-1] if cell).strip(), row[-1].strip()) for row in rows
-    )
+    return sorted((row["name"], row["price"]) for row in product_rows(db_url))
 
 
 def wait_for_products(db_url: str, count: int, timeout: float = 30) -> list[tuple[str, str]]:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from iop.messages.dispatch import dispatch_serializer
 
-from kafka_demo.local.config import LocalConfig
-from kafka_demo.local.runtime import LocalRuntime
+from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.local_mode.runtime import LocalRuntime
 from kafka_demo.msg import KafkaRawMessage
 from tests.local.harness import kafka_demo
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kafka_demo.local.broker import EmbeddedBroker, create_topics
+from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics
 from tests.local.harness import LocalProcess
 from tests.rest.conftest import open_door  # noqa: F401 (the REST doors' fixture, reused)
 

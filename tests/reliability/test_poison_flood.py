@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kafka_demo.local.broker import EmbeddedBroker
+from kafka_demo.local_mode.broker import EmbeddedBroker
 from tests.integration.conftest import committed_offsets, log_end_offsets, read_topic
 from tests.local.harness import LocalProcess
 from tests.reliability.conftest import DLQ_TOPIC, GROUP, TOPIC

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from kafka_demo.local.broker import EmbeddedBroker
-from kafka_demo.local.sql_trace import failed_inputs
+from kafka_demo.local_mode.broker import EmbeddedBroker
+from kafka_demo.local_mode.sql_trace import failed_inputs
 from tests.integration.conftest import committed_offsets, log_end_offsets
 from tests.local.harness import LocalProcess, http, kafka_demo
 from tests.reliability.conftest import GROUP, TOPIC

@@ -21,10 +21,10 @@ import app as iris_app_module
 import app_standalone
 import settings
 from kafka_demo import rules
-from kafka_demo.local.iris_standin import IrisStandIn
-from kafka_demo.local.router import LocalProduction
+from kafka_demo.local_mode.iris_standin import IrisStandIn
+from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.models import ProductRow
-from kafka_demo.native_gateway import NativeSettings
+from kafka_demo.rest.native_gateway import NativeSettings
 from tests.rest.fakes import FakeDirector, FakeNativeApi
 
 STORAGE_ROUTES = ("sql", "sqlalchemy")

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from kafka_demo.rest import (
+from kafka_demo.rest.contract import (
     IRIS_UNREACHABLE_TEXT,
     MAX_BODY_BYTES,
     PRODUCTION_NOT_RUNNING_TEXT,

@@ -6,13 +6,13 @@ from unittest.mock import MagicMock
 import pytest
 
 import app as iris_app_module
-from kafka_demo.director_gateway import DirectorGateway
-from kafka_demo.rest import (
+from kafka_demo.rest.contract import (
     IRIS_UNREACHABLE_TEXT,
     MAX_BODY_BYTES,
     PRODUCTION_NOT_RUNNING_TEXT,
     create_app,
 )
+from kafka_demo.rest.director_gateway import DirectorGateway
 from tests.rest.conftest import REST_SERVICE, Door, State
 
 APPLE = {"name": "apple", "price": 1}
@@ -104,5 +104,5 @@ def test_an_answer_that_is_not_a_reply_message_is_a_server_fault() -> None:
 
 
 def test_the_module_app_is_the_contract_app() -> None:
-    assert iris_app_module.app.name == "kafka_demo.rest"
+    assert iris_app_module.app.name == "kafka_demo.rest.contract"
     assert iris_app_module.app.config["MAX_CONTENT_LENGTH"] == MAX_BODY_BYTES

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from kafka_demo.local.broker import free_port
-from kafka_demo.rest import IRIS_UNREACHABLE_TEXT
+from kafka_demo.local_mode.broker import free_port
+from kafka_demo.rest.contract import IRIS_UNREACHABLE_TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = "misc/gunicorn/gunicorn.conf.py"

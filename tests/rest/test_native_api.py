@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import app_standalone
-from kafka_demo.native_gateway import NativeSettings
-from kafka_demo.rest import IRIS_UNREACHABLE_TEXT, SENT_MESSAGE
+from kafka_demo.rest.contract import IRIS_UNREACHABLE_TEXT, SENT_MESSAGE
+from kafka_demo.rest.native_gateway import NativeSettings
 from tests.rest.conftest import TEST_IRIS, Door, State
 
 
@@ -171,7 +171,7 @@ def test_the_module_app_reads_its_settings_and_connects_lazily(
     app = app_standalone.create_standalone_app(api_loader=lambda: loads.append("iris") or None)
 
     assert loads == []
-    assert app.name == "kafka_demo.rest"
+    assert app.name == "kafka_demo.rest.contract"
 
 
 def test_the_standalone_server_imports_without_iop() -> None:

@@ -8,7 +8,7 @@ import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 
 from kafka_demo.bp import KafkaDemoBP
-from kafka_demo.local.iris_standin import IrisObject, IrisStandIn
+from kafka_demo.local_mode.iris_standin import IrisObject, IrisStandIn
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
     KafkaRawMessage,

@@ -6,7 +6,7 @@ import pytest
 from iop.runtime import iris as iop_iris
 
 from kafka_demo import iris_gateway, storage
-from kafka_demo.local.iris_standin import IrisStandIn
+from kafka_demo.local_mode.iris_standin import IrisStandIn
 from kafka_demo.offsets import GlobalOffsetStore
 from kafka_demo.product import Product
 

@@ -10,8 +10,8 @@ import pytest
 from iop.messages.dispatch import dispatch_serializer
 
 import settings
-from kafka_demo.local.router import DeliveryError, LocalProduction
-from kafka_demo.local.trace import MemoryTrace
+from kafka_demo.local_mode.router import DeliveryError, LocalProduction
+from kafka_demo.local_mode.trace import MemoryTrace
 from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage
 
 KAFKA_ITEMS = {"Python.KafkaDemoBS": "no broker here", "Python.KafkaDemoBO": "no broker here"}
@@ -92,7 +92,7 @@ def test_a_trace_that_cannot_be_kept_does_not_undo_a_delivery(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     production = start(tmp_path, trace=TraceThatCannotBeKept())
-    with caplog.at_level(logging.ERROR, logger="kafka_demo.local"):
+    with caplog.at_level(logging.ERROR, logger="kafka_demo.local_mode"):
         production.deliver("Python.KafkaDemoBS", "Python.KafkaDemoBP", record("stored"), sync=False)
     assert rows(tmp_path) == ["stored"]  # the sender must not send it again
     assert "was delivered, but its trace was not kept: database is locked" in caplog.text

@@ -31,6 +31,10 @@ from kafka_demo.product import Product
             ('{"name": "' + "n" * 255 + '", "price": 1}').encode(),
             Product("n" * 255, Decimal("1.00")),
         ),
+        (
+            ('{"name": "' + "\U0001f4a9" * 127 + 'n", "price": 1}').encode(),
+            Product("\U0001f4a9" * 127 + "n", Decimal("1.00")),
+        ),
     ],
 )
 def test_valid_payloads_become_products_with_exact_decimal_prices(
@@ -65,6 +69,11 @@ def test_valid_payloads_become_products_with_exact_decimal_prices(
             ('{"name": "' + "n" * 256 + '", "price": 1}').encode(),
             "name",
             "name must be at most 255 characters, not 256",
+        ),
+        (
+            ('{"name": "' + "\U0001f4a9" * 128 + '", "price": 1}').encode(),
+            "name",
+            "name must be at most 255 characters, not 256 (a character beyond U+FFFF counts as 2)",
         ),
         (
             b'{"name": "\\ud800", "price": 1}',

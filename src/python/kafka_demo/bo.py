@@ -26,7 +26,13 @@ def _valid(message: Product) -> Product:
 
 
 class LocalStorageBO(BusinessOperation):
-    """Stores a product by the route its message names; a failure is an error on that message."""
+    """Stores a product by the route its message names; a failure is an error on that message.
+
+    "Local" is the original demo's name, kept with its IRIS name Python.LocalStorageBO
+    because the original's code and tests use it: the storage local to IRIS, the
+    namespace's own database, as opposed to Kafka. It is not about the local mode
+    (kafka_demo.local_mode), where the same class stores into SQLite.
+    """
 
     connection_string = setting(
         "iris+emb:///IRISAPP",

@@ -15,7 +15,7 @@ from typing import Any
 from kafka_demo.product import Product
 
 NAME_MAX_LENGTH = 255
-"""The length of the `name` column, VARCHAR(255)."""
+"""The length of the `name` column, VARCHAR(255), counted as IRIS counts it (iris_length)."""
 
 PRICE_INTEGER_DIGITS = 8
 PRICE_DECIMAL_PLACES = 2
@@ -92,11 +92,20 @@ def validate_name(value: Any) -> str:
     if not value.strip():
         raise InvalidProduct("name must not be blank", "name")
     _require_unicode_text(value)
-    if len(value) > NAME_MAX_LENGTH:
+    length = iris_length(value)
+    if length > NAME_MAX_LENGTH:
+        wide = " (a character beyond U+FFFF counts as 2)" if length > len(value) else ""
         raise InvalidProduct(
-            f"name must be at most {NAME_MAX_LENGTH} characters, not {len(value)}", "name"
+            f"name must be at most {NAME_MAX_LENGTH} characters, not {length}{wide}", "name"
         )
     return value
+
+
+def iris_length(text: str) -> int:
+    """The length IRIS checks against a column's MAXLEN: its strings are 16-bit characters, and
+    $LENGTH counts a character beyond U+FFFF (a surrogate pair) as two (docs $WLENGTH,
+    RCOS_fwlength). That a VARCHAR's check uses $LENGTH, not $WLENGTH, is a guess."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _require_unicode_text(name: str) -> None:

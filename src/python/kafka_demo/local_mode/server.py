@@ -12,9 +12,9 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from kafka_demo.local.config import SOURCE_DIR, LocalConfig
+from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
 
-_log = logging.getLogger("kafka_demo.local")
+_log = logging.getLogger("kafka_demo.local_mode")
 
 
 def load_app_module() -> Any:
@@ -51,8 +51,8 @@ class LocalServer(BaseApplication):
 
     def load(self) -> Any:
         """In the worker: the production's modules are imported here, not in gunicorn's master."""
-        from kafka_demo.local.pages import messages_blueprint
-        from kafka_demo.local.runtime import LocalRuntime
+        from kafka_demo.local_mode.pages import messages_blueprint
+        from kafka_demo.local_mode.runtime import LocalRuntime
 
         self.runtime = LocalRuntime(self.config)
         app = load_app_module().app

@@ -1,4 +1,4 @@
-"""The local message trace: one entry per hop, as IRIS records an Ens.MessageHeader."""
+"""The local mode's message trace: one entry per hop, as IRIS records an Ens.MessageHeader."""
 
 import threading
 from dataclasses import dataclass, field

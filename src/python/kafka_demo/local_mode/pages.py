@@ -15,22 +15,22 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template_string, request, url_for
 from sqlalchemy import Engine
 
-from kafka_demo.local.sequence import error_gist, hop_tone, sequence_diagram, short_class
-from kafka_demo.local.sql_trace import (
+from kafka_demo.local_mode.sequence import error_gist, hop_tone, sequence_diagram, short_class
+from kafka_demo.local_mode.sql_trace import (
     SESSION_STATUSES,
     find_hop,
     find_sessions,
     session_hops,
     session_sources,
 )
-from kafka_demo.local.trace import Hop, TraceSink
-from kafka_demo.rest import MAX_BODY_BYTES
+from kafka_demo.local_mode.trace import Hop, TraceSink
+from kafka_demo.rest.contract import MAX_BODY_BYTES
 
 DOOR_PATH = "/kafka"
 HTTP_CLIENT = "HTTP client"
 REST_DOOR = "REST door"
 DEFAULT_REFRESH_SECONDS = 5
-_log = logging.getLogger("kafka_demo.local")
+_log = logging.getLogger("kafka_demo.local_mode")
 
 _STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d2733; background: #f4f6f9; }

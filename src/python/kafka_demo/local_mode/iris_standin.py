@@ -290,8 +290,11 @@ class IrisStandIn:
 
     @staticmethod
     def check_status(status: Any) -> None:
+        """Raise with the status's error text, as `iris.check_status` does
+        (docs GEPYTHON_reference_core)."""
         if status != 1:
-            raise RuntimeError(f"ERROR status from IRIS: {status}")
+            text = str(status)
+            raise RuntimeError(text[2:] if text.startswith("0 ") else f"ERROR status: {text}")
 
     def __getattr__(self, name: str) -> Any:
         raise IrisUnavailable(f"iris.{name} exists only in IRIS")

@@ -1,9 +1,10 @@
-"""The local message trace, kept in the database beside the products: the local Message Viewer.
+"""The local mode's message trace, kept in the database beside the products: its Message Viewer.
 
 One row per hop, as IRIS keeps one Ens.MessageHeader per message; the body is
 kept whole (class name and JSON), so a failed request can be sent again.
 """
 
+import json
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.sql import ColumnElement
 
-from kafka_demo.local.trace import Hop
+from kafka_demo.local_mode.trace import Hop
 
 
 class _TraceBase(DeclarativeBase):
@@ -251,6 +252,30 @@ def find_hop(engine: Engine, hop_id: int) -> Hop | None:
     with Session(engine) as session:
         row = session.get(HopRow, hop_id)
     return None if row is None else _as_hop(row)
+
+
+STORED_CLASSNAME = "kafka_demo.msg.ProductStored"
+
+
+def stored_routes(engine: Engine) -> dict[int, str]:
+    """Each product row's route, from the first ProductStored reply that names its id.
+
+    The table has no route column (one table for all routes, as in IRIS); the
+    trace keeps LocalStorageBO's reply, which says which route stored the row.
+    A redelivered record's later reply names the same row: the first one wins.
+    """
+    _TraceBase.metadata.create_all(engine, checkfirst=True)
+    routes: dict[int, str] = {}
+    with Session(engine) as session:
+        bodies = session.scalars(
+            select(HopRow.body)
+            .where(HopRow.kind == "Response", HopRow.message_class == STORED_CLASSNAME)
+            .order_by(HopRow.id)
+        )
+        for body in bodies:
+            reply = json.loads(body)
+            routes.setdefault(int(reply["id"]), str(reply["route"]))
+    return routes
 
 
 def failed_inputs(engine: Engine) -> list[Hop]:

@@ -1,10 +1,10 @@
-"""The local runtime: the production from settings.py, on SQLite and a Kafka-protocol broker.
+"""The local mode's runtime: the production from settings.py, on SQLite and a Kafka-protocol broker.
 
 What IRIS provides is stood in for at the seam: IOP.Message containers, the
 ^KafkaDemo.Offset global (kept in the database, so it survives a restart), the
-event log, the message trace, and IOP.Director so that app.py finds
-Python.KafkaRestBS as it does in IRIS. The IRIS ORM route and EnsLib.Kafka.Service
-exist only in IRIS, so they do not run here.
+event log, the message trace, IOP.Director so that app.py finds
+Python.KafkaRestBS as it does in IRIS, and User.product, the %Persistent class of
+the product table, so that the IRIS ORM route stores into the same database.
 """
 
 import logging
@@ -15,17 +15,17 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-from kafka_demo import rules
-from kafka_demo.local import iris_standin
-from kafka_demo.local.config import SOURCE_DIR, LocalConfig
-from kafka_demo.local.iris_standin import IrisStandIn, SqlGlobals
-from kafka_demo.local.router import LocalProduction
-from kafka_demo.local.sql_trace import SqlTrace
+from kafka_demo.local_mode import iris_standin
+from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
+from kafka_demo.local_mode.iris_standin import IrisStandIn, SqlGlobals
+from kafka_demo.local_mode.persistent import PersistentClass
+from kafka_demo.local_mode.router import LocalProduction
+from kafka_demo.local_mode.sql_trace import SqlTrace
+from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from kafka_demo.offsets import OFFSET_GLOBAL
 
-LOCAL_ROUTES = (rules.ROUTE_SQL, rules.ROUTE_SQLALCHEMY)
 KAFKA_SERVICE = "Python.KafkaDemoBS"
-_log = logging.getLogger("kafka_demo.local")
+_log = logging.getLogger("kafka_demo.local_mode")
 
 
 def load_production() -> Any:
@@ -34,7 +34,7 @@ def load_production() -> Any:
 
 
 def open_database(db_url: str) -> Engine:
-    """The local database; SQLite in WAL mode, so the CLI can read while the runtime writes."""
+    """The local mode's database: SQLite in WAL mode, so the CLI reads while the runtime writes."""
     engine = create_engine(db_url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -49,7 +49,7 @@ def _sqlite_pragmas(connection: Any, _: Any) -> None:
 
 
 def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
-    """settings.py's items, pointed at the local broker and database."""
+    """settings.py's items, pointed at the local mode's broker and database."""
     kafka = {"kafka_broker": config.bootstrap, "topic": config.topic}
     return {
         KAFKA_SERVICE: {
@@ -60,7 +60,6 @@ def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
         },
         "Python.KafkaDemoBO": {**kafka, "dlq_topic": config.dlq_topic},
         "Python.LocalStorageBO": {"connection_string": config.db_url},
-        "Python.KafkaDemoBP": {"storage_routes": ",".join(LOCAL_ROUTES)},
     }
 
 
@@ -95,6 +94,10 @@ class LocalRuntime:
 
     def start(self) -> LocalProduction:
         standin = IrisStandIn(globals_store=SqlGlobals(self.engine))
+        standin.add_class(
+            IRIS_PRODUCT_CLASS, PersistentClass(self.engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS)
+        )
+        _log.info("started %s (stand-in for the IRIS class)", IRIS_PRODUCT_CLASS)
         iris_standin.install(standin)
         if self.config.fresh_broker:
             # Offsets remembered for the previous broker's topic would skip the new one's records.
@@ -106,11 +109,7 @@ class LocalRuntime:
         standin.add_class("IOP.Director", LocalDirector(production))
         production.start()
         for item in production.skipped:
-            _log.info("not run locally: %s (%s)", item.name, item.reason)
-        _log.info(
-            "the IRIS ORM route exists only in IRIS: KafkaDemoBP picks among %s",
-            ", ".join(LOCAL_ROUTES),
-        )
+            _log.info("not run in the local mode: %s (%s)", item.name, item.reason)
         self.production = production
         if self._poll and KAFKA_SERVICE in production.items:
             self._poller = threading.Thread(

@@ -14,12 +14,12 @@ DEFAULT_BOOTSTRAP = "127.0.0.1:29092"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     _configure_logging()
     return args.run(args)
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kafka-demo", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -64,11 +64,11 @@ def _configure_logging() -> None:
 
 
 def run_local(args: argparse.Namespace) -> int:
-    from kafka_demo.local.broker import EmbeddedBroker, create_topics
-    from kafka_demo.local.config import LocalConfig
-    from kafka_demo.local.server import LocalServer
+    from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics
+    from kafka_demo.local_mode.config import LocalConfig
+    from kafka_demo.local_mode.server import LocalServer
 
-    log = logging.getLogger("kafka_demo.local")
+    log = logging.getLogger("kafka_demo.local_mode")
     broker = None
     if not args.bootstrap:
         broker = EmbeddedBroker(port=args.broker_port).start()
@@ -90,9 +90,9 @@ def run_local(args: argparse.Namespace) -> int:
 def run_produce(args: argparse.Namespace) -> int:
     from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 
-    from kafka_demo.local import iris_standin
-    from kafka_demo.local.router import LocalProduction
-    from kafka_demo.local.runtime import load_production
+    from kafka_demo.local_mode import iris_standin
+    from kafka_demo.local_mode.router import LocalProduction
+    from kafka_demo.local_mode.runtime import load_production
     from kafka_demo.msg import KafkaTestMessage
 
     try:
@@ -129,13 +129,13 @@ def run_produce(args: argparse.Namespace) -> int:
 
 def run_replay(args: argparse.Namespace) -> int:
     """The local twin of the Message Viewer's Resend: each failed input goes to its target again."""
-    from kafka_demo.local.config import LocalConfig
-    from kafka_demo.local.iris_standin import IOPMessage
-    from kafka_demo.local.router import DeliveryError
-    from kafka_demo.local.runtime import LocalRuntime
-    from kafka_demo.local.sql_trace import failed_inputs, mark_resent
+    from kafka_demo.local_mode.config import LocalConfig
+    from kafka_demo.local_mode.iris_standin import IOPMessage
+    from kafka_demo.local_mode.router import DeliveryError
+    from kafka_demo.local_mode.runtime import LocalRuntime
+    from kafka_demo.local_mode.sql_trace import failed_inputs, mark_resent
 
-    # The local runtime without its poller: replay reads the trace, not the topic.
+    # The local mode's runtime without its poller: replay reads the trace, not the topic.
     runtime = LocalRuntime(LocalConfig(db_url=args.db, bootstrap=args.bootstrap), poll=False)
     production = runtime.start()
     failures = 0
@@ -159,24 +159,26 @@ def run_products(args: argparse.Namespace) -> int:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from kafka_demo.local.runtime import open_database
+    from kafka_demo.local_mode.runtime import open_database
+    from kafka_demo.local_mode.sql_trace import stored_routes
     from kafka_demo.models import Base, ProductRow
 
     engine = open_database(args.db)
     Base.metadata.create_all(engine, checkfirst=True)
+    routes = stored_routes(engine)
     with Session(engine) as session:
         rows = [
-            (str(r.id), r.name, f"{Decimal(r.price):.2f}")
+            (str(r.id), routes.get(r.id, "-"), r.name, f"{Decimal(r.price):.2f}")
             for r in session.scalars(select(ProductRow).order_by(ProductRow.id))
         ]
-    print(_table(("id", "name", "price"), rows))
+    print(_table(("id", "route", "name", "price"), rows))
     print(f"{len(rows)} product(s)")
     return 0
 
 
 def run_trace(args: argparse.Namespace) -> int:
-    from kafka_demo.local.runtime import open_database
-    from kafka_demo.local.sql_trace import last_sessions
+    from kafka_demo.local_mode.runtime import open_database
+    from kafka_demo.local_mode.sql_trace import last_sessions
 
     sessions = last_sessions(open_database(args.db), args.last)
     for session in sessions:

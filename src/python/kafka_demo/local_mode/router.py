@@ -19,10 +19,10 @@ from typing import Any
 
 from iop import BusinessOperation, BusinessProcess, BusinessService, Production
 
-from kafka_demo.local.trace import Hop, MemoryTrace, TraceSink
+from kafka_demo.local_mode.trace import Hop, MemoryTrace, TraceSink
 
 _session: contextvars.ContextVar[int | None] = contextvars.ContextVar("session", default=None)
-_log = logging.getLogger("kafka_demo.local")
+_log = logging.getLogger("kafka_demo.local_mode")
 
 
 class DeliveryError(RuntimeError):

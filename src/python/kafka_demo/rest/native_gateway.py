@@ -21,12 +21,12 @@ from typing import Any, Protocol, TypeVar
 
 from kafka_demo.iris_errors import means_production_not_running, unavailable_for
 from kafka_demo.replies import Rejected, Stored, parse_reply
-from kafka_demo.rest import IRIS_UNREACHABLE_TEXT, ProductionUnavailable
+from kafka_demo.rest.contract import IRIS_UNREACHABLE_TEXT, ProductionUnavailable
 
 SERVICE_NAME = "Python.KafkaRestBS"
 DIRECTOR_CLASS = "IOP.Director"
 
-_log = logging.getLogger("kafka_demo.native_gateway")
+_log = logging.getLogger("kafka_demo.rest.native_gateway")
 _T = TypeVar("_T")
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from kafka_demo.iris_errors import unavailable_for
 from kafka_demo.iris_gateway import IrisUnavailable, require_real
 from kafka_demo.replies import Rejected, Stored, parse_reply
-from kafka_demo.rest import IRIS_UNREACHABLE_TEXT, ProductionUnavailable
+from kafka_demo.rest.contract import IRIS_UNREACHABLE_TEXT, ProductionUnavailable
 
 SERVICE_NAME = "Python.KafkaRestBS"
 

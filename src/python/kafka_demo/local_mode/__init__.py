@@ -1,0 +1,14 @@
+"""The local mode (`kafka-demo local`): the production run without IRIS, on Tansu and SQLite.
+
+A stand-in for the few IRIS calls, a router that delivers every send through
+IoP's own dispatch, a message trace, and the `kafka-demo` command. Used by the
+tests and by `kafka-demo local`. IRIS stays the engine for real use.
+
+Three different things are called "local" in and around this project:
+- the local mode: this package, the production without IRIS;
+- IoP's local runtime: IoP's director running inside the IRIS process through
+  embedded Python (`iop --force-local`), as opposed to IoP's remote mode over REST;
+  app.py uses it when IRIS serves the app;
+- `Python.LocalStorageBO`: the original demo's name for the operation that stores
+  into IRIS's own database (see kafka_demo.bo); in the local mode it stores into SQLite.
+"""
