@@ -20,6 +20,7 @@ BOTTOM = 24
 ARROW_HEAD = 9
 SELF_LOOP = 36
 MAX_LABEL = 30
+MAX_NOTE = 66
 
 COLOURS = {
     "normal": "#1f4e79",
@@ -157,7 +158,7 @@ def hop_note(hop: Hop, tone: str) -> str:
         return ""
     detail = dead_letter_reason(hop) if tone == "dead-letter" else error_gist(hop.error)
     note = f"{MARKS[tone]}: {detail}" if detail else MARKS[tone]
-    return shorten(note, 2 * MAX_LABEL)
+    return shorten(note, MAX_NOTE)
 
 
 def lifeline_names(hops: list[Hop]) -> list[str]:
