@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaProducer
 
+from kafka_demo import defaults
 from kafka_demo.local_mode.broker import EmbeddedBroker
 from tests.integration.conftest import read_topic
 from tests.local.harness import LocalProcess, http, kafka_demo
@@ -27,7 +28,7 @@ POISON_KAFKA = [b"\xff\xfe not utf-8", b'{"name": "neg", "price": -1}', b"[]"]
 def produce(bootstrap: str, values: list[bytes]) -> None:
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
     for value in values:
-        producer.send("kafka_demo", value)
+        producer.send(defaults.TOPIC, value)
     producer.flush()
     producer.close()
 
@@ -102,7 +103,7 @@ def test_a_newcomer_sees_http_and_kafka_products_stored_traced_and_dead_lettered
             ("kafka two", "2.00"),
         ]
     )
-    letters = read_topic(local.bootstrap, "kafka_demo.dlq", expected=len(POISON_KAFKA))
+    letters = read_topic(local.bootstrap, defaults.DLQ_TOPIC, expected=len(POISON_KAFKA))
     assert sorted(letter.value for letter in letters) == sorted(POISON_KAFKA)
     assert {dict(letter.headers)["dlq.reason"] for letter in letters} == {
         b"payload is not valid UTF-8 (byte 0: b'\\xff')",

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
+from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode import iris_standin
 from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
 from kafka_demo.local_mode.iris_standin import IrisStandIn, SqlGlobals
@@ -24,7 +25,6 @@ from kafka_demo.local_mode.sql_trace import SqlTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from kafka_demo.offsets import OFFSET_GLOBAL
 
-KAFKA_SERVICE = "Python.KafkaDemoBS"
 _log = logging.getLogger("kafka_demo.local_mode")
 
 
@@ -52,14 +52,14 @@ def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
     """settings.py's items, pointed at the local mode's broker and database."""
     kafka = {"kafka_broker": config.bootstrap, "topic": config.topic}
     return {
-        KAFKA_SERVICE: {
+        KAFKA_DEMO_BS: {
             **kafka,
             "group_id": config.group_id,
             "max_poll_interval_ms": config.max_poll_interval_ms,
             "max_poll_records": config.max_poll_records,
         },
-        "Python.KafkaDemoBO": {**kafka, "dlq_topic": config.dlq_topic},
-        "Python.LocalStorageBO": {"connection_string": config.db_url},
+        KAFKA_DEMO_BO: {**kafka, "dlq_topic": config.dlq_topic},
+        LOCAL_STORAGE_BO: {"connection_string": config.db_url},
     }
 
 
@@ -111,7 +111,7 @@ class LocalRuntime:
         for item in production.skipped:
             _log.info("not run in the local mode: %s (%s)", item.name, item.reason)
         self.production = production
-        if self._poll and KAFKA_SERVICE in production.items:
+        if self._poll and KAFKA_DEMO_BS in production.items:
             self._poller = threading.Thread(
                 target=self._poll_forever, name="KafkaDemoBS", daemon=True
             )
@@ -130,11 +130,11 @@ class LocalRuntime:
     def _poll_forever(self) -> None:
         """What Ens.InboundAdapter does: call OnProcessInput, then wait out the CallInterval."""
         assert self.production is not None
-        interval = float(self.production.adapter_setting(KAFKA_SERVICE, "CallInterval", "5"))
+        interval = float(self.production.adapter_setting(KAFKA_DEMO_BS, "CallInterval", "5"))
         while not self._stopping.is_set():
             started = time.monotonic()
             try:
-                self.production.process_input(KAFKA_SERVICE)
+                self.production.process_input(KAFKA_DEMO_BS)
             except Exception as error:
-                _log.error("%s: %s", KAFKA_SERVICE, error)
+                _log.error("%s: %s", KAFKA_DEMO_BS, error)
             self._stopping.wait(max(0.0, interval - (time.monotonic() - started)))

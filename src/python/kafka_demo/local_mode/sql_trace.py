@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.sql import ColumnElement
 
+from kafka_demo.defaults import KAFKA_REST_BS
 from kafka_demo.local_mode.trace import Hop
 
 
@@ -289,7 +290,7 @@ def failed_inputs(engine: Engine) -> list[Hop]:
         rows = session.scalars(
             select(HopRow)
             .where(HopRow.id.in_(first_hops), HopRow.status == "Error")
-            .where(HopRow.source != "Python.KafkaRestBS")
+            .where(HopRow.source != KAFKA_REST_BS)
             .order_by(HopRow.id)
         ).all()
     return [_as_hop(row) for row in rows]
