@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
+from kafka_demo import storage
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode import iris_standin
 from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
@@ -103,7 +104,14 @@ class LocalRuntime:
         if self.config.fresh_broker:
             # Offsets remembered for the previous broker's topic would skip the new one's records.
             standin.gref(OFFSET_GLOBAL).kill([self.config.topic])
-            _log.info("new embedded broker: forgot the offsets of the previous one")
+            # Its records start over at offset 0: the previous broker's source keys would
+            # take them for redeliveries.
+            retired = storage.retire_sources(self.engine, self.config.topic)
+            _log.info(
+                "new embedded broker: forgot the offsets of the previous one "
+                "and the source keys of its %d stored record(s)",
+                retired,
+            )
         production = LocalProduction(
             load_production(), settings=local_settings(self.config), trace=SqlTrace(self.engine)
         )
