@@ -1,5 +1,6 @@
 """`kafka-demo local` end to end, as a newcomer uses it: HTTP, Kafka, products, trace, restart."""
 
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -126,13 +127,22 @@ def test_a_newcomer_sees_http_and_kafka_products_stored_traced_and_dead_lettered
         ("Python.KafkaDemoBP", "Python.KafkaDemoBO", "Request", "KafkaDeadLetterMessage"),
         ("Python.KafkaDemoBO", "Python.KafkaDemoBP", "Response", "KafkaRecordSent"),
     ]
-    shapes = sorted(tuple(_shape(hops)) for hops in sessions)
+    refused_at_the_door = [
+        ("HTTP client", "REST door", "Request", "POST /kafka", "Rejected"),
+        ("REST door", "HTTP client", "Response", "HTTP 400 Bad Request", "Completed"),
+    ]
+    assert [hops for hops in sessions if hops[0][0] == "HTTP client"] == [refused_at_the_door]
+    shapes = sorted(tuple(_shape(hops)) for hops in sessions if hops[0][0] != "HTTP client")
     assert shapes == sorted(
         [tuple(stored_by_http)] * 2 + [tuple(stored_by_kafka)] * 2 + [tuple(dead_lettered)] * 3
     )
     page = http_text(f"{local.url}/messages")
-    assert "<h2>Session 7</h2>" in page
-    assert "caf\u00e9" in page
+    statuses = re.findall(
+        r'<tr class="session[^"]*"\s+data-session="\d+" data-status="([^"]+)"', page
+    )
+    assert sorted(statuses) == sorted(["Completed"] * 4 + ["Dead-lettered"] * 3 + ["Rejected"])
+    first_http = http_text(f"{local.url}/messages?source=Python.KafkaRestBS")
+    assert "caf\u00e9" in first_http
 
     assert local.stop() == 0
     assert not local.group_alive()

@@ -130,15 +130,26 @@ class KafkaTestMessage(_ProductMessage):
     """A product for KafkaDemoBO to publish on the topic (the target of `iop --test`)."""
 
 
-class ProductSQLMessage(_ProductMessage):
+class _ProductToStore(_ProductMessage):
+    """A product for LocalStorageBO, and where it came from.
+
+    `source` is `kafka:<topic>/<partition>/<offset>` for a Kafka record (see
+    rules.kafka_source): storing the same source twice keeps one row. Empty for
+    an input without such coordinates, which is always stored as a new row.
+    """
+
+    source: str = ""
+
+
+class ProductSQLMessage(_ProductToStore):
     """Store this product with raw SQL."""
 
 
-class ProductIRISMessage(_ProductMessage):
+class ProductIRISMessage(_ProductToStore):
     """Store this product through the IRIS ORM (`User.product`, a %Persistent class)."""
 
 
-class ProductSQLAlchemyMessage(_ProductMessage):
+class ProductSQLAlchemyMessage(_ProductToStore):
     """Store this product through the SQLAlchemy ORM."""
 
 

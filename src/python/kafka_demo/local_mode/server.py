@@ -48,8 +48,13 @@ class LocalServer(BaseApplication):
 
         self.runtime = LocalRuntime(self.config)
         app = create_iris_app()
-        app.register_blueprint(messages_blueprint(self.runtime.engine))
+        app.register_blueprint(messages_blueprint(self.runtime.engine, self._running_trace))
         return app
+
+    def _running_trace(self) -> Any:
+        """The production's trace once it runs, where the REST door's refusals are kept too."""
+        production = self.runtime.production if self.runtime is not None else None
+        return production.trace if production is not None else None
 
     def _start_production(self, worker: Any) -> None:
         assert self.runtime is not None
