@@ -9,8 +9,8 @@ import sys
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-DEFAULT_DB = "sqlite:///kafka_demo.db"
-DEFAULT_BOOTSTRAP = "127.0.0.1:29092"
+from kafka_demo.defaults import KAFKA_DEMO_BO
+from kafka_demo.local_mode.config import EMBEDDED_BROKER_PORT, LOCAL_BOOTSTRAP, LOCAL_DB_URL
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,31 +25,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     local = commands.add_parser("local", help="run the whole production here, in the foreground")
     local.add_argument("--port", type=int, default=5000, help="HTTP port of the REST door")
-    local.add_argument("--db", default=DEFAULT_DB, help=f"database URL (default {DEFAULT_DB})")
+    local.add_argument("--db", default=LOCAL_DB_URL, help=f"database URL (default {LOCAL_DB_URL})")
     local.add_argument("--bootstrap", help="use this Kafka broker (HOST:PORT) instead of Tansu")
-    local.add_argument("--broker-port", type=int, default=29092, help="port of the embedded broker")
+    local.add_argument(
+        "--broker-port", type=int, default=EMBEDDED_BROKER_PORT, help="port of the embedded broker"
+    )
     local.set_defaults(run=run_local)
 
     produce = commands.add_parser("produce", help="publish products through KafkaDemoBO")
     produce.add_argument("--name", required=True)
     produce.add_argument("--price", required=True)
     produce.add_argument("--count", type=int, default=1)
-    produce.add_argument("--bootstrap", default=DEFAULT_BOOTSTRAP)
+    produce.add_argument("--bootstrap", default=LOCAL_BOOTSTRAP)
     produce.set_defaults(run=run_produce)
 
     products = commands.add_parser("products", help="print the stored products")
-    products.add_argument("--db", default=DEFAULT_DB)
+    products.add_argument("--db", default=LOCAL_DB_URL)
     products.set_defaults(run=run_products)
 
     trace = commands.add_parser("trace", help="print each input's session, hop by hop")
-    trace.add_argument("--db", default=DEFAULT_DB)
+    trace.add_argument("--db", default=LOCAL_DB_URL)
     trace.add_argument("--last", type=int, default=10, help="number of sessions (default 10)")
     trace.set_defaults(run=run_trace)
     replay = commands.add_parser(
         "replay", help="send again every Kafka input whose processing ended in an error"
     )
-    replay.add_argument("--db", default=DEFAULT_DB)
-    replay.add_argument("--bootstrap", default=DEFAULT_BOOTSTRAP)
+    replay.add_argument("--db", default=LOCAL_DB_URL)
+    replay.add_argument("--bootstrap", default=LOCAL_BOOTSTRAP)
     replay.set_defaults(run=run_replay)
     return parser
 
@@ -104,11 +106,11 @@ def run_produce(args: argparse.Namespace) -> int:
     definition = load_production()
     production = LocalProduction(
         definition,
-        settings={"Python.KafkaDemoBO": {"kafka_broker": args.bootstrap}},
+        settings={KAFKA_DEMO_BO: {"kafka_broker": args.bootstrap}},
         skip={
             ref.name: "not needed to produce"
             for ref in definition.items
-            if ref.name != "Python.KafkaDemoBO"
+            if ref.name != KAFKA_DEMO_BO
         },
     )
     production.start()
@@ -116,7 +118,7 @@ def run_produce(args: argparse.Namespace) -> int:
         for _ in range(args.count):
             request = dispatch_serializer(KafkaTestMessage(name=args.name, price=price))
             sent = dispatch_deserializer(
-                production.deliver("kafka-demo produce", "Python.KafkaDemoBO", request, sync=True)
+                production.deliver("kafka-demo produce", KAFKA_DEMO_BO, request, sync=True)
             )
             print(f"sent to {sent.topic}[{sent.partition}]@{sent.offset}")
     except Exception as error:
