@@ -125,14 +125,21 @@ class PersistentClass:
                     continue
                 taken = connection.execute(select(self._id_column).where(column == value)).first()
                 if taken is not None:
-                    # GUESS: the names IRIS generates for the index of a DDL UNIQUE
-                    # constraint and for its global; the form is that of public transcripts.
-                    index = f"{self.table.name.upper()}UNIQUE{column.name.upper()}"
+                    index = self._index_name(column)
                     return error_status(
                         f"ERROR #5808: Key not unique: {self.classname}:{index}:"
                         f'^{self.classname}I("{index}"," {str(value).upper()}")'
                     )
         return error_status("ERROR #5808: Key not unique")
+
+    def _index_name(self, column: Column[Any]) -> str:
+        """GUESS: the name IRIS gives the unique index of a column made by DDL (the SQL index
+        name without its punctuation), and the global of the message's form (public %Save
+        transcripts: `<class>:<index>:^<global>("<index>"," <KEY>")`)."""
+        for index in self.table.indexes:
+            if list(index.columns) == [column] and index.name:
+                return "".join(char for char in index.name if char.isalnum())
+        return f"{self.table.name.upper()}UNIQUE{column.name.upper()}"
 
 
 class PersistentObject(IrisObject):
