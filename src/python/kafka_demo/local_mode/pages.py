@@ -61,7 +61,7 @@ td a { color: inherit; text-decoration: none; display: block; }
 svg.trace { display: block; margin: .4rem 0 1rem; }
 svg.trace text { font: 12px system-ui, sans-serif; }
 svg.trace .item text { font-weight: 600; }
-svg.trace a:hover path, svg.trace a:hover polygon { stroke-width: 3; }
+svg.trace a:hover path.line, svg.trace a:hover polygon { stroke-width: 3; }
 details summary { cursor: pointer; color: #1f4e79; }
 pre { background: #f7f9fb; border: 1px solid #e6e9ee; padding: .4rem; margin: .3rem 0 0;
   white-space: pre-wrap; word-break: break-all; max-width: 60rem; }
@@ -132,14 +132,15 @@ never entered the production, so IRIS's own viewer shows no such session.</p>{% 
 {% for a in d.arrows %}<a href="{{ url_for('local_pages.message', hop_id=a.hop_id) }}">
 <g class="hop {{ a.kind|lower }} {{ a.tone }}" data-hop="{{ a.hop_id }}">
 <title>{{ a.title }}</title>
-<path d="{{ a.path }}" fill="none" stroke="{{ a.colour }}" stroke-width="2"
+<path class="line" d="{{ a.path }}" fill="none" stroke="{{ a.colour }}" stroke-width="2"
 {%- if a.dashed %} stroke-dasharray="6 4"{% endif %}/>
 <polygon points="{{ a.head }}" fill="{{ a.colour }}" stroke="{{ a.colour }}"/>
 <text x="{{ a.label_x }}" y="{{ a.y - 7 }}" text-anchor="{{ a.label_anchor }}"
  fill="{{ a.colour }}">{{ a.label }}</text>
 {% if a.note %}<text class="note" x="{{ a.label_x }}" y="{{ a.y + 16 }}"
  text-anchor="{{ a.label_anchor }}" fill="{{ a.colour }}" font-weight="600">{{ a.note }}</text>
-{% endif %}</g></a>
+{% endif %}<path class="hit" d="{{ a.path }}" fill="none" stroke="transparent"
+ stroke-width="14"/></g></a>
 {% endfor %}</svg>
 <table class="hops"><thead><tr><th>#</th><th>Time (UTC)</th><th>From &rarr; to</th>
 <th>Type</th><th>Message</th><th>Status</th></tr></thead><tbody>
