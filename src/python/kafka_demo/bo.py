@@ -36,6 +36,7 @@ class LocalStorageBO(BusinessOperation):
     namespace's own database, as opposed to Kafka. It is not about the local mode
     (kafka_demo.local_mode), where the same class stores into SQLite.
 
+    A product whose source is already stored is answered with that row's id, adding no row.
     The engine opens on first use, so the handlers work without on_init (as in a unit test).
     """
 
@@ -58,16 +59,16 @@ class LocalStorageBO(BusinessOperation):
             self._engine.dispose()
 
     def on_product_sql_message(self, request: ProductSQLMessage) -> ProductStored:
-        row_id = storage.insert_with_sql(self._database(), _valid(request))
+        row_id = storage.insert_with_sql(self._database(), _valid(request), request.source)
         return ProductStored(route=rules.ROUTE_SQL, id=row_id)
 
     def on_product_iris_message(self, request: ProductIRISMessage) -> ProductStored:
         self._database()  # the table, and so its class User.product, exists from here on
-        row_id = storage.insert_with_iris_orm(_valid(request))
+        row_id = storage.insert_with_iris_orm(_valid(request), request.source)
         return ProductStored(route=rules.ROUTE_IRIS, id=row_id)
 
     def on_product_sqlalchemy_message(self, request: ProductSQLAlchemyMessage) -> ProductStored:
-        row_id = storage.insert_with_sqlalchemy(self._database(), _valid(request))
+        row_id = storage.insert_with_sqlalchemy(self._database(), _valid(request), request.source)
         return ProductStored(route=rules.ROUTE_SQLALCHEMY, id=row_id)
 
     def on_product_message(self, request: ProductMessage) -> ProductStored:

@@ -49,15 +49,17 @@ class KafkaDemoBP(BusinessProcess):
             product = rules.product_from_bytes(request.payload())
         except rules.InvalidProduct as error:
             return self._reject(request, error)
-        return self._store(product)
+        return self._store(
+            product, rules.kafka_source(request.topic, request.partition, request.offset)
+        )
 
     def on_iris_kafka_message(self, request: "iris.EnsLib.Kafka.Message") -> Any:  # noqa: F821
         """A record from IRIS's own Kafka adapter: same rules, same outcome."""
         return self.on_kafka_raw_message(raw_message_from_iris_kafka(request))
 
-    def _store(self, product: Product) -> ProductStored:
+    def _store(self, product: Product, source: str) -> ProductStored:
         route = rules.choose_route(_parsed_routes(str(self.storage_routes)))
-        message = STORAGE_MESSAGES[route](name=product.name, price=product.price)
+        message = STORAGE_MESSAGES[route](name=product.name, price=product.price, source=source)
         return self.send_request_sync(self.Storage, message)
 
     def _reject(self, request: KafkaRawMessage, error: rules.InvalidProduct) -> ProductRejected:

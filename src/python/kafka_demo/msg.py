@@ -30,8 +30,10 @@ class _Message(PydanticMessage):
             fields = self._by_name(args, fields)
         self.__pydantic_validator__.validate_python(fields, self_instance=self)
 
-    # Tells pydantic this __init__ builds the model as its own does, so IoP's
-    # model_validate_json on receipt keeps the compiled path and never calls it.
+    # Tells pydantic this __init__ builds the model as its own does (IoP's
+    # PydanticMessage.__init__ only passes keywords on to it). Pydantic then does
+    # not call __init__ from model_validate_json, IoP's way of rebuilding a message
+    # on receipt, which would validate every message a second time.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     @classmethod
@@ -130,15 +132,26 @@ class KafkaTestMessage(_ProductMessage):
     """A product for KafkaDemoBO to publish on the topic (the target of `iop --test`)."""
 
 
-class ProductSQLMessage(_ProductMessage):
+class _ProductToStore(_ProductMessage):
+    """A product for LocalStorageBO, and where it came from.
+
+    `source` is `kafka:<topic>/<partition>/<offset>` for a Kafka record (see
+    rules.kafka_source): storing the same source twice keeps one row. Empty for
+    an input without such coordinates, which is always stored as a new row.
+    """
+
+    source: str = ""
+
+
+class ProductSQLMessage(_ProductToStore):
     """Store this product with raw SQL."""
 
 
-class ProductIRISMessage(_ProductMessage):
+class ProductIRISMessage(_ProductToStore):
     """Store this product through the IRIS ORM (`User.product`, a %Persistent class)."""
 
 
-class ProductSQLAlchemyMessage(_ProductMessage):
+class ProductSQLAlchemyMessage(_ProductToStore):
     """Store this product through the SQLAlchemy ORM."""
 
 
