@@ -142,7 +142,7 @@ def test_an_error_is_drawn_red_with_its_cause(viewer: str, page: Page) -> None:
     expect(note).to_be_visible()
     # The cause as the route's storage words it (SQLite's message, or IRIS's %Status text).
     assert re.fullmatch(r"\u2716 Error: \w+Error - .+", note.text_content() or "")
-    expect(page.locator("table.hops tr.hop.error .status")).to_have_text(["Error", "Error"])
+    expect(page.locator(".hops details.hop.error summary .status")).to_have_text(["Error", "Error"])
     assert note.evaluate("t => getComputedStyle(t).fill") == RED
 
 
@@ -161,18 +161,18 @@ def test_dead_letters_and_refusals_are_marked(viewer: str, page: Page) -> None:
     expect(refused.locator("text.note")).to_have_text(
         "\u2298 Rejected: HTTP 400: price must not be negative"
     )
-    page.locator("table.hops summary").first.click()
-    body = page.locator("table.hops pre.body").first
+    page.locator(".hops summary").first.click()
+    body = page.locator(".hops pre.body").first
     expect(body).to_be_visible()
     expect(body).to_contain_text(HOSTILE_NAME.replace('"', '\\"'))
     assert page.evaluate("window.owned") is None  # shown as text, never run
-    assert page.locator("table.hops img").count() == 0
+    assert page.locator(".hops img").count() == 0
 
 
 def test_a_body_shows_on_click_and_an_arrow_opens_its_message(viewer: str, page: Page) -> None:
     page.goto(f"{viewer}/messages?refresh=0")
     filter_by(page, source="Python.KafkaRestBS")
-    second = page.locator("table.hops tr.hop").nth(1)
+    second = page.locator(".hops details.hop").nth(1)
     body = second.locator("pre.body")
     expect(body).to_be_hidden()
     second.locator("summary").click()
@@ -188,10 +188,10 @@ def test_a_body_shows_on_click_and_an_arrow_opens_its_message(viewer: str, page:
 
 def test_the_list_refreshes_itself_but_not_under_an_open_body(viewer: str, page: Page) -> None:
     page.goto(f"{viewer}/messages?refresh=1")
-    page.locator("table.hops summary").first.click()
+    page.locator(".hops summary").first.click()
     page.wait_for_timeout(2500)  # two refresh periods: an open body holds the page still
-    expect(page.locator("table.hops details").first).to_have_attribute("open", "")
-    page.locator("table.hops summary").first.click()  # closed: refreshing resumes
+    expect(page.locator(".hops details").first).to_have_attribute("open", "")
+    page.locator(".hops summary").first.click()  # closed: refreshing resumes
 
     assert http("POST", f"{viewer}/kafka", {"name": "new while watching", "price": 1})[0] == 200
     expect(page.locator("tr.session")).to_have_count(SESSIONS + 1, timeout=10_000)
