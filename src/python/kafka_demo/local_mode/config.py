@@ -1,13 +1,8 @@
 """What `kafka-demo local` runs against; free of heavy imports, so gunicorn's master stays small."""
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from kafka_demo import defaults
-
-SOURCE_DIR = Path(__file__).resolve().parents[2]
-"""src/python: where settings.py and app.py live."""
-
 
 LOCAL_DB_URL = "sqlite:///kafka_demo.db"
 """The local mode's database: a file in the current folder."""

@@ -8,7 +8,6 @@ the product table, so that the IRIS ORM route stores into the same database.
 """
 
 import logging
-import runpy
 import threading
 from typing import Any
 
@@ -17,7 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from kafka_demo import storage
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode import iris_standin
-from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
+from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.inbound_adapter import InboundAdapterLoop
 from kafka_demo.local_mode.iris_standin import IrisStandIn, SqlGlobals
 from kafka_demo.local_mode.persistent import PersistentClass
@@ -25,13 +24,18 @@ from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.local_mode.sql_trace import SqlTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from kafka_demo.offsets import OFFSET_GLOBAL
+from kafka_demo.production import build_production
 
 _log = logging.getLogger("kafka_demo.local_mode")
 
 
 def load_production() -> Any:
-    """The production exactly as `iop --migrate src/python/settings.py` would register it."""
-    return runpy.run_path(str(SOURCE_DIR / "settings.py"))["PRODUCTIONS"][0]
+    """The production exactly as `iop --migrate src/python/settings.py` registers it.
+
+    Imported from the package rather than read from settings.py, so the local mode
+    runs from an installed wheel as well as from a checkout.
+    """
+    return build_production()
 
 
 def open_database(db_url: str) -> Engine:
