@@ -3,8 +3,8 @@
     python misc/bench/messages.py [--before REV] [--reps 7] [--loops 20000]
 
 Each source tree (this one, and REV's src/python with --before) is timed in a
-process of its own, the trees taking turns repetition by repetition so that a
-change of machine load hits both alike; the best repetition of each is
+process of its own, the trees taking turns (in alternating order) repetition by
+repetition so that a change of machine load hits both alike; the best repetition of each is
 reported (the usual way of timing small operations: slower runs are noise).
 Serialization runs IoP's own `dispatch_serializer`/`dispatch_deserializer`
 with the local IRIS stand-in at the seam, as the local mode does. A way of
@@ -109,8 +109,9 @@ def main() -> None:
 
             trees = {"before": revision_source(args.before, Path(work)), **trees}
         runs: dict[str, list[dict[str, float | None]]] = {tag: [] for tag in trees}
-        for _ in range(args.reps):
-            for tag, src in trees.items():
+        for rep in range(args.reps):
+            order = list(trees.items())
+            for tag, src in order if rep % 2 == 0 else reversed(order):
                 runs[tag].append(run_tree(src, args.loops))
     print_table({tag: best(tag_runs) for tag, tag_runs in runs.items()})
 

@@ -127,3 +127,20 @@ def test_a_product_message_sent_by_class_name_alone_is_stored(
     reply = dispatch_deserializer(storage_bo._dispatch_on_message(request))
     assert reply == ProductStored(route="sqlalchemy", id=1)
     assert stored_rows(tmp_path / "p.db") == [("test", "10.00")]
+
+
+@pytest.mark.parametrize(
+    "message_class", [*PRODUCT_MESSAGES, KafkaRawMessage, KafkaDeadLetterMessage]
+)
+def test_receipt_rebuilds_a_message_in_one_validation_without_calling_init(
+    message_class: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """IoP rebuilds a message with model_validate_json; pydantic calls a custom __init__
+    from there (validating twice) unless it is marked as pydantic's own."""
+    fields = {"name": "a", "price": "1"} if "name" in message_class.model_fields else {}
+    serial = dispatch_serializer(message_class(**fields))
+    called: list[object] = []
+    monkeypatch.setattr(message_class, "__init__", lambda *args, **kwargs: called.append(args))
+    back = dispatch_deserializer(serial)
+    assert (type(back), called) == (message_class, [])
+    assert message_class.__pydantic_custom_init__ is False

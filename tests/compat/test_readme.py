@@ -13,11 +13,14 @@ from unittest.mock import MagicMock
 
 import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
+from sqlalchemy.orm import Session
 
+from kafka_demo import storage
 from kafka_demo.bo import KafkaDemoBO, LocalStorageBO
 from kafka_demo.bp import KafkaDemoBP
 from kafka_demo.bs import KafkaRestBS
 from kafka_demo.local_mode.iris_standin import IrisStandIn
+from kafka_demo.models import ProductModel
 from kafka_demo.msg import (
     KafkaRawMessage,
     KafkaRecordSent,
@@ -167,3 +170,14 @@ def test_the_iris_orm_handler_saves_a_user_product(
     storage_bo.on_tear_down()
     assert reply == ProductStored(route="iris", id=1)
     assert product_class.saved == [(1, "test", Decimal("10.5"))]
+
+
+def test_the_readmes_sqlalchemy_model_stores_a_row(tmp_path: Path) -> None:
+    """The README's `ProductModel(name=msg.name, price=msg.price)`, added in a Session."""
+    engine = storage.open_engine(f"sqlite:///{tmp_path / 'products.db'}")
+    message = ProductMessage(name="test", price=10.5)
+    with Session(engine) as session:
+        session.add(ProductModel(name=message.name, price=message.price))
+        session.commit()
+    engine.dispose()
+    assert stored_rows(tmp_path / "products.db") == [("test", "10.50")]

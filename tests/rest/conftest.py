@@ -17,7 +17,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-import app as iris_app_module
 import app_standalone
 import settings
 from kafka_demo import rules
@@ -31,6 +30,7 @@ from kafka_demo.defaults import (
 from kafka_demo.local_mode.iris_standin import IrisStandIn
 from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.models import ProductRow
+from kafka_demo.rest.iris_app import create_iris_app
 from kafka_demo.rest.native_gateway import NativeSettings
 from tests.rest.fakes import FakeDirector, FakeNativeApi
 
@@ -143,7 +143,7 @@ def open_door(
         if door_kind == "iris_wsgi":
             if reachable:
                 iris.add_class("IOP.Director", director)
-            app = iris_app_module.create_iris_app()
+            app = create_iris_app()
             return Door(door_kind, app.test_client(), production, director, database_url)
         native = FakeNativeApi(director, reachable=reachable)
         app = app_standalone.create_standalone_app(TEST_IRIS, api_loader=lambda: native)

@@ -18,6 +18,7 @@ SCRIPTS = [
     "misc/iris/production-running.sh",
     "misc/kafka/create-topics.sh",
     "misc/run-e2e.sh",
+    "misc/doctor.sh",
 ]
 
 # Stands in for python3 in the container: `-m iop --status` prints what IoP would,

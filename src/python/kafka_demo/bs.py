@@ -6,7 +6,7 @@ from iop import BusinessService, PollingBusinessService, setting, target
 from kafka import KafkaConsumer
 
 from kafka_demo import defaults
-from kafka_demo.consuming import poll_and_hand_over
+from kafka_demo.consuming import PollResult, drain, poll_and_hand_over
 from kafka_demo.kafka_clients import (
     bootstrap_servers,
     count_setting,
@@ -22,7 +22,17 @@ class KafkaDemoBS(PollingBusinessService):
 
     Offsets are committed only after their records were handed over; the offset
     store (^KafkaDemo.Offset) lets a restarted consumer skip what it already handed
-    over. IRIS calls on_poll every CallInterval.
+    over.
+
+    IRIS calls on_poll once per CallInterval: Ens.InboundAdapter's OnTask calls
+    ProcessInput, then sets %WaitForNextCallInterval to 1, so the job waits for the
+    CallInterval before calling again ("Life Cycle of a Business Service and Adapter",
+    Runtime, in "Developing Productions"; docs.intersystems.com). So that a backlog
+    drains at the pipeline's speed rather than one poll per CallInterval, on_poll keeps
+    polling while records arrive, for at most poll_budget_seconds. The budget keeps the
+    job responsive: it checks for a stop request only between OnTask calls, and an
+    OnTask should return within about ten seconds ("Implementing the OnTask() Method",
+    same book). An idle topic costs one poll of `timeout` seconds per call.
     """
 
     kafka_broker = setting(defaults.KAFKA_BROKER, description="Comma-separated bootstrap servers.")
@@ -39,6 +49,11 @@ class KafkaDemoBS(PollingBusinessService):
         description="Most records one poll hands over; keep one poll's work well within "
         "max_poll_interval_ms.",
     )
+    poll_budget_seconds = setting(
+        5.0,
+        description="Longest time one call keeps polling while records arrive; IRIS "
+        "checks for a stop request only between calls.",
+    )
     Output = target(defaults.KAFKA_DEMO_BP)
     _consumer: KafkaConsumer | None = None
     _offsets: GlobalOffsetStore | None = None
@@ -48,6 +63,7 @@ class KafkaDemoBS(PollingBusinessService):
         on the first poll, so on_poll works without on_init (as in a unit test)."""
         self._consumer_settings()
         self._poll_timeout_ms()
+        self._poll_budget_seconds()
 
     def on_tear_down(self) -> None:
         if self._consumer is not None:
@@ -55,17 +71,21 @@ class KafkaDemoBS(PollingBusinessService):
             self._consumer = None
 
     def on_poll(self) -> None:
-        result = poll_and_hand_over(
-            self._open_consumer(),
-            self._open_offsets(),
-            self._hand_over,
+        result = drain(
+            self._poll_once,
             timeout_ms=self._poll_timeout_ms(),
+            budget_seconds=self._poll_budget_seconds(),
         )
-        if result.handed_over or result.skipped:
+        if result.received:
             self.log_info(
-                f"Handed over {result.handed_over} record(s), "
+                f"Handed over {result.handed_over} record(s) in {result.polls} poll(s), "
                 f"skipped {result.skipped} already handed over"
             )
+
+    def _poll_once(self, timeout_ms: int) -> PollResult:
+        return poll_and_hand_over(
+            self._open_consumer(), self._open_offsets(), self._hand_over, timeout_ms=timeout_ms
+        )
 
     def _hand_over(self, message: KafkaRawMessage) -> None:
         self.send_request_async(self.Output, message)
@@ -88,6 +108,9 @@ class KafkaDemoBS(PollingBusinessService):
 
     def _poll_timeout_ms(self) -> int:
         return int(seconds_setting("timeout", self.timeout) * 1000)
+
+    def _poll_budget_seconds(self) -> float:
+        return seconds_setting("poll_budget_seconds", self.poll_budget_seconds)
 
     def _open_offsets(self) -> GlobalOffsetStore:
         if self._offsets is None:

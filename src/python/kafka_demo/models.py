@@ -32,6 +32,9 @@ class ProductRow(Base):
     (InterSystems SQL Reference, "Field constraint"), so an input without one stores NULL."""
 
 
+ProductModel = ProductRow
+"""The original demo's name for the model, so its code that imports it still runs."""
+
 PRODUCT_TABLE = ProductRow.__table__
 IRIS_PRODUCT_CLASS = f"User.{PRODUCT_TABLE.name}"
 """The %Persistent class IRIS projects from the table, used by the IRIS ORM route."""

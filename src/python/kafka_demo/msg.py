@@ -30,8 +30,10 @@ class _Message(PydanticMessage):
             fields = self._by_name(args, fields)
         self.__pydantic_validator__.validate_python(fields, self_instance=self)
 
-    # Tells pydantic this __init__ builds the model as its own does, so IoP's
-    # model_validate_json on receipt keeps the compiled path and never calls it.
+    # Tells pydantic this __init__ builds the model as its own does (IoP's
+    # PydanticMessage.__init__ only passes keywords on to it). Pydantic then does
+    # not call __init__ from model_validate_json, IoP's way of rebuilding a message
+    # on receipt, which would validate every message a second time.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     @classmethod

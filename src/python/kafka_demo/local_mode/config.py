@@ -1,13 +1,8 @@
 """What `kafka-demo local` runs against; free of heavy imports, so gunicorn's master stays small."""
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from kafka_demo import defaults
-
-SOURCE_DIR = Path(__file__).resolve().parents[2]
-"""src/python: where settings.py and app.py live."""
-
 
 LOCAL_DB_URL = "sqlite:///kafka_demo.db"
 """The local mode's database: a file in the current folder."""
@@ -27,5 +22,8 @@ class LocalConfig:
     max_poll_interval_ms: int = 3000
     # So that one poll's records are handed over well within max_poll_interval_ms.
     max_poll_records: int = 100
+    # Well inside max_poll_interval_ms and gunicorn's graceful_timeout (5 s), which a stop
+    # waits for; a drain goes on at the next call at once, so this costs no throughput.
+    poll_budget_seconds: float = 1.0
     # An embedded broker keeps records in memory only: each start has brand-new topics.
     fresh_broker: bool = False
