@@ -25,18 +25,12 @@ from pathlib import Path
 
 import pytest
 
+from kafka_demo.defaults import GROUP_ID, TOPIC
 from kafka_demo.local_mode.broker import EmbeddedBroker
-from tests.integration.conftest import committed_offsets, log_end_offsets, read_topic
-from tests.local.harness import LocalProcess
-from tests.reliability.conftest import GROUP, TOPIC
-from tests.reliability.support import (
-    PacedProducer,
-    figures,
-    product_value,
-    scaled,
-    stored_names,
-    wait_until,
-)
+from tests.reliability.support import PacedProducer, figures, product_value, scaled, wait_until
+from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
+from tests.support.local_process import LocalProcess
+from tests.support.storage import stored_names
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -75,7 +69,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_at_most_one_per_
     wait_until(lambda: set(stored_names(db_path)) >= set(names), DRAIN_BOUND_S, 0.5)
     drain_s = time.monotonic() - restarted
     ends = log_end_offsets(broker.bootstrap, TOPIC, RECORDS)
-    wait_until(lambda: committed_offsets(broker.bootstrap, TOPIC, GROUP) == ends, 30, 0.5)
+    wait_until(lambda: committed_offsets(broker.bootstrap, TOPIC, GROUP_ID) == ends, 30, 0.5)
     time.sleep(2)  # a record handed over twice after its commit would show by now
     stored = stored_names(db_path)
     in_topic = Counter(record.value for record in read_topic(broker.bootstrap, TOPIC, RECORDS))
