@@ -18,7 +18,11 @@ from iris_persistence import runtime as persistence
 
 from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics
 from kafka_demo.local_mode.iris_standin import IrisStandIn, persistence_runtime
-from tests.iris_fakes import ProductClass
+from tests.support.iris_fakes import ProductClass
+
+pytest_plugins = [
+    "tests.support.doors"
+]  # the REST doors' fixtures, for tests/rest and tests/reliability
 
 _WRAPPER_ENTRY_POINTS = ("cls", "gref", "sql", "system", "execute", "check_status")
 

@@ -18,12 +18,8 @@ from kafka_demo.local_mode.persistent import PersistentClass
 from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.local_mode.trace import MemoryTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
-from tests.integration.conftest import (
-    committed_offsets,
-    log_end_offsets,
-    read_topic,
-    stored_rows,
-)
+from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
+from tests.support.storage import stored_rows
 
 pytestmark = pytest.mark.integration
 

@@ -9,21 +9,20 @@ from pathlib import Path
 import pytest
 
 from kafka_demo import storage
+from kafka_demo.defaults import TOPIC
 from kafka_demo.local_mode.broker import EmbeddedBroker
 from kafka_demo.local_mode.iris_standin import IrisStandIn
 from kafka_demo.local_mode.persistent import PersistentClass
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from kafka_demo.product import Product
-from tests.local.harness import LocalProcess, http
-from tests.reliability.conftest import TOPIC
 from tests.reliability.support import (
     PacedProducer,
     figures,
-    stored_names,
-    table_names,
     wait_until,
 )
-from tests.rest.conftest import Door, State
+from tests.support.doors import Door, State
+from tests.support.local_process import LocalProcess, http
+from tests.support.storage import stored_names, table_names
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 

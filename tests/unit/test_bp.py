@@ -19,7 +19,7 @@ from kafka_demo.msg import (
     ProductSQLMessage,
     ProductStored,
 )
-from tests.hosts import RecordingHandle, Send, build_component
+from tests.support.hosts import RecordingHandle, Send, build_component
 
 
 def storage_answers(target: str, message: Any) -> Any:

@@ -9,7 +9,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka_demo.bp import KafkaDemoBP
 from kafka_demo.local_mode.iris_kafka_service import STRING_MAX_LENGTH, KafkaMessage
 from kafka_demo.msg import KafkaDeadLetterMessage, ProductRejected, ProductSQLMessage
-from tests.hosts import RecordingHandle, Send, build_component
+from tests.support.hosts import RecordingHandle, Send, build_component
 
 
 def record(value: bytes | None, key: bytes | None = None) -> ConsumerRecord:
