@@ -41,3 +41,13 @@ def table_names(database: Path) -> set[str]:
         return {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     finally:
         connection.close()
+
+
+def keyless_names(database: Path) -> Counter[str]:
+    """How many rows of each name have no source key (inputs without Kafka coordinates)."""
+    connection = sqlite3.connect(database, timeout=30)
+    try:
+        found = connection.execute("SELECT name FROM product WHERE source IS NULL").fetchall()
+    finally:
+        connection.close()
+    return Counter(name for (name,) in found)

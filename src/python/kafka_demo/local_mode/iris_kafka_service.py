@@ -15,8 +15,9 @@ carries neither, and a record through this service has no source key.
 
 Delivery guarantee. The adapter documents that the service "forwards the message
 … using asynchronous requests" (EnsLib.Kafka.Service), not when it commits
-offsets. Unknown, so: at least once. Each record's offset is committed right after
-its hand-off, so a crash between the two hands over again at most that record.
+offsets. Unknown, so: at least once. The offsets of a poll's records are committed
+after they were all handed over (the trace written first), so a crash in between
+hands that poll's records over again; having no source key, they are stored twice.
 """
 
 import base64
@@ -24,7 +25,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
@@ -33,6 +34,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka_demo.kafka_clients import open_consumer
 from kafka_demo.local_mode.iris_standin import IrisObject
 
+SERVICE_CLASS = "EnsLib.Kafka.Service"
 IRIS_CLASS = "EnsLib.Kafka.Message"
 STRING_MAX_LENGTH = 3_641_144
 """The longest %String, in 16-bit characters (docs "General System Limits", GORIENT_appx_limits)."""
@@ -125,13 +127,16 @@ class IrisKafkaService:
         *,
         max_poll_interval_ms: int,
         max_poll_records: int,
+        before_commit: Callable[[], None] = lambda: None,
     ) -> None:
+        """`before_commit` runs before each Kafka commit (the local trace's flush)."""
         self.production = production
         self.name = name
         self.settings = dict(adapter_settings)
         self.targets = list(targets)
         self._max_poll_interval_ms = max_poll_interval_ms
         self._max_poll_records = max_poll_records
+        self._before_commit = before_commit
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.handed_over = 0
@@ -166,17 +171,32 @@ class IrisKafkaService:
             consumer.close()
 
     def _poll_once(self, consumer: KafkaConsumer) -> None:
-        """Hand over what one poll returned, within a third of max_poll_interval_ms: the rest is
-        read again at the next poll, so the group never takes this consumer for dead."""
+        """Hand over what one poll returned, within a third of max_poll_interval_ms (the rest is
+        read again at the next poll, so the group never takes this consumer for dead); then
+        write the trace and commit what was handed over."""
         batch = consumer.poll(timeout_ms=1000)
         self._note_assignment(consumer)
         deadline = time.monotonic() + self._max_poll_interval_ms / 3000
+        handed_over: dict[TopicPartition, OffsetAndMetadata] = {}
+        failures: list[str] = []
         for partition, records in batch.items():
             for record in records:
                 if self._stopping.is_set() or time.monotonic() > deadline:
                     consumer.seek(partition, record.offset)
                     break
-                self._hand_over(consumer, partition, record)
+                try:
+                    self._hand_over(record)
+                except Exception as error:
+                    consumer.seek(partition, record.offset)
+                    failures.append(f"{partition.partition}@{record.offset}: {error}")
+                    break
+                handed_over[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
+        if handed_over:
+            # The trace first: an Error that replay needs must not be lost with a committed record.
+            self._before_commit()
+            consumer.commit(handed_over)
+        if failures:
+            raise RuntimeError("not handed over, read again: " + "; ".join(failures))
 
     def _note_assignment(self, consumer: KafkaConsumer) -> None:
         partitions = frozenset(tp.partition for tp in consumer.assignment())
@@ -184,18 +204,11 @@ class IrisKafkaService:
             self.partitions = partitions
             _log.info("%s reads partitions %s", self.name, sorted(partitions) or "none")
 
-    def _hand_over(
-        self, consumer: KafkaConsumer, partition: TopicPartition, record: ConsumerRecord
-    ) -> None:
-        """Send the record to every target, then commit it; if a send fails, read it again."""
+    def _hand_over(self, record: ConsumerRecord) -> None:
+        """Send the record to every target, async, as EnsLib.Kafka.Service does."""
         message = KafkaMessage.from_record(record)
-        try:
-            for target in self.targets:
-                self.production.deliver(self.name, target, message, sync=False)
-        except Exception:
-            consumer.seek(partition, record.offset)
-            raise
-        consumer.commit({partition: OffsetAndMetadata(record.offset + 1, "", -1)})
+        for target in self.targets:
+            self.production.deliver(self.name, target, message, sync=False)
         self.handed_over += 1
 
 

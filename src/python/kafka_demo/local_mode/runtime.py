@@ -20,7 +20,11 @@ from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode import iris_standin
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.inbound_adapter import InboundAdapterLoop
-from kafka_demo.local_mode.iris_kafka_service import IrisKafkaService, target_names
+from kafka_demo.local_mode.iris_kafka_service import (
+    SERVICE_CLASS,
+    IrisKafkaService,
+    target_names,
+)
 from kafka_demo.local_mode.iris_standin import IrisStandIn, SqlGlobals
 from kafka_demo.local_mode.persistent import PersistentClass
 from kafka_demo.local_mode.router import LocalProduction
@@ -139,7 +143,7 @@ class LocalRuntime:
             load_production(),
             settings=local_settings(self.config),
             trace=self.trace,
-            standins={"EnsLib.Kafka.Service": self._iris_kafka_service},
+            standins={SERVICE_CLASS: self._iris_kafka_service},
         )
         standin.add_class("IOP.Director", LocalDirector(production))
         production.start()
@@ -157,6 +161,7 @@ class LocalRuntime:
 
     def _iris_kafka_service(self, production: LocalProduction, ref: Any) -> IrisKafkaService:
         """The item as settings.py declares it, its adapter pointed at the local broker."""
+        assert self.trace is not None
         return IrisKafkaService(
             production,
             ref.name,
@@ -167,6 +172,7 @@ class LocalRuntime:
             target_names(str(ref.host_settings.get("TargetConfigNames", ""))),
             max_poll_interval_ms=self.config.max_poll_interval_ms,
             max_poll_records=self.config.max_poll_records,
+            before_commit=self.trace.flush,
         )
 
     def stop(self) -> None:
