@@ -26,6 +26,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
@@ -116,7 +118,14 @@ class KafkaMessage(IrisObject):
 
 
 class IrisKafkaService:
-    """The item EnsLib.Kafka.Service: one consumer thread, each record sent async to the targets."""
+    """The item EnsLib.Kafka.Service: a consumer thread, and a sender thread for the async sends.
+
+    In IRIS an async send only queues the request, so the service's poll loop never waits for
+    the BP. Here a send runs the BP and the BO before it returns, so it runs on the sender
+    thread while the consumer thread keeps the group's membership with polls of paused
+    partitions: a slow store (a locked database) never gets this consumer taken for dead and
+    its uncommitted records handed over again.
+    """
 
     def __init__(
         self,
@@ -139,6 +148,7 @@ class IrisKafkaService:
         self._before_commit = before_commit
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name} sender")
         self.handed_over = 0
         self.partitions: frozenset[int] = frozenset()
         """The topic's partitions the group gave this consumer at its last poll."""
@@ -151,6 +161,7 @@ class IrisKafkaService:
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self._sender.shutdown(wait=True)
 
     def _consume(self) -> None:
         consumer = open_consumer(
@@ -171,9 +182,8 @@ class IrisKafkaService:
             consumer.close()
 
     def _poll_once(self, consumer: KafkaConsumer) -> None:
-        """Hand over what one poll returned, within a third of max_poll_interval_ms (the rest is
-        read again at the next poll, so the group never takes this consumer for dead); then
-        write the trace and commit what was handed over."""
+        """Hand over what one poll returned, then write the trace and commit what was handed
+        over. After a third of max_poll_interval_ms the rest is left to the next poll."""
         batch = consumer.poll(timeout_ms=1000)
         self._note_assignment(consumer)
         deadline = time.monotonic() + self._max_poll_interval_ms / 3000
@@ -185,18 +195,50 @@ class IrisKafkaService:
                     consumer.seek(partition, record.offset)
                     break
                 try:
-                    self._hand_over(record)
+                    self._wait_in_group(consumer, self._sender.submit(self._hand_over, record))
                 except Exception as error:
                     consumer.seek(partition, record.offset)
                     failures.append(f"{partition.partition}@{record.offset}: {error}")
                     break
                 handed_over[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
         if handed_over:
-            # The trace first: an Error that replay needs must not be lost with a committed record.
-            self._before_commit()
+            self._write_trace(consumer)
             consumer.commit(handed_over)
         if failures:
             raise RuntimeError("not handed over, read again: " + "; ".join(failures))
+
+    def _write_trace(self, consumer: KafkaConsumer) -> None:
+        """The trace before the commit, so an Error that replay needs is never lost with a
+        committed record; while it cannot be written (its database locked), wait in the group:
+        reading the records again would store them twice, having no source key."""
+        warned = False
+        while True:
+            try:
+                self._wait_in_group(consumer, self._sender.submit(self._before_commit))
+                return
+            except Exception as error:
+                if self._stopping.is_set():
+                    raise
+                if not warned:
+                    _log.warning("%s: the commit waits for the trace: %s", self.name, error)
+                    warned = True
+
+    def _wait_in_group(self, consumer: KafkaConsumer, done: "Future[Any]") -> None:
+        """Wait for the sender, polling paused partitions meanwhile to stay in the group."""
+        paused = False
+        while True:
+            try:
+                done.result(timeout=0.2)
+                break
+            except FutureTimeout:
+                paused = True
+                consumer.pause(*consumer.assignment())
+                # A partition a rebalance just gave is not paused yet: its records are read again.
+                for partition, records in consumer.poll(timeout_ms=200).items():
+                    consumer.seek(partition, records[0].offset)
+                    consumer.pause(partition)
+        if paused:
+            consumer.resume(*consumer.paused())
 
     def _note_assignment(self, consumer: KafkaConsumer) -> None:
         partitions = frozenset(tp.partition for tp in consumer.assignment())
