@@ -18,5 +18,3 @@ class LocalConfig:
     max_poll_interval_ms: int = 3000
     # So that one poll's records are handed over well within max_poll_interval_ms.
     max_poll_records: int = 100
-    # An embedded broker keeps records in memory only: each start has brand-new topics.
-    fresh_broker: bool = False

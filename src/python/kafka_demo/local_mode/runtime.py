@@ -11,6 +11,7 @@ import logging
 import runpy
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -22,7 +23,6 @@ from kafka_demo.local_mode.persistent import PersistentClass
 from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.local_mode.sql_trace import SqlTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
-from kafka_demo.offsets import OFFSET_GLOBAL
 
 KAFKA_SERVICE = "Python.KafkaDemoBS"
 _log = logging.getLogger("kafka_demo.local_mode")
@@ -84,9 +84,14 @@ class _ServiceHost:
 class LocalRuntime:
     """Starts the production in this process and polls KafkaDemoBS on its CallInterval."""
 
-    def __init__(self, config: LocalConfig, *, poll: bool = True) -> None:
+    def __init__(
+        self, config: LocalConfig, *, poll: bool = True, skip: Mapping[str, str] | None = None
+    ) -> None:
+        """`poll=False` leaves KafkaDemoBS to be called by hand; `skip` maps items not to run
+        to why."""
         self.config = config
         self._poll = poll
+        self._skip = dict(skip or {})
         self._stopping = threading.Event()
         self._poller: threading.Thread | None = None
         self.engine = open_database(config.db_url)
@@ -99,12 +104,11 @@ class LocalRuntime:
         )
         _log.info("started %s (stand-in for the IRIS class)", IRIS_PRODUCT_CLASS)
         iris_standin.install(standin)
-        if self.config.fresh_broker:
-            # Offsets remembered for the previous broker's topic would skip the new one's records.
-            standin.gref(OFFSET_GLOBAL).kill([self.config.topic])
-            _log.info("new embedded broker: forgot the offsets of the previous one")
         production = LocalProduction(
-            load_production(), settings=local_settings(self.config), trace=SqlTrace(self.engine)
+            load_production(),
+            settings=local_settings(self.config),
+            skip=self._skip,
+            trace=SqlTrace(self.engine),
         )
         standin.add_class("IOP.Director", LocalDirector(production))
         production.start()

@@ -8,9 +8,12 @@ loaded app.py and stops it (consumer closed, offsets committed) when it exits.
 
 import importlib.util
 import logging
+import signal
+import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
 
@@ -24,6 +27,18 @@ def load_app_module() -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+class _StopOnHangUp(Arbiter):
+    """gunicorn's master, except that SIGHUP (the terminal closed) stops it as SIGTERM does.
+
+    gunicorn reloads on SIGHUP and keeps the ports, which here would also start the
+    production again against the same broker.
+    """
+
+    def handle_hup(self) -> None:
+        self.log.info("Hang up: stopping, as on SIGTERM")
+        self.handle_term()
 
 
 class LocalServer(BaseApplication):
@@ -51,16 +66,28 @@ class LocalServer(BaseApplication):
 
     def load(self) -> Any:
         """In the worker: the production's modules are imported here, not in gunicorn's master."""
+        from kafka_demo.local_mode.home import home_blueprint
         from kafka_demo.local_mode.pages import messages_blueprint
         from kafka_demo.local_mode.runtime import LocalRuntime
 
         self.runtime = LocalRuntime(self.config)
         app = load_app_module().app
         app.register_blueprint(messages_blueprint(self.runtime.engine))
+        app.register_blueprint(home_blueprint())
         return app
+
+    def run(self) -> None:
+        try:
+            _StopOnHangUp(self).run()
+        except RuntimeError as error:
+            print(f"\nError: {error}\n", file=sys.stderr)
+            sys.exit(1)
 
     def _start_production(self, worker: Any) -> None:
         assert self.runtime is not None
+        # The master stops the worker on SIGHUP (with SIGTERM): the worker itself must not
+        # die of it, as gunicorn leaves it to do, before the consumer is closed.
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
         self.runtime.start()
         _log.info("ready: http://%s (POST /kafka, GET /health, GET /messages)", self.bind)
 
