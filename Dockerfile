@@ -7,28 +7,37 @@
 # build time, so changing KAFKA_* or STORAGE_CONNECTION_STRING needs a rebuild:
 #   docker compose build --build-arg KAFKA_TOPIC=other iris
 
-# Pinned; override with --build-arg IMAGE=... (never `latest`, it drifts between IRIS versions).
-# UNCONFIRMED: that this tag is published today (seen in use, not read on the registry).
-ARG IMAGE=intersystemsdc/iris-community:2025.1
+# Pinned; override with --build-arg IMAGE=... or IRIS_IMAGE in .env (never `latest`, it
+# drifts between IRIS versions). This tag is the `ARG IMAGE` default of several public IRIS
+# Dockerfiles and of InterSystems' own 2025.1 `docker run` instructions (IRIS-EVIDENCE,
+# addendum). The community-built alternative intersystemsdc/iris-community:<tag> adds IPM
+# and /docker-entrypoint.sh; one public report says its 2025.1 tag does not exist (row 1a).
+ARG IMAGE=containers.intersystems.com/intersystems/iris-community:2025.1
 FROM ${IMAGE}
 
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
-# The image's own users: root for the JRE, then the IRIS owner it defines.
+# The image's own users: root for the JRE, then the IRIS owner it defines
+# (ISC_PACKAGE_MGRUSER, as iris-flask-template and iris-python-template use them).
 # hadolint ignore=DL3066
 USER root
-# EnsLib.Kafka.Service runs on the %Java Server: install a JRE only if the image lacks one,
-# and give it a stable, architecture-free JAVA_HOME.
-# UNCONFIRMED: whether the image ships Java and whether this IRIS version's Kafka adapter needs it.
+# EnsLib.Kafka.Service runs on the %Java Server (IRIS-EVIDENCE row 2b): install a JRE only
+# if the image lacks one, and give it a stable, architecture-free JAVA_HOME, which the
+# %Java Server uses (row 2c). Only that optional item needs Java, so a failed install is a
+# WARNING in the build log (misc/iris/build.sh keeps it for misc/doctor.sh), never a failed build.
+# UNCONFIRMED: whether the image ships Java; the package name is Ubuntu's (row 2a).
 # hadolint ignore=DL3008
-RUN if ! command -v java >/dev/null 2>&1; then \
-        apt-get update \
-        && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jre-headless \
-        && rm -rf /var/lib/apt/lists/*; \
+RUN mkdir -p /irisdev/app \
+    && if ! command -v java >/dev/null 2>&1; then \
+        { apt-get update \
+          && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jre-headless; } \
+        || echo "WARNING: the JRE could not be installed (misc/iris/build.sh records it)"; \
+        rm -rf /var/lib/apt/lists/*; \
     fi \
-    && ln -sfn "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")" /opt/java-home \
-    && mkdir -p /irisdev/app \
-    && chown "${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP}" /irisdev/app
+    && if command -v java >/dev/null 2>&1; then \
+        ln -sfn "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")" /opt/java-home; \
+    fi \
+    && chown -R "${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP}" /irisdev/app
 # hadolint ignore=DL3066
 USER ${ISC_PACKAGE_MGRUSER}
 
@@ -69,23 +78,13 @@ ARG KAFKA_DLQ_TOPIC=kafka_demo.dlq
 ARG KAFKA_GROUP_ID=demo-group
 ARG STORAGE_CONNECTION_STRING=iris+emb:///IRISAPP
 
-# Bake the production into the image; any failing step fails the build.
-# - merge.cpf: namespace IRISAPP (interoperability), callin, SuperUser, web app /flask.
-#   UNCONFIRMED: that `iris merge` exits non-zero on a failed action; iris.script re-checks its results.
-# - iop --init: IoP's ObjectScript classes; iop --migrate: the production from settings.py.
-#   Both log in with the bootstrap password of merge.cpf.
-# - iris.script: checks, final password, auto-start; its output is searched for IRIS errors
-#   and for its last line, so an error it did not trap still fails the build.
+# Bake the production into the image, in the order of IoP's own CI: start IRIS, merge.cpf
+# (checked result by result), iop --init, iop --migrate, iop --default, then iris.script
+# (checks, final password, auto-start) and stop. What the production cannot run without
+# fails the build with one ERROR line; what only an optional item needs prints a WARNING
+# line and is kept in /irisdev/app/build-warnings.log for misc/doctor.sh.
 # The product table is not created here: LocalStorageBO creates it when it starts.
-RUN iris start IRIS \
-    && iris merge IRIS /irisdev/app/merge.cpf \
-    && IRISPASSWORD=SYS python3 -m iop --init \
-    && IRISPASSWORD=SYS python3 -m iop --migrate /irisdev/app/src/python/settings.py --strict-production-validation \
-    && iris session IRIS < /irisdev/app/iris.script | tee /tmp/iris-script.log \
-    && ! grep -E 'ERROR #|<[A-Z]+>' /tmp/iris-script.log \
-    && grep -q 'iris.script: done' /tmp/iris-script.log \
-    && iris stop IRIS quietly \
-    && rm -f /tmp/iris-script.log
+RUN bash /irisdev/app/misc/iris/build.sh
 
 EXPOSE 1972 52773 5000
 
@@ -93,6 +92,8 @@ EXPOSE 1972 52773 5000
 HEALTHCHECK --interval=10s --timeout=20s --start-period=90s --retries=30 \
     CMD ["/bin/bash", "/irisdev/app/misc/iris/production-running.sh"]
 
-# IRIS as the image starts it, plus the gunicorn supervisor (misc/iris/entrypoint.sh).
-ENTRYPOINT ["/tini", "--", "/bin/bash", "/irisdev/app/misc/iris/entrypoint.sh"]
+# IRIS through /iris-main, as IoP's and iris-flask-template's entrypoints start it, plus
+# the gunicorn supervisor (misc/iris/entrypoint.sh). No /tini here: docker-compose.yml
+# sets `init: true`, and the script forwards TERM to iris-main itself.
+ENTRYPOINT ["/bin/bash", "/irisdev/app/misc/iris/entrypoint.sh"]
 CMD ["--check-caps", "false"]

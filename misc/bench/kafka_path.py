@@ -21,13 +21,13 @@ from kafka_io import PARTITIONS, new_topic, produce, product_values
 from stopwatch import Stopwatch
 
 from kafka_demo import storage
+from kafka_demo.defaults import KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode.router import LocalProduction
-from kafka_demo.local_mode.runtime import KAFKA_SERVICE, LocalConfig, LocalRuntime
+from kafka_demo.local_mode.runtime import LocalConfig, LocalRuntime
 from kafka_demo.models import Base
 from kafka_demo.msg import ProductSQLAlchemyMessage, ProductSQLMessage
 from kafka_demo.offsets import GlobalOffsetStore
 
-STORAGE_BO = "Python.LocalStorageBO"
 MAX_POLL_INTERVAL_MS = 60_000
 ROUTE_MESSAGES = {"sql": ProductSQLMessage, "sqlalchemy": ProductSQLAlchemyMessage}
 
@@ -50,12 +50,12 @@ def start_runtime(bootstrap: str, db_path: Path, run: str) -> LocalRuntime:
     while len(_assignment(production)) < PARTITIONS:
         if time.monotonic() > deadline:
             raise TimeoutError("KafkaDemoBS did not join its group")
-        production.process_input(KAFKA_SERVICE)
+        production.process_input(KAFKA_DEMO_BS)
     return runtime
 
 
 def _assignment(production: LocalProduction) -> set[Any]:
-    consumer = production.component(KAFKA_SERVICE)._consumer
+    consumer = production.component(KAFKA_DEMO_BS)._consumer
     return set() if consumer is None else consumer.assignment()
 
 
@@ -71,7 +71,7 @@ def drain(runtime: LocalRuntime, db_path: Path, records: int) -> float:
     produce(runtime.config.bootstrap, runtime.config.topic, product_values(records, "path"))
     started = time.perf_counter()
     while stored(db_path) < target:
-        runtime.production.process_input(KAFKA_SERVICE)
+        runtime.production.process_input(KAFKA_DEMO_BS)
     return records / (time.perf_counter() - started)
 
 
@@ -85,8 +85,8 @@ def instrument(production: LocalProduction, watch: Stopwatch) -> None:
     for method in ("new_session", "record", "finish", "end_session", "flush"):
         if hasattr(production.trace, method):
             watch.patch(production.trace, method, "trace writes")
-    watch.patch(production.items["Python.KafkaDemoBP"], "receive", "KafkaDemoBP (IoP dispatch)")
-    watch.patch(production.items[STORAGE_BO], "receive", "LocalStorageBO (IoP dispatch)")
+    watch.patch(production.items[KAFKA_DEMO_BP], "receive", "KafkaDemoBP (IoP dispatch)")
+    watch.patch(production.items[LOCAL_STORAGE_BO], "receive", "LocalStorageBO (IoP dispatch)")
     watch.patch(storage, "insert_with_sql", "product insert")
     watch.patch(storage, "insert_with_sqlalchemy", "product insert")
     watch.patch(production, "process_input", "KafkaDemoBS (on_poll, hand-off)")
@@ -95,7 +95,7 @@ def instrument(production: LocalProduction, watch: Stopwatch) -> None:
 def route_costs(runtime: LocalRuntime, rows: int) -> dict[str, float]:
     """Microseconds per row of each route, through LocalStorageBO's IoP dispatch."""
     assert runtime.production is not None
-    bo = runtime.production.items[STORAGE_BO]
+    bo = runtime.production.items[LOCAL_STORAGE_BO]
     costs = {}
     for route, message_class in ROUTE_MESSAGES.items():
         bo.receive(dispatch_serializer(message_class(name="warm", price=Decimal("1.50"))))

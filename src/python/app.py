@@ -4,16 +4,7 @@ Both look for the module-level `app`. It reaches Python.KafkaRestBS through
 IoP's director on first use, never at import; see kafka_demo.rest.contract for the contract.
 """
 
-from flask import Flask
-
-from kafka_demo.rest.contract import create_app
-from kafka_demo.rest.director_gateway import DirectorGateway
-
-
-def create_iris_app() -> Flask:
-    """A fresh app with its own gateway (one per process: its services are cached per thread)."""
-    return create_app(DirectorGateway())
-
+from kafka_demo.rest.iris_app import create_iris_app
 
 app = create_iris_app()
 

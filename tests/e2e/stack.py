@@ -16,16 +16,18 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from kafka_demo import defaults
+
 ROOT = Path(__file__).resolve().parents[2]
 HOST = os.environ.get("E2E_HOST", "localhost")
 USERNAME = os.environ.get("IRIS_USERNAME", "SuperUser")
 PASSWORD = os.environ.get("IRIS_PASSWORD", "SYS")
-TOPIC = os.environ.get("KAFKA_TOPIC", "kafka_demo")
+TOPIC = defaults.Environment.read().topic
 KAFKA = f"{HOST}:29092"
-PRODUCTION_BP = "Python.KafkaDemoBP"
-STORAGE_BO = "Python.LocalStorageBO"
-REST_BS = "Python.KafkaRestBS"
-KAFKA_SERVICES = frozenset({"Python.KafkaDemoBS", "EnsLib.Kafka.Service"})
+PRODUCTION_BP = defaults.KAFKA_DEMO_BP
+STORAGE_BO = defaults.LOCAL_STORAGE_BO
+REST_BS = defaults.KAFKA_REST_BS
+KAFKA_SERVICES = frozenset({defaults.KAFKA_DEMO_BS, defaults.IRIS_KAFKA_SERVICE})
 PORTS = {
     "IRIS superserver": 1972,
     "IRIS web": 53795,

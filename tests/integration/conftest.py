@@ -12,6 +12,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 import settings
+from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode.router import LocalProduction
 
 pytestmark = pytest.mark.integration
@@ -31,17 +32,17 @@ def production_settings(
     """settings.py's items, pointed at this test's broker, topics, group and database."""
     kafka = {"kafka_broker": kafka_bootstrap, "topic": topics["topic"]}
     return {
-        "Python.KafkaDemoBS": {
+        KAFKA_DEMO_BS: {
             **kafka,
             "group_id": f"demo-group-{next(_groups)}",
             "timeout": 0.2,
             # Tansu completes a group join only after about max_poll_interval_ms.
             "max_poll_interval_ms": 1500,
         },
-        "Python.KafkaDemoBO": {**kafka, "dlq_topic": topics["dlq_topic"]},
-        "Python.LocalStorageBO": {"connection_string": f"sqlite:///{database}"},
+        KAFKA_DEMO_BO: {**kafka, "dlq_topic": topics["dlq_topic"]},
+        LOCAL_STORAGE_BO: {"connection_string": f"sqlite:///{database}"},
         # The IRIS ORM route writes to the recording fake, not to this file.
-        "Python.KafkaDemoBP": {"storage_routes": "sql,sqlalchemy"},
+        KAFKA_DEMO_BP: {"storage_routes": "sql,sqlalchemy"},
     }
 
 

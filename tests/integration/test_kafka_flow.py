@@ -12,6 +12,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import CommitFailedError
 
 from kafka_demo.consuming import HandOffFailed
+from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS
 from kafka_demo.local_mode.iris_standin import IrisStandIn
 from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.msg import KafkaRecordSent, KafkaTestMessage
@@ -40,7 +41,7 @@ def publish_test_product(production: LocalProduction, name: str, price: str) -> 
     """What `iop --test Python.KafkaDemoBO --classname kafka_demo.msg.KafkaTestMessage` does."""
     reply = production.deliver(
         "EnsLib.Testing.Service",
-        "Python.KafkaDemoBO",
+        KAFKA_DEMO_BO,
         dispatch_serializer(KafkaTestMessage(name=name, price=Decimal(price))),
         sync=True,
     )
@@ -87,7 +88,7 @@ def test_each_record_is_stored_once_and_traced_bs_to_bp_to_bo(
             ("Python.KafkaDemoBP", "Python.LocalStorageBO", "Completed"),
             ("Python.LocalStorageBO", "Python.KafkaDemoBP", "Completed"),
         ]
-    group = production_settings["Python.KafkaDemoBS"]["group_id"]
+    group = production_settings[KAFKA_DEMO_BS]["group_id"]
     assert committed_offsets(kafka_bootstrap, topics["topic"], group) == log_end_offsets(
         kafka_bootstrap, topics["topic"], len(expected)
     )
@@ -128,7 +129,7 @@ def test_poison_records_go_to_the_dlq_with_bytes_and_reason_and_the_partition_mo
         assert headers["dlq.reason"].decode().startswith(("payload", "name", "price"))
         assert headers["dlq.topic"].decode() == topics["topic"]
         assert int(headers["dlq.offset"]) >= 0
-    group = production_settings["Python.KafkaDemoBS"]["group_id"]
+    group = production_settings[KAFKA_DEMO_BS]["group_id"]
     assert committed_offsets(kafka_bootstrap, topics["topic"], group) == log_end_offsets(
         kafka_bootstrap, topics["topic"], len(valid)
     )
@@ -185,7 +186,7 @@ def test_records_handed_over_are_not_delivered_to_another_consumer_of_the_group(
     other = KafkaConsumer(
         topics["topic"],
         bootstrap_servers=kafka_bootstrap,
-        group_id=production_settings["Python.KafkaDemoBS"]["group_id"],
+        group_id=production_settings[KAFKA_DEMO_BS]["group_id"],
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_interval_ms=1500,
@@ -207,7 +208,7 @@ def test_a_record_that_cannot_be_handed_over_is_read_again_not_lost(
     topics: dict[str, str],
 ) -> None:
     produce(kafka_bootstrap, topics["topic"], [b'{"name": "kept", "price": 3}'])
-    without_bp = start_production(skip={"Python.KafkaDemoBP": "stopped for this test"})
+    without_bp = start_production(skip={KAFKA_DEMO_BP: "stopped for this test"})
     with pytest.raises(
         HandOffFailed, match="ErrBusinessDispatchNameNotRegistered: Python.KafkaDemoBP"
     ):
@@ -267,7 +268,7 @@ def test_a_failed_commit_does_not_hide_the_records_that_were_not_handed_over(
         raise CommitFailedError("the consumer was kicked out of the group")
 
     monkeypatch.setattr(KafkaConsumer, "commit", kicked_out)
-    without_bp = start_production(skip={"Python.KafkaDemoBP": "stopped for this test"})
+    without_bp = start_production(skip={KAFKA_DEMO_BP: "stopped for this test"})
     with pytest.raises(HandOffFailed) as raised:
         poll_until(without_bp, lambda: False, timeout=20)
 

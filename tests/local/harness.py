@@ -16,10 +16,12 @@ from kafka_demo.local_mode.broker import free_port
 KAFKA_DEMO = str(Path(sys.executable).with_name("kafka-demo"))
 
 
-def kafka_demo(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def kafka_demo(
+    *args: str, timeout: float = 60, executable: str = KAFKA_DEMO, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a short kafka-demo command (produce, products, trace, replay) and return its output."""
     return subprocess.run(
-        [KAFKA_DEMO, *args], capture_output=True, text=True, timeout=timeout, check=False
+        [executable, *args], capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd
     )
 
 
@@ -38,8 +40,17 @@ def http(method: str, url: str, body: Any = None, timeout: float = 10) -> tuple[
 class LocalProcess:
     """One `kafka-demo local` in the foreground of its own process group."""
 
-    def __init__(self, db_url: str, log_path: Path, bootstrap: str | None = None) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        log_path: Path,
+        bootstrap: str | None = None,
+        executable: str = KAFKA_DEMO,
+        cwd: Path | None = None,
+    ) -> None:
         self.db_url = db_url
+        self.executable = executable
+        self.cwd = cwd
         self.port = free_port()
         self.broker_port = free_port()
         self.bootstrap = bootstrap or f"127.0.0.1:{self.broker_port}"
@@ -53,7 +64,7 @@ class LocalProcess:
 
     def start(self, timeout: float = 30) -> float:
         """Start it and return the seconds until /health answered 200."""
-        command = [KAFKA_DEMO, "local", "--port", str(self.port), "--db", self.db_url]
+        command = [self.executable, "local", "--port", str(self.port), "--db", self.db_url]
         if self._external_broker:
             command += ["--bootstrap", self.bootstrap]
         else:
@@ -61,7 +72,11 @@ class LocalProcess:
         started = time.monotonic()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=self.cwd,
             )
         while time.monotonic() - started < timeout:
             if self.process.poll() is not None:

@@ -1,5 +1,6 @@
 """`kafka-demo local` end to end, as a newcomer uses it: HTTP, Kafka, products, trace, restart."""
 
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaProducer
 
+from kafka_demo import defaults
 from kafka_demo.local_mode.broker import EmbeddedBroker
 from tests.integration.conftest import read_topic
 from tests.local.harness import LocalProcess, http, kafka_demo
@@ -26,7 +28,7 @@ POISON_KAFKA = [b"\xff\xfe not utf-8", b'{"name": "neg", "price": -1}', b"[]"]
 def produce(bootstrap: str, values: list[bytes]) -> None:
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
     for value in values:
-        producer.send("kafka_demo", value)
+        producer.send(defaults.TOPIC, value)
     producer.flush()
     producer.close()
 
@@ -101,7 +103,7 @@ def test_a_newcomer_sees_http_and_kafka_products_stored_traced_and_dead_lettered
             ("kafka two", "2.00"),
         ]
     )
-    letters = read_topic(local.bootstrap, "kafka_demo.dlq", expected=len(POISON_KAFKA))
+    letters = read_topic(local.bootstrap, defaults.DLQ_TOPIC, expected=len(POISON_KAFKA))
     assert sorted(letter.value for letter in letters) == sorted(POISON_KAFKA)
     assert {dict(letter.headers)["dlq.reason"] for letter in letters} == {
         b"payload is not valid UTF-8 (byte 0: b'\\xff')",
@@ -125,13 +127,22 @@ def test_a_newcomer_sees_http_and_kafka_products_stored_traced_and_dead_lettered
         ("KafkaDemoBP", "KafkaDemoBO", "KafkaDeadLetterMessage"),
         ("KafkaDemoBO", "KafkaDemoBP", "KafkaRecordSent"),
     ]
-    shapes = sorted(tuple(_shape(hops)) for hops in sessions)
+    refused_at_the_door = [
+        ("HTTP client", "REST door", "Request", "POST /kafka", "Rejected"),
+        ("REST door", "HTTP client", "Response", "HTTP 400 Bad Request", "Completed"),
+    ]
+    assert [hops for hops in sessions if hops[0][0] == "HTTP client"] == [refused_at_the_door]
+    shapes = sorted(tuple(_shape(hops)) for hops in sessions if hops[0][0] != "HTTP client")
     assert shapes == sorted(
         [tuple(stored_by_http)] * 2 + [tuple(stored_by_kafka)] * 2 + [tuple(dead_lettered)] * 3
     )
     page = http_text(f"{local.url}/messages")
-    assert "<h2>Session 7</h2>" in page
-    assert "caf\u00e9" in page
+    statuses = re.findall(
+        r'<tr class="session[^"]*"\s+data-session="\d+" data-status="([^"]+)"', page
+    )
+    assert sorted(statuses) == sorted(["Completed"] * 4 + ["Dead-lettered"] * 3 + ["Rejected"])
+    first_http = http_text(f"{local.url}/messages?source=Python.KafkaRestBS")
+    assert "caf\u00e9" in first_http
 
     assert local.stop() == 0
     assert not local.group_alive()

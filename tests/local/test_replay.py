@@ -5,6 +5,7 @@ from pathlib import Path
 
 from iop.messages.dispatch import dispatch_serializer
 
+from kafka_demo import defaults
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.runtime import LocalRuntime
 from kafka_demo.msg import KafkaRawMessage
@@ -14,9 +15,9 @@ from tests.local.harness import kafka_demo
 def hand_over(runtime: LocalRuntime, value: bytes, offset: int) -> None:
     """What KafkaDemoBS does with a record: an async send to the BP."""
     assert runtime.production is not None
-    record = KafkaRawMessage.from_record(value, "kafka_demo", 0, offset)
+    record = KafkaRawMessage.from_record(value, defaults.TOPIC, 0, offset)
     runtime.production.deliver(
-        "Python.KafkaDemoBS", "Python.KafkaDemoBP", dispatch_serializer(record), sync=False
+        defaults.KAFKA_DEMO_BS, defaults.KAFKA_DEMO_BP, dispatch_serializer(record), sync=False
     )
 
 

@@ -5,13 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from kafka_demo import defaults
 from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics
 from tests.local.harness import LocalProcess
 from tests.rest.conftest import open_door  # noqa: F401 (the REST doors' fixture, reused)
 
-TOPIC = "kafka_demo"
-DLQ_TOPIC = "kafka_demo.dlq"
-GROUP = "demo-group"
+TOPIC = defaults.TOPIC
+DLQ_TOPIC = defaults.DLQ_TOPIC
+GROUP = defaults.GROUP_ID
 
 
 @pytest.fixture

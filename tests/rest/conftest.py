@@ -17,18 +17,24 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-import app as iris_app_module
 import app_standalone
 import settings
 from kafka_demo import rules
+from kafka_demo.defaults import (
+    KAFKA_DEMO_BO,
+    KAFKA_DEMO_BP,
+    KAFKA_DEMO_BS,
+    KAFKA_REST_BS,
+    LOCAL_STORAGE_BO,
+)
 from kafka_demo.local_mode.iris_standin import IrisStandIn
 from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.models import ProductRow
+from kafka_demo.rest.iris_app import create_iris_app
 from kafka_demo.rest.native_gateway import NativeSettings
 from tests.rest.fakes import FakeDirector, FakeNativeApi
 
 STORAGE_ROUTES = ("sql", "sqlalchemy")
-REST_SERVICE = "Python.KafkaRestBS"
 NO_KAFKA = "no Kafka in the REST tests"
 RESERVED_NAME = "reserved by the BP"
 TEST_IRIS = NativeSettings(
@@ -59,7 +65,7 @@ class Door:
         return [
             json.loads(hop.body)["value"]
             for hop in self.production.trace.hops
-            if hop.source == REST_SERVICE and hop.kind == "Request"
+            if hop.source == KAFKA_REST_BS and hop.kind == "Request"
         ]
 
     def iris_calls(self) -> list[object]:
@@ -81,17 +87,17 @@ class Door:
 
 
 def start_production(database_url: str, state: State) -> LocalProduction:
-    skip = {"Python.KafkaDemoBS": NO_KAFKA, "Python.KafkaDemoBO": NO_KAFKA}
+    skip = {KAFKA_DEMO_BS: NO_KAFKA, KAFKA_DEMO_BO: NO_KAFKA}
     if state is State.BP_NOT_RUNNING:
-        skip["Python.KafkaDemoBP"] = "left out to test a production without it"
+        skip[KAFKA_DEMO_BP] = "left out to test a production without it"
     storage_url = database_url
     if state is State.STORAGE_BROKEN:
         storage_url = "sqlite:////nonexistent-directory/products.db"
     production = LocalProduction(
         settings.PRODUCTIONS[0],
         settings={
-            "Python.LocalStorageBO": {"connection_string": storage_url},
-            "Python.KafkaDemoBP": {"storage_routes": ",".join(STORAGE_ROUTES)},
+            LOCAL_STORAGE_BO: {"connection_string": storage_url},
+            KAFKA_DEMO_BP: {"storage_routes": ",".join(STORAGE_ROUTES)},
         },
         skip=skip,
     )
@@ -137,7 +143,7 @@ def open_door(
         if door_kind == "iris_wsgi":
             if reachable:
                 iris.add_class("IOP.Director", director)
-            app = iris_app_module.create_iris_app()
+            app = create_iris_app()
             return Door(door_kind, app.test_client(), production, director, database_url)
         native = FakeNativeApi(director, reachable=reachable)
         app = app_standalone.create_standalone_app(TEST_IRIS, api_loader=lambda: native)

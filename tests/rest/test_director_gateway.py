@@ -6,6 +6,7 @@ from unittest.mock import MagicMock
 import pytest
 
 import app as iris_app_module
+from kafka_demo.defaults import KAFKA_DEMO_BP, KAFKA_REST_BS
 from kafka_demo.rest.contract import (
     IRIS_UNREACHABLE_TEXT,
     MAX_BODY_BYTES,
@@ -13,10 +14,9 @@ from kafka_demo.rest.contract import (
     create_app,
 )
 from kafka_demo.rest.director_gateway import DirectorGateway
-from tests.rest.conftest import REST_SERVICE, Door, State
+from tests.rest.conftest import Door, State
 
 APPLE = {"name": "apple", "price": 1}
-BP = "Python.KafkaDemoBP"
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def test_no_service_is_created_before_the_first_request(open_door) -> None:
 
     assert door.director.created == []
     assert door.client.post("/kafka", json=APPLE).status_code == 200
-    assert door.director.created == [REST_SERVICE]
+    assert door.director.created == [KAFKA_REST_BS]
 
 
 def test_one_service_serves_the_requests_of_a_thread(open_door) -> None:
@@ -38,22 +38,22 @@ def test_one_service_serves_the_requests_of_a_thread(open_door) -> None:
     statuses = [door.client.post("/kafka", json=APPLE).status_code for _ in range(3)]
 
     assert statuses == [200, 200, 200]
-    assert door.director.created == [REST_SERVICE]
+    assert door.director.created == [KAFKA_REST_BS]
     assert door.row_count() == 3
 
 
 def test_the_service_is_created_again_after_a_failure(open_door) -> None:
     door: Door = open_door(State.RUNNING)
     first = door.client.post("/kafka", json=APPLE)
-    bp = door.production.items.pop(BP)
+    bp = door.production.items.pop(KAFKA_DEMO_BP)
 
     while_bp_is_away = door.client.post("/kafka", json=APPLE)
-    door.production.items[BP] = bp
+    door.production.items[KAFKA_DEMO_BP] = bp
     after = door.client.post("/kafka", json=APPLE)
 
     assert [first.status_code, while_bp_is_away.status_code, after.status_code] == [200, 503, 200]
     assert while_bp_is_away.get_json() == {"error": PRODUCTION_NOT_RUNNING_TEXT}
-    assert door.director.created == [REST_SERVICE, REST_SERVICE]
+    assert door.director.created == [KAFKA_REST_BS, KAFKA_REST_BS]
 
 
 class AnsweringService:

@@ -1,6 +1,8 @@
-"""Scripts run inside the IRIS container: syntax, the health logic, the gunicorn restart."""
+"""Scripts run inside the IRIS container, against stand-ins for python3 and iris-main:
+syntax, the health logic, the gunicorn restart, the entrypoint's start and stop."""
 
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -10,11 +12,13 @@ import pytest
 from tests.static.repo import ROOT, text
 
 SCRIPTS = [
+    "misc/iris/build.sh",
     "misc/iris/entrypoint.sh",
     "misc/iris/gunicorn-supervisor.sh",
     "misc/iris/production-running.sh",
     "misc/kafka/create-topics.sh",
     "misc/run-e2e.sh",
+    "misc/doctor.sh",
 ]
 
 # Stands in for python3 in the container: `-m iop --status` prints what IoP would,
@@ -28,6 +32,11 @@ if [ "$1" = "-m" ] && [ "$2" = "iop" ]; then
 fi
 if [ "$1" = "-m" ] && [ "$2" = "gunicorn" ]; then
     echo "$*" >> "$FAKE_GUNICORN_LOG"
+    if [ -n "$FAKE_GUNICORN_STAYS" ]; then
+        trap 'echo "gunicorn got TERM" >> "$FAKE_EVENTS"; exit 0' TERM
+        echo "gunicorn started" >> "$FAKE_EVENTS"
+        while true; do sleep 0.05; done
+    fi
     exit 3
 fi
 exec "$REAL_PYTHON" "$@"
@@ -106,14 +115,94 @@ def _starts(log: Path) -> int:
     return len(log.read_text().splitlines()) if log.exists() else 0
 
 
-def test_the_entrypoint_runs_iris_as_the_image_does_and_the_supervisor_beside_it() -> None:
-    script = text("misc/iris/entrypoint.sh")
-    assert '/docker-entrypoint.sh "$@" &' in script
-    assert '/iris-main "$@" &' in script
-    assert 'bash "${app_dir}/misc/iris/gunicorn-supervisor.sh" &' in script
-    assert 'wait "$iris_pid"' in script
-
-
-def test_the_supervisor_waits_for_the_production_before_gunicorn() -> None:
+def test_the_supervisor_script_calls_the_health_check_before_gunicorn() -> None:
     script = text("misc/iris/gunicorn-supervisor.sh")
     assert script.index("production-running.sh") < script.index("python3 -m gunicorn")
+
+
+# Stands in for /iris-main: records its arguments and the signal it gets, and exits
+# with FAKE_IRIS_STATUS when stopped (or after FAKE_IRIS_EXITS_AFTER seconds on its own).
+FAKE_IRIS_MAIN = """#!/bin/bash
+echo "iris-main $*" >> "$FAKE_EVENTS"
+trap 'echo "iris-main got TERM" >> "$FAKE_EVENTS"; sleep 0.3; exit "${FAKE_IRIS_STATUS:-0}"' TERM
+if [ -n "${FAKE_IRIS_EXITS_AFTER:-}" ]; then
+    sleep "$FAKE_IRIS_EXITS_AFTER"
+    exit "${FAKE_IRIS_STATUS:-0}"
+fi
+while true; do sleep 0.05; done
+"""
+
+
+def _start_entrypoint(fake_bin: Path, tmp_path: Path, **values: str) -> subprocess.Popen[bytes]:
+    iris_main = tmp_path / "iris-main"
+    iris_main.write_text(FAKE_IRIS_MAIN)
+    iris_main.chmod(0o755)
+    env = _env(
+        fake_bin,
+        IRIS_MAIN=str(iris_main),
+        FAKE_EVENTS=str(tmp_path / "events.log"),
+        FAKE_GUNICORN_LOG=str(tmp_path / "gunicorn.log"),
+        FAKE_GUNICORN_STAYS="1",
+        **values,
+    )
+    script = ROOT / "misc/iris/entrypoint.sh"
+    return subprocess.Popen(
+        ["bash", str(script), "--check-caps", "false"], env=env, stdout=subprocess.DEVNULL
+    )
+
+
+def _events(tmp_path: Path) -> list[str]:
+    log = tmp_path / "events.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def _wait_for(tmp_path: Path, event: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while event not in _events(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert event in _events(tmp_path), _events(tmp_path)
+
+
+def test_entrypoint_passes_its_arguments_to_iris_main(fake_bin: Path, tmp_path: Path) -> None:
+    entrypoint = _start_entrypoint(fake_bin, tmp_path)
+    try:
+        _wait_for(tmp_path, "iris-main --check-caps false")
+    finally:
+        entrypoint.send_signal(signal.SIGTERM)
+        entrypoint.wait(timeout=30)
+
+
+def test_term_stops_gunicorn_first_then_reaches_iris_main(fake_bin: Path, tmp_path: Path) -> None:
+    entrypoint = _start_entrypoint(fake_bin, tmp_path, FAKE_IRIS_STATUS="0")
+    _wait_for(tmp_path, "gunicorn started")
+    entrypoint.send_signal(signal.SIGTERM)
+    assert entrypoint.wait(timeout=30) == 0
+    events = _events(tmp_path)
+    assert events.index("gunicorn got TERM") < events.index("iris-main got TERM")
+
+
+def test_the_container_exits_with_the_status_of_iris_main(fake_bin: Path, tmp_path: Path) -> None:
+    entrypoint = _start_entrypoint(fake_bin, tmp_path, FAKE_IRIS_STATUS="4")
+    _wait_for(tmp_path, "gunicorn started")
+    entrypoint.send_signal(signal.SIGTERM)
+    assert entrypoint.wait(timeout=30) == 4
+
+
+def test_when_iris_main_exits_on_its_own_the_supervisor_stops_too(
+    fake_bin: Path, tmp_path: Path
+) -> None:
+    entrypoint = _start_entrypoint(
+        fake_bin, tmp_path, FAKE_IRIS_EXITS_AFTER="2", FAKE_IRIS_STATUS="3"
+    )
+    assert entrypoint.wait(timeout=30) == 3
+    events = _events(tmp_path)
+    assert "gunicorn got TERM" in events
+    assert "iris-main got TERM" not in events
+
+
+def test_entrypoint_script_defaults_to_iris_main_and_never_calls_docker_entrypoint_sh() -> None:
+    script = text("misc/iris/entrypoint.sh")
+    assert 'iris_main="${IRIS_MAIN:-/iris-main}"' in script
+    assert '"$iris_main" "$@" &' in script
+    commands = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
+    assert not any("docker-entrypoint.sh" in line for line in commands)

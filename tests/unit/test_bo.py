@@ -10,7 +10,7 @@ from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 from iop.messages.serialization import SerializationError
 from sqlalchemy import create_engine, text
 
-from kafka_demo import rules
+from kafka_demo import rules, storage
 from kafka_demo.bo import KafkaDemoBO, LocalStorageBO, dead_letter_headers
 from kafka_demo.local_mode.iris_standin import IOPMessage
 from kafka_demo.msg import (
@@ -21,6 +21,7 @@ from kafka_demo.msg import (
     ProductSQLMessage,
     ProductStored,
 )
+from kafka_demo.product import Product
 from tests.hosts import build_component
 from tests.iris_fakes import ProductClass
 
@@ -113,7 +114,125 @@ def test_the_table_is_created_with_the_declared_columns(
         "id": ("INTEGER", 1),
         "name": ("VARCHAR(255)", 1),
         "price": ("NUMERIC(10, 2)", 1),
+        "source": ("VARCHAR(300)", 0),
     }
+
+
+def sources(database: Path) -> list[tuple[int, str | None]]:
+    with sqlite3.connect(database) as connection:
+        return list(connection.execute("SELECT id, source FROM product ORDER BY id"))
+
+
+SQL_ROUTES = pytest.mark.parametrize("message_class", [ProductSQLMessage, ProductSQLAlchemyMessage])
+
+
+@SQL_ROUTES
+def test_the_same_source_stored_twice_is_one_row_and_answers_its_id(
+    storage_bo: LocalStorageBO, database: Path, message_class: type
+) -> None:
+    first = store(storage_bo, message_class(name="a", price=Decimal("1"), source="kafka:t/0/5"))
+    again = store(storage_bo, message_class(name="a", price=Decimal("1"), source="kafka:t/0/5"))
+    assert first.id == again.id == 1
+    assert sources(database) == [(1, "kafka:t/0/5")]
+
+
+@SQL_ROUTES
+def test_two_sources_are_two_rows(
+    storage_bo: LocalStorageBO, database: Path, message_class: type
+) -> None:
+    ids = [
+        store(storage_bo, message_class(name="a", price=Decimal("1"), source=source)).id
+        for source in ("kafka:t/0/5", "kafka:t/1/5")
+    ]
+    assert ids == [1, 2]
+    assert sources(database) == [(1, "kafka:t/0/5"), (2, "kafka:t/1/5")]
+
+
+@SQL_ROUTES
+def test_without_a_source_every_product_is_a_new_row_with_a_null_source(
+    storage_bo: LocalStorageBO, database: Path, message_class: type
+) -> None:
+    ids = [store(storage_bo, message_class(name="a", price=Decimal("1"))).id for _ in range(3)]
+    assert ids == [1, 2, 3]
+    assert sources(database) == [(1, None), (2, None), (3, None)]
+
+
+def test_a_source_stored_by_one_route_is_found_by_the_other(
+    storage_bo: LocalStorageBO, database: Path
+) -> None:
+    source = "kafka:t/0/1"
+    by_sql = store(storage_bo, ProductSQLMessage(name="a", price=Decimal("1"), source=source))
+    by_orm = store(
+        storage_bo, ProductSQLAlchemyMessage(name="a", price=Decimal("1"), source=source)
+    )
+    assert (by_sql, by_orm) == (
+        ProductStored(route="sql", id=1),
+        ProductStored(route="sqlalchemy", id=1),
+    )
+    assert len(rows(database)) == 1
+
+
+def test_a_table_made_before_source_existed_gets_the_column_and_its_unique_index(
+    storage_bo: LocalStorageBO, database: Path
+) -> None:
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "CREATE TABLE product (id INTEGER PRIMARY KEY, name VARCHAR(255) NOT NULL, "
+            "price NUMERIC(10, 2) NOT NULL)"
+        )
+        connection.execute("INSERT INTO product (name, price) VALUES ('old', 1)")
+    for _ in range(2):
+        store(storage_bo, ProductSQLMessage(name="new", price=Decimal("2"), source="kafka:t/0/9"))
+    assert sources(database) == [(1, None), (2, "kafka:t/0/9")]
+    with sqlite3.connect(database) as connection, pytest.raises(sqlite3.IntegrityError):
+        connection.execute(
+            "INSERT INTO product (name, price, source) VALUES ('twin', 2, 'kafka:t/0/9')"
+        )
+
+
+def test_a_failed_insert_whose_source_is_not_stored_is_still_an_error(
+    storage_bo: LocalStorageBO, database: Path
+) -> None:
+    # An IntegrityError as a unique violation is, but no row holds the source: not a twin.
+    with pytest.raises(Exception, match="NOT NULL constraint failed"):
+        storage.insert_with_sql(
+            storage.open_engine(f"sqlite:///{database}"), Product(None, Decimal(1)), "kafka:t/0/1"
+        )
+    assert rows(database) == []
+
+
+@SQL_ROUTES
+def test_a_source_already_holding_another_product_is_an_error_not_a_silent_twin(
+    storage_bo: LocalStorageBO, database: Path, message_class: type
+) -> None:
+    store(storage_bo, message_class(name="old", price=Decimal("1.50"), source="kafka:t/0/0"))
+    with pytest.raises(storage.SourceHoldsAnotherProduct, match="was the topic created again"):
+        store(storage_bo, message_class(name="new", price=Decimal("1.50"), source="kafka:t/0/0"))
+    assert rows(database) == [(1, "old", "1.50")]
+
+
+def test_retired_sources_of_a_topic_let_its_offsets_start_over(
+    storage_bo: LocalStorageBO, database: Path
+) -> None:
+    for source in ("kafka:t_1/0/0", "kafka:tx1/0/0", "kafka:t_1/1/0"):
+        store(storage_bo, ProductSQLMessage(name="old", price=Decimal("1"), source=source))
+    engine = storage.open_engine(f"sqlite:///{database}")
+    assert storage.retire_sources(engine, "t_1") == 2
+    store(storage_bo, ProductSQLMessage(name="new", price=Decimal("2"), source="kafka:t_1/0/0"))
+    assert sources(database) == [(1, None), (2, "kafka:tx1/0/0"), (3, None), (4, "kafka:t_1/0/0")]
+
+
+def test_the_iris_orm_route_is_given_the_source(
+    storage_bo: LocalStorageBO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = []
+    monkeypatch.setattr(
+        storage, "insert_with_iris_orm", lambda product, source: given.append(source) or 4
+    )
+    reply = store(
+        storage_bo, ProductIRISMessage(name="p", price=Decimal("1"), source="kafka:t/0/2")
+    )
+    assert (reply, given) == (ProductStored(route="iris", id=4), ["kafka:t/0/2"])
 
 
 def test_a_locked_database_is_an_error_not_a_lost_row(
@@ -208,7 +327,7 @@ def test_a_dead_letter_carries_its_reason_and_origin_as_headers() -> None:
 
 
 def test_on_iris_the_same_table_has_an_identity_id_so_every_route_can_omit_it() -> None:
-    from sqlalchemy.schema import CreateTable
+    from sqlalchemy.schema import CreateIndex, CreateTable
     from sqlalchemy_iris.base import IRISDialect
 
     from kafka_demo.models import PRODUCT_TABLE
@@ -219,3 +338,8 @@ def test_on_iris_the_same_table_has_an_identity_id_so_every_route_can_omit_it() 
     assert "PRIMARY KEY (id)" in ddl
     assert "name VARCHAR(255) NOT NULL" in ddl
     assert "price NUMERIC(10, 2) NOT NULL" in ddl
+    assert "source VARCHAR(300)," in ddl
+    index_ddl = " ".join(
+        str(CreateIndex(index).compile(dialect=IRISDialect())) for index in PRODUCT_TABLE.indexes
+    )
+    assert index_ddl == "CREATE UNIQUE INDEX ix_product_source ON product (source)"

@@ -60,9 +60,21 @@ def test_a_valid_record_is_stored_by_the_fixed_route(route: str, message_class: 
         storage_routes=route,
     )
     assert sends == [
-        Send("sync", "Python.LocalStorageBO", message_class(name="apple", price=Decimal("10.50")))
+        Send(
+            "sync",
+            "Python.LocalStorageBO",
+            message_class(name="apple", price=Decimal("10.50"), source="kafka:kafka_demo/0/3"),
+        )
     ]
     assert reply == ProductStored(route=message_class.__name__, id=7)
+
+
+def test_an_http_body_has_no_source_so_each_one_is_a_new_row() -> None:
+    _, sends = run_bp(KafkaRawMessage(value=b'{"name": "a", "price": 1}'), storage_routes="sql")
+    assert sends == [
+        Send("sync", "Python.LocalStorageBO", ProductSQLMessage(name="a", price=Decimal("1")))
+    ]
+    assert sends[0].message.source == ""
 
 
 def test_the_default_route_is_random_among_all_three(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,6 +153,7 @@ def test_a_record_from_iris_kafka_adapter_follows_the_same_rules() -> None:
     assert sends == [
         Send("sync", "Python.LocalStorageBO", ProductSQLMessage(name="pear", price=Decimal("2.25")))
     ]
+    assert sends[0].message.source == "", "IRIS's adapter gives no partition or offset: no key"
     assert reply == ProductStored(route="ProductSQLMessage", id=7)
 
 

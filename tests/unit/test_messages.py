@@ -37,6 +37,7 @@ def round_trip(message: object) -> object:
         ),
         KafkaTestMessage(name="test", price=Decimal("10")),
         ProductSQLMessage(name="a", price=Decimal("10.25")),
+        ProductSQLMessage(name="a", price=Decimal("10.25"), source="kafka:kafka_demo/1/42"),
         ProductIRISMessage(name="b", price=Decimal("0.10")),
         ProductSQLAlchemyMessage(name="c", price=Decimal("99999999.99")),
         ProductStored(route="sql", id=12),
@@ -53,7 +54,7 @@ def test_a_message_travels_as_readable_json_in_an_iop_message() -> None:
     serial = dispatch_serializer(ProductSQLMessage(name="apple", price=Decimal("10.50")))
     assert isinstance(serial, IOPMessage)
     assert serial.classname == "kafka_demo.msg.ProductSQLMessage"
-    assert serial.json == '{"name":"apple","price":"10.50"}'
+    assert serial.json == '{"name":"apple","price":"10.50","source":""}'
 
 
 def test_prices_come_back_as_exact_decimals() -> None:

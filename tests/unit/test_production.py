@@ -8,7 +8,8 @@ import pytest
 from iop import BusinessOperation, BusinessProcess, BusinessService
 
 import settings
-from kafka_demo.production import Environment, build_production
+from kafka_demo.defaults import Environment
+from kafka_demo.production import build_production
 
 ROOT = Path(__file__).resolve().parents[2]
 IRIS_CLASSES = {"EnsLib.Kafka.Service"}
@@ -149,3 +150,30 @@ def test_iop_migrate_dry_run_with_strict_validation_exits_0() -> None:
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Python.Production" in completed.stdout
     assert "VALIDATION:\n  none" in completed.stdout
+
+
+def test_the_item_names_and_defaults_import_without_iop() -> None:
+    """The standalone image has no IoP and reads them too."""
+    probe = (
+        "import sys\n"
+        "sys.modules['iop'] = None\n"  # any `import iop` now fails
+        "from kafka_demo import defaults\n"
+        "env = defaults.Environment.read({'KAFKA_TOPIC': 'products'})\n"
+        "print(defaults.PRODUCTION_NAME, defaults.KAFKA_REST_BS, env.topic, env.kafka_broker)\n"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT / "src" / "python",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "Python.Production",
+        "Python.KafkaRestBS",
+        "products",
+        "kafka:9092",
+    ]

@@ -10,11 +10,12 @@ import pytest
 from iop.messages.dispatch import dispatch_serializer
 
 import settings
+from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode.router import DeliveryError, LocalProduction
 from kafka_demo.local_mode.trace import MemoryTrace
 from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage
 
-KAFKA_ITEMS = {"Python.KafkaDemoBS": "no broker here", "Python.KafkaDemoBO": "no broker here"}
+KAFKA_ITEMS = {KAFKA_DEMO_BS: "no broker here", KAFKA_DEMO_BO: "no broker here"}
 
 
 class TraceThatCannotBeKept(MemoryTrace):
@@ -28,8 +29,8 @@ def start(tmp_path: Path, trace: MemoryTrace | None = None, **skip: str) -> Loca
     production = LocalProduction(
         settings.PRODUCTIONS[0],
         settings={
-            "Python.LocalStorageBO": {"connection_string": f"sqlite:///{tmp_path / 'p.db'}"},
-            "Python.KafkaDemoBP": {"storage_routes": "sql"},
+            LOCAL_STORAGE_BO: {"connection_string": f"sqlite:///{tmp_path / 'p.db'}"},
+            KAFKA_DEMO_BP: {"storage_routes": "sql"},
         },
         skip={**KAFKA_ITEMS, **skip},
         trace=trace,

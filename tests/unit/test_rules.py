@@ -169,3 +169,19 @@ def test_a_single_route_is_fixed_and_several_are_picked_by_the_chooser() -> None
 def test_random_choice_reaches_every_route() -> None:
     seen = {rules.choose_route(rules.ALL_ROUTES) for _ in range(200)}
     assert seen == set(rules.ALL_ROUTES)
+
+
+@pytest.mark.parametrize(
+    ("topic", "partition", "offset", "source"),
+    [
+        ("kafka_demo", 0, 0, "kafka:kafka_demo/0/0"),
+        ("kafka_demo", 1, 12345, "kafka:kafka_demo/1/12345"),
+        ("kafka_demo", -1, -1, ""),
+        ("kafka_demo", 0, -1, ""),
+        ("", -1, -1, ""),
+    ],
+)
+def test_a_kafka_source_key_needs_all_three_coordinates(
+    topic: str, partition: int, offset: int, source: str
+) -> None:
+    assert rules.kafka_source(topic, partition, offset) == source

@@ -5,14 +5,17 @@ from typing import Any
 from iop import BusinessOperation, setting
 from kafka import KafkaProducer
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from kafka_demo import rules, storage
-from kafka_demo.kafka_clients import open_producer
+from kafka_demo import defaults, rules, storage
+from kafka_demo.kafka_clients import bootstrap_servers, open_producer, seconds_setting
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
     KafkaRecordSent,
     KafkaTestMessage,
     ProductIRISMessage,
+    ProductMessage,
     ProductSQLAlchemyMessage,
     ProductSQLMessage,
     ProductStored,
@@ -32,32 +35,45 @@ class LocalStorageBO(BusinessOperation):
     because the original's code and tests use it: the storage local to IRIS, the
     namespace's own database, as opposed to Kafka. It is not about the local mode
     (kafka_demo.local_mode), where the same class stores into SQLite.
+
+    A product whose source is already stored is answered with that row's id, adding no row.
+    The engine opens on first use, so the handlers work without on_init (as in a unit test).
     """
 
     connection_string = setting(
-        "iris+emb:///IRISAPP",
-        description="SQLAlchemy URL of the database (iris+emb:///IRISAPP inside IRIS).",
+        defaults.CONNECTION_STRING,
+        description=f"SQLAlchemy URL of the database ({defaults.CONNECTION_STRING} inside IRIS).",
     )
+    _engine: Engine | None = None
 
     def on_init(self) -> None:
-        self._engine: Engine | None = None
+        """A malformed URL or an unknown dialect stops the BO at start; a database that is
+        down only fails its messages."""
+        try:
+            make_url(str(self.connection_string)).get_dialect()
+        except ArgumentError as error:  # the URL is not echoed: it may hold a password
+            raise ValueError(f"connection_string is not a usable SQLAlchemy URL: {error}") from None
 
     def on_tear_down(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
 
     def on_product_sql_message(self, request: ProductSQLMessage) -> ProductStored:
-        row_id = storage.insert_with_sql(self._database(), _valid(request))
+        row_id = storage.insert_with_sql(self._database(), _valid(request), request.source)
         return ProductStored(route=rules.ROUTE_SQL, id=row_id)
 
     def on_product_iris_message(self, request: ProductIRISMessage) -> ProductStored:
         self._database()  # the table, and so its class User.product, exists from here on
-        row_id = storage.insert_with_iris_orm(_valid(request))
+        row_id = storage.insert_with_iris_orm(_valid(request), request.source)
         return ProductStored(route=rules.ROUTE_IRIS, id=row_id)
 
     def on_product_sqlalchemy_message(self, request: ProductSQLAlchemyMessage) -> ProductStored:
-        row_id = storage.insert_with_sqlalchemy(self._database(), _valid(request))
+        row_id = storage.insert_with_sqlalchemy(self._database(), _valid(request), request.source)
         return ProductStored(route=rules.ROUTE_SQLALCHEMY, id=row_id)
+
+    def on_product_message(self, request: ProductMessage) -> ProductStored:
+        """The original demo's name for the SQLAlchemy route (IoP dispatches on exact classes)."""
+        return self.on_product_sqlalchemy_message(request)
 
     def _database(self) -> Engine:
         """Opened on first use, so a database that is down at start only fails its messages."""
@@ -69,17 +85,21 @@ class LocalStorageBO(BusinessOperation):
 class KafkaDemoBO(BusinessOperation):
     """Publishes products (KafkaTestMessage) to the topic and dead letters to the DLQ topic."""
 
-    kafka_broker = setting("kafka:9092", description="Comma-separated bootstrap servers.")
-    topic = setting("kafka_demo", description="Topic that product records are published to.")
-    dlq_topic = setting("kafka_demo.dlq", description="Topic that dead letters go to.")
+    kafka_broker = setting(defaults.KAFKA_BROKER, description="Comma-separated bootstrap servers.")
+    topic = setting(defaults.TOPIC, description="Topic that product records are published to.")
+    dlq_topic = setting(defaults.DLQ_TOPIC, description="Topic that dead letters go to.")
     timeout = setting(10.0, description="Seconds to wait for the broker to acknowledge a record.")
+    _producer: KafkaProducer | None = None
 
     def on_init(self) -> None:
-        self._producer: KafkaProducer | None = None
+        """A bad setting stops the BO at start; the producer opens on first use, so the
+        handlers work without on_init (as in a unit test)."""
+        bootstrap_servers(self.kafka_broker)
+        self._timeout()
 
     def on_tear_down(self) -> None:
         if self._producer is not None:
-            self._producer.close(timeout=float(self.timeout))
+            self._producer.close(timeout=self._timeout())
 
     def on_kafka_test_message(self, request: KafkaTestMessage) -> KafkaRecordSent:
         return self._send(str(self.topic), rules.product_to_json(_valid(request)))
@@ -92,12 +112,15 @@ class KafkaDemoBO(BusinessOperation):
     ) -> KafkaRecordSent:
         """Send and wait for the acknowledgement, so a failure is an error on this message."""
         if self._producer is None:
-            self._producer = open_producer(kafka_broker=str(self.kafka_broker))
+            self._producer = open_producer(kafka_broker=self.kafka_broker)
         future = self._producer.send(topic, value=value, headers=headers or [])
-        metadata: Any = future.get(timeout=float(self.timeout))
+        metadata: Any = future.get(timeout=self._timeout())
         return KafkaRecordSent(
             topic=metadata.topic, partition=metadata.partition, offset=metadata.offset
         )
+
+    def _timeout(self) -> float:
+        return seconds_setting("timeout", self.timeout)
 
 
 def dead_letter_headers(letter: KafkaDeadLetterMessage) -> list[tuple[str, bytes]]:

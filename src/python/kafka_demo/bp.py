@@ -1,10 +1,11 @@
 """KafkaDemoBP: the one place where the business rules for product events run."""
 
+from functools import lru_cache
 from typing import Any
 
 from iop import BusinessProcess, setting, target
 
-from kafka_demo import rules
+from kafka_demo import defaults, rules
 from kafka_demo.iris_kafka import raw_message_from_iris_kafka
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
@@ -37,26 +38,28 @@ class KafkaDemoBP(BusinessProcess):
         description="Storage routes to pick from at random (sql, iris, sqlalchemy); "
         "name one to fix the route.",
     )
-    Storage = target("Python.LocalStorageBO")
-    DeadLetter = target("Python.KafkaDemoBO")
+    Storage = target(defaults.LOCAL_STORAGE_BO)
+    DeadLetter = target(defaults.KAFKA_DEMO_BO)
 
     def on_init(self) -> None:
-        self._routes = rules.parse_routes(str(self.storage_routes))
+        _parsed_routes(str(self.storage_routes))  # a bad setting stops the BP at start
 
     def on_kafka_raw_message(self, request: KafkaRawMessage) -> ProductStored | ProductRejected:
         try:
             product = rules.product_from_bytes(request.payload())
         except rules.InvalidProduct as error:
             return self._reject(request, error)
-        return self._store(product)
+        return self._store(
+            product, rules.kafka_source(request.topic, request.partition, request.offset)
+        )
 
     def on_iris_kafka_message(self, request: "iris.EnsLib.Kafka.Message") -> Any:  # noqa: F821
         """A record from IRIS's own Kafka adapter: same rules, same outcome."""
         return self.on_kafka_raw_message(raw_message_from_iris_kafka(request))
 
-    def _store(self, product: Product) -> ProductStored:
-        route = rules.choose_route(self._routes)
-        message = STORAGE_MESSAGES[route](name=product.name, price=product.price)
+    def _store(self, product: Product, source: str) -> ProductStored:
+        route = rules.choose_route(_parsed_routes(str(self.storage_routes)))
+        message = STORAGE_MESSAGES[route](name=product.name, price=product.price, source=source)
         return self.send_request_sync(self.Storage, message)
 
     def _reject(self, request: KafkaRawMessage, error: rules.InvalidProduct) -> ProductRejected:
@@ -66,3 +69,10 @@ class KafkaDemoBP(BusinessProcess):
                 self.DeadLetter, KafkaDeadLetterMessage.for_record(request, error.reason)
             )
         return ProductRejected(reason=error.reason, field=error.field or "")
+
+
+@lru_cache(maxsize=16)
+def _parsed_routes(setting: str) -> tuple[str, ...]:
+    """The `storage_routes` setting, parsed once per value; the BP keeps no state of its own,
+    so a handler works on a BP whose on_init never ran (as in a unit test)."""
+    return rules.parse_routes(setting)

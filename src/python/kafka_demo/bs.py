@@ -1,10 +1,18 @@
 """The services: the kafka-python consumer, and the entry point of the REST doors."""
 
+from typing import Any
+
 from iop import BusinessService, PollingBusinessService, setting, target
 from kafka import KafkaConsumer
 
-from kafka_demo.consuming import poll_and_hand_over
-from kafka_demo.kafka_clients import open_consumer
+from kafka_demo import defaults
+from kafka_demo.consuming import PollResult, drain, poll_and_hand_over
+from kafka_demo.kafka_clients import (
+    bootstrap_servers,
+    count_setting,
+    open_consumer,
+    seconds_setting,
+)
 from kafka_demo.msg import KafkaRawMessage, ProductRejected, ProductStored
 from kafka_demo.offsets import GlobalOffsetStore
 
@@ -14,13 +22,23 @@ class KafkaDemoBS(PollingBusinessService):
 
     Offsets are committed only after their records were handed over; the offset
     store (^KafkaDemo.Offset) lets a restarted consumer skip what it already handed
-    over. IRIS calls on_poll every CallInterval.
+    over.
+
+    IRIS calls on_poll once per CallInterval: Ens.InboundAdapter's OnTask calls
+    ProcessInput, then sets %WaitForNextCallInterval to 1, so the job waits for the
+    CallInterval before calling again ("Life Cycle of a Business Service and Adapter",
+    Runtime, in "Developing Productions"; docs.intersystems.com). So that a backlog
+    drains at the pipeline's speed rather than one poll per CallInterval, on_poll keeps
+    polling while records arrive, for at most poll_budget_seconds. The budget keeps the
+    job responsive: it checks for a stop request only between OnTask calls, and an
+    OnTask should return within about ten seconds ("Implementing the OnTask() Method",
+    same book). An idle topic costs one poll of `timeout` seconds per call.
     """
 
-    kafka_broker = setting("kafka:9092", description="Comma-separated bootstrap servers.")
-    topic = setting("kafka_demo", description="Topic to consume.")
+    kafka_broker = setting(defaults.KAFKA_BROKER, description="Comma-separated bootstrap servers.")
+    topic = setting(defaults.TOPIC, description="Topic to consume.")
     group_id = setting(
-        "demo-group", description="Consumer group, shared with EnsLib.Kafka.Service."
+        defaults.GROUP_ID, description="Consumer group, shared with EnsLib.Kafka.Service."
     )
     timeout = setting(1.0, description="Seconds each poll waits for records.")
     max_poll_interval_ms = setting(
@@ -31,11 +49,21 @@ class KafkaDemoBS(PollingBusinessService):
         description="Most records one poll hands over; keep one poll's work well within "
         "max_poll_interval_ms.",
     )
-    Output = target("Python.KafkaDemoBP")
+    poll_budget_seconds = setting(
+        5.0,
+        description="Longest time one call keeps polling while records arrive; IRIS "
+        "checks for a stop request only between calls.",
+    )
+    Output = target(defaults.KAFKA_DEMO_BP)
+    _consumer: KafkaConsumer | None = None
+    _offsets: GlobalOffsetStore | None = None
 
     def on_init(self) -> None:
-        self._consumer: KafkaConsumer | None = None
-        self._offsets: GlobalOffsetStore | None = None
+        """A bad setting stops the service at start; the consumer and the offset store open
+        on the first poll, so on_poll works without on_init (as in a unit test)."""
+        self._consumer_settings()
+        self._poll_timeout_ms()
+        self._poll_budget_seconds()
 
     def on_tear_down(self) -> None:
         if self._consumer is not None:
@@ -43,31 +71,46 @@ class KafkaDemoBS(PollingBusinessService):
             self._consumer = None
 
     def on_poll(self) -> None:
-        result = poll_and_hand_over(
-            self._open_consumer(),
-            self._open_offsets(),
-            self._hand_over,
-            timeout_ms=int(float(self.timeout) * 1000),
+        result = drain(
+            self._poll_once,
+            timeout_ms=self._poll_timeout_ms(),
+            budget_seconds=self._poll_budget_seconds(),
         )
-        if result.handed_over or result.skipped:
+        if result.received:
             self.log_info(
-                f"Handed over {result.handed_over} record(s), "
+                f"Handed over {result.handed_over} record(s) in {result.polls} poll(s), "
                 f"skipped {result.skipped} already handed over"
             )
+
+    def _poll_once(self, timeout_ms: int) -> PollResult:
+        return poll_and_hand_over(
+            self._open_consumer(), self._open_offsets(), self._hand_over, timeout_ms=timeout_ms
+        )
 
     def _hand_over(self, message: KafkaRawMessage) -> None:
         self.send_request_async(self.Output, message)
 
     def _open_consumer(self) -> KafkaConsumer:
         if self._consumer is None:
-            self._consumer = open_consumer(
-                kafka_broker=str(self.kafka_broker),
-                topic=str(self.topic),
-                group_id=str(self.group_id),
-                max_poll_interval_ms=int(self.max_poll_interval_ms),
-                max_poll_records=int(self.max_poll_records),
-            )
+            self._consumer = open_consumer(**self._consumer_settings())
         return self._consumer
+
+    def _consumer_settings(self) -> dict[str, Any]:
+        return {
+            "kafka_broker": bootstrap_servers(self.kafka_broker),
+            "topic": str(self.topic),
+            "group_id": str(self.group_id),
+            "max_poll_interval_ms": count_setting(
+                "max_poll_interval_ms", self.max_poll_interval_ms
+            ),
+            "max_poll_records": count_setting("max_poll_records", self.max_poll_records),
+        }
+
+    def _poll_timeout_ms(self) -> int:
+        return int(seconds_setting("timeout", self.timeout) * 1000)
+
+    def _poll_budget_seconds(self) -> float:
+        return seconds_setting("poll_budget_seconds", self.poll_budget_seconds)
 
     def _open_offsets(self) -> GlobalOffsetStore:
         if self._offsets is None:
@@ -82,7 +125,7 @@ class KafkaRestBS(BusinessService):
     only a message back through IRIS's OnProcessInput, which the native API calls.
     """
 
-    Output = target("Python.KafkaDemoBP")
+    Output = target(defaults.KAFKA_DEMO_BP)
 
     def on_process_input(self, request: str) -> ProductStored | ProductRejected:
         if not isinstance(request, str):

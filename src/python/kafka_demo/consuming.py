@@ -5,6 +5,7 @@ For each record: skip it if the offset store says it was handed over already
 Kafka commit comes after the batch, so what was not handed over is read again.
 """
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,6 +26,38 @@ class PollResult:
     handed_over: int = 0
     skipped: int = 0
     failures: list[str] = field(default_factory=list)
+    polls: int = 1
+
+    @property
+    def received(self) -> int:
+        """Records the poll(s) returned, handed over or skipped."""
+        return self.handed_over + self.skipped
+
+
+def drain(
+    poll_once: Callable[[int], PollResult],
+    *,
+    timeout_ms: int,
+    budget_seconds: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> PollResult:
+    """Poll again and again while records arrive, until a poll comes back empty or the
+    budget is spent; `poll_once(timeout_ms)` polls once and hands its records over.
+
+    The first poll waits up to `timeout_ms`, so an idle topic costs that one poll. A poll
+    never waits past the budget, and no poll starts once it is spent; the batch a poll
+    returned is always handed over, so the budget can be overrun by one batch's hand-off.
+    """
+    deadline = clock() + budget_seconds
+    total = PollResult(polls=0)
+    while True:
+        wait_ms = max(0, min(timeout_ms, int((deadline - clock()) * 1000)))
+        result = poll_once(wait_ms)
+        total.polls += 1
+        total.handed_over += result.handed_over
+        total.skipped += result.skipped
+        if not result.received or clock() >= deadline:
+            return total
 
 
 def raw_message(record: ConsumerRecord) -> KafkaRawMessage:

@@ -1,19 +1,46 @@
-"""Kafka clients built from component settings (kafka-python)."""
+"""Kafka clients built from component settings (kafka-python), and those settings' checks."""
+
+import math
+from collections.abc import Sequence
 
 from kafka import KafkaConsumer, KafkaProducer
 
 
-def bootstrap_servers(setting: str) -> list[str]:
-    """`kafka_broker` is a comma-separated list of host:port (IRIS settings are strings)."""
-    servers = [server.strip() for server in setting.split(",") if server.strip()]
+def bootstrap_servers(setting: str | Sequence[str]) -> list[str]:
+    """`kafka_broker`: a comma-separated list of host:port, as IRIS hands settings over
+    (strings), or a list of them, as the original demo's tests set it."""
+    parts = setting.split(",") if isinstance(setting, str) else [str(part) for part in setting]
+    servers = [server.strip() for server in parts if server.strip()]
     if not servers:
-        raise ValueError("kafka_broker must name at least one host:port")
+        raise ValueError(f"kafka_broker must name at least one host:port, not {setting!r}")
     return servers
+
+
+def seconds_setting(name: str, value: object) -> float:
+    """A setting in seconds: a finite number, 0 or more."""
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ValueError(f"{name} must be a finite number of seconds, 0 or more, not {value!r}")
+    return seconds
+
+
+def count_setting(name: str, value: object) -> int:
+    """A setting that counts something: a whole number, 1 or more."""
+    try:
+        count = int(str(value))
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if count < 1:
+        raise ValueError(f"{name} must be 1 or more, not {value!r}")
+    return count
 
 
 def open_consumer(
     *,
-    kafka_broker: str,
+    kafka_broker: str | Sequence[str],
     topic: str,
     group_id: str,
     max_poll_interval_ms: int,
@@ -34,6 +61,6 @@ def open_consumer(
     )
 
 
-def open_producer(*, kafka_broker: str) -> KafkaProducer:
+def open_producer(*, kafka_broker: str | Sequence[str]) -> KafkaProducer:
     """A producer that waits for all in-sync replicas, so a sent record is a kept record."""
     return KafkaProducer(bootstrap_servers=bootstrap_servers(kafka_broker), acks="all")

@@ -5,15 +5,53 @@ but IoP rebuilds them with pydantic's compiled validator (about 15 us a message
 instead of about 250 us), and a field of the wrong type fails on receipt
 instead of passing through. Do not add `from __future__ import annotations`
 here: IoP rebuilds messages from their annotations.
+
+The messages that the original demo has take its positional arguments too,
+in its field order (`KafkaRawMessage(value)`, `ProductSQLMessage(name, price)`);
+every other field is keyword-only.
 """
 
 import base64
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from iop import PydanticMessage
 
+from kafka_demo.product import Product
 
-class _RawPayload(PydanticMessage):
+
+class _Message(PydanticMessage):
+    """A PydanticMessage that also takes its `POSITIONAL` fields by position."""
+
+    POSITIONAL: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, /, *args: Any, **fields: Any) -> None:
+        if args:
+            fields = self._by_name(args, fields)
+        self.__pydantic_validator__.validate_python(fields, self_instance=self)
+
+    # Tells pydantic this __init__ builds the model as its own does (IoP's
+    # PydanticMessage.__init__ only passes keywords on to it). Pydantic then does
+    # not call __init__ from model_validate_json, IoP's way of rebuilding a message
+    # on receipt, which would validate every message a second time.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def _by_name(cls, args: tuple[Any, ...], fields: dict[str, Any]) -> dict[str, Any]:
+        named = dict(zip(cls.POSITIONAL, args, strict=False))
+        if len(named) < len(args):
+            raise TypeError(
+                f"{cls.__name__} takes {len(cls.POSITIONAL)} positional argument(s) "
+                f"({', '.join(cls.POSITIONAL) or 'none'}) but {len(args)} were given"
+            )
+        if fields:
+            if twice := sorted(named.keys() & fields.keys()):
+                raise TypeError(f"{cls.__name__} got multiple values for argument '{twice[0]}'")
+            named.update(fields)
+        return named
+
+
+class _RawPayload(_Message):
     """Bytes that may not be UTF-8: IoP carries `bytes` as UTF-8 text, so other bytes travel
     base64-encoded in `value_base64` and `value` stays empty."""
 
@@ -40,6 +78,8 @@ class KafkaRawMessage(_RawPayload):
     `topic`, `partition` and `offset` say where a Kafka record came from; they are
     empty (-1) for an HTTP body.
     """
+
+    POSITIONAL = ("value",)
 
     topic: str = ""
     partition: int = -1
@@ -79,8 +119,10 @@ class KafkaDeadLetterMessage(_RawPayload):
         )
 
 
-class _ProductMessage(PydanticMessage):
+class _ProductMessage(_Message):
     """A product, as the rules define it (kafka_demo.product.Product)."""
+
+    POSITIONAL = ("name", "price")
 
     name: str
     price: Decimal
@@ -90,16 +132,36 @@ class KafkaTestMessage(_ProductMessage):
     """A product for KafkaDemoBO to publish on the topic (the target of `iop --test`)."""
 
 
-class ProductSQLMessage(_ProductMessage):
+class _ProductToStore(_ProductMessage):
+    """A product for LocalStorageBO, and where it came from.
+
+    `source` is `kafka:<topic>/<partition>/<offset>` for a Kafka record (see
+    rules.kafka_source): storing the same source twice keeps one row. Empty for
+    an input without such coordinates, which is always stored as a new row.
+    """
+
+    source: str = ""
+
+
+class ProductSQLMessage(_ProductToStore):
     """Store this product with raw SQL."""
 
 
-class ProductIRISMessage(_ProductMessage):
+class ProductIRISMessage(_ProductToStore):
     """Store this product through the IRIS ORM (`User.product`, a %Persistent class)."""
 
 
-class ProductSQLAlchemyMessage(_ProductMessage):
+class ProductSQLAlchemyMessage(_ProductToStore):
     """Store this product through the SQLAlchemy ORM."""
+
+
+class ProductMessage(ProductSQLAlchemyMessage):
+    """The original demo's name for ProductSQLAlchemyMessage; LocalStorageBO stores both alike.
+
+    A class of its own rather than an alias, so that IRIS records the name the
+    sender used (IoP keeps `module.Class` as the message's classname) and IoP's
+    dispatch, which matches exact class names, finds a handler for each.
+    """
 
 
 class ProductStored(PydanticMessage):
@@ -129,7 +191,9 @@ __all__ = [
     "KafkaRawMessage",
     "KafkaRecordSent",
     "KafkaTestMessage",
+    "Product",
     "ProductIRISMessage",
+    "ProductMessage",
     "ProductRejected",
     "ProductSQLAlchemyMessage",
     "ProductSQLMessage",

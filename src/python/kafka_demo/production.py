@@ -2,40 +2,25 @@
 
 Hosts, topics, the group and the connection string come from environment
 variables read when the production is built (at `iop --migrate` time), with the
-demo's values as defaults; in the Management Portal they are ordinary settings.
+demo's values as defaults (both in kafka_demo.defaults); in the Management
+Portal they are ordinary settings.
 """
-
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 from iop import Production
 
 from kafka_demo.bo import KafkaDemoBO, LocalStorageBO
 from kafka_demo.bp import KafkaDemoBP
 from kafka_demo.bs import KafkaDemoBS, KafkaRestBS
-
-PRODUCTION_NAME = "Python.Production"
-
-
-@dataclass(frozen=True)
-class Environment:
-    kafka_broker: str = "kafka:9092"
-    topic: str = "kafka_demo"
-    dlq_topic: str = "kafka_demo.dlq"
-    group_id: str = "demo-group"
-    connection_string: str = "iris+emb:///IRISAPP"
-
-    @classmethod
-    def read(cls, environ: Mapping[str, str] = os.environ) -> "Environment":
-        defaults = cls()
-        return cls(
-            kafka_broker=environ.get("KAFKA_BOOTSTRAP_SERVERS", defaults.kafka_broker),
-            topic=environ.get("KAFKA_TOPIC", defaults.topic),
-            dlq_topic=environ.get("KAFKA_DLQ_TOPIC", defaults.dlq_topic),
-            group_id=environ.get("KAFKA_GROUP_ID", defaults.group_id),
-            connection_string=environ.get("STORAGE_CONNECTION_STRING", defaults.connection_string),
-        )
+from kafka_demo.defaults import (
+    IRIS_KAFKA_SERVICE,
+    KAFKA_DEMO_BO,
+    KAFKA_DEMO_BP,
+    KAFKA_DEMO_BS,
+    KAFKA_REST_BS,
+    LOCAL_STORAGE_BO,
+    PRODUCTION_NAME,
+    Environment,
+)
 
 
 def build_production(env: Environment | None = None) -> Production:
@@ -43,19 +28,18 @@ def build_production(env: Environment | None = None) -> Production:
     env = env or Environment.read()
     production = Production(PRODUCTION_NAME, testing_enabled=True)
 
-    # The IRIS class names keep the original demo's (Python.<Class>), so existing
-    # Portal bookmarks and `iop --test` commands still name the same classes.
-    bp = production.process("Python.KafkaDemoBP", KafkaDemoBP, class_name="Python.KafkaDemoBP")
+    # Each item's IRIS class name is its item name (see kafka_demo.defaults).
+    bp = production.process(KAFKA_DEMO_BP, KafkaDemoBP, class_name=KAFKA_DEMO_BP)
     storage_bo = production.operation(
-        "Python.LocalStorageBO",
+        LOCAL_STORAGE_BO,
         LocalStorageBO,
-        class_name="Python.LocalStorageBO",
+        class_name=LOCAL_STORAGE_BO,
         settings={"connection_string": env.connection_string},
     )
     kafka_bo = production.operation(
-        "Python.KafkaDemoBO",
+        KAFKA_DEMO_BO,
         KafkaDemoBO,
-        class_name="Python.KafkaDemoBO",
+        class_name=KAFKA_DEMO_BO,
         settings={
             "kafka_broker": env.kafka_broker,
             "topic": env.topic,
@@ -63,23 +47,23 @@ def build_production(env: Environment | None = None) -> Production:
         },
     )
     kafka_bs = production.service(
-        "Python.KafkaDemoBS",
+        KAFKA_DEMO_BS,
         KafkaDemoBS,
-        class_name="Python.KafkaDemoBS",
+        class_name=KAFKA_DEMO_BS,
         settings={"kafka_broker": env.kafka_broker, "topic": env.topic, "group_id": env.group_id},
         # Ens.InboundAdapter calls on_poll every CallInterval seconds (its default is 5).
         adapter_settings={"CallInterval": 1},
     )
     rest_bs = production.service(
-        "Python.KafkaRestBS",
+        KAFKA_REST_BS,
         KafkaRestBS,
-        class_name="Python.KafkaRestBS",
+        class_name=KAFKA_REST_BS,
         # No adapter: the Flask apps create it on demand through the Director.
         pool_size=0,
     )
     iris_kafka = production.service(
-        "EnsLib.Kafka.Service",
-        class_name="EnsLib.Kafka.Service",
+        IRIS_KAFKA_SERVICE,
+        class_name=IRIS_KAFKA_SERVICE,
         adapter_settings={
             "Servers": env.kafka_broker,
             "Topic": env.topic,

@@ -176,6 +176,20 @@ def product_to_json(product: Product) -> bytes:
     ).encode("utf-8")
 
 
+def kafka_source(topic: str, partition: int, offset: int) -> str:
+    """A Kafka record's coordinates as the product's `source` key: a redelivered record
+    gets the same key, so it is stored once. Empty when a coordinate is unknown
+    (EnsLib.Kafka.Service gives no partition or offset): such records get no key."""
+    if not topic or partition < 0 or offset < 0:
+        return ""
+    return f"{kafka_topic_sources(topic)}{partition}/{offset}"
+
+
+def kafka_topic_sources(topic: str) -> str:
+    """The prefix of every source key of `topic`'s records."""
+    return f"kafka:{topic}/"
+
+
 def parse_routes(setting: str) -> tuple[str, ...]:
     """Parse the BP's `storage_routes` setting: a comma-separated subset of ALL_ROUTES."""
     routes = tuple(dict.fromkeys(part.strip() for part in setting.split(",") if part.strip()))

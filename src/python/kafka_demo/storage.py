@@ -1,54 +1,151 @@
-"""The three ways of storing a product; each returns the new row's id or raises.
+"""The three ways of storing a product; each returns the row's id or raises.
 
 Raw SQL and the SQLAlchemy ORM share one engine; the IRIS ORM route goes
 through the %Persistent class that IRIS projects from the same table.
+
+Storing is idempotent by `source`: a product whose source is already stored
+(a Kafka record delivered again after a crash) adds no row, and the answer is
+the id of the row that holds it. An empty source (an input without Kafka
+coordinates) always adds a row. The insert comes first and the lookup only
+after it failed: a new record, the usual case, costs one statement; and a
+lookup first would still need the unique violation handled, for a twin stored
+between the lookup and the insert.
 """
 
-from sqlalchemy import Engine, bindparam, create_engine, text
+from collections.abc import Callable
+from decimal import Decimal
+
+from sqlalchemy import Engine, bindparam, create_engine, inspect, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from kafka_demo import rules
 from kafka_demo.iris_gateway import check_status, iris_class
-from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE, Base, ProductRow
+from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE, SOURCE_LENGTH, Base, ProductRow
 from kafka_demo.product import Product
 
 _INSERT_PRODUCT = text(
-    f"INSERT INTO {PRODUCT_TABLE.name} (name, price) VALUES (:name, :price)"
+    f"INSERT INTO {PRODUCT_TABLE.name} (name, price, source) VALUES (:name, :price, :source)"
 ).bindparams(
     # Typed parameters let each dialect bind a Decimal its own way (SQLite has no DECIMAL).
     bindparam("name", type_=PRODUCT_TABLE.c.name.type),
     bindparam("price", type_=PRODUCT_TABLE.c.price.type),
+    bindparam("source", type_=PRODUCT_TABLE.c.source.type),
 )
 
 
+_ROW_OF_SOURCE = text(f"SELECT id, name, price FROM {PRODUCT_TABLE.name} WHERE source = :source")
+_CENT = Decimal("0.01")
+
+
 def open_engine(connection_string: str) -> Engine:
-    """Connect to the database and make sure the `product` table exists."""
+    """Connect to the database and make sure the `product` table exists, `source` included."""
     engine = create_engine(connection_string)
     Base.metadata.create_all(engine, checkfirst=True)
+    _add_source_column_if_missing(engine)
     return engine
 
 
-def insert_with_sql(engine: Engine, product: Product) -> int:
-    """Raw SQL through SQLAlchemy `text()`."""
+def _add_source_column_if_missing(engine: Engine) -> None:
+    """A table made before `source` existed gets it (ALTER TABLE ... ADD COLUMN and CREATE
+    INDEX are both in the InterSystems SQL Reference, and in SQLite's)."""
+    columns = {column["name"].lower() for column in inspect(engine).get_columns(PRODUCT_TABLE.name)}
+    if "source" in columns:
+        return
     with engine.begin() as connection:
-        result = connection.execute(_INSERT_PRODUCT, {"name": product.name, "price": product.price})
-        return int(result.lastrowid)
+        connection.execute(
+            text(f"ALTER TABLE {PRODUCT_TABLE.name} ADD COLUMN source VARCHAR({SOURCE_LENGTH})")
+        )
+        for index in PRODUCT_TABLE.indexes:
+            index.create(connection)
 
 
-def insert_with_sqlalchemy(engine: Engine, product: Product) -> int:
+def insert_with_sql(engine: Engine, product: Product, source: str = "") -> int:
+    """Raw SQL through SQLAlchemy `text()`."""
+
+    def insert() -> int:
+        with engine.begin() as connection:
+            values = {"name": product.name, "price": product.price, "source": source or None}
+            return int(connection.execute(_INSERT_PRODUCT, values).lastrowid)
+
+    return _stored_once(engine, product, source, insert)
+
+
+def insert_with_sqlalchemy(engine: Engine, product: Product, source: str = "") -> int:
     """The SQLAlchemy ORM model."""
-    with Session(engine) as session, session.begin():
-        row = ProductRow(name=product.name, price=product.price)
-        session.add(row)
-        session.flush()
-        return row.id
+
+    def insert() -> int:
+        with Session(engine) as session, session.begin():
+            row = ProductRow(name=product.name, price=product.price, source=source or None)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    return _stored_once(engine, product, source, insert)
 
 
-def insert_with_iris_orm(product: Product) -> int:
+class SourceHoldsAnotherProduct(ValueError):
+    """The source is stored already, with another product: not a redelivery of the same record
+    but a new record at old coordinates (a topic created again starts its offsets over)."""
+
+
+def _stored_once(engine: Engine, product: Product, source: str, insert: Callable[[], int]) -> int:
+    """Run `insert`; if it fails and a row already holds `source`, that row's id.
+
+    Whatever error class the driver gives a unique violation (sqlalchemy-iris's
+    intersystems driver maps SQLCODE -119 to IntegrityError; IRIS's embedded DB-API
+    is not checked here), the lookup decides: with no row holding the source, the
+    insert's own error is raised.
+    """
+    try:
+        return insert()
+    except DBAPIError as error:
+        stored = _row_of_source(engine, source) if source else None
+        if stored is None:
+            raise
+        row_id, name, price = stored
+        if (name, price) != (product.name, product.price):
+            raise SourceHoldsAnotherProduct(
+                f"{source} is stored already as row {row_id} with another product "
+                f"({name!r}, {price}); was the topic created again?"
+            ) from error
+        return row_id
+
+
+def _row_of_source(engine: Engine, source: str) -> tuple[int, str, Decimal] | None:
+    """The id, name and price of the row that holds `source`, or None."""
+    with engine.connect() as connection:
+        row = connection.execute(_ROW_OF_SOURCE, {"source": source}).first()
+    if row is None:
+        return None
+    # Read raw: SQLite keeps a NUMERIC as a float, so the price is brought back to cents here.
+    return int(row.id), row.name, Decimal(str(row.price)).quantize(_CENT)
+
+
+def retire_sources(engine: Engine, topic: str) -> int:
+    """Clear the source keys of `topic`'s records, once the log they point into is gone (a new
+    embedded broker, a topic created again): its new records start over at offset 0."""
+    if not inspect(engine).has_table(PRODUCT_TABLE.name):
+        return 0
+    _add_source_column_if_missing(engine)
+    source = PRODUCT_TABLE.c.source
+    retire = (
+        update(PRODUCT_TABLE)
+        .where(source.startswith(rules.kafka_topic_sources(topic), autoescape=True))
+        .values(source=None)
+    )
+    with engine.begin() as connection:
+        return connection.execute(retire).rowcount
+
+
+def insert_with_iris_orm(product: Product, source: str = "") -> int:
     """The IRIS ORM: `User.product._New()`, set the properties, `_Save()`."""
     row = iris_class(IRIS_PRODUCT_CLASS)._New()
     row.name = product.name
     # UNCONFIRMED without IRIS: a %Numeric property given the Decimal's canonical text
     # ("10.50") stores that exact value; a Python float would arrive as a $DOUBLE.
     row.price = str(product.price)
+    if source:
+        row.source = source
     check_status(row._Save(), f"saving a {IRIS_PRODUCT_CLASS}")
     return int(row._Id())

@@ -15,12 +15,10 @@ from kafka_demo.local_mode.commands.inspect import run_dlq, run_products, run_tr
 from kafka_demo.local_mode.commands.produce import run_produce
 from kafka_demo.local_mode.commands.replay import run_replay
 from kafka_demo.local_mode.commands.run import run_local
+from kafka_demo.local_mode.config import EMBEDDED_BROKER_PORT, LOCAL_BOOTSTRAP, LOCAL_DB_URL
 
 DISTRIBUTION = "iris-kafka-demo"
-DEFAULT_DB = "sqlite:///kafka_demo.db"
 DEFAULT_PORT = 5000
-DEFAULT_BROKER_PORT = 29092
-DEFAULT_BOOTSTRAP = f"127.0.0.1:{DEFAULT_BROKER_PORT}"
 DB_HELP = "the local mode's database: a path to an SQLite file, or a SQLAlchemy URL"
 BOOTSTRAP_HELP = "the Kafka broker (HOST:PORT) that `kafka-demo local` runs or uses"
 
@@ -60,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         log_level=logging.INFO,
     )
     local.add_argument("--port", type=int, default=DEFAULT_PORT, help="HTTP port of the REST door")
-    local.add_argument("--db", default=DEFAULT_DB, help=DB_HELP + " (created if missing)")
+    local.add_argument("--db", default=LOCAL_DB_URL, help=DB_HELP + " (created if missing)")
     local.add_argument(
         "--bootstrap",
         metavar="HOST:PORT",
@@ -69,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument(
         "--broker-port",
         type=int,
-        default=DEFAULT_BROKER_PORT,
+        default=EMBEDDED_BROKER_PORT,
         help="port of the embedded broker (unless --bootstrap)",
     )
 
@@ -91,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="send TEXT as the record's value instead of a product (\\xNN for any byte)",
     )
     produce.add_argument("--count", type=_positive_int, default=1, help="how many records")
-    produce.add_argument("--bootstrap", default=DEFAULT_BOOTSTRAP, help=BOOTSTRAP_HELP)
+    produce.add_argument("--bootstrap", default=LOCAL_BOOTSTRAP, help=BOOTSTRAP_HELP)
 
     products = _command(
         commands,
@@ -100,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         "print the stored products",
         "Print the product table of the local mode's database, with each row's route.",
     )
-    products.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
+    products.add_argument("--db", default=LOCAL_DB_URL, help=DB_HELP)
 
     trace = _command(
         commands,
@@ -111,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         " items, message class and status, with errors and dead-letter reasons cut to one"
         " line.",
     )
-    trace.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
+    trace.add_argument("--db", default=LOCAL_DB_URL, help=DB_HELP)
     trace.add_argument("--last", type=_positive_int, default=10, help="number of sessions")
 
     dlq = _command(
@@ -124,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         " and its value. Reading changes nothing on the broker.",
     )
     dlq.add_argument("--last", type=_positive_int, default=10, help="number of dead letters")
-    dlq.add_argument("--bootstrap", default=DEFAULT_BOOTSTRAP, help=BOOTSTRAP_HELP)
+    dlq.add_argument("--bootstrap", default=LOCAL_BOOTSTRAP, help=BOOTSTRAP_HELP)
 
     replay = _command(
         commands,
@@ -134,8 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
         "The twin of the Message Viewer's Resend: each Kafka input whose session ended in"
         " an error goes to its target again, once. Runs only the BP and the operations.",
     )
-    replay.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
-    replay.add_argument("--bootstrap", default=DEFAULT_BOOTSTRAP, help=BOOTSTRAP_HELP)
+    replay.add_argument("--db", default=LOCAL_DB_URL, help=DB_HELP)
+    replay.add_argument("--bootstrap", default=LOCAL_BOOTSTRAP, help=BOOTSTRAP_HELP)
     return parser
 
 

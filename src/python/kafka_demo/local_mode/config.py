@@ -1,20 +1,27 @@
 """What `kafka-demo local` runs against; free of heavy imports, so gunicorn's master stays small."""
 
 from dataclasses import dataclass
-from pathlib import Path
 
-SOURCE_DIR = Path(__file__).resolve().parents[2]
-"""src/python: where settings.py and app.py live."""
+from kafka_demo import defaults
+
+LOCAL_DB_URL = "sqlite:///kafka_demo.db"
+"""The local mode's database: a file in the current folder."""
+EMBEDDED_BROKER_PORT = 29092
+"""Tansu's port; the same as docker-compose.yml's Kafka port for the host."""
+LOCAL_BOOTSTRAP = f"127.0.0.1:{EMBEDDED_BROKER_PORT}"
 
 
 @dataclass(frozen=True)
 class LocalConfig:
-    db_url: str = "sqlite:///kafka_demo.db"
-    bootstrap: str = "127.0.0.1:29092"
-    topic: str = "kafka_demo"
-    dlq_topic: str = "kafka_demo.dlq"
-    group_id: str = "demo-group"
+    db_url: str = LOCAL_DB_URL
+    bootstrap: str = LOCAL_BOOTSTRAP
+    topic: str = defaults.TOPIC
+    dlq_topic: str = defaults.DLQ_TOPIC
+    group_id: str = defaults.GROUP_ID
     # Tansu completes a consumer-group join only after about this long.
     max_poll_interval_ms: int = 3000
     # So that one poll's records are handed over well within max_poll_interval_ms.
     max_poll_records: int = 100
+    # Well inside max_poll_interval_ms and gunicorn's graceful_timeout (5 s), which a stop
+    # waits for; a drain goes on at the next call at once, so this costs no throughput.
+    poll_budget_seconds: float = 1.0

@@ -8,29 +8,33 @@ the product table, so that the IRIS ORM route stores into the same database.
 """
 
 import logging
-import runpy
 import threading
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
+from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode import iris_standin
-from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
+from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.local_mode.inbound_adapter import InboundAdapterLoop
 from kafka_demo.local_mode.iris_standin import IrisStandIn, SqlGlobals
 from kafka_demo.local_mode.persistent import PersistentClass
 from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.local_mode.sql_trace import SqlTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
+from kafka_demo.production import build_production
 
-KAFKA_SERVICE = "Python.KafkaDemoBS"
 _log = logging.getLogger("kafka_demo.local_mode")
 
 
 def load_production() -> Any:
-    """The production exactly as `iop --migrate src/python/settings.py` would register it."""
-    return runpy.run_path(str(SOURCE_DIR / "settings.py"))["PRODUCTIONS"][0]
+    """The production exactly as `iop --migrate src/python/settings.py` registers it.
+
+    Imported from the package rather than read from settings.py, so the local mode
+    runs from an installed wheel as well as from a checkout.
+    """
+    return build_production()
 
 
 def open_database(db_url: str) -> Engine:
@@ -52,14 +56,15 @@ def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
     """settings.py's items, pointed at the local mode's broker and database."""
     kafka = {"kafka_broker": config.bootstrap, "topic": config.topic}
     return {
-        KAFKA_SERVICE: {
+        KAFKA_DEMO_BS: {
             **kafka,
             "group_id": config.group_id,
             "max_poll_interval_ms": config.max_poll_interval_ms,
             "max_poll_records": config.max_poll_records,
+            "poll_budget_seconds": config.poll_budget_seconds,
         },
-        "Python.KafkaDemoBO": {**kafka, "dlq_topic": config.dlq_topic},
-        "Python.LocalStorageBO": {"connection_string": config.db_url},
+        KAFKA_DEMO_BO: {**kafka, "dlq_topic": config.dlq_topic},
+        LOCAL_STORAGE_BO: {"connection_string": config.db_url},
     }
 
 
@@ -115,7 +120,7 @@ class LocalRuntime:
         for item in production.skipped:
             _log.info("not run in the local mode: %s (%s)", item.name, item.reason)
         self.production = production
-        if self._poll and KAFKA_SERVICE in production.items:
+        if self._poll and KAFKA_DEMO_BS in production.items:
             self._poller = threading.Thread(
                 target=self._poll_forever, name="KafkaDemoBS", daemon=True
             )
@@ -132,13 +137,12 @@ class LocalRuntime:
         self.engine.dispose()
 
     def _poll_forever(self) -> None:
-        """What Ens.InboundAdapter does: call OnProcessInput, then wait out the CallInterval."""
-        assert self.production is not None
-        interval = float(self.production.adapter_setting(KAFKA_SERVICE, "CallInterval", "5"))
-        while not self._stopping.is_set():
-            started = time.monotonic()
-            try:
-                self.production.process_input(KAFKA_SERVICE)
-            except Exception as error:
-                _log.error("%s: %s", KAFKA_SERVICE, error)
-            self._stopping.wait(max(0.0, interval - (time.monotonic() - started)))
+        """KafkaDemoBS's job: Ens.InboundAdapter's OnTask loop (see inbound_adapter.py)."""
+        production = self.production
+        assert production is not None
+        InboundAdapterLoop(
+            KAFKA_DEMO_BS,
+            lambda: production.process_input(KAFKA_DEMO_BS),
+            # Ens.InboundAdapter's CallInterval defaults to 5 s (its class reference).
+            float(production.adapter_setting(KAFKA_DEMO_BS, "CallInterval", "5")),
+        ).run(self._stopping)

@@ -1,12 +1,12 @@
-"""`kafka-demo local`'s HTTP side: app.py's REST contract under gunicorn, production in the worker.
+"""`kafka-demo local`'s HTTP side: app.py's app under gunicorn, the production in the worker.
 
 One worker (threads for concurrent requests) runs the whole production, so the
 REST doors and KafkaDemoBS share one router and one offset store, as the items
-of one IRIS production do. The worker starts the production after it has
-loaded app.py and stops it (consumer closed, offsets committed) when it exits.
+of one IRIS production do. The worker builds the app app.py serves
+(kafka_demo.rest.iris_app), starts the production, and stops it (consumer
+closed, offsets committed) when it exits.
 """
 
-import importlib.util
 import logging
 import signal
 import sys
@@ -15,18 +15,9 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
-from kafka_demo.local_mode.config import SOURCE_DIR, LocalConfig
+from kafka_demo.local_mode.config import LocalConfig
 
 _log = logging.getLogger("kafka_demo.local_mode")
-
-
-def load_app_module() -> Any:
-    """src/python/app.py, the same module IRIS WSGI and gunicorn serve in the IRIS container."""
-    spec = importlib.util.spec_from_file_location("app", SOURCE_DIR / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class _StopOnHangUp(Arbiter):
@@ -69,10 +60,11 @@ class LocalServer(BaseApplication):
         from kafka_demo.local_mode.home import home_blueprint
         from kafka_demo.local_mode.pages import messages_blueprint
         from kafka_demo.local_mode.runtime import LocalRuntime
+        from kafka_demo.rest.iris_app import create_iris_app
 
         self.runtime = LocalRuntime(self.config)
-        app = load_app_module().app
-        app.register_blueprint(messages_blueprint(self.runtime.engine))
+        app = create_iris_app()
+        app.register_blueprint(messages_blueprint(self.runtime.engine, self._running_trace))
         app.register_blueprint(home_blueprint())
         return app
 
@@ -82,6 +74,11 @@ class LocalServer(BaseApplication):
         except RuntimeError as error:
             print(f"\nError: {error}\n", file=sys.stderr)
             sys.exit(1)
+
+    def _running_trace(self) -> Any:
+        """The production's trace once it runs, where the REST door's refusals are kept too."""
+        production = self.runtime.production if self.runtime is not None else None
+        return production.trace if production is not None else None
 
     def _start_production(self, worker: Any) -> None:
         assert self.runtime is not None

@@ -9,9 +9,23 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Engine, Integer, String, Text, func, insert, select, update
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Subquery,
+    Text,
+    case,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.sql import ColumnElement
 
+from kafka_demo.defaults import KAFKA_REST_BS
 from kafka_demo.local_mode.trace import Hop
 
 
@@ -134,6 +148,113 @@ def last_sessions(engine: Engine, last: int) -> list[TracedSession]:
     return [TracedSession(session_id, hops) for session_id, hops in by_session.items()]
 
 
+SESSION_STATUSES = ("Completed", "Error", "Rejected", "Dead-lettered", "Resent")
+DEAD_LETTER_CLASS = "KafkaDeadLetterMessage"
+REJECTED_CLASS = "ProductRejected"
+
+
+@dataclass
+class SessionSummary:
+    """One line of the Message Viewer's list: a session by its first hop, and how it ended."""
+
+    id: int
+    status: str
+    first: Hop
+
+
+def _session_flags() -> Subquery:
+    """Per session: its first hop's id, and whether any hop failed, dead-lettered or rejected."""
+
+    def any_hop(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.max(case((condition, 1), else_=0))
+
+    return (
+        select(
+            HopRow.session_id,
+            func.min(HopRow.id).label("first_id"),
+            any_hop(HopRow.status == "Error").label("failed"),
+            any_hop(HopRow.message_class.like(f"%{DEAD_LETTER_CLASS}")).label("dead_lettered"),
+            any_hop(
+                (HopRow.status == "Rejected") | HopRow.message_class.like(f"%{REJECTED_CLASS}")
+            ).label("rejected"),
+        )
+        .group_by(HopRow.session_id)
+        .subquery()
+    )
+
+
+def find_sessions(
+    engine: Engine,
+    last: int,
+    *,
+    status: str | None = None,
+    source: str | None = None,
+    session_id: int | None = None,
+) -> list[SessionSummary]:
+    """The `last` most recent sessions, newest first, of one status, source item or id if given.
+
+    A session's status: Resent once replayed; else Error if any hop failed; else
+    Dead-lettered if it sent a dead letter; else Rejected if its input was refused
+    (a ProductRejected answer, or a refusal at the REST door); else Completed.
+    """
+    _TraceBase.metadata.create_all(engine, checkfirst=True)
+    flags = _session_flags()
+    session_status = case(
+        (HopRow.status == "Resent", "Resent"),
+        (flags.c.failed == 1, "Error"),
+        (flags.c.dead_lettered == 1, "Dead-lettered"),
+        (flags.c.rejected == 1, "Rejected"),
+        else_="Completed",
+    )
+    query = select(flags.c.session_id, session_status, HopRow).join(
+        HopRow, HopRow.id == flags.c.first_id
+    )
+    if status:
+        query = query.where(session_status == status)
+    if source:
+        query = query.where(HopRow.source == source)
+    if session_id is not None:
+        query = query.where(flags.c.session_id == session_id)
+    query = query.order_by(flags.c.session_id.desc()).limit(last)
+    with Session(engine) as session:
+        rows = session.execute(query).all()
+    return [
+        SessionSummary(session_id, status, _as_hop(first)) for session_id, status, first in rows
+    ]
+
+
+def session_sources(engine: Engine) -> list[str]:
+    """Every item that opened a session: the choices of the viewer's source filter."""
+    _TraceBase.metadata.create_all(engine, checkfirst=True)
+    first_hops = select(func.min(HopRow.id)).group_by(HopRow.session_id).scalar_subquery()
+    with Session(engine) as session:
+        return list(
+            session.scalars(
+                select(HopRow.source)
+                .where(HopRow.id.in_(first_hops))
+                .distinct()
+                .order_by(HopRow.source)
+            )
+        )
+
+
+def session_hops(engine: Engine, session_id: int) -> list[Hop]:
+    """One session's hops, in the order they were sent."""
+    _TraceBase.metadata.create_all(engine, checkfirst=True)
+    with Session(engine) as session:
+        rows = session.scalars(
+            select(HopRow).where(HopRow.session_id == session_id).order_by(HopRow.id)
+        ).all()
+    return [_as_hop(row) for row in rows]
+
+
+def find_hop(engine: Engine, hop_id: int) -> Hop | None:
+    _TraceBase.metadata.create_all(engine, checkfirst=True)
+    with Session(engine) as session:
+        row = session.get(HopRow, hop_id)
+    return None if row is None else _as_hop(row)
+
+
 STORED_CLASSNAME = "kafka_demo.msg.ProductStored"
 
 
@@ -169,7 +290,7 @@ def failed_inputs(engine: Engine) -> list[Hop]:
         rows = session.scalars(
             select(HopRow)
             .where(HopRow.id.in_(first_hops), HopRow.status == "Error")
-            .where(HopRow.source != "Python.KafkaRestBS")
+            .where(HopRow.source != KAFKA_REST_BS)
             .order_by(HopRow.id)
         ).all()
     return [_as_hop(row) for row in rows]

@@ -2,7 +2,9 @@
 
 - `contract`: the Flask app (routes, input checks, status codes) every door serves.
 - `director_gateway`: reaches the service through IoP's director, inside an IRIS
-  process; app.py (IRIS WSGI, gunicorn in the IRIS container, the local mode) uses it.
+  process (or the local mode's stand-in for it).
+- `iris_app`: the contract over the director gateway; app.py (IRIS WSGI, gunicorn
+  in the IRIS container) and the local mode serve it.
 - `native_gateway`: reaches the service over the IRIS native API, from outside IRIS;
   app_standalone.py (the standalone image, which has no IoP) uses it.
 

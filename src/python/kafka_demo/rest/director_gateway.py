@@ -12,12 +12,13 @@ from typing import Any, NoReturn
 from iop.runtime.director import create_python_business_service
 from pydantic import BaseModel
 
+from kafka_demo.defaults import KAFKA_REST_BS
 from kafka_demo.iris_errors import unavailable_for
 from kafka_demo.iris_gateway import IrisUnavailable, require_real
 from kafka_demo.replies import Rejected, Stored, parse_reply
 from kafka_demo.rest.contract import IRIS_UNREACHABLE_TEXT, ProductionUnavailable
 
-SERVICE_NAME = "Python.KafkaRestBS"
+SERVICE_NAME = KAFKA_REST_BS
 
 
 class DirectorGateway:

@@ -9,6 +9,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from kafka_demo import rules
+from kafka_demo.defaults import KAFKA_DEMO_BO
 from kafka_demo.local_mode.commands.common import CommandError, require_broker
 from kafka_demo.product import Product
 
@@ -67,11 +68,11 @@ def _send_products(bootstrap: str, product: Product, count: int) -> None:
     definition = load_production()
     production = LocalProduction(
         definition,
-        settings={"Python.KafkaDemoBO": {"kafka_broker": bootstrap}},
+        settings={KAFKA_DEMO_BO: {"kafka_broker": bootstrap}},
         skip={
             ref.name: "not needed to produce"
             for ref in definition.items
-            if ref.name != "Python.KafkaDemoBO"
+            if ref.name != KAFKA_DEMO_BO
         },
     )
     production.start()
@@ -79,9 +80,7 @@ def _send_products(bootstrap: str, product: Product, count: int) -> None:
         for _ in range(count):
             request = dispatch_serializer(KafkaTestMessage(name=product.name, price=product.price))
             try:
-                reply = production.deliver(
-                    "kafka-demo produce", "Python.KafkaDemoBO", request, sync=True
-                )
+                reply = production.deliver("kafka-demo produce", KAFKA_DEMO_BO, request, sync=True)
             except DeliveryError as error:
                 raise CommandError(str(error)) from None
             sent = dispatch_deserializer(reply)

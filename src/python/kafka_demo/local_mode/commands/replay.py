@@ -7,10 +7,11 @@ Only what a replay needs runs: the BP and the operations, not the services
 
 import argparse
 
+from kafka_demo.defaults import KAFKA_DEMO_BS, KAFKA_REST_BS
 from kafka_demo.local_mode.commands.common import existing_database, one_line
 
 WIDTH = 80
-SERVICES = ("Python.KafkaDemoBS", "Python.KafkaRestBS")
+SERVICES = (KAFKA_DEMO_BS, KAFKA_REST_BS)
 
 
 def run_replay(args: argparse.Namespace) -> int:

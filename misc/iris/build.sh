@@ -1,0 +1,138 @@
+#!/bin/bash
+# Bakes Python.Production into the IRIS image; the Dockerfile runs it once, as the
+# IRIS owner, with IRIS stopped before and after.
+#
+# The order follows IoP's own CI (test-in-docker.sh of
+# grongierisc/interoperability-embedded-python v4.1.1): iris start, iris merge,
+# `python3 -c "import iris ..."`, iop --init, iop --migrate, iop --default, iris stop.
+# Where this script differs, the step says why.
+#
+# What makes the production unusable fails the build, with one ERROR line naming
+# what is missing. What only an optional item needs prints a WARNING line, which
+# is also kept in $BUILD_WARNINGS for misc/doctor.sh to report.
+set -uo pipefail
+
+app_dir="${APP_DIR:-/irisdev/app}"
+instance="${ISC_PACKAGE_INSTANCENAME:-IRIS}"
+production="${IRIS_PRODUCTION:-Python.Production}"
+settings="${app_dir}/src/python/settings.py"
+warnings_file="${BUILD_WARNINGS:-${app_dir}/build-warnings.log}"
+session_log="$(mktemp)"
+
+# IRIS error names may hold spaces: <CLASS DOES NOT EXIST>, <METHOD DOES NOT EXIST>,
+# <LICENSE LIMIT EXCEEDED> (IRIS-EVIDENCE row 3d); `ERROR #` starts a %Status text.
+IRIS_ERROR='ERROR #|<[A-Z][A-Z ]*>'
+
+say() { printf 'build: %s\n' "$*"; }
+
+warn() {
+    printf 'WARNING: %s\n' "$*"
+    printf 'WARNING: %s\n' "$*" >>"$warnings_file"
+}
+
+iris_stopped=""
+stop_iris() {
+    [ -n "$iris_stopped" ] && return 0
+    iris_stopped=1
+    # IoP's CI only warns when IRIS does not stop cleanly (test-in-docker.sh iris_stop):
+    # the instance recovers from its journal at the next start.
+    if ! iris stop "$instance" quietly; then
+        warn "IRIS did not stop cleanly at the end of the build; it recovers at its next start"
+    fi
+}
+
+fail() {
+    printf 'ERROR: %s\n' "$*" >&2
+    stop_iris
+    rm -f "$session_log"
+    exit 1
+}
+
+# Runs an ObjectScript file in a terminal session. It fails the build when the session
+# exits non-zero, prints an IRIS error, or never reaches its last line (marker); the
+# message names the script's own ERROR line when there is one.
+run_checked_session() {
+    local script="$1" namespace="$2" marker="$3" what="$4"
+    iris session "$instance" -U "$namespace" <"$script" 2>&1 | tee "$session_log"
+    local status="${PIPESTATUS[0]}"
+    if [ "$status" -eq 0 ] && ! grep -Eq "$IRIS_ERROR" "$session_log" &&
+        grep -qF "$marker" "$session_log"; then
+        return 0
+    fi
+    local reason
+    reason="$(grep -m1 '^ERROR: ' "$session_log" | sed 's/^ERROR: //')"
+    [ -z "$reason" ] && reason="$(grep -Em1 "$IRIS_ERROR" "$session_log" | sed 's/^.*\(ERROR #\)/\1/')"
+    [ -z "$reason" ] && [ "$status" -ne 0 ] && reason="the IRIS session ended with status $status"
+    [ -z "$reason" ] && reason="the IRIS session stopped before its last line"
+    fail "$what: $reason"
+}
+
+# The build logs in with merge.cpf's bootstrap password SYS; iris.script sets the final
+# one (IRISPASSWORD, from the IRIS_PASSWORD build argument) at the end.
+iop() { IRISPASSWORD=SYS python3 -m iop --force-local "$@"; }
+
+: >"$warnings_file"
+
+# The Dockerfile installs a JRE as root and links it to JAVA_HOME, which the %Java Server
+# uses (IRIS-EVIDENCE row 2c); its absence only affects EnsLib.Kafka.Service.
+if [ ! -x "${JAVA_HOME:-/opt/java-home}/bin/java" ]; then
+    warn "no Java runtime at JAVA_HOME (${JAVA_HOME:-/opt/java-home}): EnsLib.Kafka.Service cannot start (the other doors work)"
+fi
+
+say "starting IRIS"
+iris start "$instance" || fail "IRIS did not start (iris start $instance)"
+
+say "applying merge.cpf"
+iris merge "$instance" "${app_dir}/merge.cpf" || fail "iris merge of merge.cpf failed"
+
+# Not in IoP's CI: `iris merge` reports success even when an action did nothing
+# (IRIS-EVIDENCE row 3a), so each result it must leave is checked by name here.
+say "checking what merge.cpf created"
+run_checked_session "${app_dir}/misc/iris/check-merge.script" "%SYS" \
+    "check-merge: done" "merge.cpf check"
+
+# IoP's CI prints the IRIS version through embedded Python first: it proves that
+# python3 logs in through callin before any iop step depends on it.
+say "checking that python3 reaches IRIS"
+IRISPASSWORD=SYS python3 -c "import iris; print('IRIS', iris.system.Version.GetVersion())" ||
+    fail "python3 cannot log in to IRIS through callin (check %Service_CallIn and SuperUser)"
+
+say "loading IoP's classes (iop --init)"
+iop --init || fail "iop --init could not load or compile IoP's ObjectScript classes"
+
+say "registering the production (iop --migrate)"
+iop --migrate "$settings" || fail "iop --migrate could not register ${production} from ${settings}"
+
+say "making ${production} the default production (iop --default)"
+iop --default "$production" || fail "iop --default ${production} failed"
+
+# Strict validation checks the setting names of native items (EnsLib.Kafka.Service and
+# its adapter) against the real IRIS dictionary. Only that optional item depends on
+# them, so a mismatch is a warning. --dry-run writes nothing to IRIS (IoP cli/parser.py).
+say "validating setting names against the IRIS dictionary"
+if ! validation="$(iop --migrate "$settings" --dry-run --strict-production-validation 2>&1)"; then
+    printf '%s\n' "$validation"
+    warn "strict production validation reported setting names IRIS does not know: $(
+        printf '%s' "$validation" | grep -v '^[[:space:]]*$' | tail -n 3 | tr '\n' ' '
+    )"
+fi
+
+say "final checks, password and auto-start (iris.script)"
+run_checked_session "${app_dir}/iris.script" "%SYS" "iris.script: done" "iris.script"
+
+# Not in IoP's CI: EnsLib.Kafka.Service runs on the %Java Server (IRIS-EVIDENCE row 2b).
+# Only that optional item needs it, so a server that cannot start is a warning.
+say "checking the %Java Server for EnsLib.Kafka.Service"
+iris session "$instance" -U "%SYS" <"${app_dir}/misc/iris/check-java.script" 2>&1 |
+    tee "$session_log"
+if ! grep -qF "java-server: ok" "$session_log"; then
+    warn "the %Java Server did not start: EnsLib.Kafka.Service cannot connect ($(
+        grep -m1 'java-server:' "$session_log" || echo 'no answer'
+    ))"
+fi
+
+say "stopping IRIS"
+stop_iris
+rm -f "$session_log"
+warnings="$(grep -c '^WARNING:' "$warnings_file")"
+say "done, ${warnings} warning(s)"

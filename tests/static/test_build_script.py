@@ -1,0 +1,258 @@
+"""misc/iris/build.sh, run against stand-ins for `iris` and `python3`.
+
+The stand-ins answer as IRIS and IoP would; each test sets one of them to fail and
+checks the build's verdict: failed with one ERROR line, or passed with a WARNING line
+that is also kept for the doctor.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from tests.static.repo import ROOT
+from tests.static.standins import Run, calls, install, run_script
+
+BUILD = ROOT / "misc/iris/build.sh"
+
+# `iris session` answers according to the script it is fed (recognised by its marker).
+FAKE_IRIS = r"""
+echo "iris $*" >> "$FAKE_LOG"
+case "$1" in
+    start) exit "${FAKE_START_STATUS:-0}" ;;
+    merge) exit "${FAKE_MERGE_STATUS:-0}" ;;
+    stop) exit "${FAKE_STOP_STATUS:-0}" ;;
+    session)
+        script="$(cat)"
+        case "$script" in
+            *check-merge:*) echo "session check-merge" >> "$FAKE_LOG"
+                printf '%b' "${FAKE_MERGE_CHECK:-%SYS>\ncheck-merge: done\n}"
+                exit "${FAKE_MERGE_CHECK_STATUS:-0}" ;;
+            *iris.script:*) echo "session iris.script" >> "$FAKE_LOG"
+                printf '%b' "${FAKE_IRIS_SCRIPT:-IRISAPP>\niris.script: done\n}"
+                exit "${FAKE_IRIS_SCRIPT_STATUS:-0}" ;;
+            *java-server:*) echo "session java" >> "$FAKE_LOG"
+                printf '%b' "${FAKE_JAVA:-java-server: ok\n}"
+                exit 0 ;;
+        esac
+        exit 9 ;;
+esac
+exit 2
+"""
+
+FAKE_PYTHON3 = r"""
+if [ "$1" = "-c" ]; then
+    echo "python3 -c IRISPASSWORD=$IRISPASSWORD" >> "$FAKE_LOG"
+    [ -n "$FAKE_CALLIN_FAILS" ] && { echo "IRIS_ACCESSDENIED" >&2; exit 1; }
+    echo "IRIS 2025.1"; exit 0
+fi
+if [ "$1" = "-m" ] && [ "$2" = "iop" ]; then
+    shift 2
+    echo "iop $* IRISPASSWORD=$IRISPASSWORD" >> "$FAKE_LOG"
+    if [ -n "$FAKE_IOP_FAILS" ] && [[ "$*" == *"$FAKE_IOP_FAILS"* ]]; then
+        echo "Production validation failed: EnsLib.Kafka.Service.adapter.Topic is unknown" >&2
+        exit 1
+    fi
+    exit 0
+fi
+exit 3
+"""
+
+
+def _build(tmp_path: Path, java: bool = True, **env: str) -> tuple[Run, list[str], Path]:
+    bin_dir = tmp_path / "bin"
+    install(bin_dir, "iris", FAKE_IRIS)
+    install(bin_dir, "python3", FAKE_PYTHON3)
+    java_home = tmp_path / "java-home"
+    if java:
+        install(java_home / "bin", "java", "exit 0\n")
+    log, warnings = tmp_path / "calls.log", tmp_path / "build-warnings.log"
+    values = {
+        "FAKE_LOG": str(log),
+        "APP_DIR": str(ROOT),
+        "JAVA_HOME": str(java_home),
+        "BUILD_WARNINGS": str(warnings),
+        "IRISPASSWORD": "final-secret",
+        **env,
+    }
+    return run_script(BUILD, bin_dir, values), calls(log), warnings
+
+
+def _warnings(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def _errors(run: Run) -> list[str]:
+    return [line for line in run.output.splitlines() if line.startswith("ERROR: ")]
+
+
+def test_a_clean_build_runs_iops_ci_sequence_and_warns_of_nothing(tmp_path: Path) -> None:
+    run, steps, warnings = _build(tmp_path)
+    assert run.status == 0, run.output
+    settings = f"{ROOT}/src/python/settings.py"
+    assert steps == [
+        "iris start IRIS",
+        f"iris merge IRIS {ROOT}/merge.cpf",
+        "iris session IRIS -U %SYS",
+        "session check-merge",
+        "python3 -c IRISPASSWORD=SYS",
+        "iop --force-local --init IRISPASSWORD=SYS",
+        f"iop --force-local --migrate {settings} IRISPASSWORD=SYS",
+        "iop --force-local --default Python.Production IRISPASSWORD=SYS",
+        f"iop --force-local --migrate {settings} --dry-run --strict-production-validation"
+        " IRISPASSWORD=SYS",
+        "iris session IRIS -U %SYS",
+        "session iris.script",
+        "iris session IRIS -U %SYS",
+        "session java",
+        "iris stop IRIS quietly",
+    ]
+    assert "WARNING" not in run.output
+    assert _warnings(warnings) == []
+    assert run.stdout.splitlines()[-1] == "build: done, 0 warning(s)"
+
+
+def test_iris_script_sees_the_final_password_while_iop_logs_in_with_the_bootstrap_one(
+    tmp_path: Path,
+) -> None:
+    # iris.script reads IRISPASSWORD to set the final password; the iop steps log in
+    # with merge.cpf's SYS before that.
+    bin_dir = tmp_path / "bin"
+    install(
+        bin_dir,
+        "iris",
+        FAKE_IRIS.replace(
+            'script="$(cat)"', 'script="$(cat)"; echo "pw=$IRISPASSWORD" >> "$FAKE_LOG"'
+        ),
+    )
+    install(bin_dir, "python3", FAKE_PYTHON3)
+    install(tmp_path / "jh" / "bin", "java", "exit 0\n")
+    log = tmp_path / "calls.log"
+    env = {
+        "FAKE_LOG": str(log),
+        "APP_DIR": str(ROOT),
+        "JAVA_HOME": str(tmp_path / "jh"),
+        "BUILD_WARNINGS": str(tmp_path / "w.log"),
+        "IRISPASSWORD": "final-secret",
+    }
+    assert run_script(BUILD, bin_dir, env).status == 0
+    lines = calls(log)
+    assert lines[lines.index("session iris.script") - 1] == "pw=final-secret"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"FAKE_START_STATUS": "1"}, "IRIS did not start"),
+        ({"FAKE_MERGE_STATUS": "1"}, "iris merge of merge.cpf failed"),
+        ({"FAKE_CALLIN_FAILS": "1"}, "python3 cannot log in to IRIS through callin"),
+        ({"FAKE_IOP_FAILS": "--init"}, "iop --init could not load or compile"),
+        ({"FAKE_IOP_FAILS": "--migrate /"}, "iop --migrate could not register"),
+        ({"FAKE_IOP_FAILS": "--default"}, "iop --default Python.Production failed"),
+    ],
+    ids=["start", "merge", "callin", "init", "migrate", "default"],
+)
+def test_a_failed_required_step_fails_the_build_with_one_error(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    run, steps, _ = _build(tmp_path, **env)
+    assert run.status == 1
+    (error,) = _errors(run)
+    assert message in error
+    assert steps[-1] == "iris stop IRIS quietly", "IRIS must be stopped after a failure too"
+
+
+def test_a_merge_result_missing_fails_with_the_checks_own_message(tmp_path: Path) -> None:
+    answer = (
+        "ERROR: namespace IRISAPP does not exist (merge.cpf CreateNamespace)\n"
+        "check-merge: 1 result(s) of merge.cpf missing\n"
+    )
+    run, steps, _ = _build(tmp_path, FAKE_MERGE_CHECK=answer, FAKE_MERGE_CHECK_STATUS="1")
+    assert run.status == 1
+    assert (
+        "ERROR: merge.cpf check: namespace IRISAPP does not exist (merge.cpf CreateNamespace)"
+        in run.stderr
+    )
+    assert not any(step.startswith("iop") for step in steps), "iop must not run without IRISAPP"
+
+
+@pytest.mark.parametrize(
+    "iris_error",
+    ["<CLASS DOES NOT EXIST> *Ens.Director", "<METHOD DOES NOT EXIST>", "<UNDEFINED>"],
+)
+def test_an_iris_error_with_or_without_spaces_fails_the_build(
+    tmp_path: Path, iris_error: str
+) -> None:
+    # The session exits 0 and even prints the marker: only the error text tells.
+    answer = f"IRISAPP>\n{iris_error}\niris.script: done\n"
+    run, _, _ = _build(tmp_path, FAKE_IRIS_SCRIPT=answer)
+    assert run.status == 1
+    (error,) = _errors(run)
+    assert error == f"ERROR: iris.script: {iris_error}"
+
+
+def test_a_status_error_text_fails_the_build(tmp_path: Path) -> None:
+    answer = "ERROR #5002: ObjectScript error\niris.script: done\n"
+    run, _, _ = _build(tmp_path, FAKE_IRIS_SCRIPT=answer)
+    assert run.status == 1
+    assert _errors(run) == ["ERROR: iris.script: ERROR #5002: ObjectScript error"]
+
+
+def test_a_session_that_stops_early_fails_the_build(tmp_path: Path) -> None:
+    run, _, _ = _build(tmp_path, FAKE_IRIS_SCRIPT="IRISAPP>\n")
+    assert run.status == 1
+    assert _errors(run) == ["ERROR: iris.script: the IRIS session stopped before its last line"]
+
+
+def test_a_session_with_a_failure_status_fails_the_build(tmp_path: Path) -> None:
+    answer = "ERROR: class IOP.Director is missing: iop --init did not compile IoP's classes\n"
+    run, _, _ = _build(tmp_path, FAKE_IRIS_SCRIPT=answer, FAKE_IRIS_SCRIPT_STATUS="1")
+    assert run.status == 1
+    assert _errors(run)[-1] == (
+        "ERROR: iris.script: class IOP.Director is missing: iop --init did not compile"
+        " IoP's classes"
+    )
+
+
+def test_unknown_setting_names_are_a_warning_not_a_failure(tmp_path: Path) -> None:
+    run, _, warnings = _build(tmp_path, FAKE_IOP_FAILS="--strict-production-validation")
+    assert run.status == 0, run.output
+    (warning,) = _warnings(warnings)
+    assert warning.startswith("WARNING: strict production validation reported setting names")
+    assert "EnsLib.Kafka.Service.adapter.Topic is unknown" in warning
+    assert warning in run.stdout.splitlines()
+    assert run.stdout.splitlines()[-1] == "build: done, 1 warning(s)"
+
+
+def test_a_java_server_that_does_not_start_is_a_warning(tmp_path: Path) -> None:
+    answer = "java-server: did not start <ZJAVA> no JVM\n"
+    run, _, warnings = _build(tmp_path, FAKE_JAVA=answer)
+    assert run.status == 0, run.output
+    (warning,) = _warnings(warnings)
+    assert warning.startswith("WARNING: the %Java Server did not start")
+    assert "no JVM" in warning
+
+
+def test_no_java_runtime_is_a_warning(tmp_path: Path) -> None:
+    run, _, warnings = _build(tmp_path, java=False)
+    assert run.status == 0, run.output
+    (warning,) = _warnings(warnings)
+    assert warning.startswith("WARNING: no Java runtime at JAVA_HOME")
+
+
+def test_an_unclean_stop_is_a_warning_as_in_iops_ci(tmp_path: Path) -> None:
+    run, _, warnings = _build(tmp_path, FAKE_STOP_STATUS="1")
+    assert run.status == 0, run.output
+    assert _warnings(warnings) == [
+        "WARNING: IRIS did not stop cleanly at the end of the build; it recovers at its next start"
+    ]
+
+
+def test_the_dockerfile_runs_the_build_script_after_copying_what_it_reads() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    build = dockerfile.index("RUN bash /irisdev/app/misc/iris/build.sh")
+    for copied in (
+        "merge.cpf iris.script ./",
+        "misc/iris/ ./misc/iris/",
+        "src/python/ ./src/python/",
+    ):
+        assert dockerfile.index(copied) < build, copied

@@ -1,0 +1,346 @@
+"""misc/doctor.sh against stand-ins for `docker` (compose ps/exec) and `curl`.
+
+A healthy stack is the default answer of every stand-in; each test breaks one thing
+and checks the doctor's line for it, its exit status, and that the other checks
+still pass.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.static.repo import ROOT
+from tests.static.standins import Run, calls, install, run_script
+
+DOCTOR = ROOT / "misc/doctor.sh"
+STACK_DEFAULTS = {
+    "DOCTOR_HOST": "localhost",
+    "IRIS_USERNAME": "SuperUser",
+    "IRIS_PASSWORD": "SYS",
+    "IRIS_PRODUCTION": "Python.Production",
+    "KAFKA_TOPIC": "kafka_demo",
+    "KAFKA_DLQ_TOPIC": "kafka_demo.dlq",
+    "KAFKA_GROUP_ID": "demo-group",
+    "KAFKA_TOPIC_PARTITIONS": "2",
+    "DOCTOR_MAX_LAG": "100",
+}
+
+HEALTHY_PS = (
+    "kafka|running|healthy|0\n"
+    "kafka-init|exited||0\n"
+    "iris|running|healthy|0\n"
+    "standalone|running|healthy|0\n"
+)
+RUNNING = json.dumps(
+    {"Production": "Python.Production", "Status": "running", "NeedsUpdate": False}, indent=4
+)
+ITEMS_OK = "\n".join(
+    f"PASS item {name}: enabled, no error logged in the last 10 min"
+    for name in (
+        "EnsLib.Kafka.Service",
+        "Python.KafkaDemoBO",
+        "Python.KafkaDemoBP",
+        "Python.KafkaDemoBS",
+        "Python.KafkaRestBS",
+        "Python.LocalStorageBO",
+    )
+)
+TOPIC = (
+    "Topic: kafka_demo\tTopicId: x\tPartitionCount: 2\tReplicationFactor: 1\n"
+    "\tTopic: kafka_demo\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\n"
+    "\tTopic: kafka_demo\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\n"
+)
+GROUP = (
+    "\nGROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID\n"
+    "demo-group kafka_demo 0 12 12 0 kp-1 /172 kafka-python-3.0.12\n"
+    "demo-group kafka_demo 1 9 9 0 KafkaConsumer-1 /172 KafkaConsumer\n"
+)
+MEMBERS = (
+    "\nGROUP      CONSUMER-ID     HOST  CLIENT-ID            #PARTITIONS\n"
+    "demo-group kp-1            /172  kafka-python-3.0.12  1\n"
+    "demo-group KafkaConsumer-1 /172  KafkaConsumer        1\n"
+)
+
+FAKE_DOCKER = r"""
+echo "docker $*" >> "$FAKE_LOG"
+[ "$1" = "compose" ] || exit 2
+shift
+case "$1" in
+    ps) [ -n "${FAKE_NO_DOCKER:-}" ] && { echo "Cannot connect to the Docker daemon" >&2; exit 1; }
+        printf '%b' "$FAKE_PS"; exit 0 ;;
+    exec) shift; [ "$1" = "-T" ] && shift; service="$1"; shift ;;
+    *) exit 2 ;;
+esac
+args="$*"
+case "$service:$args" in
+    iris:"iop --status") printf '%s\n' "$FAKE_STATUS"; exit 0 ;;
+    iris:*"doctor_iris.py items") printf '%b\n' "$FAKE_ITEMS"; exit "${FAKE_ITEMS_STATUS:-0}" ;;
+    iris:*"doctor_iris.py row "*)
+        echo "row ${args##* }" >> "$FAKE_LOG"; exit "${FAKE_ROW_STATUS:-0}" ;;
+    iris:"bash -c "*) exit "${FAKE_JAVA_STATUS:-0}" ;;
+    iris:"cat /irisdev/app/build-warnings.log")
+        printf '%b' "${FAKE_WARNINGS:-}"; exit "${FAKE_WARNINGS_STATUS:-0}" ;;
+    kafka:*"--describe --topic kafka_demo.dlq") exit "${FAKE_DLQ_STATUS:-0}" ;;
+    kafka:*"--describe --topic "*) printf '%b' "$FAKE_TOPIC"; exit 0 ;;
+    kafka:*"--members") printf '%b' "$FAKE_MEMBERS"; exit 0 ;;
+    kafka:*"kafka-consumer-groups.sh"*) printf '%b' "$FAKE_GROUP"; exit 0 ;;
+esac
+echo "unexpected: $service $args" >&2
+exit 2
+"""
+
+# curl -sS -o FILE -w '%{http_code}' --max-time 30 [-u u:p] [-X POST -H .. -d BODY] URL
+FAKE_CURL = r"""
+echo "curl $*" >> "$FAKE_LOG"
+out="" method=GET url=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -o) out="$2"; shift 2 ;;
+        -w|--max-time|-u|-H|-d) shift 2 ;;
+        -X) method="$2"; shift 2 ;;
+        -sS) shift ;;
+        *) url="$1"; shift ;;
+    esac
+done
+if [ -n "${FAKE_DOWN:-}" ] && [[ "$url" == *"$FAKE_DOWN"* ]]; then
+    printf '000'; echo "curl: (7) Failed to connect" >&2; exit 7
+fi
+if [ "$method" = POST ]; then
+    if [ -n "${FAKE_POST_FAILS:-}" ] && [[ "$url" == *"$FAKE_POST_FAILS"* ]]; then
+        echo '{"error": "production unavailable"}' > "$out"; printf '503'; exit 0
+    fi
+    echo '{"status": "stored"}' > "$out"; printf '200'; exit 0
+fi
+echo '{"status": "ok", "iris": true}' > "$out"; printf '200'
+"""
+
+
+def _doctor(tmp_path: Path, **env: str) -> tuple[Run, list[str]]:
+    bin_dir = tmp_path / "bin"
+    install(bin_dir, "docker", FAKE_DOCKER)
+    install(bin_dir, "curl", FAKE_CURL)
+    log = tmp_path / "calls.log"
+    values = {
+        "FAKE_LOG": str(log),
+        "FAKE_PS": HEALTHY_PS,
+        "FAKE_STATUS": RUNNING,
+        "FAKE_ITEMS": ITEMS_OK,
+        "FAKE_TOPIC": TOPIC,
+        "FAKE_GROUP": GROUP,
+        "FAKE_MEMBERS": MEMBERS,
+        **env,
+    }
+    # The stack's defaults, whatever the calling shell has set.
+    values.update(STACK_DEFAULTS)
+    return run_script(DOCTOR, bin_dir, values), calls(log)
+
+
+def _lines(run: Run, verdict: str) -> list[str]:
+    return [line for line in run.stdout.splitlines() if line.startswith(f"{verdict} ")]
+
+
+def _only_failure(run: Run) -> str:
+    (line,) = _lines(run, "FAIL")
+    assert " -- likely cause: " in line and "; fix: " in line, line
+    return line
+
+
+def test_a_healthy_stack_passes_every_check_in_order(tmp_path: Path) -> None:
+    run, log = _doctor(tmp_path)
+    assert run.status == 0, run.output
+    checks = [line.split(":")[0] for line in _lines(run, "PASS")]
+    assert checks == [
+        "PASS containers",
+        "PASS production",
+        "PASS item EnsLib.Kafka.Service",
+        "PASS item Python.KafkaDemoBO",
+        "PASS item Python.KafkaDemoBP",
+        "PASS item Python.KafkaDemoBS",
+        "PASS item Python.KafkaRestBS",
+        "PASS item Python.LocalStorageBO",
+        "PASS door iris-wsgi (http",
+        "PASS door iris-gunicorn (http",
+        "PASS door standalone (http",
+        "PASS topics",
+        "PASS consumer group demo-group",
+        "PASS EnsLib.Kafka.Service",
+        "PASS build warnings",
+    ]
+    assert run.stdout.splitlines()[-1] == "doctor: all 15 checks passed"
+    assert _lines(run, "FAIL") == []
+
+
+def test_each_door_probe_is_looked_up_by_the_name_it_posted(tmp_path: Path) -> None:
+    run, log = _doctor(tmp_path)
+    posted = [re.search(r'"name": "([^"]+)"', line) for line in log if " -X POST " in line]
+    names = [match.group(1) for match in posted if match]
+    assert len(names) == 3 and len(set(names)) == 3
+    assert [line.removeprefix("row ") for line in log if line.startswith("row ")] == names
+    wsgi = [line for line in log if line.startswith("curl ") and "53795/flask" in line]
+    assert wsgi and all("-u SuperUser:SYS" in line for line in wsgi)
+
+
+def test_docker_unavailable_stops_at_the_first_check(tmp_path: Path) -> None:
+    run, _ = _doctor(tmp_path, FAKE_NO_DOCKER="1")
+    assert run.status == 1
+    line = _only_failure(run)
+    assert line.startswith("FAIL containers: docker compose ps failed")
+    assert run.stdout.splitlines()[-1] == "doctor: 1 of 1 check(s) failed"
+
+
+@pytest.mark.parametrize(
+    ("ps", "seen"),
+    [
+        (
+            HEALTHY_PS.replace("iris|running|healthy", "iris|running|starting"),
+            "iris running starting",
+        ),
+        (HEALTHY_PS.replace("standalone|running|healthy|0\n", ""), "standalone not created"),
+        (
+            HEALTHY_PS.replace("kafka-init|exited||0", "kafka-init|exited||1"),
+            "kafka-init exited (exit 1)",
+        ),
+    ],
+    ids=["iris-starting", "standalone-missing", "kafka-init-failed"],
+)
+def test_a_container_not_healthy_fails_the_container_check(
+    tmp_path: Path, ps: str, seen: str
+) -> None:
+    run, _ = _doctor(tmp_path, FAKE_PS=ps)
+    assert run.status == 1
+    assert _only_failure(run).startswith(f"FAIL containers: {seen}")
+
+
+def test_a_stopped_production_fails_the_production_check(tmp_path: Path) -> None:
+    run, _ = _doctor(tmp_path, FAKE_STATUS=RUNNING.replace('"running"', '"stopped"'))
+    assert run.status == 1
+    line = _only_failure(run)
+    assert line.startswith("FAIL production: iop --status says")
+    assert "iop --log 50" in line
+
+
+def test_an_item_with_errors_fails_with_its_own_line(tmp_path: Path) -> None:
+    failing = (
+        "FAIL item Python.LocalStorageBO: 2 error(s) in the last 10 min, last: <UNDEFINED>"
+        " -- likely cause: the IRISAPP database; fix: docker compose exec iris iop --log 50"
+    )
+    items = ITEMS_OK.replace(
+        "PASS item Python.LocalStorageBO: enabled, no error logged in the last 10 min", failing
+    )
+    run, _ = _doctor(tmp_path, FAKE_ITEMS=items, FAKE_ITEMS_STATUS="1")
+    assert run.status == 1
+    assert _only_failure(run) == failing
+
+
+def test_no_answer_from_the_items_snippet_is_a_failure(tmp_path: Path) -> None:
+    run, _ = _doctor(
+        tmp_path, FAKE_ITEMS="Traceback (most recent call last):", FAKE_ITEMS_STATUS="1"
+    )
+    assert run.status == 1
+    assert _only_failure(run).startswith("FAIL items: no answer from")
+
+
+def test_a_door_that_is_down_fails_its_health_check(tmp_path: Path) -> None:
+    run, log = _doctor(tmp_path, FAKE_DOWN=":5001")
+    assert run.status == 1
+    line = _only_failure(run)
+    assert line.startswith("FAIL door standalone (http://localhost:5001): GET /health answered 000")
+    assert "docker compose logs standalone" in line
+    assert not any(":5001/kafka" in entry for entry in log), "no probe after a failed /health"
+
+
+def test_a_door_that_rejects_the_probe_fails_with_its_answer(tmp_path: Path) -> None:
+    run, _ = _doctor(tmp_path, FAKE_POST_FAILS=":5000")
+    assert run.status == 1
+    line = _only_failure(run)
+    assert line.startswith(
+        "FAIL door iris-gunicorn (http://localhost:5000): POST /kafka answered 503"
+    )
+    assert "production unavailable" in line
+
+
+def test_a_probe_without_its_row_fails_the_door(tmp_path: Path) -> None:
+    run, _ = _doctor(tmp_path, FAKE_ROW_STATUS="1")
+    assert run.status == 1
+    failures = _lines(run, "FAIL")
+    assert len(failures) == 3
+    assert all("POST /kafka 200 but no row doctor-" in line for line in failures)
+
+
+def test_a_topic_with_one_partition_fails_the_topic_check(tmp_path: Path) -> None:
+    one = "\n".join(TOPIC.splitlines()[:2]) + "\n"
+    run, _ = _doctor(tmp_path, FAKE_TOPIC=one)
+    assert run.status == 1
+    assert _only_failure(run).startswith("FAIL topics: kafka_demo has 1 partition(s), 2 expected")
+
+
+def test_a_missing_dead_letter_topic_fails_the_topic_check(tmp_path: Path) -> None:
+    run, _ = _doctor(tmp_path, FAKE_DLQ_STATUS="1")
+    assert run.status == 1
+    assert _only_failure(run).startswith("FAIL topics: kafka_demo.dlq does not exist")
+
+
+def test_lag_above_the_limit_fails_the_group_check(tmp_path: Path) -> None:
+    behind = GROUP.replace("12 12 0 kp-1", "12 162 150 kp-1")
+    run, _ = _doctor(tmp_path, FAKE_GROUP=behind)
+    assert run.status == 1
+    assert _only_failure(run).startswith("FAIL consumer group demo-group: lag 150 on kafka_demo")
+
+
+def test_a_partition_without_consumer_fails_the_group_check(tmp_path: Path) -> None:
+    idle = GROUP.replace("KafkaConsumer-1 /172 KafkaConsumer", "- - -")
+    run, _ = _doctor(tmp_path, FAKE_GROUP=idle)
+    assert run.status == 1
+    assert _only_failure(run).startswith(
+        "FAIL consumer group demo-group: partition(s) 1 of kafka_demo have no consumer"
+    )
+
+
+def test_no_java_process_fails_the_iris_kafka_check(tmp_path: Path) -> None:
+    run, _ = _doctor(tmp_path, FAKE_JAVA_STATUS="1")
+    assert run.status == 1
+    assert _only_failure(run).startswith("FAIL EnsLib.Kafka.Service: no Java process")
+
+
+def test_iris_kafka_errors_point_at_the_kafka_image_override(tmp_path: Path) -> None:
+    failing = (
+        "FAIL item EnsLib.Kafka.Service: 3 error(s) in the last 10 min, last: UnsupportedVersion"
+        " -- likely cause: x; fix: y"
+    )
+    items = ITEMS_OK.replace(
+        "PASS item EnsLib.Kafka.Service: enabled, no error logged in the last 10 min", failing
+    )
+    run, _ = _doctor(tmp_path, FAKE_ITEMS=items, FAKE_ITEMS_STATUS="1")
+    assert run.status == 1
+    lines = _lines(run, "FAIL")
+    assert lines[0] == failing
+    assert lines[1].startswith("FAIL EnsLib.Kafka.Service: the %Java Server runs but the item")
+    assert "KAFKA_IMAGE=apache/kafka:3.9.1" in lines[1]
+
+
+def test_no_iris_consumer_in_the_group_fails_the_iris_kafka_check(tmp_path: Path) -> None:
+    python_only = "\n".join(line for line in MEMBERS.splitlines() if "KafkaConsumer" not in line)
+    run, _ = _doctor(tmp_path, FAKE_MEMBERS=python_only)
+    assert run.status == 1
+    assert _only_failure(run).startswith(
+        "FAIL EnsLib.Kafka.Service: the %Java Server runs, but no IRIS consumer is in group"
+    )
+
+
+def test_build_warnings_fail_the_last_check_with_the_first_warning(tmp_path: Path) -> None:
+    warnings = "WARNING: the %Java Server did not start\nWARNING: strict validation\n"
+    run, _ = _doctor(tmp_path, FAKE_WARNINGS=warnings)
+    assert run.status == 1
+    line = _only_failure(run)
+    assert line.startswith(
+        "FAIL build warnings: 2 WARNING line(s), first: WARNING: the %Java Server did not start"
+    )
+    assert run.stdout.splitlines()[-1] == "doctor: 1 of 15 check(s) failed"
+
+
+def test_an_image_without_the_warnings_file_fails_the_last_check(tmp_path: Path) -> None:
+    run, _ = _doctor(tmp_path, FAKE_WARNINGS_STATUS="1")
+    assert run.status == 1
+    assert _only_failure(run).startswith("FAIL build warnings: cannot read")

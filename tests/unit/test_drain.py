@@ -1,0 +1,66 @@
+"""consuming.drain: how long one on_poll keeps polling, on a clock the test moves."""
+
+from kafka_demo.consuming import PollResult, drain
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Polls:
+    """Each poll returns the next batch size (0 = empty) and takes `seconds` on the clock."""
+
+    def __init__(self, clock: Clock, batches: list[int], seconds: float) -> None:
+        self.clock = clock
+        self.batches = list(batches)
+        self.seconds = seconds
+        self.timeouts_ms: list[int] = []
+
+    def __call__(self, timeout_ms: int) -> PollResult:
+        self.timeouts_ms.append(timeout_ms)
+        self.clock.now += self.seconds
+        found = self.batches.pop(0) if self.batches else 0
+        return PollResult(handed_over=found)
+
+
+def test_polls_until_one_comes_back_empty() -> None:
+    clock = Clock()
+    polls = Polls(clock, [100, 100, 37, 0, 100], seconds=0.1)
+
+    result = drain(polls, timeout_ms=1000, budget_seconds=5, clock=clock)
+
+    assert (result.handed_over, result.polls) == (237, 4)
+    assert polls.batches == [100]  # never polled past the empty one
+
+
+def test_skipped_records_count_as_arrived() -> None:
+    clock = Clock()
+    batches = iter([PollResult(skipped=50), PollResult(handed_over=3), PollResult()])
+
+    result = drain(lambda _: next(batches), timeout_ms=1000, budget_seconds=5, clock=clock)
+
+    assert (result.handed_over, result.skipped, result.polls) == (3, 50, 3)
+
+
+def test_an_idle_topic_costs_one_poll_of_the_full_timeout() -> None:
+    clock = Clock()
+    polls = Polls(clock, [0], seconds=1.0)
+
+    result = drain(polls, timeout_ms=1000, budget_seconds=5, clock=clock)
+
+    assert (result.received, result.polls) == (0, 1)
+    assert polls.timeouts_ms == [1000]
+
+
+def test_no_poll_starts_once_the_budget_is_spent_and_none_waits_past_it() -> None:
+    clock = Clock()
+    polls = Polls(clock, [100] * 50, seconds=0.25)
+
+    result = drain(polls, timeout_ms=1000, budget_seconds=1.0, clock=clock)
+
+    assert (result.handed_over, result.polls) == (400, 4)  # done at 0.25, 0.5, 0.75, 1 s
+    assert polls.timeouts_ms == [1000, 750, 500, 250]
