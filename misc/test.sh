@@ -2,7 +2,9 @@
 # Sets up .venv (first run), then runs lint and the whole test suite: unit,
 # integration (a Tansu broker is started by the tests themselves) and static
 # checks of the IRIS files. The live suite in tests/e2e skips unless
-# KAFKA_DEMO_E2E=1 and a docker compose stack is up. Extra arguments go to pytest.
+# KAFKA_DEMO_E2E=1 and a docker compose stack is up. The browser test (tests/browser)
+# drives Debian's Chromium, installed here when missing (as root, with apt); without
+# it that test fails. Extra arguments go to pytest.
 set -eu
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -12,6 +14,23 @@ if [ ! -x .venv/bin/python ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+install_chromium() {
+    [ -x /usr/bin/chromium ] && return 0
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        echo "No /usr/bin/chromium, and it cannot be installed here (needs root and apt-get):" \
+            "tests/browser will fail." >&2
+        return 0
+    fi
+    echo "Installing Chromium for tests/browser (apt-get install chromium)..."
+    log="$(mktemp)"
+    if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } \
+        >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        echo "Chromium could not be installed: tests/browser will fail." >&2
+    fi
+    rm -f "$log"
+}
+install_chromium
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 exec .venv/bin/python -m pytest "$@"

@@ -58,15 +58,6 @@ def bare_handler(db_url: str, port: int, log: Path) -> AbstractContextManager[No
     return serving(command, env, port, log)
 
 
-def local_door(
-    src: Path, db_url: str, bootstrap: str, port: int, log: Path
-) -> AbstractContextManager[None]:
-    """`kafka-demo local` (app.py under gunicorn, the production in its worker), from `src`."""
-    command = [sys.executable, "-m", "kafka_demo.local_mode.cli", "local", "--port", str(port)]
-    command += ["--db", db_url, "--bootstrap", bootstrap]
-    return serving(command, {"PYTHONPATH": str(src)}, port, log)
-
-
 def load(port: int, requests: int, concurrency: int, max_seconds: float) -> dict[str, float]:
     """POST products from `concurrency` keep-alive clients until `requests` or `max_seconds`."""
     numbers = itertools.count()

@@ -1,8 +1,11 @@
-"""The Kafka path and the storage routes, measured in a process of their own.
+"""Where the Kafka path's time goes, and the storage routes' cost, in a process of their own.
 
-Run by run.py with PYTHONPATH set to the src/python under test (the working tree,
-or an older revision for the before/after figures), so each revision is measured
-in the same run against the same broker. Prints its figures as JSON on stdout.
+The production runs in this process, driven by hand (OnProcessInput back to back, no
+poller), so that each hop can be timed; the Kafka path's reported rate is measured on
+`kafka-demo local` instead (local_kafka.py). Run by run.py with PYTHONPATH set to
+the src/python under test (the working tree, or an older revision for the
+before/after figures), so each revision is measured in the same run against the
+same broker. Prints its figures as JSON on stdout.
 """
 
 import argparse

@@ -282,7 +282,7 @@ def test_each_body_is_in_the_page_and_has_a_view_of_its_own(
     client: FlaskClient, sessions: dict[str, int], engine: Engine
 ) -> None:
     html = page(client, f"?session={sessions['dead']}")
-    assert html.count("<details>") == 3
+    assert html.count('<details class="hop') == 3
     assert "&#34;reason&#34;: &#34;payload must be a JSON object, not an array&#34;" in html
     links = re.findall(r'href="(/messages/hop/\d+)"', html)
     assert len(set(links)) == 3

@@ -9,7 +9,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from kafka_demo import defaults, rules, storage
-from kafka_demo.kafka_clients import bootstrap_servers, open_producer, seconds_setting
+from kafka_demo.kafka_clients import (
+    RECORD_OVERHEAD_BYTES,
+    bootstrap_servers,
+    fetch_record_limits,
+    open_producer,
+    request_size_for,
+    seconds_setting,
+)
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
     KafkaRecordSent,
@@ -112,7 +119,7 @@ class KafkaDemoBO(BusinessOperation):
     ) -> KafkaRecordSent:
         """Send and wait for the acknowledgement, so a failure is an error on this message."""
         if self._producer is None:
-            self._producer = open_producer(kafka_broker=self.kafka_broker)
+            self._producer = self._open_producer()
         future = self._producer.send(topic, value=value, headers=headers or [])
         metadata: Any = future.get(timeout=self._timeout())
         return KafkaRecordSent(
@@ -121,6 +128,21 @@ class KafkaDemoBO(BusinessOperation):
 
     def _timeout(self) -> float:
         return seconds_setting("timeout", self.timeout)
+
+    def _open_producer(self) -> KafkaProducer:
+        """Sized from the topics' limits, so any record the topic holds fits as a dead letter."""
+        topics = [str(self.topic), str(self.dlq_topic)]
+        limits = fetch_record_limits(self.kafka_broker, topics)
+        source, dlq = limits.of(topics[0]), limits.of(topics[1])
+        if source is not None and dlq is not None and dlq < source + RECORD_OVERHEAD_BYTES:
+            self.log_warning(
+                f"{topics[1]} takes records up to {dlq} bytes, {topics[0]} up to {source}: "
+                f"a dead letter of its largest records would be refused; set {topics[1]}'s "
+                f"max.message.bytes to {source + RECORD_OVERHEAD_BYTES} or more"
+            )
+        return open_producer(
+            kafka_broker=self.kafka_broker, max_request_size=request_size_for(limits, topics)
+        )
 
 
 def dead_letter_headers(letter: KafkaDeadLetterMessage) -> list[tuple[str, bytes]]:

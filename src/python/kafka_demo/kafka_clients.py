@@ -1,9 +1,22 @@
 """Kafka clients built from component settings (kafka-python), and those settings' checks."""
 
+import logging
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import ConfigResource, ConfigResourceType
+from kafka.errors import KafkaError
+
+UNREPORTED_RECORD_LIMIT = 100 * 1024 * 1024
+"""The record size assumed where the broker reports no limit (Tansu reports no configs, and
+took a 100 MB record when tried): the producer must not refuse what the broker would take."""
+RECORD_OVERHEAD_BYTES = 64 * 1024
+"""Room beyond a record's value for its batch framing and the dead-letter headers."""
+
+_log = logging.getLogger(__name__)
 
 
 def bootstrap_servers(setting: str | Sequence[str]) -> list[str]:
@@ -61,6 +74,83 @@ def open_consumer(
     )
 
 
-def open_producer(*, kafka_broker: str | Sequence[str]) -> KafkaProducer:
-    """A producer that waits for all in-sync replicas, so a sent record is a kept record."""
-    return KafkaProducer(bootstrap_servers=bootstrap_servers(kafka_broker), acks="all")
+def open_producer(
+    *, kafka_broker: str | Sequence[str], max_request_size: int = 1_048_576
+) -> KafkaProducer:
+    """A producer that waits for all in-sync replicas, so a sent record is a kept record.
+
+    `max_request_size` caps a record on the client side (kafka-python's default, 1 MiB,
+    is the value above)."""
+    return KafkaProducer(
+        bootstrap_servers=bootstrap_servers(kafka_broker),
+        acks="all",
+        max_request_size=max_request_size,
+    )
+
+
+@dataclass(frozen=True)
+class RecordLimits:
+    """The largest record, in bytes, the broker takes: per topic and broker-wide.
+
+    Apache Kafka's topic config `max.message.bytes` is "the largest record batch size
+    allowed by Kafka", and defaults to the broker's `message.max.bytes` (Kafka
+    documentation, Topic-Level Configs and Broker Configs)."""
+
+    by_topic: dict[str, int] = field(default_factory=dict)
+    broker: int | None = None
+
+    def of(self, topic: str) -> int | None:
+        return self.by_topic.get(topic, self.broker)
+
+
+def read_record_limits(admin: Any, topics: Sequence[str]) -> RecordLimits:
+    """The topics' and brokers' limits, from the admin client's describe_configs; empty
+    where the broker does not report them (Tansu answers with no configs at all)."""
+    brokers = [str(broker["broker_id"]) for broker in admin.describe_cluster()["brokers"]]
+    resources = [ConfigResource(ConfigResourceType.TOPIC, topic) for topic in topics]
+    resources += [ConfigResource(ConfigResourceType.BROKER, broker) for broker in brokers]
+    # "all", since by default kafka-python returns only the configs set away from the default.
+    found = admin.describe_configs(resources, config_filter="all")
+    by_topic = {
+        topic: limit
+        for topic, configs in found.get("topic", {}).items()
+        if (limit := _config_int(configs, "max.message.bytes")) is not None
+    }
+    broker_limits = [
+        limit
+        for configs in found.get("broker", {}).values()
+        if (limit := _config_int(configs, "message.max.bytes")) is not None
+    ]
+    return RecordLimits(by_topic, min(broker_limits) if broker_limits else None)
+
+
+def _config_int(configs: dict[str, Any], name: str) -> int | None:
+    entry = configs.get(name)
+    value = entry.get("value") if isinstance(entry, dict) else entry
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def fetch_record_limits(kafka_broker: str | Sequence[str], topics: Sequence[str]) -> RecordLimits:
+    """read_record_limits on a short-lived admin client; no limits if the broker cannot say."""
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(kafka_broker))
+    except KafkaError as error:
+        _log.warning("could not read the topics' record size limits: %s", error)
+        return RecordLimits()
+    try:
+        return read_record_limits(admin, topics)
+    except KafkaError as error:
+        _log.warning("could not read the topics' record size limits: %s", error)
+        return RecordLimits()
+    finally:
+        admin.close()
+
+
+def request_size_for(limits: RecordLimits, topics: Sequence[str]) -> int:
+    """A producer's max_request_size that takes the largest record any of `topics` may
+    hold, with its headers: the biggest record a consumer of them can read can be sent on."""
+    known = [limit for topic in topics if (limit := limits.of(topic)) is not None]
+    return (max(known) if known else UNREPORTED_RECORD_LIMIT) + RECORD_OVERHEAD_BYTES

@@ -41,7 +41,10 @@ header .sub { opacity: .8; }
 header a { color: #fff; }
 form.filters { display: flex; gap: .8rem; align-items: center; margin-left: auto; }
 form.filters select, form.filters button { font: inherit; padding: .15rem .3rem; }
-main { display: grid; grid-template-columns: minmax(420px, 5fr) 7fr; gap: 1rem; padding: 1rem; }
+main { display: grid; grid-template-columns: minmax(580px, 1fr) minmax(0, 1.2fr); gap: 1rem;
+  padding: 1rem; align-items: start; }
+section.sessions table { font-size: 13px; }
+section.sessions td { white-space: nowrap; }
 section { background: #fff; border: 1px solid #d5dbe3; border-radius: 6px; padding: .6rem .8rem;
   overflow-x: auto; }
 h2 { font-size: 1.05rem; margin: .2rem 0 .6rem; }
@@ -58,13 +61,22 @@ td a { color: inherit; text-decoration: none; display: block; }
 .status.Delivered { background: #90a4ae; }
 .note { background: #fff3e0; border-left: 4px solid #e65100; padding: .3rem .6rem; }
 .empty { color: #6b7785; }
-svg.trace { display: block; margin: .4rem 0 1rem; }
+svg.trace { display: block; margin: .4rem 0 1rem; overflow: visible; }
 svg.trace text { font: 12px system-ui, sans-serif; }
 svg.trace .item text { font-weight: 600; }
-svg.trace a:hover path, svg.trace a:hover polygon { stroke-width: 3; }
-details summary { cursor: pointer; color: #1f4e79; }
-pre { background: #f7f9fb; border: 1px solid #e6e9ee; padding: .4rem; margin: .3rem 0 0;
-  white-space: pre-wrap; word-break: break-all; max-width: 60rem; }
+svg.trace a:hover path.line, svg.trace a:hover polygon { stroke-width: 3; }
+.hops .row { display: grid; gap: .5rem; padding: .3rem .45rem; border-bottom: 1px solid #e6e9ee;
+  grid-template-columns: 1.2rem 6.2rem minmax(9rem, 1fr) 4.6rem minmax(9rem, 1fr) 6rem; }
+.hops .head { font-weight: 600; color: #4a5868; background: #f7f9fb; }
+.hops summary { cursor: pointer; list-style: none; }
+.hops summary:hover { background: #f2f6fb; }
+.hops summary .class { color: #1f4e79; text-decoration: underline dotted; white-space: nowrap; }
+.hops summary .class::before { content: "\\25B8  "; }
+.hops details[open] summary .class::before { content: "\\25BE  "; }
+.hops .gist { grid-column: 3 / -1; }
+.hops .message { padding: .2rem .45rem .6rem 1.7rem; border-bottom: 1px solid #e6e9ee; }
+pre { background: #f7f9fb; border: 1px solid #e6e9ee; padding: .4rem; margin: .3rem 0;
+  white-space: pre-wrap; overflow-wrap: anywhere; }
 .error-text { color: #c62828; }
 """
 
@@ -95,7 +107,7 @@ _VIEWER = (
 </form></header>
 <main>
 <section class="sessions"><h2>Sessions, newest first</h2>
-{% if sessions %}<table><thead><tr><th>Session</th><th>Time (UTC)</th><th>Source</th>
+{% if sessions %}<table><thead><tr><th title="Session">#</th><th>Time (UTC)</th><th>Source</th>
 <th>Status</th><th>First message</th></tr></thead><tbody>
 {% for row in sessions %}{% set href = link(session=row.id) %}
 <tr class="session{% if selected and row.id == selected.id %} selected{% endif %}"
@@ -132,28 +144,32 @@ never entered the production, so IRIS's own viewer shows no such session.</p>{% 
 {% for a in d.arrows %}<a href="{{ url_for('local_pages.message', hop_id=a.hop_id) }}">
 <g class="hop {{ a.kind|lower }} {{ a.tone }}" data-hop="{{ a.hop_id }}">
 <title>{{ a.title }}</title>
-<path d="{{ a.path }}" fill="none" stroke="{{ a.colour }}" stroke-width="2"
+<path class="line" d="{{ a.path }}" fill="none" stroke="{{ a.colour }}" stroke-width="2"
 {%- if a.dashed %} stroke-dasharray="6 4"{% endif %}/>
 <polygon points="{{ a.head }}" fill="{{ a.colour }}" stroke="{{ a.colour }}"/>
 <text x="{{ a.label_x }}" y="{{ a.y - 7 }}" text-anchor="{{ a.label_anchor }}"
  fill="{{ a.colour }}">{{ a.label }}</text>
 {% if a.note %}<text class="note" x="{{ a.label_x }}" y="{{ a.y + 16 }}"
  text-anchor="{{ a.label_anchor }}" fill="{{ a.colour }}" font-weight="600">{{ a.note }}</text>
-{% endif %}</g></a>
+{% endif %}<path class="hit" d="{{ a.path }}" fill="none" stroke="transparent"
+ stroke-width="14"/></g></a>
 {% endfor %}</svg>
-<table class="hops"><thead><tr><th>#</th><th>Time (UTC)</th><th>From &rarr; to</th>
-<th>Type</th><th>Message</th><th>Status</th></tr></thead><tbody>
-{% for hop in selected.hops %}<tr class="hop {{ hop_tone(hop) }}" data-hop="{{ hop.id }}">
-<td>{{ loop.index }}</td><td>{{ hop.time.strftime('%H:%M:%S.%f')[:-3] }}</td>
-<td>{{ hop.source }} &rarr; {{ hop.target }}</td><td>{{ hop.kind }}</td>
-<td><details><summary>{{ short_class(hop.message_class) }}</summary>
-<pre class="body">{{ pretty(hop.body) }}</pre>
+<div class="hops"><div class="row head"><span>#</span><span>Time (UTC)</span>
+<span>From &rarr; to</span><span>Type</span><span>Message (click for its body)</span>
+<span>Status</span></div>
+{% for hop in selected.hops %}<details class="hop {{ hop_tone(hop) }}" data-hop="{{ hop.id }}">
+<summary class="row"><span>{{ loop.index }}</span>
+<span>{{ hop.time.strftime('%H:%M:%S.%f')[:-3] }}</span>
+<span>{{ hop.source }} &rarr; {{ hop.target }}</span><span>{{ hop.kind }}</span>
+<span class="class">{{ short_class(hop.message_class) }}</span>
+<span><span class="status {{ hop.status }}">{{ hop.status }}</span></span>
+{% if hop.error %}<span class="error-text gist">{{ error_gist(hop.error) }}</span>{% endif %}
+</summary>
+<div class="message"><pre class="body">{{ pretty(hop.body) }}</pre>
 {% if hop.error %}<pre class="error-text">{{ hop.error }}</pre>{% endif %}
-<a href="{{ url_for('local_pages.message', hop_id=hop.id) }}">open this message</a>
-</details></td>
-<td><span class="status {{ hop.status }}">{{ hop.status }}</span>
-{% if hop.error %}<div class="error-text">{{ error_gist(hop.error) }}</div>{% endif %}</td></tr>
-{% endfor %}</tbody></table>
+<a href="{{ url_for('local_pages.message', hop_id=hop.id) }}">open this message</a></div>
+</details>
+{% endfor %}</div>
 {% else %}<p class="empty">Select a session to see its trace.</p>{% endif %}
 </section></main>
 {% if refresh %}<script>

@@ -20,7 +20,7 @@ BOTTOM = 24
 ARROW_HEAD = 9
 SELF_LOOP = 36
 MAX_LABEL = 30
-MAX_NOTE = 66
+MAX_NOTE = 72
 
 COLOURS = {
     "normal": "#1f4e79",

@@ -1,0 +1,75 @@
+"""The Kafka path as users run it: `kafka-demo local`, fed by an external producer.
+
+The server is started as a user starts it (`kafka-demo local --port P --broker-port B
+--db URL`, with its own embedded Tansu broker), from the source tree under test. Each
+repetition produces N records from outside, with the clock started before the first
+is sent and stopped when the local database holds all N: the drain rate of a backlog,
+KafkaDemoBS's poller, the whole production and the SQLite commits included.
+"""
+
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from http_load import serving
+from kafka import KafkaProducer
+from kafka_io import product_values
+from stats import wait_for
+
+from kafka_demo.local_mode.broker import free_port
+
+TOPIC = "kafka_demo"
+"""The topic `kafka-demo local` consumes (its default)."""
+
+
+def cli_module(src: Path) -> str:
+    """The CLI's module in that tree: it moved into the local_mode package."""
+    if (src / "kafka_demo" / "local_mode" / "cli.py").exists():
+        return "kafka_demo.local_mode.cli"
+    return "kafka_demo.cli"
+
+
+@contextmanager
+def local_mode(src: Path, db_path: Path, log: Path) -> Iterator[tuple[int, str]]:
+    """`kafka-demo local` from `src`, with its own broker, until the block ends.
+
+    Yields the HTTP port and the broker's bootstrap address."""
+    port, broker_port = free_port(), free_port()
+    command = [sys.executable, "-m", cli_module(src), "local", "--port", str(port)]
+    command += ["--broker-port", str(broker_port), "--db", f"sqlite:///{db_path}"]
+    with serving(command, {"PYTHONPATH": str(src)}, port, log):
+        yield port, f"127.0.0.1:{broker_port}"
+
+
+def stored(db_path: Path) -> int:
+    try:
+        with sqlite3.connect(db_path, timeout=30) as connection:
+            return connection.execute("SELECT count(*) FROM product").fetchone()[0]
+    except sqlite3.OperationalError:  # the BO creates the table on its first message
+        return 0
+
+
+def produce_and_wait(bootstrap: str, db_path: Path, values: list[bytes], timeout: float) -> float:
+    """Seconds from the first record sent to the last one stored."""
+    target = stored(db_path) + len(values)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    started = time.perf_counter()
+    for value in values:
+        producer.send(TOPIC, value)
+    producer.flush()
+    wait_for(lambda: stored(db_path) >= target, timeout, "all records stored", step=0.01)
+    elapsed = time.perf_counter() - started
+    producer.close()
+    return elapsed
+
+
+def drain_rates(bootstrap: str, db_path: Path, records: int, reps: int) -> list[float]:
+    """Once KafkaDemoBS has joined its group (a first record is stored), `reps` drains."""
+    produce_and_wait(bootstrap, db_path, product_values(1, "join"), timeout=60)
+    return [
+        records / produce_and_wait(bootstrap, db_path, product_values(records, f"r{rep}"), 600)
+        for rep in range(reps)
+    ]
