@@ -128,8 +128,8 @@ def test_a_newcomer_sees_http_and_kafka_products_stored_traced_and_dead_lettered
         ("KafkaDemoBO", "KafkaDemoBP", "KafkaRecordSent"),
     ]
     refused_at_the_door = [
-        ("HTTP client", "REST door", "Request", "POST /kafka", "Rejected"),
-        ("REST door", "HTTP client", "Response", "HTTP 400 Bad Request", "Completed"),
+        ("HTTP client", "REST door", "POST /kafka", "Rejected"),
+        ("REST door", "HTTP client", "HTTP 400 Bad Request", "Completed"),
     ]
     assert [hops for hops in sessions if hops[0][0] == "HTTP client"] == [refused_at_the_door]
     shapes = sorted(tuple(_shape(hops)) for hops in sessions if hops[0][0] != "HTTP client")

@@ -6,6 +6,7 @@ are cut to one line; the whole text stays in the database and on /messages.
 
 import argparse
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -44,28 +45,27 @@ def run_products(args: argparse.Namespace) -> int:
 
 def run_trace(args: argparse.Namespace) -> int:
     from kafka_demo.local_mode.runtime import open_database
-    from kafka_demo.local_mode.sql_trace import last_sessions
+    from kafka_demo.local_mode.sql_trace import find_sessions, last_sessions
 
-    sessions = last_sessions(open_database(existing_database(args.db)), args.last)
-    if not sessions:
+    engine = open_database(existing_database(args.db))
+    summaries = find_sessions(engine, args.last)  # newest first, with /messages' statuses
+    hops = {session.id: session.hops for session in last_sessions(engine, args.last)}
+    if not summaries:
         print("no message yet")
         return 0
-    print(f"the last {len(sessions)} session(s), newest first (as /messages lists them)")
-    for session in reversed(sessions):
+    print(f"the last {len(summaries)} session(s), newest first (as /messages lists them)")
+    for summary in summaries:
         print()
-        print(_session_text(session))
+        print(_session_text(summary.id, summary.status, hops.get(summary.id, [summary.first])))
     return 0
 
 
-def _session_text(session: Any) -> str:
-    start = session.hops[0].time
-    status = "Error" if any(hop.status == "Error" for hop in session.hops) else "Completed"
-    if any(_short_class(hop.message_class) == DEAD_LETTER_CLASS for hop in session.hops):
-        status += ", dead letter"
-    lines = [f"session {session.id}  {start.astimezone():%Y-%m-%d %H:%M:%S}  {status}"]
+def _session_text(session_id: int, status: str, hops: list[Any]) -> str:
+    start = hops[0].time
+    lines = [f"session {session_id}  {start.astimezone():%Y-%m-%d %H:%M:%S}  {status}"]
     rows = []
-    notes: dict[int, list[str]] = {}
-    for number, hop in enumerate(session.hops):
+    notes: list[list[str]] = []
+    for hop in hops:
         elapsed_ms = (hop.time - start).total_seconds() * 1000
         rows.append(
             (
@@ -75,22 +75,33 @@ def _session_text(session: Any) -> str:
                 hop.status,
             )
         )
-        notes[number] = _hop_notes(hop)
+        notes.append(_hop_notes(hop))
     rendered = table(("time", "from -> to", "message", "status"), rows, indent="  ").splitlines()
     lines += rendered[:2]
-    for number, line in enumerate(rendered[2:]):
+    for line, hop_notes in zip(rendered[2:], notes, strict=True):
         lines.append(line)
-        lines += ["      " + one_line(note, WIDTH - 6) for note in notes[number]]
+        lines += ["      " + one_line(note, WIDTH - 6) for note in hop_notes]
     return "\n".join(lines)
 
 
 def _hop_notes(hop: Any) -> list[str]:
     notes = []
     if hop.error:
-        notes.append(f"error: {hop.error}")
+        notes.append(f"error: {_innermost(hop.error)}")
     if _short_class(hop.message_class) == DEAD_LETTER_CLASS and hop.kind == "Request":
         notes.append(f"dead letter: {_json_field(hop.body, 'reason')}")
     return notes
+
+
+def _innermost(error: str) -> str:
+    """A failure wrapped by each item it went back through, as the one that happened first:
+    "Exception in Python class: KafkaDemoBP - DeliveryError - Exception in Python class:
+    LocalStorageBO - IntegrityError - (sqlite3.IntegrityError) ..." reads
+    "LocalStorageBO - IntegrityError - ..." (SQLAlchemy's repeat of the class dropped too)."""
+    return re.sub(r" - \([\w.]+\) ", " - ", error.rsplit(_WRAPPED, 1)[-1])
+
+
+_WRAPPED = "Exception in Python class: "
 
 
 def _json_field(body: str, name: str) -> str:
