@@ -5,11 +5,15 @@ kept whole (class name and JSON), so a failed request can be sent again.
 """
 
 import json
+import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import (
+    Connection,
     DateTime,
     Engine,
     Integer,
@@ -27,6 +31,8 @@ from sqlalchemy.sql import ColumnElement
 
 from kafka_demo.defaults import KAFKA_REST_BS
 from kafka_demo.local_mode.trace import Hop
+
+_log = logging.getLogger("kafka_demo.local")
 
 
 class _TraceBase(DeclarativeBase):
@@ -67,18 +73,32 @@ def _as_hop(row: HopRow) -> Hop:
 class SqlTrace:
     """A TraceSink that keeps each session's hops in the `message_trace` table.
 
-    The hops of a session are held in memory while it runs and written in one
-    transaction when it ends, statuses final: one commit per input instead of
-    two per hop. A session whose process dies before it ends leaves no rows.
+    The hops of a session are held in memory while it runs, statuses final when
+    it ends. Then, by default, they are written in one transaction. With
+    `flush_every_s`, ended sessions are group-committed instead, as IRIS's
+    journal is: written together by a background writer every that many
+    seconds, by `flush()`, and first thing in every `transaction()` (the local
+    stand-in writes each global in one, so a batch's offsets are never kept
+    without its trace). A session whose process dies before it is written
+    leaves no rows; a failed write keeps its hops for the next one.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, flush_every_s: float | None = None) -> None:
         self._engine = engine
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._running: dict[int, list[Hop]] = {}
+        self._ended: list[Hop] = []
+        self._closing = threading.Event()
+        self._writer: threading.Thread | None = None
         _TraceBase.metadata.create_all(engine, checkfirst=True)
         with Session(engine) as session:
             self._last_session = session.scalar(select(func.max(HopRow.session_id))) or 0
+        if flush_every_s is not None:
+            self._writer = threading.Thread(
+                target=self._write_every, args=(flush_every_s,), name="trace-writer", daemon=True
+            )
+            self._writer.start()
 
     def new_session(self) -> int:
         with self._lock:
@@ -96,11 +116,63 @@ class SqlTrace:
     def end_session(self, session_id: int) -> None:
         with self._lock:
             hops = self._running.pop(session_id, [])
-        if not hops:
-            return
-        with self._engine.begin() as connection:
-            for hop in hops:
-                hop.id = connection.execute(_INSERT_HOP, _row_values(hop)).lastrowid
+            if self._writer is not None:
+                self._ended.extend(hops)
+                return
+        if hops:
+            with self._write_lock, self._engine.begin() as connection:
+                _write_hops(connection, hops)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A transaction that writes the ended sessions first, then whatever the caller adds."""
+        with self._write_lock:
+            with self._lock:
+                hops, self._ended = self._ended, []
+            try:
+                with self._engine.begin() as connection:
+                    _write_hops(connection, hops)
+                    yield connection
+            except BaseException:
+                for hop in hops:
+                    hop.id = 0
+                with self._lock:
+                    self._ended[:0] = hops
+                raise
+
+    def flush(self) -> None:
+        """Write the ended sessions now (before a Kafka commit, at shutdown)."""
+        with self._lock:
+            if not self._ended:
+                return
+        with self.transaction():
+            pass
+
+    def close(self) -> None:
+        """Stop the background writer and write what it had not written yet."""
+        self._closing.set()
+        if self._writer is not None:
+            self._writer.join()
+        self.flush()
+
+    def _write_every(self, interval_s: float) -> None:
+        failing = False
+        while not self._closing.wait(interval_s):
+            try:
+                self.flush()
+            except Exception as error:
+                if not failing:
+                    _log.warning("the trace is not written yet, kept for the next try: %s", error)
+                failing = True
+                continue
+            if failing:
+                _log.info("the trace is written again")
+            failing = False
+
+
+def _write_hops(connection: Connection, hops: list[Hop]) -> None:
+    for hop in hops:
+        hop.id = connection.execute(_INSERT_HOP, _row_values(hop)).lastrowid
 
 
 _INSERT_HOP = insert(HopRow.__table__)
