@@ -11,19 +11,20 @@ from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import CommitFailedError
 
+from kafka_demo.bs import KafkaDemoBS
 from kafka_demo.consuming import HandOffFailed
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS
 from kafka_demo.local_mode.iris_standin import IrisStandIn
 from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.msg import KafkaRecordSent, KafkaTestMessage
-from tests.integration.conftest import (
+from tests.support.kafka import (
     committed_offsets,
     log_end_offsets,
     poll_until,
     produce,
     read_topic,
-    stored_rows,
 )
+from tests.support.storage import stored_rows
 
 pytestmark = pytest.mark.integration
 
@@ -220,7 +221,7 @@ def test_a_record_that_cannot_be_handed_over_is_read_again_not_lost(
     assert stored_rows(database) == [("kept", "3.00")]
 
 
-def test_a_record_whose_offset_cannot_be_recorded_is_neither_lost_nor_stored_twice(
+def test_a_batch_whose_offsets_cannot_be_recorded_is_read_again_and_stored_once(
     start_production: Any,
     database: Path,
     kafka_bootstrap: str,
@@ -245,15 +246,72 @@ def test_a_record_whose_offset_cannot_be_recorded_is_neither_lost_nor_stored_twi
 
     monkeypatch.setattr(store, "write", write_failing_once)
     production = start_production()
-    with pytest.raises(HandOffFailed, match=r"@0 handed over, but its offset was not recorded"):
+    with pytest.raises(HandOffFailed) as raised:
         poll_until(production, lambda: False, timeout=20)
-    poll_until(production, lambda: len(stored_rows(database)) >= 3)
+    failed = re.search(
+        r"\[0\]@0\.\.(\d) handed over, but their offsets were not recorded \(read again\)",
+        str(raised.value),
+    )
+    assert failed, str(raised.value)
+    offsets = iris.gref("^KafkaDemo.Offset")
+    poll_until(production, lambda: offsets.get([topics["topic"], 0]) == 3)
 
     assert sorted(stored_rows(database)) == [
         ("first", "1.00"),
         ("second", "1.00"),
         ("third", "1.00"),
     ]
+    handed_over = [hop for hop in production.trace.hops if hop.source == "Python.KafkaDemoBS"]
+    assert len(handed_over) == 3 + int(failed.group(1)) + 1, "the failed batch came again"
+
+
+def test_offsets_are_recorded_once_per_poll_batch_before_its_kafka_commit(
+    start_production: Any,
+    database: Path,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    iris: IrisStandIn,
+) -> None:
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", linger_ms=200)
+    for i in range(6):
+        producer.send(topics["topic"], f'{{"name": "p{i}", "price": 1}}'.encode(), partition=i % 2)
+    producer.flush()
+    producer.close()
+    events: list[tuple[Any, ...]] = []
+    real_write, real_commit = iris.globals_store.write, KafkaConsumer.commit
+    real_hand_over = KafkaDemoBS._hand_over
+
+    def write(name: str, subscripts: tuple[Any, ...], value: Any) -> None:
+        events.append(("offset", subscripts[1], value))
+        real_write(name, subscripts, value)
+
+    def commit(consumer: KafkaConsumer, *args: Any, **kwargs: Any) -> Any:
+        events.append(("commit",))
+        return real_commit(consumer, *args, **kwargs)
+
+    def hand_over(service: KafkaDemoBS, message: Any) -> None:
+        events.append(("record", message.partition, message.offset))
+        real_hand_over(service, message)
+
+    monkeypatch.setattr(iris.globals_store, "write", write)
+    monkeypatch.setattr(KafkaConsumer, "commit", commit)
+    monkeypatch.setattr(KafkaDemoBS, "_hand_over", hand_over)
+    production = start_production()
+    poll_until(production, lambda: len(stored_rows(database)) >= 6)
+
+    batches, batch = [], []
+    for event in events:
+        batch.append(event)
+        if event == ("commit",):
+            batches.append(batch)
+            batch = []
+    assert sum(event[0] == "record" for event in events) == 6
+    for batch in batches:
+        records = [event for event in batch if event[0] == "record"]
+        last_of = {partition: offset for _, partition, offset in records}
+        expected = [("offset", partition, offset + 1) for partition, offset in last_of.items()]
+        assert batch == [*records, *expected, ("commit",)]
 
 
 def test_a_failed_commit_does_not_hide_the_records_that_were_not_handed_over(

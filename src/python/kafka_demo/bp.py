@@ -42,7 +42,14 @@ class KafkaDemoBP(BusinessProcess):
     DeadLetter = target(defaults.KAFKA_DEMO_BO)
 
     def on_init(self) -> None:
-        _parsed_routes(str(self.storage_routes))  # a bad setting stops the BP at start
+        """A bad setting stops the BP at start, as a bad setting of any component here does.
+
+        IoP's OnInit turns an exception from on_init into an error %Status
+        (IOP/Common.cls, OnInit), and IRIS does not start a business host whose
+        OnInit returns an error (Ens.Host's OnInit callback); the latter is
+        not checked here, where no IRIS runs.
+        """
+        _parsed_routes(str(self.storage_routes))
 
     def on_kafka_raw_message(self, request: KafkaRawMessage) -> ProductStored | ProductRejected:
         try:

@@ -1,8 +1,17 @@
 """At-least-once hand-off of Kafka records to the production.
 
-For each record: skip it if the offset store says it was handed over already
-(a redelivery after a crash), else hand it over, then record its offset. The
-Kafka commit comes after the batch, so what was not handed over is read again.
+A poll's batch is handed over record by record, skipping what the offset store
+says was handed over already (a redelivery after a crash). Then, once per batch
+and before the Kafka commit, the offset store records each partition's next
+offset: the per-record path pays for no bookkeeping. A crash before that write
+makes the batch's records come again; storage is idempotent by their source
+key, so they add no row (a poison record is dead-lettered again, though).
+
+In the local mode, the offset store's write also writes the trace of the
+batch, in the same transaction: the stand-in's globals and trace are written
+in order, as IRIS's journal logs message headers and global sets in one
+time-sequenced log. So the trace of a record is kept before its offset is
+committed, and a crash loses only trace rows of records that come again.
 """
 
 import time
@@ -76,8 +85,13 @@ def poll_and_hand_over(
     """Poll once and hand every new record over; raise HandOffFailed after committing the rest."""
     result = PollResult()
     batch = consumer.poll(timeout_ms=timeout_ms)
+    handed: dict[TopicPartition, tuple[int, int]] = {}
     for partition, records in batch.items():
-        _hand_over_partition(consumer, offsets, hand_over, partition, records, result)
+        span = _hand_over_partition(consumer, offsets, hand_over, partition, records, result)
+        if span is not None:
+            handed[partition] = span
+    if handed:
+        _record_offsets(consumer, offsets, handed, result)
     if batch:
         _commit(consumer, result)
     if result.failures:
@@ -100,8 +114,13 @@ def _hand_over_partition(
     partition: TopicPartition,
     records: list[ConsumerRecord],
     result: PollResult,
-) -> None:
+) -> tuple[int, int] | None:
+    """Hand the partition's new records over, in order, up to the first that fails.
+
+    Returns the offsets of the first and the last record handed over, or None.
+    """
     next_offset = offsets.next_offset(partition.topic, partition.partition)
+    first = last = None
     for record in records:
         if next_offset is not None and record.offset < next_offset:
             result.skipped += 1
@@ -114,15 +133,31 @@ def _hand_over_partition(
                 f"{partition.topic}[{partition.partition}]@{record.offset} not handed over: "
                 f"{type(error).__name__}: {error}"
             )
-            return
+            break
         result.handed_over += 1
+        first = record.offset if first is None else first
+        last = record.offset
+    return None if first is None or last is None else (first, last)
+
+
+def _record_offsets(
+    consumer: KafkaConsumer,
+    offsets: OffsetStore,
+    handed: dict[TopicPartition, tuple[int, int]],
+    result: PollResult,
+) -> None:
+    """One write per partition for the whole batch, before the Kafka commit.
+
+    A partition whose write fails is read again from the batch's first record it
+    handed over, so nothing is committed that its bookkeeping does not cover.
+    """
+    for partition, (first, last) in handed.items():
         try:
-            offsets.handed_over(partition.topic, partition.partition, record.offset)
+            offsets.handed_over(partition.topic, partition.partition, last)
         except Exception as error:
-            # Handed over all the same: go on from the next record at the next poll.
-            consumer.seek(partition, record.offset + 1)
+            consumer.seek(partition, first)
             result.failures.append(
-                f"{partition.topic}[{partition.partition}]@{record.offset} handed over, "
-                f"but its offset was not recorded: {type(error).__name__}: {error}"
+                f"{partition.topic}[{partition.partition}]@{first}..{last} handed over, "
+                f"but their offsets were not recorded (read again): "
+                f"{type(error).__name__}: {error}"
             )
-            return

@@ -1,8 +1,9 @@
 """Where KafkaDemoBS remembers, per topic and partition, the next offset to hand over.
 
 In IRIS this is the global ^KafkaDemo.Offset(topic, partition); it is written
-right after each record was handed to the BP, before the Kafka commit, so a
-consumer restarted between the two does not hand the record over again.
+once per poll batch, after its records were handed to the BP and before the
+Kafka commit, so a consumer restarted between the two does not hand them over
+again.
 """
 
 from typing import Any, Protocol
@@ -17,7 +18,7 @@ class OffsetStore(Protocol):
         """The next offset to hand over, or None if nothing was handed over yet."""
 
     def handed_over(self, topic: str, partition: int, offset: int) -> None:
-        """Record that the record at `offset` was handed over."""
+        """Record that the records up to `offset` were handed over."""
 
 
 class GlobalOffsetStore:

@@ -12,9 +12,10 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
-from sqlalchemy import Engine, String, Text, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, String, Text, bindparam, insert, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kafka_demo.iris_gateway import IrisUnavailable
@@ -212,11 +213,22 @@ _UPDATE_NODE = (
 _INSERT_NODE = insert(_NODES)
 
 
-class SqlGlobals:
-    """Global nodes kept in a SQL database, so they survive a restart as IRIS globals do."""
+class Journal(Protocol):
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A transaction that first writes what was logged before it."""
 
-    def __init__(self, engine: Engine) -> None:
+
+class SqlGlobals:
+    """Global nodes kept in a SQL database, so they survive a restart as IRIS globals do.
+
+    With a `journal` (the local trace), each write happens in the journal's
+    transaction, after what it holds: as IRIS's journal logs every update in
+    time order, a global kept means the trace written before it is kept too.
+    """
+
+    def __init__(self, engine: Engine, journal: Journal | None = None) -> None:
         self._engine = engine
+        self._journal = journal
         _GlobalBase.metadata.create_all(engine, checkfirst=True)
 
     def read(self, name: str, subscripts: tuple[Any, ...]) -> Any:
@@ -227,7 +239,8 @@ class SqlGlobals:
     def write(self, name: str, subscripts: tuple[Any, ...], value: Any) -> None:
         """One transaction: update the node, or insert it when there is none."""
         key, text = json.dumps(subscripts), json.dumps(value)
-        with self._engine.begin() as connection:
+        transaction = self._engine.begin() if self._journal is None else self._journal.transaction()
+        with transaction as connection:
             changed = connection.execute(
                 _UPDATE_NODE, {"key_name": name, "key_subs": key, "new_value": text}
             )

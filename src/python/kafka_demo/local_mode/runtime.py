@@ -86,6 +86,13 @@ class _ServiceHost:
         return self._component
 
 
+TRACE_FLUSH_EVERY_S = 0.2
+"""How often the trace's background writer writes ended sessions (REST inputs, mostly: a
+Kafka batch's sessions are written with its offsets). IRIS's journal syncs every two
+seconds when idle (System Administration, "The Journal Write Cycle"); a shorter interval
+lets `kafka-demo trace` and /messages show a request at once."""
+
+
 class LocalRuntime:
     """Starts the production in this process and polls KafkaDemoBS on its CallInterval."""
 
@@ -101,9 +108,11 @@ class LocalRuntime:
         self._poller: threading.Thread | None = None
         self.engine = open_database(config.db_url)
         self.production: LocalProduction | None = None
+        self.trace: SqlTrace | None = None
 
     def start(self) -> LocalProduction:
-        standin = IrisStandIn(globals_store=SqlGlobals(self.engine))
+        self.trace = SqlTrace(self.engine, flush_every_s=TRACE_FLUSH_EVERY_S)
+        standin = IrisStandIn(globals_store=SqlGlobals(self.engine, journal=self.trace))
         standin.add_class(
             IRIS_PRODUCT_CLASS, PersistentClass(self.engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS)
         )
@@ -113,7 +122,7 @@ class LocalRuntime:
             load_production(),
             settings=local_settings(self.config),
             skip=self._skip,
-            trace=SqlTrace(self.engine),
+            trace=self.trace,
         )
         standin.add_class("IOP.Director", LocalDirector(production))
         production.start()
@@ -133,7 +142,9 @@ class LocalRuntime:
             self._poller.join(timeout=10)
         if self.production is not None:
             self.production.stop()
-            _log.info("production stopped: consumer closed, offsets committed")
+            if self.trace is not None:
+                self.trace.close()
+            _log.info("production stopped: consumer closed, offsets committed, trace written")
         self.engine.dispose()
 
     def _poll_forever(self) -> None:

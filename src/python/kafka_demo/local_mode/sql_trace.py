@@ -5,11 +5,15 @@ kept whole (class name and JSON), so a failed request can be sent again.
 """
 
 import json
+import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import (
+    Connection,
     DateTime,
     Engine,
     Integer,
@@ -27,6 +31,8 @@ from sqlalchemy.sql import ColumnElement
 
 from kafka_demo.defaults import KAFKA_REST_BS
 from kafka_demo.local_mode.trace import Hop
+
+_log = logging.getLogger("kafka_demo.local")
 
 
 class _TraceBase(DeclarativeBase):
@@ -67,18 +73,32 @@ def _as_hop(row: HopRow) -> Hop:
 class SqlTrace:
     """A TraceSink that keeps each session's hops in the `message_trace` table.
 
-    The hops of a session are held in memory while it runs and written in one
-    transaction when it ends, statuses final: one commit per input instead of
-    two per hop. A session whose process dies before it ends leaves no rows.
+    The hops of a session are held in memory while it runs, statuses final when
+    it ends. Then, by default, they are written in one transaction. With
+    `flush_every_s`, ended sessions are group-committed instead, as IRIS's
+    journal is: written together by a background writer every that many
+    seconds, by `flush()`, and first thing in every `transaction()` (the local
+    stand-in writes each global in one, so a batch's offsets are never kept
+    without its trace). A session whose process dies before it is written
+    leaves no rows; a failed write keeps its hops for the next one.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, flush_every_s: float | None = None) -> None:
         self._engine = engine
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._running: dict[int, list[Hop]] = {}
+        self._ended: list[Hop] = []
+        self._closing = threading.Event()
+        self._writer: threading.Thread | None = None
         _TraceBase.metadata.create_all(engine, checkfirst=True)
         with Session(engine) as session:
             self._last_session = session.scalar(select(func.max(HopRow.session_id))) or 0
+        if flush_every_s is not None:
+            self._writer = threading.Thread(
+                target=self._write_every, args=(flush_every_s,), name="trace-writer", daemon=True
+            )
+            self._writer.start()
 
     def new_session(self) -> int:
         with self._lock:
@@ -96,11 +116,63 @@ class SqlTrace:
     def end_session(self, session_id: int) -> None:
         with self._lock:
             hops = self._running.pop(session_id, [])
-        if not hops:
-            return
-        with self._engine.begin() as connection:
-            for hop in hops:
-                hop.id = connection.execute(_INSERT_HOP, _row_values(hop)).lastrowid
+            if self._writer is not None:
+                self._ended.extend(hops)
+                return
+        if hops:
+            with self._write_lock, self._engine.begin() as connection:
+                _write_hops(connection, hops)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A transaction that writes the ended sessions first, then whatever the caller adds."""
+        with self._write_lock:
+            with self._lock:
+                hops, self._ended = self._ended, []
+            try:
+                with self._engine.begin() as connection:
+                    _write_hops(connection, hops)
+                    yield connection
+            except BaseException:
+                for hop in hops:
+                    hop.id = 0
+                with self._lock:
+                    self._ended[:0] = hops
+                raise
+
+    def flush(self) -> None:
+        """Write the ended sessions now (before a Kafka commit, at shutdown)."""
+        with self._lock:
+            if not self._ended:
+                return
+        with self.transaction():
+            pass
+
+    def close(self) -> None:
+        """Stop the background writer and write what it had not written yet."""
+        self._closing.set()
+        if self._writer is not None:
+            self._writer.join()
+        self.flush()
+
+    def _write_every(self, interval_s: float) -> None:
+        failing = False
+        while not self._closing.wait(interval_s):
+            try:
+                self.flush()
+            except Exception as error:
+                if not failing:
+                    _log.warning("the trace is not written yet, kept for the next try: %s", error)
+                failing = True
+                continue
+            if failing:
+                _log.info("the trace is written again")
+            failing = False
+
+
+def _write_hops(connection: Connection, hops: list[Hop]) -> None:
+    for hop in hops:
+        hop.id = connection.execute(_INSERT_HOP, _row_values(hop)).lastrowid
 
 
 _INSERT_HOP = insert(HopRow.__table__)
@@ -162,8 +234,15 @@ class SessionSummary:
     first: Hop
 
 
-def _session_flags() -> Subquery:
-    """Per session: its first hop's id, and whether any hop failed, dead-lettered or rejected."""
+SCAN_CHUNK = 2000
+"""Sessions looked at per query while listing: the newest are found without reading the rest."""
+SOURCES_WINDOW = 2000
+"""The source filter offers the items that opened one of this many latest sessions."""
+
+
+def _session_flags(lowest: int, highest: int) -> Subquery:
+    """Per session in [lowest, highest]: its first hop's id, and whether any hop failed,
+    dead-lettered or rejected."""
 
     def any_hop(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.max(case((condition, 1), else_=0))
@@ -178,9 +257,18 @@ def _session_flags() -> Subquery:
                 (HopRow.status == "Rejected") | HopRow.message_class.like(f"%{REJECTED_CLASS}")
             ).label("rejected"),
         )
+        .where(HopRow.session_id.between(lowest, highest))
         .group_by(HopRow.session_id)
         .subquery()
     )
+
+
+def _session_id_range(session: Session) -> tuple[int, int] | None:
+    """The lowest and highest session ids kept (ids are handed out in order), from the index."""
+    lowest, highest = session.execute(
+        select(func.min(HopRow.session_id), func.max(HopRow.session_id))
+    ).one()
+    return None if highest is None else (lowest, highest)
 
 
 def find_sessions(
@@ -196,9 +284,34 @@ def find_sessions(
     A session's status: Resent once replayed; else Error if any hop failed; else
     Dead-lettered if it sent a dead letter; else Rejected if its input was refused
     (a ProductRejected answer, or a refusal at the REST door); else Completed.
+    Sessions are read newest first, SCAN_CHUNK ids at a time, until `last` match.
     """
     _TraceBase.metadata.create_all(engine, checkfirst=True)
-    flags = _session_flags()
+    found: list[SessionSummary] = []
+    with Session(engine) as session:
+        if session_id is not None:
+            return _matching(session, session_id, session_id, status, source, last)
+        kept = _session_id_range(session)
+        if kept is None:
+            return []
+        lowest, highest = kept
+        while highest >= lowest and len(found) < last:
+            chunk_low = max(lowest, highest - SCAN_CHUNK + 1)
+            found += _matching(session, chunk_low, highest, status, source, last - len(found))
+            highest = chunk_low - 1
+    return found
+
+
+def _matching(
+    session: Session,
+    lowest: int,
+    highest: int,
+    status: str | None,
+    source: str | None,
+    limit: int,
+) -> list[SessionSummary]:
+    """The newest `limit` sessions in [lowest, highest] of this status and source."""
+    flags = _session_flags(lowest, highest)
     session_status = case(
         (HopRow.status == "Resent", "Resent"),
         (flags.c.failed == 1, "Error"),
@@ -213,25 +326,28 @@ def find_sessions(
         query = query.where(session_status == status)
     if source:
         query = query.where(HopRow.source == source)
-    if session_id is not None:
-        query = query.where(flags.c.session_id == session_id)
-    query = query.order_by(flags.c.session_id.desc()).limit(last)
-    with Session(engine) as session:
-        rows = session.execute(query).all()
-    return [
-        SessionSummary(session_id, status, _as_hop(first)) for session_id, status, first in rows
-    ]
+    rows = session.execute(query.order_by(flags.c.session_id.desc()).limit(limit)).all()
+    return [SessionSummary(sid, found_status, _as_hop(first)) for sid, found_status, first in rows]
 
 
 def session_sources(engine: Engine) -> list[str]:
-    """Every item that opened a session: the choices of the viewer's source filter."""
+    """The items that opened one of the latest SOURCES_WINDOW sessions: the source filter's
+    choices (bounded, so that a long trace does not slow every reload of the page)."""
     _TraceBase.metadata.create_all(engine, checkfirst=True)
-    first_hops = select(func.min(HopRow.id)).group_by(HopRow.session_id).scalar_subquery()
     with Session(engine) as session:
+        kept = _session_id_range(session)
+        if kept is None:
+            return []
+        latest = kept[1]
+        first_hops = (
+            select(func.min(HopRow.id))
+            .where(HopRow.session_id > latest - SOURCES_WINDOW)
+            .group_by(HopRow.session_id)
+        )
         return list(
             session.scalars(
                 select(HopRow.source)
-                .where(HopRow.id.in_(first_hops))
+                .where(HopRow.id.in_(first_hops.scalar_subquery()))
                 .distinct()
                 .order_by(HopRow.source)
             )
