@@ -4,7 +4,7 @@ from importlib.metadata import version
 
 import pytest
 
-from tests.local.harness import kafka_demo
+from tests.support.local_process import kafka_demo
 
 COMMANDS = ["local", "produce", "products", "trace", "dlq", "replay"]
 

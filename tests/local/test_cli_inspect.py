@@ -11,7 +11,7 @@ from iop.messages.dispatch import dispatch_serializer
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.runtime import LocalRuntime
 from kafka_demo.msg import KafkaRawMessage
-from tests.local.harness import KAFKA_DEMO, kafka_demo
+from tests.support.local_process import KAFKA_DEMO, kafka_demo
 
 
 def hand_over(runtime: LocalRuntime, value: bytes, offset: int) -> None:

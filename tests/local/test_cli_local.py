@@ -13,7 +13,7 @@ import pytest
 
 from kafka_demo.local_mode.broker import free_port
 from kafka_demo.local_mode.ports import listens
-from tests.local.harness import KAFKA_DEMO, LocalProcess, http, kafka_demo
+from tests.support.local_process import KAFKA_DEMO, LocalProcess, http, kafka_demo
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics, free_port
-from tests.integration.conftest import read_topic
-from tests.local.harness import LocalProcess, kafka_demo
+from tests.support.kafka import read_topic
+from tests.support.local_process import LocalProcess, kafka_demo
 
 pytestmark = pytest.mark.integration
 
