@@ -12,8 +12,8 @@ from kafka import KafkaProducer
 
 from kafka_demo import defaults
 from kafka_demo.local_mode.broker import EmbeddedBroker
-from tests.integration.conftest import read_topic
-from tests.local.harness import LocalProcess, http, kafka_demo
+from tests.support.kafka import read_topic
+from tests.support.local_process import LocalProcess, http, kafka_demo
 
 pytestmark = pytest.mark.integration
 

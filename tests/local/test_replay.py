@@ -9,7 +9,7 @@ from kafka_demo import defaults
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.runtime import LocalRuntime
 from kafka_demo.msg import KafkaRawMessage
-from tests.local.harness import kafka_demo
+from tests.support.local_process import kafka_demo
 
 
 def hand_over(runtime: LocalRuntime, value: bytes, offset: int) -> None:
