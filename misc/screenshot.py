@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.browser.chromium import chromium_page  # noqa: E402
 from tests.browser.scenario import feed  # noqa: E402
-from tests.local.harness import LocalProcess  # noqa: E402
+from tests.support.local_process import LocalProcess  # noqa: E402
 
 
 def main() -> int:

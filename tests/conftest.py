@@ -17,7 +17,11 @@ from iop.runtime import iris as iop_iris
 
 from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics
 from kafka_demo.local_mode.iris_standin import IrisStandIn
-from tests.iris_fakes import ProductClass
+from tests.support.iris_fakes import ProductClass
+
+pytest_plugins = [
+    "tests.support.doors"
+]  # the REST doors' fixtures, for tests/rest and tests/reliability
 
 _WRAPPER_ENTRY_POINTS = ("cls", "gref", "sql", "system", "execute", "check_status")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kafka import KafkaProducer
 
-from tests.local.harness import LocalProcess, http
+from tests.support.local_process import LocalProcess, http
 
 VALID_HTTP = {"name": "desk lamp", "price": 24.5}
 HOSTILE_NAME = '<img src=x onerror="window.owned = 1">'

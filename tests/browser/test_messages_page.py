@@ -14,7 +14,7 @@ from tests.browser.scenario import (
     VALID_HTTP,
     feed,
 )
-from tests.local.harness import LocalProcess, http
+from tests.support.local_process import LocalProcess, http
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 RED = "rgb(198, 40, 40)"

@@ -21,8 +21,8 @@ from kafka_demo.msg import (
     ProductSQLMessage,
     ProductStored,
 )
-from tests.compat.support import stored_rows
-from tests.hosts import build_component
+from tests.support.hosts import build_component
+from tests.support.storage import stored_rows
 
 ORIGINAL_PRODUCT_MESSAGES = [
     KafkaTestMessage,

@@ -16,9 +16,9 @@ import pytest
 from kafka_demo import rules
 from kafka_demo.bo import KafkaDemoBO, LocalStorageBO
 from kafka_demo.msg import KafkaTestMessage, ProductIRISMessage, ProductMessage, ProductSQLMessage
-from tests.compat.support import stored_rows
-from tests.integration.conftest import read_topic
-from tests.iris_fakes import ProductClass
+from tests.support.iris_fakes import ProductClass
+from tests.support.kafka import read_topic
+from tests.support.storage import stored_rows
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from kafka_demo.bs import KafkaDemoBS
 from kafka_demo.msg import KafkaRawMessage
 from kafka_demo.offsets import GlobalOffsetStore
-from tests.integration.conftest import produce
+from tests.support.kafka import produce
 
 pytestmark = pytest.mark.integration
 

@@ -31,9 +31,9 @@ from kafka_demo.msg import (
     ProductSQLMessage,
     ProductStored,
 )
-from tests.compat.support import IrisKafkaMessage, stored_rows
-from tests.integration.conftest import read_topic
-from tests.iris_fakes import ProductClass
+from tests.support.iris_fakes import IrisKafkaMessage, ProductClass
+from tests.support.kafka import read_topic
+from tests.support.storage import stored_rows
 
 ROUTED = {
     "sql": ProductSQLMessage,

@@ -11,8 +11,8 @@ from kafka_demo.bo import KafkaDemoBO, LocalStorageBO
 from kafka_demo.bp import KafkaDemoBP
 from kafka_demo.bs import KafkaDemoBS
 from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage, ProductStored
-from tests.compat.support import stored_rows
-from tests.hosts import RecordingHandle, build_component
+from tests.support.hosts import RecordingHandle, build_component
+from tests.support.storage import stored_rows
 
 
 def test_a_plain_bp_uses_its_storage_routes_setting_on_first_use() -> None:

@@ -105,18 +105,29 @@ def produce(records: list[tuple[int, bytes]]) -> None:
         producer.close()
 
 
-def iop_test(body: dict[str, object]) -> subprocess.CompletedProcess[str]:
-    command = [
+def iop_test_command(body: dict[str, object]) -> list[str]:
+    """The README's `iop --test` command, as the suite runs it (-T: no terminal)."""
+    return [
         "docker", "compose", "exec", "-T", "iris",
         "iop", "--test", "Python.KafkaDemoBO",
         "--classname", "kafka_demo.msg.KafkaTestMessage",
         "--body", json.dumps(body),
     ]  # fmt: skip
+
+
+def iop_test(body: dict[str, object]) -> subprocess.CompletedProcess[str]:
+    command = iop_test_command(body)
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
+def engine_url() -> sa.URL:
+    return sa.URL.create("iris", USERNAME, PASSWORD, HOST, 1972, "IRISAPP")
+
+
 def engine() -> sa.Engine:
-    return sa.create_engine(f"iris://{USERNAME}:{PASSWORD}@{HOST}:1972/IRISAPP")
+    # No pool: a connection is held only while a query runs, so the suite uses one
+    # IRIS connection at a time (README, "Community Edition limits").
+    return sa.create_engine(engine_url(), poolclass=sa.pool.NullPool)
 
 
 def products_named(db: sa.Engine, name: str) -> list[tuple[str, Decimal]]:

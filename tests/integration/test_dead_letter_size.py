@@ -24,7 +24,8 @@ from kafka_demo.kafka_clients import (
     request_size_for,
 )
 from kafka_demo.msg import KafkaDeadLetterMessage
-from tests.integration.conftest import poll_until, read_topic, stored_rows
+from tests.support.kafka import poll_until, read_topic
+from tests.support.storage import stored_rows
 
 pytestmark = pytest.mark.integration
 

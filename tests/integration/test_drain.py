@@ -17,8 +17,8 @@ import pytest
 from kafka_demo.bs import KafkaDemoBS
 from kafka_demo.local_mode.iris_standin import IrisStandIn
 from kafka_demo.msg import KafkaRawMessage
-from tests.hosts import RecordingHandle, build_component
-from tests.integration.conftest import produce
+from tests.support.hosts import RecordingHandle, build_component
+from tests.support.kafka import produce
 
 pytestmark = pytest.mark.integration
 

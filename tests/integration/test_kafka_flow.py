@@ -17,14 +17,14 @@ from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS
 from kafka_demo.local_mode.iris_standin import IrisStandIn
 from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.msg import KafkaRecordSent, KafkaTestMessage
-from tests.integration.conftest import (
+from tests.support.kafka import (
     committed_offsets,
     log_end_offsets,
     poll_until,
     produce,
     read_topic,
-    stored_rows,
 )
+from tests.support.storage import stored_rows
 
 pytestmark = pytest.mark.integration
 

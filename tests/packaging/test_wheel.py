@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.local.harness import LocalProcess, http, kafka_demo
+from tests.support.local_process import LocalProcess, http, kafka_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGING_FILES = (

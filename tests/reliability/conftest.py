@@ -7,19 +7,14 @@ import pytest
 
 from kafka_demo import defaults
 from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics
-from tests.local.harness import LocalProcess
-from tests.rest.conftest import open_door  # noqa: F401 (the REST doors' fixture, reused)
-
-TOPIC = defaults.TOPIC
-DLQ_TOPIC = defaults.DLQ_TOPIC
-GROUP = defaults.GROUP_ID
+from tests.support.local_process import LocalProcess
 
 
 @pytest.fixture
 def broker() -> Iterator[EmbeddedBroker]:
     """A Tansu broker of this test's own, with the topics `kafka-demo local` uses."""
     with EmbeddedBroker() as started:
-        create_topics(started.bootstrap, {TOPIC: 2, DLQ_TOPIC: 1})
+        create_topics(started.bootstrap, {defaults.TOPIC: 2, defaults.DLQ_TOPIC: 1})
         yield started
 
 

@@ -7,12 +7,9 @@ runs the full counts. Every test prints its figures on one line, e.g.
 
 import json
 import os
-import sqlite3
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from kafka import KafkaProducer
 
@@ -43,35 +40,6 @@ def wait_until(done: Callable[[], bool], timeout: float, interval: float = 0.25)
             raise TimeoutError(f"not reached within {timeout:.0f} s")
         time.sleep(interval)
     return time.monotonic() - started
-
-
-def stored_names(db_path: Path) -> Counter[str]:
-    """How many product rows hold each name (an empty count before the table exists)."""
-    return Counter(name for name, _ in stored_rows(db_path))
-
-
-def stored_rows(db_path: Path) -> list[tuple[str, str]]:
-    """Every product row as (name, price text), read as another client of the file would."""
-    if not db_path.exists():
-        return []
-    connection = sqlite3.connect(db_path, timeout=30)
-    try:
-        rows = connection.execute("SELECT name, CAST(price AS TEXT) FROM product").fetchall()
-    except sqlite3.OperationalError as error:
-        if "no such table" in str(error):
-            return []
-        raise
-    finally:
-        connection.close()
-    return [(name, price) for name, price in rows]
-
-
-def table_names(db_path: Path) -> set[str]:
-    connection = sqlite3.connect(db_path, timeout=30)
-    try:
-        return {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-    finally:
-        connection.close()
 
 
 def product_value(name: str, price: str) -> bytes:

@@ -25,18 +25,12 @@ from typing import Any
 
 import pytest
 
+from kafka_demo.defaults import DLQ_TOPIC, GROUP_ID, TOPIC
 from kafka_demo.local_mode.broker import EmbeddedBroker
-from tests.integration.conftest import committed_offsets, log_end_offsets, read_topic
-from tests.local.harness import LocalProcess
-from tests.reliability.conftest import DLQ_TOPIC, GROUP, TOPIC
-from tests.reliability.support import (
-    PacedProducer,
-    figures,
-    product_value,
-    scaled,
-    stored_names,
-    wait_until,
-)
+from tests.reliability.support import PacedProducer, figures, product_value, scaled, wait_until
+from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
+from tests.support.local_process import LocalProcess
+from tests.support.storage import stored_names
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -80,7 +74,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_stores_nothing_twice(
     wait_until(lambda: set(stored_names(db_path)) >= set(products), DRAIN_BOUND_S, 0.5)
     drain_s = time.monotonic() - restarted
     ends = log_end_offsets(broker.bootstrap, TOPIC, RECORDS)
-    wait_until(lambda: committed_offsets(broker.bootstrap, TOPIC, GROUP) == ends, 30, 0.5)
+    wait_until(lambda: committed_offsets(broker.bootstrap, TOPIC, GROUP_ID) == ends, 30, 0.5)
     time.sleep(2)  # a record handed over twice after its commit would show by now
     stored = stored_names(db_path)
     in_topic = Counter(record.value for record in read_topic(broker.bootstrap, TOPIC, RECORDS))

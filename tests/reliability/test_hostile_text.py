@@ -9,19 +9,18 @@ from pathlib import Path
 import pytest
 
 from kafka_demo import storage
+from kafka_demo.defaults import TOPIC
 from kafka_demo.local_mode.broker import EmbeddedBroker
 from kafka_demo.product import Product
-from tests.iris_fakes import ProductClass
-from tests.local.harness import LocalProcess, http
-from tests.reliability.conftest import TOPIC
 from tests.reliability.support import (
     PacedProducer,
     figures,
-    stored_names,
-    table_names,
     wait_until,
 )
-from tests.rest.conftest import Door, State
+from tests.support.doors import Door, State
+from tests.support.iris_fakes import ProductClass
+from tests.support.local_process import LocalProcess, http
+from tests.support.storage import stored_names, table_names
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.local.harness import LocalProcess
 from tests.reliability.support import figures, scaled
-from tests.rest.conftest import Door, State
+from tests.support.doors import Door, State
+from tests.support.local_process import LocalProcess
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from kafka_demo.defaults import DLQ_TOPIC, GROUP_ID, TOPIC
 from kafka_demo.local_mode.broker import EmbeddedBroker
-from tests.integration.conftest import committed_offsets, log_end_offsets, read_topic
-from tests.local.harness import LocalProcess
-from tests.reliability.conftest import DLQ_TOPIC, GROUP, TOPIC
 from tests.reliability.poison import GARBAGE, flood
-from tests.reliability.support import PacedProducer, figures, scaled, stored_names, wait_until
+from tests.reliability.support import PacedProducer, figures, scaled, wait_until
+from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
+from tests.support.local_process import LocalProcess
+from tests.support.storage import stored_names
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -39,7 +40,7 @@ def test_a_poison_flood_is_dead_lettered_with_reasons_and_the_lag_returns_to_zer
     ends = log_end_offsets(broker.bootstrap, TOPIC, RECORDS)
     assert sum(ends.values()) == RECORDS
     lag_s = wait_until(
-        lambda: committed_offsets(broker.bootstrap, TOPIC, GROUP) == ends, LAG_BOUND_S, 0.5
+        lambda: committed_offsets(broker.bootstrap, TOPIC, GROUP_ID) == ends, LAG_BOUND_S, 0.5
     )
     drain_s = time.monotonic() - produced
 

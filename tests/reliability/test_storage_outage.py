@@ -16,19 +16,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
+from kafka_demo.defaults import GROUP_ID, TOPIC
 from kafka_demo.local_mode.broker import EmbeddedBroker
 from kafka_demo.local_mode.sql_trace import failed_inputs
-from tests.integration.conftest import committed_offsets, log_end_offsets
-from tests.local.harness import LocalProcess, http, kafka_demo
-from tests.reliability.conftest import GROUP, TOPIC
-from tests.reliability.support import (
-    PacedProducer,
-    figures,
-    product_value,
-    scaled,
-    stored_names,
-    wait_until,
-)
+from tests.reliability.support import PacedProducer, figures, product_value, scaled, wait_until
+from tests.support.kafka import committed_offsets, log_end_offsets
+from tests.support.local_process import LocalProcess, http, kafka_demo
+from tests.support.storage import stored_names
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -55,7 +49,7 @@ def test_a_locked_database_neither_drops_nor_duplicates_and_replay_stores_the_fa
 
     producer.join(timeout=RECORDS / RATE_PER_S + 60)
     ends = log_end_offsets(broker.bootstrap, TOPIC, RECORDS)
-    wait_until(lambda: committed_offsets(broker.bootstrap, TOPIC, GROUP) == ends, DRAIN_BOUND_S)
+    wait_until(lambda: committed_offsets(broker.bootstrap, TOPIC, GROUP_ID) == ends, DRAIN_BOUND_S)
     failed = failed_names(db_path)
     unaccounted = set(names) - set(stored_names(db_path)) - set(failed)
 

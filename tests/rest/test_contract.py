@@ -17,7 +17,7 @@ from kafka_demo.rest.contract import (
     PRODUCTION_NOT_RUNNING_TEXT,
     SENT_MESSAGE,
 )
-from tests.rest.conftest import RESERVED_NAME, STORAGE_ROUTES, Door, State
+from tests.support.doors import RESERVED_NAME, STORAGE_ROUTES, Door, State
 
 JSON = "application/json"
 UNICODE_NAME = "Crème brûlée – 東京 😀"

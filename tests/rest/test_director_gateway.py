@@ -14,7 +14,7 @@ from kafka_demo.rest.contract import (
     create_app,
 )
 from kafka_demo.rest.director_gateway import DirectorGateway
-from tests.rest.conftest import Door, State
+from tests.support.doors import Door, State
 
 APPLE = {"name": "apple", "price": 1}
 

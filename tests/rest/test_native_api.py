@@ -9,7 +9,7 @@ import pytest
 import app_standalone
 from kafka_demo.rest.contract import IRIS_UNREACHABLE_TEXT, SENT_MESSAGE
 from kafka_demo.rest.native_gateway import NativeSettings
-from tests.rest.conftest import TEST_IRIS, Door, State
+from tests.support.doors import TEST_IRIS, Door, State
 
 
 @pytest.fixture

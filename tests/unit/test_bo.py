@@ -22,8 +22,9 @@ from kafka_demo.msg import (
     ProductStored,
 )
 from kafka_demo.product import Product
-from tests.hosts import build_component
-from tests.iris_fakes import ProductClass
+from tests.support.hosts import build_component
+from tests.support.iris_fakes import ProductClass
+from tests.support.storage import product_rows
 
 
 @pytest.fixture
@@ -40,16 +41,6 @@ def store(bo: LocalStorageBO, message: Any) -> Any:
     return dispatch_deserializer(bo._dispatch_on_message(dispatch_serializer(message)))
 
 
-def rows(database: Path) -> list[tuple[int, str, str]]:
-    with sqlite3.connect(database) as connection:
-        return [
-            (row_id, name, f"{Decimal(str(price)):.2f}")
-            for row_id, name, price in connection.execute(
-                "SELECT id, name, price FROM product ORDER BY id"
-            )
-        ]
-
-
 def test_raw_sql_and_sqlalchemy_routes_write_identical_rows(
     storage_bo: LocalStorageBO, database: Path
 ) -> None:
@@ -63,7 +54,7 @@ def test_raw_sql_and_sqlalchemy_routes_write_identical_rows(
         ProductStored(route="sql", id=1),
         ProductStored(route="sqlalchemy", id=2),
     )
-    assert rows(database) == [
+    assert product_rows(database) == [
         (1, "caf\u00e9 \U0001f600", "10.50"),
         (2, "caf\u00e9 \U0001f600", "10.50"),
     ]
@@ -73,7 +64,7 @@ def test_prices_are_stored_to_the_cent(storage_bo: LocalStorageBO, database: Pat
     for price in ("0.10", "0.01", "99999999.99", "19.99"):
         store(storage_bo, ProductSQLMessage(name="p", price=Decimal(price)))
         store(storage_bo, ProductSQLAlchemyMessage(name="p", price=Decimal(price)))
-    assert [price for _, _, price in rows(database)] == [
+    assert [price for _, _, price in product_rows(database)] == [
         "0.10",
         "0.10",
         "0.01",
@@ -169,7 +160,7 @@ def test_a_source_stored_by_one_route_is_found_by_the_other(
         ProductStored(route="sql", id=1),
         ProductStored(route="sqlalchemy", id=1),
     )
-    assert len(rows(database)) == 1
+    assert len(product_rows(database)) == 1
 
 
 def test_a_table_made_before_source_existed_gets_the_column_and_its_unique_index(
@@ -198,7 +189,7 @@ def test_a_failed_insert_whose_source_is_not_stored_is_still_an_error(
         storage.insert_with_sql(
             storage.open_engine(f"sqlite:///{database}"), Product(None, Decimal(1)), "kafka:t/0/1"
         )
-    assert rows(database) == []
+    assert product_rows(database) == []
 
 
 @SQL_ROUTES
@@ -208,7 +199,7 @@ def test_a_source_already_holding_another_product_is_an_error_not_a_silent_twin(
     store(storage_bo, message_class(name="old", price=Decimal("1.50"), source="kafka:t/0/0"))
     with pytest.raises(storage.SourceHoldsAnotherProduct, match="was the topic created again"):
         store(storage_bo, message_class(name="new", price=Decimal("1.50"), source="kafka:t/0/0"))
-    assert rows(database) == [(1, "old", "1.50")]
+    assert product_rows(database) == [(1, "old", "1.50")]
 
 
 def test_retired_sources_of_a_topic_let_its_offsets_start_over(
@@ -252,7 +243,7 @@ def test_a_locked_database_is_an_error_not_a_lost_row(
         locker.execute("ROLLBACK")
         locker.close()
     assert store(storage_bo, ProductSQLMessage(name="after", price=Decimal("3"))).route == "sql"
-    assert [name for _, name, _ in rows(database)] == ["before", "after"]
+    assert [name for _, name, _ in product_rows(database)] == ["before", "after"]
 
 
 def test_a_missing_table_is_an_error(storage_bo: LocalStorageBO, database: Path) -> None:
@@ -292,7 +283,7 @@ def test_a_product_message_sent_by_hand_is_validated_again(
     with pytest.raises((rules.InvalidProduct, SerializationError), match=reason):
         storage_bo._dispatch_on_message(IOPMessage.holding(classname, body))
     store(storage_bo, ProductSQLMessage(name="ok", price=Decimal("1")))
-    assert [name for _, name, _ in rows(database)] == ["ok"]
+    assert [name for _, name, _ in product_rows(database)] == ["ok"]
 
 
 def test_the_database_is_opened_on_first_use_so_a_bad_url_fails_only_messages(

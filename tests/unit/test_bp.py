@@ -18,24 +18,14 @@ from kafka_demo.msg import (
     ProductSQLMessage,
     ProductStored,
 )
-from tests.hosts import RecordingHandle, Send, build_component
+from tests.support.hosts import RecordingHandle, Send, build_component
+from tests.support.iris_fakes import IrisKafkaMessage
 
 
 def storage_answers(target: str, message: Any) -> Any:
     if target == "Python.LocalStorageBO":
         return ProductStored(route=type(message).__name__, id=7)
     return None
-
-
-class IrisKafkaMessage(IrisObject):
-    """An EnsLib.Kafka.Message as IRIS's Kafka adapter hands it over: `value` is a string."""
-
-    iris_classname = "EnsLib.Kafka.Message"
-
-    def __init__(self, value: str, topic: str = "kafka_demo") -> None:
-        self.value = value
-        self.topic = topic
-        self.binaryValue = None
 
 
 def run_bp(request: Any, **settings: Any) -> tuple[Any, list[Send]]:

@@ -1,6 +1,5 @@
 """The User.product stand-in: stores what IRIS stores, refuses what IRIS refuses (%Status)."""
 
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,8 @@ from kafka_demo.local_mode.persistent import PersistentClass
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from kafka_demo.msg import ProductIRISMessage, ProductStored
 from kafka_demo.product import Product
-from tests.hosts import build_component
+from tests.support.hosts import build_component
+from tests.support.storage import product_rows
 
 
 @pytest.fixture
@@ -35,16 +35,6 @@ def user_product(iris: IrisStandIn, engine: Engine) -> PersistentClass:
     standin = PersistentClass(engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS)
     iris.add_class(IRIS_PRODUCT_CLASS, standin)
     return standin
-
-
-def rows(database: Path) -> list[tuple[int, str, str]]:
-    with sqlite3.connect(database) as connection:
-        return [
-            (row_id, name, f"{Decimal(str(price)):.2f}")
-            for row_id, name, price in connection.execute(
-                "SELECT id, name, price FROM product ORDER BY id"
-            )
-        ]
 
 
 def new_product(user_product: PersistentClass, **properties: Any) -> Any:
@@ -72,7 +62,7 @@ def test_the_iris_orm_route_stores_into_the_same_table_as_the_other_routes(
     third = storage.insert_with_sqlalchemy(engine, Product("by sqlalchemy", Decimal("3")))
 
     assert (first, second, third) == (1, 2, 3)
-    assert rows(database) == [
+    assert product_rows(database) == [
         (1, "by sql", "1.50"),
         (2, "caf\u00e9 \U0001f600", "10.50"),
         (3, "by sqlalchemy", "3.00"),
@@ -86,7 +76,7 @@ def test_the_storage_bo_answers_with_the_row_the_stand_in_saved(
     serial = dispatch_serializer(ProductIRISMessage(name="pear", price=Decimal("2.25")))
     reply = dispatch_deserializer(bo._dispatch_on_message(serial))
     assert reply == ProductStored(route="iris", id=1)
-    assert rows(database) == [(1, "pear", "2.25")]
+    assert product_rows(database) == [(1, "pear", "2.25")]
 
 
 REFUSED = {
@@ -144,7 +134,7 @@ def test_what_iris_would_refuse_is_an_error_status_and_no_row(
     assert str(raised.value).startswith("ERROR #")
     assert error in str(raised.value)
     assert row._Id() == ""
-    assert rows(database) == []
+    assert product_rows(database) == []
 
 
 def test_the_iris_orm_route_raises_the_status_text(user_product: PersistentClass) -> None:
@@ -165,7 +155,7 @@ def test_what_iris_accepts_at_the_limits_is_stored(
     assert [row._Save() for row in saved] == [1, 1, 1, 1]
     assert [row._Id() for row in saved] == ["1", "2", "3", "4"]
     # %Numeric rounds to its SCALE instead of refusing more decimal places.
-    assert rows(database) == [
+    assert product_rows(database) == [
         (1, longest, "99999999.99"),
         (2, "n" * 255, "-99999999.99"),
         (3, "rounded", "1.01"),
@@ -178,7 +168,7 @@ def test_saving_again_updates_the_same_row(user_product: PersistentClass, databa
     assert row._Save() == 1
     row.price = "2.5"
     assert row._Save() == 1
-    assert rows(database) == [(1, "pear", "2.50")]
+    assert product_rows(database) == [(1, "pear", "2.50")]
 
 
 def test_a_second_value_of_a_unique_key_is_error_5808(engine: Engine) -> None:

@@ -3,6 +3,9 @@
 from decimal import Decimal
 from typing import Any
 
+from kafka_demo.defaults import TOPIC
+from kafka_demo.local_mode.iris_standin import IrisObject
+
 
 class SavedProduct:
     """A `User.product` object: properties set by the caller, `_Save()` records it."""
@@ -36,3 +39,14 @@ class ProductClass:
         row._id = len(self.saved) + 1
         self.saved.append((row._id, row.name, Decimal(row.price)))
         return 1
+
+
+class IrisKafkaMessage(IrisObject):
+    """An EnsLib.Kafka.Message as IRIS's Kafka adapter hands it over: `value` is a string."""
+
+    iris_classname = "EnsLib.Kafka.Message"
+
+    def __init__(self, value: str, topic: str = TOPIC) -> None:
+        self.value = value
+        self.topic = topic
+        self.binaryValue = None

@@ -32,7 +32,7 @@ from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.models import ProductRow
 from kafka_demo.rest.iris_app import create_iris_app
 from kafka_demo.rest.native_gateway import NativeSettings
-from tests.rest.fakes import FakeDirector, FakeNativeApi
+from tests.support.rest_fakes import FakeDirector, FakeNativeApi
 
 STORAGE_ROUTES = ("sql", "sqlalchemy")
 NO_KAFKA = "no Kafka in the REST tests"

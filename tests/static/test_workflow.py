@@ -1,0 +1,75 @@
+""".github/workflows/e2e.yml: actionlint finds nothing, and the steps are the ones promised."""
+
+import shutil
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.static.repo import ROOT
+
+WORKFLOW = ROOT / ".github/workflows/e2e.yml"
+
+
+@cache
+def _steps() -> list[dict[str, Any]]:
+    (job,) = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"].values()
+    return job["steps"]
+
+
+def _step(fragment: str) -> tuple[int, dict[str, Any]]:
+    for number, step in enumerate(_steps()):
+        if fragment in str(step.get("run", "")) + str(step.get("uses", "")):
+            return number, step
+    raise AssertionError(f"no step with {fragment!r}")
+
+
+def test_actionlint_finds_nothing() -> None:
+    # The venv's bin directory first: the test command runs pytest without activating the venv.
+    binary = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which(
+        "actionlint"
+    )
+    if binary is None:
+        pytest.skip("actionlint is not installed (requirements-dev.txt provides it)")
+    result = subprocess.run(
+        [binary, "-no-color", str(WORKFLOW)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_build_output_is_teed_to_build_log_before_the_suite() -> None:
+    build, step = _step("docker compose build")
+    assert step["run"].endswith("| tee build.log")
+    suite, _ = _step("./misc/run-e2e.sh")
+    assert build < suite
+
+
+def test_the_suite_keeps_the_stack_for_the_doctor_and_the_logs() -> None:
+    _, suite = _step("./misc/run-e2e.sh")
+    assert suite["env"]["KEEP_STACK"] == "1"
+
+
+def test_the_doctor_runs_only_when_a_step_before_failed() -> None:
+    suite, _ = _step("./misc/run-e2e.sh")
+    doctor, step = _step("./misc/doctor.sh")
+    assert step["if"] == "failure()"
+    assert suite < doctor
+
+
+def test_logs_are_collected_and_uploaded_whatever_happened() -> None:
+    doctor, _ = _step("./misc/doctor.sh")
+    collect, step = _step("docker compose logs")
+    assert step["if"] == "always()"
+    for service in ("kafka", "kafka-init", "iris", "standalone"):
+        assert service in step["run"]
+    assert "build-warnings.log" in step["run"]
+    upload, step = _step("actions/upload-artifact@")
+    assert step["if"] == "always()"
+    assert step["with"]["path"].split() == ["build.log", "logs/"]
+    down, step = _step("docker compose down -v")
+    assert step["if"] == "always()"
+    assert doctor < collect < upload < down

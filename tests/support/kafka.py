@@ -1,0 +1,71 @@
+"""A real broker's topics from the outside: produce, read, committed and end offsets; polling."""
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from kafka_demo.defaults import KAFKA_DEMO_BS
+from kafka_demo.local_mode.router import LocalProduction
+
+
+def poll_until(
+    production: LocalProduction, done: Callable[[], bool], timeout: float = 30.0
+) -> None:
+    """Let IRIS's adapter call KafkaDemoBS.on_poll until `done()` or the timeout."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition was not reached before the timeout")
+        production.process_input(KAFKA_DEMO_BS)
+
+
+def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    for value in values:
+        producer.send(topic, value)
+    producer.flush()
+    producer.close()
+
+
+def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 15.0) -> list[Any]:
+    """Every record of a topic, read without a group (partitions assigned by hand)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    partitions = [
+        TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})
+    ]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    records: list[Any] = []
+    deadline = time.monotonic() + timeout
+    while len(records) < expected and time.monotonic() < deadline:
+        for batch in consumer.poll(timeout_ms=200).values():
+            records.extend(batch)
+    consumer.close()
+    return records
+
+
+def committed_offsets(bootstrap: str, topic: str, group_id: str) -> dict[int, int]:
+    """Per partition, the group's committed offset (0 where it committed none)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
+    )
+    partitions = consumer.partitions_for_topic(topic) or set()
+    offsets = {p: consumer.committed(TopicPartition(topic, p)) or 0 for p in sorted(partitions)}
+    consumer.close()
+    return offsets
+
+
+def log_end_offsets(bootstrap: str, topic: str, expected_records: int) -> dict[int, int]:
+    """Per partition, the offset after its last record (0 if it has none), read from the
+    records themselves.
+
+    (Tansu's ListOffsets answer counts record batches, not records, so it is not used.)
+    """
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    ends = dict.fromkeys(sorted(consumer.partitions_for_topic(topic) or ()), 0)
+    consumer.close()
+    for record in read_topic(bootstrap, topic, expected_records):
+        ends[record.partition] = max(ends.get(record.partition, 0), record.offset + 1)
+    return ends
