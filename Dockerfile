@@ -93,7 +93,11 @@ HEALTHCHECK --interval=10s --timeout=20s --start-period=90s --retries=30 \
     CMD ["/bin/bash", "/irisdev/app/misc/iris/production-running.sh"]
 
 # IRIS through /iris-main, as IoP's and iris-flask-template's entrypoints start it, plus
-# the gunicorn supervisor (misc/iris/entrypoint.sh). No /tini here: docker-compose.yml
-# sets `init: true`, and the script forwards TERM to iris-main itself.
+# the gunicorn supervisor (misc/iris/entrypoint.sh). /iris-main is the documented
+# entrypoint of InterSystems images (ADOCK_iris_iscmain). /tini is likely there too
+# (zpm-dockerhub's Dockerfile-phase2 sets ENTRYPOINT ["/tini", ...] on
+# intersystems/iris-community:2024.1 without installing it) but no source shows it for
+# 2025.1, so it is not used: docker-compose.yml sets `init: true`, and the script
+# forwards TERM to iris-main itself.
 ENTRYPOINT ["/bin/bash", "/irisdev/app/misc/iris/entrypoint.sh"]
 CMD ["--check-caps", "false"]

@@ -43,6 +43,16 @@ fail() {
 first_line() { head -n 1 | cut -c1-200; }
 
 in_iris() { docker compose exec -T iris "$@"; }
+
+# The SQL checks read IRIS over iris://localhost:1972 inside the container; DOCTOR_SQL_URL
+# (for instance iris+emb:///IRISAPP) replaces that URL if it does not work there.
+in_iris_sql() {
+    if [ -n "${DOCTOR_SQL_URL:-}" ]; then
+        docker compose exec -T -e "DOCTOR_SQL_URL=${DOCTOR_SQL_URL}" iris python3 "$doctor_iris" "$@"
+    else
+        in_iris python3 "$doctor_iris" "$@"
+    fi
+}
 in_kafka() { docker compose exec -T kafka "$@"; }
 
 # 1. Containers: the three long-running services running and healthy, kafka-init done.
@@ -95,7 +105,7 @@ check_production() {
 # 3. Items and their last errors, one line each, from inside the IRIS container.
 items_output=""
 check_items() {
-    items_output="$(in_iris python3 "$doctor_iris" items 2>&1)"
+    items_output="$(in_iris_sql items 2>&1)"
     local line
     if ! grep -Eq '^(PASS|FAIL) ' <<<"$items_output"; then
         fail "items: no answer from ${doctor_iris}: $(first_line <<<"$items_output")" \
@@ -136,7 +146,7 @@ check_door() {
         return
     fi
     rm -f "$body"
-    if in_iris python3 "$doctor_iris" row "$probe" >/dev/null 2>&1; then
+    if in_iris_sql row "$probe" >/dev/null 2>&1; then
         pass "door ${name} (${base}): /health ok, POST /kafka 200, row ${probe} stored"
     else
         fail "door ${name} (${base}): POST /kafka 200 but no row ${probe} in SQLUser.product" \

@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
+    # Once, when the venv is made, not on every run.
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 install_chromium() {
     [ -x /usr/bin/chromium ] && return 0

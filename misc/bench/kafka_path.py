@@ -28,11 +28,15 @@ from kafka_demo.defaults import KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.local_mode.runtime import LocalConfig, LocalRuntime
 from kafka_demo.models import Base
-from kafka_demo.msg import ProductSQLAlchemyMessage, ProductSQLMessage
+from kafka_demo.msg import ProductIRISMessage, ProductSQLAlchemyMessage, ProductSQLMessage
 from kafka_demo.offsets import GlobalOffsetStore
 
 MAX_POLL_INTERVAL_MS = 60_000
-ROUTE_MESSAGES = {"sql": ProductSQLMessage, "sqlalchemy": ProductSQLAlchemyMessage}
+ROUTE_MESSAGES = {
+    "sql": ProductSQLMessage,
+    "iris": ProductIRISMessage,
+    "sqlalchemy": ProductSQLAlchemyMessage,
+}
 
 
 def start_runtime(bootstrap: str, db_path: Path, run: str) -> LocalRuntime:
@@ -85,13 +89,13 @@ def instrument(production: LocalProduction, watch: Stopwatch) -> None:
     watch.patch(GlobalOffsetStore, "handed_over", "offset global")
     watch.patch(GlobalOffsetStore, "next_offset", "offset global")
     watch.patch(production, "deliver", lambda source, target, *_, **__: f"router -> {target}")
-    for method in ("new_session", "record", "finish", "end_session", "flush"):
+    for method in ("new_session", "record", "finish", "end_session", "flush", "transaction"):
         if hasattr(production.trace, method):
             watch.patch(production.trace, method, "trace writes")
     watch.patch(production.items[KAFKA_DEMO_BP], "receive", "KafkaDemoBP (IoP dispatch)")
     watch.patch(production.items[LOCAL_STORAGE_BO], "receive", "LocalStorageBO (IoP dispatch)")
-    watch.patch(storage, "insert_with_sql", "product insert")
-    watch.patch(storage, "insert_with_sqlalchemy", "product insert")
+    for route in ("insert_with_sql", "insert_with_iris_orm", "insert_with_sqlalchemy"):
+        watch.patch(storage, route, "product insert")
     watch.patch(production, "process_input", "KafkaDemoBS (on_poll, hand-off)")
 
 

@@ -1,6 +1,7 @@
 """Per-hop timing by wrapping callables: each label gets its exclusive time."""
 
 import functools
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -8,12 +9,21 @@ from typing import Any
 
 
 class Stopwatch:
-    """Exclusive seconds per label; nested timed calls are charged to their own label only."""
+    """Exclusive seconds per label; nested timed calls are charged to their own label only.
+
+    Nesting is followed per thread, so a call timed on another thread (the trace's
+    background writer) is never taken for a child of the one running here."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
-        self._children: list[float] = []
+        self._local = threading.local()
+
+    @property
+    def _children(self) -> list[float]:
+        if not hasattr(self._local, "children"):
+            self._local.children = []
+        return self._local.children
 
     def wrap(self, function: Callable[..., Any], label: str | Callable[..., str]) -> Any:
         @functools.wraps(function)

@@ -69,6 +69,8 @@ run_checked_session() {
 
 # The build logs in with merge.cpf's bootstrap password SYS; iris.script sets the final
 # one (IRISPASSWORD, from the IRIS_PASSWORD build argument) at the end.
+# --force-local (not in IoP's CI): an IOP_URL or REMOTE_SETTINGS in the environment must
+# never send a build step to another IRIS (IoP cli/parser.py).
 iop() { IRISPASSWORD=SYS python3 -m iop --force-local "$@"; }
 
 : >"$warnings_file"

@@ -179,7 +179,8 @@ def main(argv: Sequence[str], engine: sa.Engine | None = None) -> int:
         first_line = str(error).splitlines()[0][:200]
         print(
             f"FAIL IRIS SQL: {first_line} -- likely cause: IRIS is not up or the password"
-            " differs; fix: docker compose ps iris"
+            " differs; fix: docker compose ps iris, or run the doctor with"
+            " DOCTOR_SQL_URL=iris+emb:///IRISAPP"
         )
         return 1
 

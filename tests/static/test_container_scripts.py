@@ -75,25 +75,25 @@ def _health(fake_bin: Path, **values: str) -> int:
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_script_parses(script: str) -> None:
+def test_script_parses_with_bash_n(script: str) -> None:
     subprocess.run(["bash", "-n", str(ROOT / script)], check=True)
 
 
-def test_healthy_only_when_the_production_runs(fake_bin: Path) -> None:
+def test_health_script_passes_only_when_iop_status_says_running(fake_bin: Path) -> None:
     assert _health(fake_bin) == 0
     assert _health(fake_bin, FAKE_STATUS="stopped") == 1
     assert _health(fake_bin, FAKE_STATUS="troubled") == 1
 
 
-def test_unhealthy_when_another_production_runs(fake_bin: Path) -> None:
+def test_health_script_fails_when_iop_status_names_another_production(fake_bin: Path) -> None:
     assert _health(fake_bin, FAKE_PRODUCTION="Other.Production") == 1
 
 
-def test_unhealthy_when_iris_cannot_be_asked(fake_bin: Path) -> None:
+def test_health_script_fails_when_iop_status_fails(fake_bin: Path) -> None:
     assert _health(fake_bin, FAKE_IOP_FAILS="1") == 1
 
 
-def test_gunicorn_is_started_again_when_it_dies(fake_bin: Path, tmp_path: Path) -> None:
+def test_supervisor_starts_gunicorn_again_when_it_exits(fake_bin: Path, tmp_path: Path) -> None:
     log = tmp_path / "gunicorn.log"
     env = _env(fake_bin, FAKE_GUNICORN_LOG=str(log), GUNICORN_RESTART_DELAY="0.1")
     script = ROOT / "misc/iris/gunicorn-supervisor.sh"

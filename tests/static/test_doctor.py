@@ -25,6 +25,7 @@ STACK_DEFAULTS = {
     "KAFKA_GROUP_ID": "demo-group",
     "KAFKA_TOPIC_PARTITIONS": "2",
     "DOCTOR_MAX_LAG": "100",
+    "DOCTOR_SQL_URL": "",
 }
 
 HEALTHY_PS = (
@@ -70,7 +71,9 @@ shift
 case "$1" in
     ps) [ -n "${FAKE_NO_DOCKER:-}" ] && { echo "Cannot connect to the Docker daemon" >&2; exit 1; }
         printf '%b' "$FAKE_PS"; exit 0 ;;
-    exec) shift; [ "$1" = "-T" ] && shift; service="$1"; shift ;;
+    exec) shift; [ "$1" = "-T" ] && shift
+        if [ "$1" = "-e" ]; then echo "env $2" >> "$FAKE_LOG"; shift 2; fi
+        service="$1"; shift ;;
     *) exit 2 ;;
 esac
 args="$*"
@@ -130,10 +133,10 @@ def _doctor(tmp_path: Path, **env: str) -> tuple[Run, list[str]]:
         "FAKE_TOPIC": TOPIC,
         "FAKE_GROUP": GROUP,
         "FAKE_MEMBERS": MEMBERS,
+        # The stack's defaults, whatever the calling shell has set.
+        **STACK_DEFAULTS,
         **env,
     }
-    # The stack's defaults, whatever the calling shell has set.
-    values.update(STACK_DEFAULTS)
     return run_script(DOCTOR, bin_dir, values), calls(log)
 
 
@@ -344,3 +347,10 @@ def test_an_image_without_the_warnings_file_fails_the_last_check(tmp_path: Path)
     run, _ = _doctor(tmp_path, FAKE_WARNINGS_STATUS="1")
     assert run.status == 1
     assert _only_failure(run).startswith("FAIL build warnings: cannot read")
+
+
+def test_doctor_sql_url_reaches_the_sql_snippet_in_the_container(tmp_path: Path) -> None:
+    run, log = _doctor(tmp_path, DOCTOR_SQL_URL="iris+emb:///IRISAPP")
+    assert run.status == 0, run.output
+    # items, then one row look-up per door
+    assert log.count("env DOCTOR_SQL_URL=iris+emb:///IRISAPP") == 4

@@ -75,7 +75,7 @@ def test_a_bad_worker_count_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> Non
         _load(monkeypatch, CONFIG)
 
 
-def test_the_standalone_image_serves_port_5001_with_the_same_config() -> None:
+def test_standalone_dockerfile_sets_bind_5001_and_names_the_shared_config() -> None:
     dockerfile = (ROOT / "misc/Dockerfile.standalone").read_text()
     assert "ENV GUNICORN_BIND=0.0.0.0:5001" in dockerfile
     assert f'"-c", "{CONFIG}"' in dockerfile

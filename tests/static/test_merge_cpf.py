@@ -5,14 +5,14 @@ import ast
 from tests.static.repo import APP_DIR, SRC_PYTHON, iris_dockerfile, merge_actions, web_application
 
 
-def test_without_the_databases_the_namespace_has_nowhere_to_store() -> None:
+def test_merge_cpf_creates_two_databases_each_with_its_resource() -> None:
     databases = {d["Name"]: d for d in merge_actions()["CreateDatabase"]}
     assert set(databases) == {"IRISAPP_DATA", "IRISAPP_CODE"}
     resources = {r["Name"] for r in merge_actions()["CreateResource"]}
     assert {d["Resource"] for d in databases.values()} == resources
 
 
-def test_without_interop_on_the_namespace_no_production_can_run_there() -> None:
+def test_merge_cpf_creates_irisapp_with_interop_on_both_databases() -> None:
     (namespace,) = merge_actions()["CreateNamespace"]
     assert namespace == {
         "Name": "IRISAPP",
@@ -22,27 +22,27 @@ def test_without_interop_on_the_namespace_no_production_can_run_there() -> None:
     }
 
 
-def test_without_callin_python3_iop_and_gunicorn_cannot_log_in() -> None:
+def test_merge_cpf_enables_the_callin_service() -> None:
     (callin,) = merge_actions()["ModifyService"]
     assert callin["Name"] == "%Service_CallIn"
     assert callin["Enabled"] == "1"
 
 
-def test_without_a_known_unexpired_password_the_build_time_iop_login_fails() -> None:
+def test_merge_cpf_sets_a_superuser_password_hash_that_does_not_expire() -> None:
     (user,) = merge_actions()["ModifyUser"]
     assert user["Name"] == "SuperUser"
     assert user["ChangePassword"] == "0"
     assert user["PasswordHash"].endswith(",10000,SHA512")
 
 
-def test_flask_is_served_by_the_iris_wsgi_dispatcher_with_password_login() -> None:
+def test_merge_cpf_flask_has_the_wsgi_dispatch_class_irisapp_and_password_login() -> None:
     app = web_application("/flask")
     assert app["DispatchClass"] == "%SYS.Python.WSGI"
     assert app["NameSpace"] == "IRISAPP"
     assert app["AutheEnabled"] == "32"
 
 
-def test_flask_location_is_where_the_image_copies_src_python() -> None:
+def test_merge_cpf_flask_location_is_the_dockerfile_copy_target_of_src_python() -> None:
     location = web_application("/flask")["WSGIAppLocation"]
     assert location == f"{APP_DIR}/src/python/"
     copies = [i.args.split() for i in iris_dockerfile() if i.keyword == "COPY"]
@@ -53,7 +53,7 @@ def test_flask_location_is_where_the_image_copies_src_python() -> None:
     ] in copies
 
 
-def test_flask_points_at_the_real_module_and_callable() -> None:
+def test_merge_cpf_flask_app_name_and_callable_exist_in_src_python() -> None:
     app = web_application("/flask")
     module = SRC_PYTHON / f"{app['WSGIAppName']}.py"
     assert module.is_file(), f"{module} does not exist"

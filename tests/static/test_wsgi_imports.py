@@ -127,7 +127,7 @@ def test_every_module_the_app_imports_is_shipped_or_installed(app: str) -> None:
         assert dists & installable, f"{app} imports {module} ({dists}) not in {APPS[app]}"
 
 
-def test_the_standalone_server_never_reaches_iop() -> None:
+def test_the_standalone_import_closure_has_no_iop() -> None:
     """IoP's iris wrapper would shadow the native SDK the standalone server needs."""
     assert (SRC_PYTHON / "app_standalone.py").is_file(), "app_standalone.py does not exist"
     files, outside = _closure("app_standalone.py")

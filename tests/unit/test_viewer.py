@@ -10,9 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine
 
+from kafka_demo.local_mode import sql_trace
 from kafka_demo.local_mode.pages import messages_blueprint
 from kafka_demo.local_mode.sequence import COLOURS, error_gist, sequence_diagram
-from kafka_demo.local_mode.sql_trace import SqlTrace
+from kafka_demo.local_mode.sql_trace import SqlTrace, find_sessions
 from kafka_demo.local_mode.trace import Hop
 from kafka_demo.replies import Rejected, Stored
 from kafka_demo.rest.contract import create_app
@@ -342,3 +343,16 @@ def test_error_gist_keeps_the_innermost_cause() -> None:
     assert error_gist("ERROR <Ens>ErrBusinessDispatchNameNotRegistered: X") == (
         "ERROR <Ens>ErrBusinessDispatchNameNotRegistered: X"
     )
+
+
+@pytest.mark.parametrize("chunk", [1, 3])
+def test_sessions_are_found_the_same_when_read_a_few_at_a_time(
+    engine: Engine, sessions: dict[str, int], monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    filters: list[dict[str, str]] = [{}, {"status": "Error"}, {"source": BS}, {"source": REST_BS}]
+    whole = [find_sessions(engine, 50, **f) for f in filters]
+    monkeypatch.setattr(sql_trace, "SCAN_CHUNK", chunk)
+    assert [find_sessions(engine, 50, **f) for f in filters] == whole
+    assert [s.id for s in find_sessions(engine, 2)] == [sessions["hostile"], sessions["dead"]]
+    assert [s.id for s in find_sessions(engine, 1, source=BS)] == [sessions["dead"]]
+    assert find_sessions(engine, 5, session_id=sessions["failed"])[0].status == "Error"

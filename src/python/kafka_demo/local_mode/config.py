@@ -25,5 +25,3 @@ class LocalConfig:
     # Well inside max_poll_interval_ms and gunicorn's graceful_timeout (5 s), which a stop
     # waits for; a drain goes on at the next call at once, so this costs no throughput.
     poll_budget_seconds: float = 1.0
-    # An embedded broker keeps records in memory only: each start has brand-new topics.
-    fresh_broker: bool = False

@@ -184,6 +184,14 @@ class MemoryGlobals:
             ]:
                 del self._nodes[key]
 
+    def has_descendants(self, name: str, subscripts: tuple[Any, ...]) -> bool:
+        with self._lock:
+            depth = len(subscripts)
+            return any(
+                k[0] == name and len(k[1]) > depth and k[1][:depth] == subscripts
+                for k in self._nodes
+            )
+
 
 class _GlobalBase(DeclarativeBase):
     pass
@@ -248,6 +256,16 @@ class SqlGlobals:
                 if tuple(json.loads(node.subscripts))[: len(subscripts)] == subscripts:
                     session.delete(node)
 
+    def has_descendants(self, name: str, subscripts: tuple[Any, ...]) -> bool:
+        with Session(self._engine) as session:
+            for node_subscripts in session.scalars(
+                select(GlobalNode.subscripts).where(GlobalNode.name == name)
+            ):
+                below = tuple(json.loads(node_subscripts))
+                if len(below) > len(subscripts) and below[: len(subscripts)] == subscripts:
+                    return True
+        return False
+
 
 class GlobalRef:
     """`iris.gref(name)`: the methods of IRIS's global reference that this project uses."""
@@ -257,7 +275,10 @@ class GlobalRef:
         self._name = name
 
     def data(self, key: list[Any] | None = None) -> int:
-        return 0 if self.get(key) is None else 1
+        """IRIS's $DATA: 1 when the node has a value, plus 10 when nodes lie below it."""
+        has_value = 0 if self.get(key) is None else 1
+        below = self._store.has_descendants(self._name, tuple(key or ()))
+        return has_value + (10 if below else 0)
 
     def get(self, key: list[Any] | None = None) -> Any:
         return self._store.read(self._name, tuple(key or ()))

@@ -11,11 +11,11 @@ topic in the group (kafka_demo.local_mode.iris_kafka_service).
 
 import logging
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-from kafka_demo import storage
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode import iris_standin
 from kafka_demo.local_mode.config import LocalConfig
@@ -30,7 +30,6 @@ from kafka_demo.local_mode.persistent import PersistentClass
 from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.local_mode.sql_trace import SqlTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
-from kafka_demo.offsets import OFFSET_GLOBAL
 from kafka_demo.production import build_production
 
 _log = logging.getLogger("kafka_demo.local_mode")
@@ -102,16 +101,21 @@ class _ServiceHost:
 TRACE_FLUSH_EVERY_S = 0.2
 """How often the trace's background writer writes ended sessions (REST inputs, mostly: a
 Kafka batch's sessions are written with its offsets). IRIS's journal syncs every two
-seconds when idle (System Administration, "The Journal Write Cycle"); a shorter interval
+seconds when idle ("The Journal Write Cycle", Data Integrity Guide); a shorter interval
 lets `kafka-demo trace` and /messages show a request at once."""
 
 
 class LocalRuntime:
     """Starts the production in this process and polls KafkaDemoBS on its CallInterval."""
 
-    def __init__(self, config: LocalConfig, *, poll: bool = True) -> None:
+    def __init__(
+        self, config: LocalConfig, *, poll: bool = True, skip: Mapping[str, str] | None = None
+    ) -> None:
+        """`poll=False` leaves KafkaDemoBS to be called by hand; `skip` maps items not to run
+        to why."""
         self.config = config
         self._poll = poll
+        self._skip = dict(skip or {})
         self._stopping = threading.Event()
         self._poller: threading.Thread | None = None
         self.engine = open_database(config.db_url)
@@ -128,20 +132,10 @@ class LocalRuntime:
             "started %s (stand-in for the IRIS class %s)", IRIS_PRODUCT_CLASS, IRIS_PRODUCT_CLASS
         )
         iris_standin.install(standin)
-        if self.config.fresh_broker:
-            # Offsets remembered for the previous broker's topic would skip the new one's records.
-            standin.gref(OFFSET_GLOBAL).kill([self.config.topic])
-            # Its records start over at offset 0: the previous broker's source keys would
-            # take them for redeliveries.
-            retired = storage.retire_sources(self.engine, self.config.topic)
-            _log.info(
-                "new embedded broker: forgot the offsets of the previous one "
-                "and the source keys of its %d stored record(s)",
-                retired,
-            )
         production = LocalProduction(
             load_production(),
             settings=local_settings(self.config),
+            skip=self._skip,
             trace=self.trace,
             standins={SERVICE_CLASS: self._iris_kafka_service},
         )

@@ -8,13 +8,28 @@ closed, offsets committed) when it exits.
 """
 
 import logging
+import signal
+import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 from kafka_demo.local_mode.config import LocalConfig
 
 _log = logging.getLogger("kafka_demo.local_mode")
+
+
+class _StopOnHangUp(Arbiter):
+    """gunicorn's master, except that SIGHUP (the terminal closed) stops it as SIGTERM does.
+
+    gunicorn reloads on SIGHUP and keeps the ports, which here would also start the
+    production again against the same broker.
+    """
+
+    def handle_hup(self) -> None:
+        self.log.info("Hang up: stopping, as on SIGTERM")
+        self.handle_term()
 
 
 class LocalServer(BaseApplication):
@@ -42,6 +57,7 @@ class LocalServer(BaseApplication):
 
     def load(self) -> Any:
         """In the worker: the production's modules are imported here, not in gunicorn's master."""
+        from kafka_demo.local_mode.home import home_blueprint
         from kafka_demo.local_mode.pages import messages_blueprint
         from kafka_demo.local_mode.runtime import LocalRuntime
         from kafka_demo.rest.iris_app import create_iris_app
@@ -49,7 +65,15 @@ class LocalServer(BaseApplication):
         self.runtime = LocalRuntime(self.config)
         app = create_iris_app()
         app.register_blueprint(messages_blueprint(self.runtime.engine, self._running_trace))
+        app.register_blueprint(home_blueprint())
         return app
+
+    def run(self) -> None:
+        try:
+            _StopOnHangUp(self).run()
+        except RuntimeError as error:
+            print(f"\nError: {error}\n", file=sys.stderr)
+            sys.exit(1)
 
     def _running_trace(self) -> Any:
         """The production's trace once it runs, where the REST door's refusals are kept too."""
@@ -58,6 +82,9 @@ class LocalServer(BaseApplication):
 
     def _start_production(self, worker: Any) -> None:
         assert self.runtime is not None
+        # The master stops the worker on SIGHUP (with SIGTERM): the worker itself must not
+        # die of it, as gunicorn leaves it to do, before the consumer is closed.
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
         self.runtime.start()
         _log.info("ready: http://%s (POST /kafka, GET /health, GET /messages)", self.bind)
 

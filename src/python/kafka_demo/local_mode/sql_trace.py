@@ -234,8 +234,15 @@ class SessionSummary:
     first: Hop
 
 
-def _session_flags() -> Subquery:
-    """Per session: its first hop's id, and whether any hop failed, dead-lettered or rejected."""
+SCAN_CHUNK = 2000
+"""Sessions looked at per query while listing: the newest are found without reading the rest."""
+SOURCES_WINDOW = 2000
+"""The source filter offers the items that opened one of this many latest sessions."""
+
+
+def _session_flags(lowest: int, highest: int) -> Subquery:
+    """Per session in [lowest, highest]: its first hop's id, and whether any hop failed,
+    dead-lettered or rejected."""
 
     def any_hop(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.max(case((condition, 1), else_=0))
@@ -250,9 +257,18 @@ def _session_flags() -> Subquery:
                 (HopRow.status == "Rejected") | HopRow.message_class.like(f"%{REJECTED_CLASS}")
             ).label("rejected"),
         )
+        .where(HopRow.session_id.between(lowest, highest))
         .group_by(HopRow.session_id)
         .subquery()
     )
+
+
+def _session_id_range(session: Session) -> tuple[int, int] | None:
+    """The lowest and highest session ids kept (ids are handed out in order), from the index."""
+    lowest, highest = session.execute(
+        select(func.min(HopRow.session_id), func.max(HopRow.session_id))
+    ).one()
+    return None if highest is None else (lowest, highest)
 
 
 def find_sessions(
@@ -268,9 +284,34 @@ def find_sessions(
     A session's status: Resent once replayed; else Error if any hop failed; else
     Dead-lettered if it sent a dead letter; else Rejected if its input was refused
     (a ProductRejected answer, or a refusal at the REST door); else Completed.
+    Sessions are read newest first, SCAN_CHUNK ids at a time, until `last` match.
     """
     _TraceBase.metadata.create_all(engine, checkfirst=True)
-    flags = _session_flags()
+    found: list[SessionSummary] = []
+    with Session(engine) as session:
+        if session_id is not None:
+            return _matching(session, session_id, session_id, status, source, last)
+        kept = _session_id_range(session)
+        if kept is None:
+            return []
+        lowest, highest = kept
+        while highest >= lowest and len(found) < last:
+            chunk_low = max(lowest, highest - SCAN_CHUNK + 1)
+            found += _matching(session, chunk_low, highest, status, source, last - len(found))
+            highest = chunk_low - 1
+    return found
+
+
+def _matching(
+    session: Session,
+    lowest: int,
+    highest: int,
+    status: str | None,
+    source: str | None,
+    limit: int,
+) -> list[SessionSummary]:
+    """The newest `limit` sessions in [lowest, highest] of this status and source."""
+    flags = _session_flags(lowest, highest)
     session_status = case(
         (HopRow.status == "Resent", "Resent"),
         (flags.c.failed == 1, "Error"),
@@ -285,25 +326,28 @@ def find_sessions(
         query = query.where(session_status == status)
     if source:
         query = query.where(HopRow.source == source)
-    if session_id is not None:
-        query = query.where(flags.c.session_id == session_id)
-    query = query.order_by(flags.c.session_id.desc()).limit(last)
-    with Session(engine) as session:
-        rows = session.execute(query).all()
-    return [
-        SessionSummary(session_id, status, _as_hop(first)) for session_id, status, first in rows
-    ]
+    rows = session.execute(query.order_by(flags.c.session_id.desc()).limit(limit)).all()
+    return [SessionSummary(sid, found_status, _as_hop(first)) for sid, found_status, first in rows]
 
 
 def session_sources(engine: Engine) -> list[str]:
-    """Every item that opened a session: the choices of the viewer's source filter."""
+    """The items that opened one of the latest SOURCES_WINDOW sessions: the source filter's
+    choices (bounded, so that a long trace does not slow every reload of the page)."""
     _TraceBase.metadata.create_all(engine, checkfirst=True)
-    first_hops = select(func.min(HopRow.id)).group_by(HopRow.session_id).scalar_subquery()
     with Session(engine) as session:
+        kept = _session_id_range(session)
+        if kept is None:
+            return []
+        latest = kept[1]
+        first_hops = (
+            select(func.min(HopRow.id))
+            .where(HopRow.session_id > latest - SOURCES_WINDOW)
+            .group_by(HopRow.session_id)
+        )
         return list(
             session.scalars(
                 select(HopRow.source)
-                .where(HopRow.id.in_(first_hops))
+                .where(HopRow.id.in_(first_hops.scalar_subquery()))
                 .distinct()
                 .order_by(HopRow.source)
             )

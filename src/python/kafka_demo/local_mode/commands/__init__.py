@@ -1,0 +1,1 @@
+"""The `kafka-demo` commands, one module per group: run, produce, inspect, replay."""

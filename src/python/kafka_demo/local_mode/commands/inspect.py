@@ -1,0 +1,156 @@
+"""`kafka-demo products`, `trace` and `dlq`: what the local mode stored, traced and dead-lettered.
+
+Each output fits an 80-column terminal: long texts (a storage error, a reason)
+are cut to one line; the whole text stays in the database and on /messages.
+"""
+
+import argparse
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+from kafka_demo.local_mode.commands.common import (
+    CommandError,
+    existing_database,
+    one_line,
+    require_broker,
+    table,
+)
+
+WIDTH = 80
+DEAD_LETTER_CLASS = "KafkaDeadLetterMessage"
+
+
+def run_products(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from kafka_demo.local_mode.runtime import open_database
+    from kafka_demo.local_mode.sql_trace import stored_routes
+    from kafka_demo.models import Base, ProductRow
+
+    engine = open_database(existing_database(args.db))
+    Base.metadata.create_all(engine, checkfirst=True)
+    routes = stored_routes(engine)
+    with Session(engine) as session:
+        rows = [
+            (str(r.id), routes.get(r.id, "-"), r.name, f"{Decimal(r.price):.2f}")
+            for r in session.scalars(select(ProductRow).order_by(ProductRow.id))
+        ]
+    print(table(("id", "route", "name", "price"), rows))
+    print(f"{len(rows)} product(s)")
+    return 0
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    from kafka_demo.local_mode.runtime import open_database
+    from kafka_demo.local_mode.sql_trace import find_sessions, last_sessions
+
+    engine = open_database(existing_database(args.db))
+    summaries = find_sessions(engine, args.last)  # newest first, with /messages' statuses
+    hops = {session.id: session.hops for session in last_sessions(engine, args.last)}
+    if not summaries:
+        print("no message yet")
+        return 0
+    print(f"the last {len(summaries)} session(s), newest first (as /messages lists them)")
+    for summary in summaries:
+        print()
+        print(_session_text(summary.id, summary.status, hops.get(summary.id, [summary.first])))
+    return 0
+
+
+def _session_text(session_id: int, status: str, hops: list[Any]) -> str:
+    start = hops[0].time
+    lines = [f"session {session_id}  {start.astimezone():%Y-%m-%d %H:%M:%S}  {status}"]
+    rows = []
+    notes: list[list[str]] = []
+    for hop in hops:
+        elapsed_ms = (hop.time - start).total_seconds() * 1000
+        rows.append(
+            (
+                f"+{elapsed_ms:.0f} ms",
+                f"{_item(hop.source)} -> {_item(hop.target)}",
+                _short_class(hop.message_class),
+                hop.status,
+            )
+        )
+        notes.append(_hop_notes(hop))
+    rendered = table(("time", "from -> to", "message", "status"), rows, indent="  ").splitlines()
+    lines += rendered[:2]
+    for line, hop_notes in zip(rendered[2:], notes, strict=True):
+        lines.append(line)
+        lines += ["      " + one_line(note, WIDTH - 6) for note in hop_notes]
+    return "\n".join(lines)
+
+
+def _hop_notes(hop: Any) -> list[str]:
+    notes = []
+    if hop.error:
+        notes.append(f"error: {_innermost(hop.error)}")
+    if _short_class(hop.message_class) == DEAD_LETTER_CLASS and hop.kind == "Request":
+        notes.append(f"dead letter: {_json_field(hop.body, 'reason')}")
+    return notes
+
+
+def _innermost(error: str) -> str:
+    """A failure wrapped by each item it went back through, as the one that happened first:
+    "Exception in Python class: KafkaDemoBP - DeliveryError - Exception in Python class:
+    LocalStorageBO - IntegrityError - (sqlite3.IntegrityError) ..." reads
+    "LocalStorageBO - IntegrityError - ..." (SQLAlchemy's repeat of the class dropped too)."""
+    return re.sub(r" - \([\w.]+\) ", " - ", error.rsplit(_WRAPPED, 1)[-1])
+
+
+_WRAPPED = "Exception in Python class: "
+
+
+def _json_field(body: str, name: str) -> str:
+    try:
+        return str(json.loads(body).get(name, ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _item(name: str) -> str:
+    """Item names without the `Python.` every item of this production carries."""
+    return name.removeprefix("Python.")
+
+
+def _short_class(classname: str) -> str:
+    """The project's messages by class name; IRIS's (EnsLib.Kafka.Message) in full."""
+    return classname.removeprefix("kafka_demo.msg.")
+
+
+def run_dlq(args: argparse.Namespace) -> int:
+    """The dead-letter topic, newest first: each record's reason, origin and size."""
+    from kafka_demo.local_mode.config import LocalConfig
+    from kafka_demo.local_mode.dead_letters import read_topic
+
+    topic = LocalConfig().dlq_topic
+    require_broker(args.bootstrap)
+    try:
+        records = read_topic(args.bootstrap, topic)
+    except TimeoutError as error:
+        raise CommandError(str(error)) from None
+    if records is None:
+        raise CommandError(f"no topic {topic} at {args.bootstrap}; `kafka-demo local` creates it")
+    if not records:
+        print(f"no dead letter in {topic}")
+        return 0
+    shown = sorted(records, key=lambda r: (r.timestamp, r.partition, r.offset))[-args.last :]
+    print(f"the last {len(shown)} of {len(records)} dead letter(s) in {topic}, newest first")
+    for record in reversed(shown):
+        headers = {key: value.decode("utf-8", "replace") for key, value in record.headers}
+        origin = "{}[{}]@{}".format(
+            headers.get("dlq.topic", "?"),
+            headers.get("dlq.partition", "?"),
+            headers.get("dlq.offset", "?"),
+        )
+        print()
+        print(
+            f"{topic}[{record.partition}]@{record.offset}  from {origin}"
+            f"  {len(record.value or b'')} byte(s)"
+        )
+        print("    " + one_line(f"reason: {headers.get('dlq.reason', '(none)')}", WIDTH - 4))
+        print("    " + one_line(f"value: {record.value!r}", WIDTH - 4))
+    return 0
