@@ -184,7 +184,7 @@ class IrisKafkaService:
     def _poll_once(self, consumer: KafkaConsumer) -> None:
         """Hand over what one poll returned, then write the trace and commit what was handed
         over. After a third of max_poll_interval_ms the rest is left to the next poll."""
-        batch = consumer.poll(timeout_ms=1000)
+        batch = consumer.poll(timeout_ms=200)
         self._note_assignment(consumer)
         deadline = time.monotonic() + self._max_poll_interval_ms / 3000
         handed_over: dict[TopicPartition, OffsetAndMetadata] = {}

@@ -119,10 +119,15 @@ class LocalProduction:
                 self.items[ref.name] = self._start_item(ref)
 
     def stop(self) -> None:
-        """Stop the stand-ins, then tear every item down (consumers closed, engines disposed)."""
-        for standin in self.standins.values():
-            standin.stop()
-        self.standins.clear()
+        """Stop the stand-ins while every item is torn down (consumers closed, engines disposed).
+
+        At once, so the consumers of one group leave it together: one after the other, the
+        second waits out the rebalance the first one's leaving started (seconds, with Tansu).
+        An item's teardown waits for the request it is handling (its lock).
+        """
+        stopping = [threading.Thread(target=standin.stop) for standin in self.standins.values()]
+        for thread in stopping:
+            thread.start()
         for item in reversed(list(self.items.values())):
             try:
                 with item.lock:
@@ -130,6 +135,9 @@ class LocalProduction:
             except Exception:
                 _log.exception("%s failed to tear down", item.name)
         self.items.clear()
+        for thread in stopping:
+            thread.join()
+        self.standins.clear()
 
     def component(self, name: str) -> Any:
         return self.items[name].component
