@@ -24,10 +24,10 @@
 # (a %SYS.Python probe of IRIS CE 2026.1 Build 234U), /iris-main and /tini, messages.log in
 # /usr/irissys/mgr (a reference of iris-community:latest-em, build 2026.1.0.234.1com).
 # UNCONFIRMED risk: one public report (Docker Desktop, WSL2 kernel 5.15) saw in-process
-# embedded Python calls end the IRIS process with signal 11 on intersystemsdc/irishealth-community
-# 2026.1 (Build 235U) where 2025.3
-# worked; other reports ran embedded Python on 2026.1 without fault. On such a host the
-# production's items would die ("caught signal 11" in messages.log); the doctor shows them.
+# embedded Python calls end the IRIS process with signal 11 on
+# intersystemsdc/irishealth-community 2026.1 (Build 235U) where 2025.3 worked; other reports
+# ran embedded Python on 2026.1 without fault. On such a host the production's items would
+# die ("caught signal 11" in messages.log); the doctor shows them.
 ARG IMAGE=containers.intersystems.com/intersystems/iris-community:2026.1
 FROM ${IMAGE}
 
