@@ -46,7 +46,7 @@ FAKE_PYTHON3 = r"""
 if [ "$1" = "-c" ]; then
     echo "python3 -c IRISPASSWORD=$IRISPASSWORD" >> "$FAKE_LOG"
     [ -n "$FAKE_CALLIN_FAILS" ] && { echo "IRIS_ACCESSDENIED" >&2; exit 1; }
-    echo "IRIS 2025.1"; exit 0
+    echo "IRIS 2026.1"; exit 0
 fi
 if [ "$1" = "-m" ] && [ "$2" = "iop" ]; then
     shift 2
