@@ -89,7 +89,7 @@ class _ServiceHost:
 TRACE_FLUSH_EVERY_S = 0.2
 """How often the trace's background writer writes ended sessions (REST inputs, mostly: a
 Kafka batch's sessions are written with its offsets). IRIS's journal syncs every two
-seconds when idle (System Administration, "The Journal Write Cycle"); a shorter interval
+seconds when idle ("The Journal Write Cycle", Data Integrity Guide); a shorter interval
 lets `kafka-demo trace` and /messages show a request at once."""
 
 
