@@ -105,7 +105,9 @@ iris_licence_check() {
     local state health
     IFS='|' read -r _ state health _ <<<"$(grep -m1 '^iris|' <<<"$1")"
     [ "${state:-}" = "running" ] && [ "${health:-}" = "healthy" ] && return 0
-    docker compose logs --no-color iris 2>&1 | grep -qF "$licence_rejected" || return 0
+    # grep reads the whole log (no -q): with pipefail, grep -q quitting at the first match
+    # could kill the writer with SIGPIPE and make the pipeline fail although it matched.
+    docker compose logs --no-color iris 2>&1 | grep -F "$licence_rejected" >/dev/null || return 0
     fail "containers: iris ${state:-not created} ${health:-no health}, its log says \"${licence_rejected}\"" \
         "the Community image's bundled licence has likely expired (it is valid for about a year from the image's release), or IRIS sees more than 20 CPU cores (the Community limit)" \
         "set IRIS_IMAGE in .env to a current tag, for instance containers.intersystems.com/intersystems/iris-community:latest-em, then docker compose build --pull iris && docker compose up -d"

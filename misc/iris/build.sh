@@ -58,11 +58,12 @@ stop_iris() {
 }
 
 # True when IRIS logged the licence line during this build: in the output of `iris start`,
-# or in what messages.log gained since then.
+# or in what messages.log gained since then. No grep -q after a pipe: with pipefail, its
+# early exit could SIGPIPE the writer and fail the pipeline although the line was found.
 licence_rejected() {
     grep -qF "$LICENCE_REJECTED" "$start_log" && return 0
     [ -r "$messages_log" ] &&
-        tail -c "+$((messages_offset + 1))" "$messages_log" | grep -qF "$LICENCE_REJECTED"
+        tail -c "+$((messages_offset + 1))" "$messages_log" | grep -F "$LICENCE_REJECTED" >/dev/null
 }
 
 # One ERROR line. A rejected licence explains any failure after it (IRIS shuts itself

@@ -211,6 +211,19 @@ def test_a_rejected_licence_in_messages_log_fails_even_when_iris_start_succeeds(
     assert steps == ["iris start IRIS", "iris stop IRIS quietly"], "nothing runs on a dead IRIS"
 
 
+def test_a_rejected_licence_is_found_however_much_messages_log_gained_after_it(
+    tmp_path: Path,
+) -> None:
+    """IRIS goes on logging its shutdown; a reader quitting at the first match must not make
+    the pipeline fail (pipefail) and hide the line."""
+    shutdown = "\n".join(f"11/28/26-08:00:02:000 (42) 0 shutting down {n}" for n in range(2000))
+    run, _, _ = _build(
+        tmp_path, FAKE_MESSAGES_LINE=f"11/28/26-08:00:01:000 (42) 3 {LICENCE_LINE}\n{shutdown}"
+    )
+    assert run.status == 1
+    _licence_error(run)
+
+
 def test_a_licence_line_from_before_this_start_is_not_blamed(tmp_path: Path) -> None:
     messages = tmp_path / "irissys/mgr/messages.log"
     messages.parent.mkdir(parents=True)

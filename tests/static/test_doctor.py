@@ -251,6 +251,19 @@ def test_an_iris_that_rejected_its_licence_gets_one_line_and_the_doctor_stops(
     assert not any(" exec " in entry for entry in log), "no check runs against a dead IRIS"
 
 
+def test_the_licence_line_is_found_in_a_log_longer_than_a_pipe_holds(tmp_path: Path) -> None:
+    """IRIS keeps logging after the licence line; the doctor must still see it (a reader that
+    quits at the first match would make the writer fail, and the pipeline with it)."""
+    ps = HEALTHY_PS.replace("iris|running|healthy", "iris|restarting|")
+    tail = "[INFO] still shutting down\n" * 3000  # about 80 KB: more than a 64 KB pipe buffer
+    run, _ = _doctor(tmp_path, FAKE_PS=ps, FAKE_IRIS_LOGS=LICENCE_LOG + tail)
+    assert run.status == 1
+    assert _only_failure(run).startswith(
+        "FAIL containers: iris restarting no health,"
+        ' its log says "Invalid Community Edition license"'
+    )
+
+
 def test_an_unhealthy_iris_without_the_licence_line_gets_the_usual_container_failure(
     tmp_path: Path,
 ) -> None:
