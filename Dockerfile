@@ -7,12 +7,28 @@
 # build time, so changing KAFKA_* or STORAGE_CONNECTION_STRING needs a rebuild:
 #   docker compose build --build-arg KAFKA_TOPIC=other iris
 
-# Pinned; override with --build-arg IMAGE=... or IRIS_IMAGE in .env (never `latest`, it
-# drifts between IRIS versions). This tag is the `ARG IMAGE` default of several public IRIS
-# Dockerfiles and of InterSystems' own 2025.1 `docker run` instructions (IRIS-EVIDENCE,
-# addendum). The community-built alternative intersystemsdc/iris-community:<tag> adds IPM
-# and /docker-entrypoint.sh; one public report says its 2025.1 tag does not exist (row 1a).
-ARG IMAGE=containers.intersystems.com/intersystems/iris-community:2025.1
+# Pinned (override with --build-arg IMAGE=... or IRIS_IMAGE in .env) so that every build
+# gets the same IRIS release. A pinned Community image stops starting once its bundled
+# licence expires, about a year after its release ("The license for the instance expires a
+# year after the release date", InterSystems' Community Edition limits, KEY=ACLOUD_limits):
+# on 2026-09-29 this registry's :2025.1 failed at start on any core count with "Invalid
+# Community Edition license, may have exceeded core limit" while :2026.1, :latest-em and
+# intersystemsdc/iris-community:latest started (intersystems-community/iris-devtester,
+# docs/learnings/community-license-expiry-not-core-limit.md). misc/iris/build.sh and
+# misc/doctor.sh name that cause when IRIS logs that line; then move this tag to a current
+# release. Alternatives: the rolling :latest-em of this registry (InterSystems' current
+# extended-maintenance release, so a current licence but a moving IRIS version), or the
+# community-built intersystemsdc/iris-community:<tag> (adds IPM; its /docker-entrypoint.sh
+# is not used, the ENTRYPOINT below replaces it).
+# What the build relies on in 2026.1, from public reports of the image: embedded Python 3.12.3
+# (a %SYS.Python probe of IRIS CE 2026.1 Build 234U), /iris-main and /tini, messages.log in
+# /usr/irissys/mgr (a reference of iris-community:latest-em, build 2026.1.0.234.1com).
+# UNCONFIRMED risk: one public report (Docker Desktop, WSL2 kernel 5.15) saw in-process
+# embedded Python calls end the IRIS process with signal 11 on
+# intersystemsdc/irishealth-community 2026.1 (Build 235U) where 2025.3 worked; other reports
+# ran embedded Python on 2026.1 without fault. On such a host the production's items would
+# die ("caught signal 11" in messages.log); the doctor shows them.
+ARG IMAGE=containers.intersystems.com/intersystems/iris-community:2026.1
 FROM ${IMAGE}
 
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
@@ -96,8 +112,8 @@ HEALTHCHECK --interval=10s --timeout=20s --start-period=90s --retries=30 \
 # the gunicorn supervisor (misc/iris/entrypoint.sh). /iris-main is the documented
 # entrypoint of InterSystems images (ADOCK_iris_iscmain). /tini is likely there too
 # (zpm-dockerhub's Dockerfile-phase2 sets ENTRYPOINT ["/tini", ...] on
-# intersystems/iris-community:2024.1 without installing it) but no source shows it for
-# 2025.1, so it is not used: docker-compose.yml sets `init: true`, and the script
-# forwards TERM to iris-main itself.
+# intersystems/iris-community:2024.1 without installing it; a public reference of the
+# 2026.1 image lists ENTRYPOINT ["/tini", "--", "/iris-main"]), but it is not used:
+# docker-compose.yml sets `init: true`, and the script forwards TERM to iris-main itself.
 ENTRYPOINT ["/bin/bash", "/irisdev/app/misc/iris/entrypoint.sh"]
 CMD ["--check-caps", "false"]

@@ -2,7 +2,8 @@
 # Checks a running stack after `docker compose up -d`, in order, one line per check:
 #   PASS <check>: <what it saw>
 #   FAIL <check>: <what it saw> -- likely cause: <...>; fix: <...>
-# 1. containers up and healthy    2. production running (iop --status)
+# 1. containers up and healthy (an unhealthy iris whose log shows a rejected Community
+#    licence gets that cause, and the doctor stops there)    2. production running (iop --status)
 # 3. each item and its last errors (Ens_Util.Log over iris://, misc/iris/doctor_iris.py)
 # 4. the three HTTP doors: GET /health, one POST /kafka probe, and its row
 # 5. the topics, and the consumer group's lag    6. EnsLib.Kafka.Service connects
@@ -44,6 +45,14 @@ first_line() { head -n 1 | cut -c1-200; }
 
 in_iris() { docker compose exec -T iris "$@"; }
 
+# IRIS logs this at start when its Community licence is not valid, then shuts down; it
+# usually means that the image's bundled licence expired (intersystems-community/iris-devtester:
+# docs/learnings/community-license-expiry-not-core-limit.md, and its
+# iris_devtester/containers/_base.py reads this line in the container log the same way);
+# more than 20 cores, the Community limit (InterSystems' Community Edition limits,
+# KEY=ACLOUD_limits), is the other cause.
+licence_rejected='Invalid Community Edition license'
+
 # The SQL checks read IRIS over iris://localhost:1972 inside the container; DOCTOR_SQL_URL
 # (for instance iris+emb:///IRISAPP) replaces that URL if it does not work there.
 in_iris_sql() {
@@ -75,6 +84,7 @@ check_containers() {
         fi
         state="" health=""
     done
+    iris_licence_check "$ps"
     IFS='|' read -r _ state _ code <<<"$(grep -m1 '^kafka-init|' <<<"$ps")"
     if [ "${state:-}" != "exited" ] || [ "${code:-}" != "0" ]; then
         problems+=("kafka-init ${state:-not created} (exit ${code:-none})")
@@ -86,6 +96,23 @@ check_containers() {
             "a service failed to start, or is still starting (iris needs a few minutes)" \
             "docker compose ps; docker compose logs <service>; wait and run the doctor again"
     fi
+}
+
+# An iris container that is not healthy because IRIS rejected its Community licence gets
+# that one line, and the doctor stops: every later check needs IRIS, and the fix is the
+# same whatever they would say.
+iris_licence_check() {
+    local state health
+    IFS='|' read -r _ state health _ <<<"$(grep -m1 '^iris|' <<<"$1")"
+    [ "${state:-}" = "running" ] && [ "${health:-}" = "healthy" ] && return 0
+    # grep reads the whole log (no -q): with pipefail, grep -q quitting at the first match
+    # could kill the writer with SIGPIPE and make the pipeline fail although it matched.
+    docker compose logs --no-color iris 2>&1 | grep -F "$licence_rejected" >/dev/null || return 0
+    fail "containers: iris ${state:-not created} ${health:-no health}, its log says \"${licence_rejected}\"" \
+        "the Community image's bundled licence has likely expired (it is valid for about a year from the image's release), or IRIS sees more than 20 CPU cores (the Community limit)" \
+        "set IRIS_IMAGE in .env to a current tag, for instance containers.intersystems.com/intersystems/iris-community:latest-em, then docker compose build --pull iris && docker compose up -d"
+    printf 'doctor: %s of %s check(s) failed\n' "$failures" "$checks"
+    exit 1
 }
 
 # 2. The production runs: `iop --status` prints JSON with Production and Status.

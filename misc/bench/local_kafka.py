@@ -66,10 +66,11 @@ def produce_and_wait(bootstrap: str, db_path: Path, values: list[bytes], timeout
     return elapsed
 
 
-def drain_rates(bootstrap: str, db_path: Path, records: int, reps: int) -> list[float]:
-    """Once KafkaDemoBS has joined its group (a first record is stored), `reps` drains."""
+def wait_for_join(bootstrap: str, db_path: Path) -> None:
+    """KafkaDemoBS has joined its group once a first record is stored."""
     produce_and_wait(bootstrap, db_path, product_values(1, "join"), timeout=60)
-    return [
-        records / produce_and_wait(bootstrap, db_path, product_values(records, f"r{rep}"), 600)
-        for rep in range(reps)
-    ]
+
+
+def drain_rate(bootstrap: str, db_path: Path, records: int, tag: str) -> float:
+    """Records/s of one drain of `records` produced from outside."""
+    return records / produce_and_wait(bootstrap, db_path, product_values(records, tag), 600)

@@ -18,10 +18,26 @@ production="${IRIS_PRODUCTION:-Python.Production}"
 settings="${app_dir}/src/python/settings.py"
 warnings_file="${BUILD_WARNINGS:-${app_dir}/build-warnings.log}"
 session_log="$(mktemp)"
+start_log="$(mktemp)"
+messages_log="${ISC_PACKAGE_INSTALLDIR:-/usr/irissys}/mgr/messages.log"
+messages_offset=0
 
 # IRIS error names may hold spaces: <CLASS DOES NOT EXIST>, <METHOD DOES NOT EXIST>,
 # <LICENSE LIMIT EXCEEDED> (IRIS-EVIDENCE row 3d); `ERROR #` starts a %Status text.
 IRIS_ERROR='ERROR #|<[A-Z][A-Z ]*>'
+
+# What IRIS prints at start when its Community licence is not valid, in the output of
+# `iris start` (a docker build log in intersystems-community/PythonGateway-Template issues
+# #3 and #4) and in messages.log. It usually means that the image's bundled licence has
+# expired (intersystems-community/iris-devtester,
+# docs/learnings/community-license-expiry-not-core-limit.md); more than 20 cores, the
+# Community limit (InterSystems' Community Edition limits, KEY=ACLOUD_limits), is the other cause.
+LICENCE_REJECTED='Invalid Community Edition license'
+LICENCE_EXPIRED="IRIS refused to start (\"${LICENCE_REJECTED}\"): the Community image's bundled \
+licence has likely expired (it is valid for about a year from the image's release), or IRIS sees more \
+than 20 CPU cores (the Community limit); fix: set IRIS_IMAGE in .env to a current tag, for \
+instance containers.intersystems.com/intersystems/iris-community:latest-em, and rebuild: \
+docker compose build --pull iris"
 
 say() { printf 'build: %s\n' "$*"; }
 
@@ -41,10 +57,23 @@ stop_iris() {
     fi
 }
 
+# True when IRIS logged the licence line during this build: in the output of `iris start`,
+# or in what messages.log gained since then. No grep -q after a pipe: with pipefail, its
+# early exit could SIGPIPE the writer and fail the pipeline although the line was found.
+licence_rejected() {
+    grep -qF "$LICENCE_REJECTED" "$start_log" && return 0
+    [ -r "$messages_log" ] &&
+        tail -c "+$((messages_offset + 1))" "$messages_log" | grep -F "$LICENCE_REJECTED" >/dev/null
+}
+
+# One ERROR line. A rejected licence explains any failure after it (IRIS shuts itself
+# down), so its message replaces the failed step's.
 fail() {
-    printf 'ERROR: %s\n' "$*" >&2
+    local message="$*"
+    licence_rejected && message="$LICENCE_EXPIRED"
+    printf 'ERROR: %s\n' "$message" >&2
     stop_iris
-    rm -f "$session_log"
+    rm -f "$session_log" "$start_log"
     exit 1
 }
 
@@ -82,7 +111,14 @@ if [ ! -x "${JAVA_HOME:-/opt/java-home}/bin/java" ]; then
 fi
 
 say "starting IRIS"
-iris start "$instance" || fail "IRIS did not start (iris start $instance)"
+[ -r "$messages_log" ] && messages_offset="$(wc -c <"$messages_log")"
+# Into a file, not a pipe: IRIS's daemons may keep the output open after `iris start` ends.
+iris start "$instance" >"$start_log" 2>&1
+start_status=$?
+cat "$start_log"
+if [ "$start_status" -ne 0 ] || licence_rejected; then
+    fail "IRIS did not start (iris start $instance)"
+fi
 
 say "applying merge.cpf"
 iris merge "$instance" "${app_dir}/merge.cpf" || fail "iris merge of merge.cpf failed"
@@ -135,6 +171,6 @@ fi
 
 say "stopping IRIS"
 stop_iris
-rm -f "$session_log"
+rm -f "$session_log" "$start_log"
 warnings="$(grep -c '^WARNING:' "$warnings_file")"
 say "done, ${warnings} warning(s)"

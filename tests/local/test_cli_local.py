@@ -62,6 +62,14 @@ def test_a_normal_start_and_stop_log_no_error_or_warning(
     assert [line for line in log.splitlines() if NOISE.search(line)] == []
 
 
+def test_a_stop_right_after_the_start_logs_no_error_or_warning(running: LocalProcess) -> None:
+    """The consumer may still be joining its group: closing it then is no fault."""
+    assert running.stop() == 0
+    log = log_of(running)
+    assert "production stopped: consumer closed, offsets committed" in log
+    assert [line for line in log.splitlines() if NOISE.search(line)] == []
+
+
 def test_offsets_are_forgotten_only_when_a_previous_broker_left_some(
     db_url: str, tmp_path: Path
 ) -> None:

@@ -18,7 +18,10 @@ BUILD = ROOT / "misc/iris/build.sh"
 FAKE_IRIS = r"""
 echo "iris $*" >> "$FAKE_LOG"
 case "$1" in
-    start) exit "${FAKE_START_STATUS:-0}" ;;
+    start) printf '%b' "${FAKE_START_OUTPUT:-Starting Control Process\n}"
+        [ -n "${FAKE_MESSAGES_LINE:-}" ] &&
+            printf '%s\n' "$FAKE_MESSAGES_LINE" >> "$ISC_PACKAGE_INSTALLDIR/mgr/messages.log"
+        exit "${FAKE_START_STATUS:-0}" ;;
     merge) exit "${FAKE_MERGE_STATUS:-0}" ;;
     stop) exit "${FAKE_STOP_STATUS:-0}" ;;
     session)
@@ -43,7 +46,7 @@ FAKE_PYTHON3 = r"""
 if [ "$1" = "-c" ]; then
     echo "python3 -c IRISPASSWORD=$IRISPASSWORD" >> "$FAKE_LOG"
     [ -n "$FAKE_CALLIN_FAILS" ] && { echo "IRIS_ACCESSDENIED" >&2; exit 1; }
-    echo "IRIS 2025.1"; exit 0
+    echo "IRIS 2026.1"; exit 0
 fi
 if [ "$1" = "-m" ] && [ "$2" = "iop" ]; then
     shift 2
@@ -66,9 +69,12 @@ def _build(tmp_path: Path, java: bool = True, **env: str) -> tuple[Run, list[str
     if java:
         install(java_home / "bin", "java", "exit 0\n")
     log, warnings = tmp_path / "calls.log", tmp_path / "build-warnings.log"
+    install_dir = tmp_path / "irissys"
+    (install_dir / "mgr").mkdir(parents=True, exist_ok=True)
     values = {
         "FAKE_LOG": str(log),
         "APP_DIR": str(ROOT),
+        "ISC_PACKAGE_INSTALLDIR": str(install_dir),
         "JAVA_HOME": str(java_home),
         "BUILD_WARNINGS": str(warnings),
         "IRISPASSWORD": "final-secret",
@@ -159,6 +165,72 @@ def test_a_failed_required_step_fails_the_build_with_one_error(
     (error,) = _errors(run)
     assert message in error
     assert steps[-1] == "iris stop IRIS quietly", "IRIS must be stopped after a failure too"
+
+
+# What IRIS printed when a Community image's licence had expired (iris-devtester,
+# docs/learnings/community-license-expiry-not-core-limit.md).
+LICENCE_LINE = "Error: Invalid Community Edition license, may have exceeded core limit."
+LICENCE_ERROR = (
+    'ERROR: IRIS refused to start ("Invalid Community Edition license"): the Community'
+    " image's bundled licence has likely expired"
+)
+
+
+def _licence_error(run: Run) -> str:
+    (error,) = _errors(run)
+    assert error.startswith(LICENCE_ERROR), error
+    assert "more than 20 CPU cores" in error
+    assert (
+        "fix: set IRIS_IMAGE in .env to a current tag, for instance"
+        " containers.intersystems.com/intersystems/iris-community:latest-em, and rebuild:"
+        " docker compose build --pull iris"
+    ) in error
+    return error
+
+
+def test_a_rejected_licence_in_the_start_output_fails_with_the_licence_error(
+    tmp_path: Path,
+) -> None:
+    banner = "This copy of InterSystems IRIS has been licensed for use exclusively by:"
+    output = f"{banner}\n{LICENCE_LINE}\n"
+    run, steps, _ = _build(tmp_path, FAKE_START_OUTPUT=output, FAKE_START_STATUS="1")
+    assert run.status == 1
+    _licence_error(run)
+    assert LICENCE_LINE in run.stdout, "the build log keeps what iris start printed"
+    assert steps == ["iris start IRIS", "iris stop IRIS quietly"]
+
+
+def test_a_rejected_licence_in_messages_log_fails_even_when_iris_start_succeeds(
+    tmp_path: Path,
+) -> None:
+    run, steps, _ = _build(
+        tmp_path, FAKE_MESSAGES_LINE=f"11/28/26-08:00:01:000 (42) 3 {LICENCE_LINE}"
+    )
+    assert run.status == 1
+    _licence_error(run)
+    assert steps == ["iris start IRIS", "iris stop IRIS quietly"], "nothing runs on a dead IRIS"
+
+
+def test_a_rejected_licence_is_found_however_much_messages_log_gained_after_it(
+    tmp_path: Path,
+) -> None:
+    """IRIS goes on logging its shutdown; a reader quitting at the first match must not make
+    the pipeline fail (pipefail) and hide the line."""
+    shutdown = "\n".join(f"11/28/26-08:00:02:000 (42) 0 shutting down {n}" for n in range(2000))
+    run, _, _ = _build(
+        tmp_path, FAKE_MESSAGES_LINE=f"11/28/26-08:00:01:000 (42) 3 {LICENCE_LINE}\n{shutdown}"
+    )
+    assert run.status == 1
+    _licence_error(run)
+
+
+def test_a_licence_line_from_before_this_start_is_not_blamed(tmp_path: Path) -> None:
+    messages = tmp_path / "irissys/mgr/messages.log"
+    messages.parent.mkdir(parents=True)
+    messages.write_text(f"an earlier start: {LICENCE_LINE}\n")
+    run, _, _ = _build(tmp_path, FAKE_MERGE_STATUS="1")
+    assert run.status == 1
+    assert _errors(run) == ["ERROR: iris merge of merge.cpf failed"]
 
 
 def test_a_merge_result_missing_fails_with_the_checks_own_message(tmp_path: Path) -> None:

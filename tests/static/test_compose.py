@@ -53,8 +53,13 @@ def test_both_kafka_services_use_kafka_image_defaulting_to_apache_kafka_4_1_1() 
 
 def test_iris_image_default_is_the_same_official_tag_in_compose_and_dockerfile() -> None:
     default = _dockerfile_arg_default("IMAGE")
-    assert default == "containers.intersystems.com/intersystems/iris-community:2025.1"
+    assert default == "containers.intersystems.com/intersystems/iris-community:2026.1"
     assert service("iris")["build"]["args"]["IMAGE"] == f"${{IRIS_IMAGE:-{default}}}"
+
+
+def test_env_example_sets_iris_image_to_the_dockerfile_default() -> None:
+    default = _dockerfile_arg_default("IMAGE")
+    assert f"\nIRIS_IMAGE={default}\n" in text("misc/.env.example")
 
 
 def test_iris_runs_under_an_init_with_a_grace_period_beyond_iris_shutdown_timeout() -> None:

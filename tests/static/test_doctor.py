@@ -71,6 +71,7 @@ shift
 case "$1" in
     ps) [ -n "${FAKE_NO_DOCKER:-}" ] && { echo "Cannot connect to the Docker daemon" >&2; exit 1; }
         printf '%b' "$FAKE_PS"; exit 0 ;;
+    logs) printf '%b' "${FAKE_IRIS_LOGS:-}"; exit 0 ;;
     exec) shift; [ "$1" = "-T" ] && shift
         if [ "$1" = "-e" ]; then echo "env $2" >> "$FAKE_LOG"; shift 2; fi
         service="$1"; shift ;;
@@ -214,6 +215,70 @@ def test_a_container_not_healthy_fails_the_container_check(
     run, _ = _doctor(tmp_path, FAKE_PS=ps)
     assert run.status == 1
     assert _only_failure(run).startswith(f"FAIL containers: {seen}")
+
+
+# The end of an iris container log when IRIS rejected an expired Community licence
+# (iris-devtester, docs/learnings/community-license-expiry-not-core-limit.md).
+LICENCE_LOG = (
+    "[INFO] Starting InterSystems IRIS instance IRIS...\n"
+    "Error: Invalid Community Edition license, may have exceeded core limit.\n"
+    "- Shutting down the system : $zu(56,2)= 0\n"
+)
+
+
+def test_an_iris_that_rejected_its_licence_gets_one_line_and_the_doctor_stops(
+    tmp_path: Path,
+) -> None:
+    ps = HEALTHY_PS.replace("iris|running|healthy", "iris|restarting|").replace(
+        "standalone|running|healthy", "standalone|created|"
+    )
+    run, log = _doctor(tmp_path, FAKE_PS=ps, FAKE_IRIS_LOGS=LICENCE_LOG)
+    assert run.status == 1
+    line = _only_failure(run)
+    assert line.startswith(
+        "FAIL containers: iris restarting no health,"
+        ' its log says "Invalid Community Edition license"'
+        " -- likely cause: the Community image's bundled licence has likely expired"
+    )
+    assert "more than 20 CPU cores" in line
+    assert line.endswith(
+        "; fix: set IRIS_IMAGE in .env to a current tag, for instance"
+        " containers.intersystems.com/intersystems/iris-community:latest-em,"
+        " then docker compose build --pull iris && docker compose up -d"
+    )
+    assert run.stdout.splitlines() == [line, "doctor: 1 of 1 check(s) failed"]
+    assert "docker compose logs --no-color iris" in log
+    assert not any(" exec " in entry for entry in log), "no check runs against a dead IRIS"
+
+
+def test_the_licence_line_is_found_in_a_log_longer_than_a_pipe_holds(tmp_path: Path) -> None:
+    """IRIS keeps logging after the licence line; the doctor must still see it (a reader that
+    quits at the first match would make the writer fail, and the pipeline with it)."""
+    ps = HEALTHY_PS.replace("iris|running|healthy", "iris|restarting|")
+    tail = "[INFO] still shutting down\n" * 3000  # about 80 KB: more than a 64 KB pipe buffer
+    run, _ = _doctor(tmp_path, FAKE_PS=ps, FAKE_IRIS_LOGS=LICENCE_LOG + tail)
+    assert run.status == 1
+    assert _only_failure(run).startswith(
+        "FAIL containers: iris restarting no health,"
+        ' its log says "Invalid Community Edition license"'
+    )
+
+
+def test_an_unhealthy_iris_without_the_licence_line_gets_the_usual_container_failure(
+    tmp_path: Path,
+) -> None:
+    ps = HEALTHY_PS.replace("iris|running|healthy", "iris|running|starting")
+    run, log = _doctor(tmp_path, FAKE_PS=ps, FAKE_IRIS_LOGS="[INFO] Starting InterSystems IRIS\n")
+    assert run.status == 1
+    assert _only_failure(run).startswith("FAIL containers: iris running starting")
+    assert "docker compose logs --no-color iris" in log
+    assert run.stdout.splitlines()[-1] == "doctor: 1 of 15 check(s) failed"
+
+
+def test_a_healthy_iris_is_not_blamed_for_an_old_licence_line(tmp_path: Path) -> None:
+    run, log = _doctor(tmp_path, FAKE_IRIS_LOGS=LICENCE_LOG)
+    assert run.status == 0, run.output
+    assert not any(entry.startswith("docker compose logs") for entry in log)
 
 
 def test_a_stopped_production_fails_the_production_check(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ import re
 
 from tests.static.repo import ROOT, Instruction, iris_dockerfile, runs, text
 
-OFFICIAL_IMAGE = "containers.intersystems.com/intersystems/iris-community:2025.1"
+OFFICIAL_IMAGE = "containers.intersystems.com/intersystems/iris-community:2026.1"
 
 
 def _first(keyword: str, prefix: str = "") -> Instruction:
@@ -23,11 +23,19 @@ def _env() -> dict[str, str]:
     return dict(pairs)
 
 
-def test_image_argument_defaults_to_the_official_2025_1_community_image() -> None:
+def test_image_argument_defaults_to_the_official_2026_1_community_image() -> None:
     image = _first("ARG", "IMAGE=")
     assert image.args == f"IMAGE={OFFICIAL_IMAGE}"
     assert _first("FROM").args == "${IMAGE}"
-    assert any("intersystemsdc/iris-community" in line for line in image.comments)
+
+
+def test_image_comment_names_the_licence_expiry_its_source_and_both_alternatives() -> None:
+    comments = " ".join(_first("ARG", "IMAGE=").comments)
+    assert "licence expires" in comments
+    assert "Invalid Community Edition license" in comments
+    assert "docs/learnings/community-license-expiry-not-core-limit.md" in comments
+    assert ":latest-em" in comments
+    assert "intersystemsdc/iris-community:<tag>" in comments
 
 
 def test_shell_is_bash_with_pipefail() -> None:

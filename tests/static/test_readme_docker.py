@@ -169,3 +169,14 @@ def test_only_the_confirmed_portal_home_url_is_linked() -> None:
 def test_the_section_documents_the_compose_variables(name: str) -> None:
     assert f"`{name}" in _section()
     assert Path(ROOT / "misc/.env.example").read_text().count(f"\n{name}=") == 1
+
+
+def test_the_section_says_what_an_expired_community_licence_looks_like_and_the_fix() -> None:
+    section = " ".join(_section().split())
+    assert "`Invalid Community Edition license, may have exceeded core limit`" in section
+    assert "set `IRIS_IMAGE` in `.env` to a current tag" in section
+    assert "`containers.intersystems.com/intersystems/iris-community:latest-em`" in section
+    fix = re.search(r"`(docker compose build --pull iris && docker compose up -d)`", section)
+    assert fix, "the fix names the rebuild"
+    for command in fix.group(1).split(" && "):
+        assert shlex.split(command)[2] in COMPOSE_SUBCOMMANDS, command

@@ -10,8 +10,9 @@ key, so they add no row (a poison record is dead-lettered again, though).
 In the local mode, the offset store's write also writes the trace of the
 batch, in the same transaction: the stand-in's globals and trace are written
 in order, as IRIS's journal logs message headers and global sets in one
-time-sequenced log. So the trace of a record is kept before its offset is
-committed, and a crash loses only trace rows of records that come again.
+"time-sequenced log of updates" ("Journaling Overview", Data Integrity
+Guide). So the trace of a record is kept before its offset is committed, and a
+crash loses only trace rows of records that come again.
 """
 
 import time

@@ -118,8 +118,10 @@ def _row_of_source(engine: Engine, source: str) -> tuple[int, str, Decimal] | No
         row = connection.execute(_ROW_OF_SOURCE, {"source": source}).first()
     if row is None:
         return None
-    # Read raw: SQLite keeps a NUMERIC as a float, so the price is brought back to cents here.
-    return int(row.id), row.name, Decimal(str(row.price)).quantize(_CENT)
+    # By position, whatever case a driver gives the labels. Read raw: SQLite keeps a NUMERIC
+    # as a float, so the price is brought back to cents here.
+    row_id, name, price = row
+    return int(row_id), name, Decimal(str(price)).quantize(_CENT)
 
 
 def retire_sources(engine: Engine, topic: str) -> int:

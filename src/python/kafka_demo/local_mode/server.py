@@ -32,6 +32,15 @@ class _StopOnHangUp(Arbiter):
         self.handle_term()
 
 
+class _MetadataRefreshCutByTheStop(logging.Filter):
+    """Installed in the worker when it stops: closing the consumer cuts a metadata refresh in
+    flight (a group join still going on, say), which kafka-python logs as an ERROR
+    ("Metadata refresh: failed Cancelled"). That is the stop itself, not a fault."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Metadata refresh: failed")
+
+
 class LocalServer(BaseApplication):
     def __init__(self, config: LocalConfig, port: int, host: str = "127.0.0.1") -> None:
         self.config = config
@@ -90,4 +99,5 @@ class LocalServer(BaseApplication):
 
     def _stop_production(self, server: Any, worker: Any) -> None:
         if self.runtime is not None:
+            logging.getLogger("kafka.cluster").addFilter(_MetadataRefreshCutByTheStop())
             self.runtime.stop()

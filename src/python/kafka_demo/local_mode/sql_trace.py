@@ -134,8 +134,6 @@ class SqlTrace:
                     _write_hops(connection, hops)
                     yield connection
             except BaseException:
-                for hop in hops:
-                    hop.id = 0
                 with self._lock:
                     self._ended[:0] = hops
                 raise
@@ -171,8 +169,9 @@ class SqlTrace:
 
 
 def _write_hops(connection: Connection, hops: list[Hop]) -> None:
-    for hop in hops:
-        hop.id = connection.execute(_INSERT_HOP, _row_values(hop)).lastrowid
+    """One executemany for all of them; the rows' ids are read back from the table when needed."""
+    if hops:
+        connection.execute(_INSERT_HOP, [_row_values(hop) for hop in hops])
 
 
 _INSERT_HOP = insert(HopRow.__table__)

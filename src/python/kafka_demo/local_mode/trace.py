@@ -31,7 +31,7 @@ class TraceSink(Protocol):
     def new_session(self) -> int: ...
 
     def record(self, hop: Hop) -> Hop:
-        """Take a new hop; its id is set once it is stored (at the latest when its session ends)."""
+        """Take a new hop (a store may give it an id, or leave the id to its own rows)."""
 
     def finish(self, hop: Hop, status: str, error: str = "") -> None:
         """Mark a stored hop Completed or Error."""
