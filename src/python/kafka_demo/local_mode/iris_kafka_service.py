@@ -5,7 +5,7 @@ as settings.py declares them, pointed at the local broker), in the same group as
 KafkaDemoBS, so the two share the topic's partitions as they do in IRIS. Each
 record becomes an object shaped like EnsLib.Kafka.Message and is sent async to
 each of the item's TargetConfigNames through the router, so the BP receives it
-through IoP's dispatch (`on_iris_kafka_message`), exactly as in IRIS.
+through IoP's dispatch (`on_iris_kafka_message`), as in IRIS.
 
 The message (IRIS-EVIDENCE a2; docs "Using External Messaging Platforms in
 Productions", Kafka Message Class): `topic`, `value` a %String, `binaryValue` a
@@ -92,6 +92,8 @@ class KafkaMessage(IrisObject):
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
+            # GUESS: bytes that are not UTF-8 text in binaryValue, whole; IRIS's Java adapter
+            # may instead decode them with replacement characters.
             return cls(record.topic, "", key, raw)
         if len(text.encode("utf-16-le")) // 2 > STRING_MAX_LENGTH:
             return cls(record.topic, "", key, raw)
