@@ -14,9 +14,10 @@ from collections.abc import Iterator
 import iris as iris_wrapper
 import pytest
 from iop.runtime import iris as iop_iris
+from iris_persistence import runtime as persistence
 
 from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics
-from kafka_demo.local_mode.iris_standin import IrisStandIn
+from kafka_demo.local_mode.iris_standin import IrisStandIn, persistence_runtime
 from tests.support.iris_fakes import ProductClass
 
 pytest_plugins = [
@@ -30,6 +31,7 @@ _WRAPPER_ENTRY_POINTS = ("cls", "gref", "sql", "system", "execute", "check_statu
 def iris(monkeypatch: pytest.MonkeyPatch) -> IrisStandIn:
     standin = IrisStandIn(classes={"User.product": ProductClass()})
     monkeypatch.setattr(iop_iris, "get_iris", lambda namespace=None: standin)
+    monkeypatch.setattr(persistence, "_active_runtime", persistence_runtime(standin))
     for name in _WRAPPER_ENTRY_POINTS:
         monkeypatch.setitem(iris_wrapper.__dict__, name, _wrapper_reached(name))
     return standin

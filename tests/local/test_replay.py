@@ -1,12 +1,15 @@
 """`kafka-demo replay`: a Kafka input whose storage failed is stored once the database is back."""
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from iop.messages.dispatch import dispatch_serializer
 
 from kafka_demo import defaults
 from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.local_mode.iris_kafka_service import KafkaMessage
 from kafka_demo.local_mode.runtime import LocalRuntime
 from kafka_demo.msg import KafkaRawMessage
 from tests.support.local_process import kafka_demo
@@ -21,18 +24,28 @@ def hand_over(runtime: LocalRuntime, value: bytes, offset: int) -> None:
     )
 
 
-def test_replay_stores_what_failed_once_and_only_once(tmp_path: Path) -> None:
+def hand_over_as_iris_adapter(runtime: LocalRuntime, value: bytes, offset: int) -> None:
+    """What EnsLib.Kafka.Service does with a record: an async send of an EnsLib.Kafka.Message."""
+    assert runtime.production is not None
+    message = KafkaMessage("kafka_demo", value.decode(), "")
+    runtime.production.deliver("EnsLib.Kafka.Service", "Python.KafkaDemoBP", message, sync=False)
+
+
+@pytest.mark.parametrize("door", [hand_over, hand_over_as_iris_adapter])
+def test_replay_stores_what_failed_once_and_only_once(
+    tmp_path: Path, door: Callable[[LocalRuntime, bytes, int], None]
+) -> None:
     database = tmp_path / "kafka_demo.db"
     db_url = f"sqlite:///{database}"
     runtime = LocalRuntime(LocalConfig(db_url=db_url), poll=False)
     runtime.start()
-    hand_over(runtime, b'{"name": "stored", "price": 1}', 0)
+    door(runtime, b'{"name": "stored", "price": 1}', 0)
     with sqlite3.connect(database) as connection:
         connection.execute(
             "CREATE TRIGGER outage BEFORE INSERT ON product "
             "BEGIN SELECT RAISE(ABORT, 'storage is down'); END"
         )
-    hand_over(runtime, b'{"name": "failed once", "price": 2}', 1)
+    door(runtime, b'{"name": "failed once", "price": 2}', 1)
     with sqlite3.connect(database) as connection:
         connection.execute("DROP TRIGGER outage")
     runtime.stop()

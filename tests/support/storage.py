@@ -2,6 +2,7 @@
 
 import sqlite3
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -41,3 +42,26 @@ def table_names(database: Path) -> set[str]:
         return {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     finally:
         connection.close()
+
+
+def keyless_names(database: Path) -> Counter[str]:
+    """How many rows of each name have no source key (inputs without Kafka coordinates)."""
+    connection = sqlite3.connect(database, timeout=30)
+    try:
+        found = connection.execute("SELECT name FROM product WHERE source IS NULL").fetchall()
+    finally:
+        connection.close()
+    return Counter(name for (name,) in found)
+
+
+def duplicates_by_key(database: Path, copies: Mapping[str, int]) -> tuple[int, int]:
+    """Rows beyond the `copies` of each name produced: (those with a source key, those without).
+
+    A source key is unique, so a record stored twice has at least one keyless copy when it
+    came (also) through EnsLib.Kafka.Service, whose message carries no partition or offset.
+    """
+    stored = stored_names(database)
+    keyless = keyless_names(database)
+    extra = {name: max(0, stored[name] - count) for name, count in copies.items()}
+    without_key = sum(min(extra[name], keyless[name]) for name in copies)
+    return sum(extra.values()) - without_key, without_key

@@ -218,7 +218,7 @@ def test_the_iris_orm_route_is_given_the_source(
 ) -> None:
     given = []
     monkeypatch.setattr(
-        storage, "insert_with_iris_orm", lambda product, source: given.append(source) or 4
+        storage, "insert_with_iris_orm", lambda engine, product, source: given.append(source) or 4
     )
     reply = store(
         storage_bo, ProductIRISMessage(name="p", price=Decimal("1"), source="kafka:t/0/2")

@@ -8,6 +8,7 @@ import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 
 from kafka_demo.bp import KafkaDemoBP
+from kafka_demo.local_mode.iris_kafka_service import KafkaMessage
 from kafka_demo.local_mode.iris_standin import IrisObject, IrisStandIn
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
@@ -19,7 +20,6 @@ from kafka_demo.msg import (
     ProductStored,
 )
 from tests.support.hosts import RecordingHandle, Send, build_component
-from tests.support.iris_fakes import IrisKafkaMessage
 
 
 def storage_answers(target: str, message: Any) -> Any:
@@ -139,7 +139,9 @@ def test_an_invalid_http_body_is_answered_and_not_dead_lettered(iris: IrisStandI
 
 
 def test_a_record_from_iris_kafka_adapter_follows_the_same_rules() -> None:
-    reply, sends = run_bp(IrisKafkaMessage('{"name": "pear", "price": 2.25}'), storage_routes="sql")
+    reply, sends = run_bp(
+        KafkaMessage("kafka_demo", '{"name": "pear", "price": 2.25}', ""), storage_routes="sql"
+    )
     assert sends == [
         Send("sync", "Python.LocalStorageBO", ProductSQLMessage(name="pear", price=Decimal("2.25")))
     ]
@@ -148,7 +150,7 @@ def test_a_record_from_iris_kafka_adapter_follows_the_same_rules() -> None:
 
 
 def test_a_poison_record_from_iris_kafka_adapter_is_dead_lettered_too() -> None:
-    reply, sends = run_bp(IrisKafkaMessage("[]", topic="kafka_demo"))
+    reply, sends = run_bp(KafkaMessage("kafka_demo", "[]", ""))
     assert reply == ProductRejected(reason="payload must be a JSON object, not an array", field="")
     assert sends[0].target == "Python.KafkaDemoBO"
     assert sends[0].message.payload() == b"[]"

@@ -4,6 +4,7 @@ from unittest.mock import MagicMock
 
 import pytest
 from iop.runtime import iris as iop_iris
+from sqlalchemy import create_engine
 
 from kafka_demo import iris_gateway, storage
 from kafka_demo.local_mode.iris_standin import IrisStandIn
@@ -18,7 +19,7 @@ def test_the_real_wrapper_outside_iris_is_refused_not_trusted(
     wrapper = iop_iris.get_iris()
     assert isinstance(wrapper.cls("User.product"), MagicMock)  # what the wrapper really does
     with pytest.raises(iris_gateway.IrisUnavailable, match="not running inside IRIS"):
-        storage.insert_with_iris_orm(Product("a", 1))
+        storage.insert_with_iris_orm(create_engine("sqlite://"), Product("a", 1))
     with pytest.raises(iris_gateway.IrisUnavailable, match=r"\^KafkaDemo.Offset"):
         GlobalOffsetStore.open()
 

@@ -1,5 +1,6 @@
 """The User.product stand-in: stores what IRIS stores, refuses what IRIS refuses (%Status)."""
 
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ def test_the_iris_orm_route_stores_into_the_same_table_as_the_other_routes(
     user_product: PersistentClass, engine: Engine, database: Path
 ) -> None:
     first = storage.insert_with_sql(engine, Product("by sql", Decimal("1.50")))
-    second = storage.insert_with_iris_orm(Product("caf\u00e9 \U0001f600", Decimal("10.50")))
+    second = storage.insert_with_iris_orm(engine, Product("caf\u00e9 \U0001f600", Decimal("10.50")))
     third = storage.insert_with_sqlalchemy(engine, Product("by sqlalchemy", Decimal("3")))
 
     assert (first, second, third) == (1, 2, 3)
@@ -137,9 +138,11 @@ def test_what_iris_would_refuse_is_an_error_status_and_no_row(
     assert product_rows(database) == []
 
 
-def test_the_iris_orm_route_raises_the_status_text(user_product: PersistentClass) -> None:
+def test_the_iris_orm_route_raises_the_status_text(
+    user_product: PersistentClass, engine: Engine
+) -> None:
     with pytest.raises(RuntimeError, match="ERROR #7201: .* MAXLEN allowed of 255"):
-        storage.insert_with_iris_orm(Product("\U0001f4a9" * 200, Decimal("1")))
+        storage.insert_with_iris_orm(engine, Product("\U0001f4a9" * 200, Decimal("1")))
 
 
 def test_what_iris_accepts_at_the_limits_is_stored(
@@ -197,3 +200,72 @@ def test_a_second_value_of_a_unique_key_is_error_5808(engine: Engine) -> None:
             (2, None),
             (3, None),
         ]
+
+
+def sources(database: Path) -> list[tuple[int, str, str | None]]:
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT id, name, source FROM product ORDER BY id").fetchall()
+
+
+def test_the_same_source_saved_again_by_the_iris_orm_gives_the_first_row(
+    user_product: PersistentClass, engine: Engine, database: Path
+) -> None:
+    pear = Product("pear", Decimal("2.25"))
+    first = storage.insert_with_iris_orm(engine, pear, "kafka:t/0/7")
+    again = storage.insert_with_iris_orm(engine, pear, "kafka:t/0/7")
+
+    assert (first, again) == (1, 1)
+    assert sources(database) == [(1, "pear", "kafka:t/0/7")]
+
+
+def test_a_source_stored_by_another_route_is_found_by_the_iris_orm(
+    user_product: PersistentClass, engine: Engine, database: Path
+) -> None:
+    pear = Product("pear", Decimal("2.25"))
+    by_sql = storage.insert_with_sql(engine, pear, "kafka:t/1/3")
+    by_iris = storage.insert_with_iris_orm(engine, pear, "kafka:t/1/3")
+    by_sqlalchemy = storage.insert_with_sqlalchemy(engine, pear, "kafka:t/1/3")
+
+    assert (by_sql, by_iris, by_sqlalchemy) == (1, 1, 1)
+    assert sources(database) == [(1, "pear", "kafka:t/1/3")]
+
+
+def test_inputs_without_a_source_are_each_stored_by_the_iris_orm(
+    user_product: PersistentClass, engine: Engine, database: Path
+) -> None:
+    pear = Product("pear", Decimal("2.25"))
+    ids = [storage.insert_with_iris_orm(engine, pear) for _ in range(2)]
+    assert ids == [1, 2]
+    assert sources(database) == [(1, "pear", None), (2, "pear", None)]
+
+
+def test_a_source_held_by_another_product_is_an_error_not_a_silent_twin(
+    user_product: PersistentClass, engine: Engine, database: Path
+) -> None:
+    storage.insert_with_iris_orm(engine, Product("pear", Decimal("2.25")), "kafka:t/0/1")
+    with pytest.raises(storage.SourceHoldsAnotherProduct, match="row 1"):
+        storage.insert_with_iris_orm(engine, Product("plum", Decimal("3")), "kafka:t/0/1")
+    assert sources(database) == [(1, "pear", "kafka:t/0/1")]
+
+
+def test_other_refusals_with_a_source_are_raised_not_looked_up(
+    user_product: PersistentClass, engine: Engine, database: Path
+) -> None:
+    storage.insert_with_iris_orm(engine, Product("pear", Decimal("2.25")), "kafka:t/0/1")
+    with pytest.raises(RuntimeError, match="ERROR #7201") as raised:
+        storage.insert_with_iris_orm(engine, Product("n" * 256, Decimal("1")), "kafka:t/0/1")
+    assert not isinstance(raised.value, storage.KeyNotUnique)
+    assert sources(database) == [(1, "pear", "kafka:t/0/1")]
+
+
+def test_the_duplicate_status_is_error_5808_naming_the_source_index(
+    user_product: PersistentClass, iris: IrisStandIn
+) -> None:
+    first = new_product(user_product, name="pear", price="1", source="kafka:t/0/9")
+    second = new_product(user_product, name="pear", price="1", source="kafka:t/0/9")
+    assert first._Save() == 1
+    status = second._Save()
+    with pytest.raises(
+        RuntimeError, match=r'^ERROR #5808: Key not unique: User\.product:\w+:.*KAFKA:T/0/9"\)$'
+    ):
+        iris.check_status(status)

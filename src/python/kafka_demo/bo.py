@@ -70,8 +70,8 @@ class LocalStorageBO(BusinessOperation):
         return ProductStored(route=rules.ROUTE_SQL, id=row_id)
 
     def on_product_iris_message(self, request: ProductIRISMessage) -> ProductStored:
-        self._database()  # the table, and so its class User.product, exists from here on
-        row_id = storage.insert_with_iris_orm(_valid(request), request.source)
+        # The table, and so its class User.product, exists from here on.
+        row_id = storage.insert_with_iris_orm(self._database(), _valid(request), request.source)
         return ProductStored(route=rules.ROUTE_IRIS, id=row_id)
 
     def on_product_sqlalchemy_message(self, request: ProductSQLAlchemyMessage) -> ProductStored:

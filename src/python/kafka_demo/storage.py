@@ -99,7 +99,7 @@ def _stored_once(engine: Engine, product: Product, source: str, insert: Callable
     """
     try:
         return insert()
-    except DBAPIError as error:
+    except (DBAPIError, KeyNotUnique) as error:
         stored = _row_of_source(engine, source) if source else None
         if stored is None:
             raise
@@ -140,14 +140,42 @@ def retire_sources(engine: Engine, topic: str) -> int:
         return connection.execute(retire).rowcount
 
 
-def insert_with_iris_orm(product: Product, source: str = "") -> int:
-    """The IRIS ORM: `User.product._New()`, set the properties, `_Save()`."""
-    row = iris_class(IRIS_PRODUCT_CLASS)._New()
-    row.name = product.name
-    # UNCONFIRMED without IRIS: a %Numeric property given the Decimal's canonical text
-    # ("10.50") stores that exact value; a Python float would arrive as a $DOUBLE.
-    row.price = str(product.price)
-    if source:
-        row.source = source
-    check_status(row._Save(), f"saving a {IRIS_PRODUCT_CLASS}")
-    return int(row._Id())
+KEY_NOT_UNIQUE = "ERROR #5808"
+"""The %Status of a %Save that would repeat a unique key: "ERROR #5808: Key not unique:
+<class>:<index>:<global reference>" (docs "Using Document Database", GDOCDB: a duplicate
+value for a unique key "generates an ERROR #5808"; public %Save transcripts show the text)."""
+
+
+class KeyNotUnique(RuntimeError):
+    """A %Save failed with ERROR #5808: a unique index (that of `source`) holds its key."""
+
+
+def insert_with_iris_orm(engine: Engine, product: Product, source: str = "") -> int:
+    """The IRIS ORM: `User.product._New()`, set the properties, `_Save()`.
+
+    Idempotent as the other routes: the save comes first; only when its %Status is
+    ERROR #5808 is the row that holds the source looked up, by SQL on the same table
+    (`engine`), since the name IRIS gives the index of a DDL UNIQUE column, and so its
+    generated `<index>Open()`, is not documented.
+    """
+
+    def insert() -> int:
+        row = iris_class(IRIS_PRODUCT_CLASS)._New()
+        row.name = product.name
+        # UNCONFIRMED without IRIS: a %Numeric property given the Decimal's canonical text
+        # ("10.50") stores that exact value; a Python float would arrive as a $DOUBLE.
+        row.price = str(product.price)
+        if source:
+            row.source = source
+        status = row._Save()
+        try:
+            check_status(status, f"saving a {IRIS_PRODUCT_CLASS}")
+        except Exception as error:
+            # iris.check_status raises with the status's text (docs GEPYTHON_reference_core);
+            # the class of what it raises is not documented.
+            if source and KEY_NOT_UNIQUE in str(error):
+                raise KeyNotUnique(str(error)) from error
+            raise
+        return int(row._Id())
+
+    return _stored_once(engine, product, source, insert)

@@ -1,7 +1,9 @@
 """A stand-in for the parts of IRIS that the production touches, for use without IRIS.
 
 It is installed at the one seam where IoP and this project reach IRIS
-(`iop.runtime.iris.get_iris`) and provides, for real rather than as mocks:
+(`iop.runtime.iris.get_iris`, and the runtime of iris_persistence, through which
+IoP asks a native message's class for its parameters) and provides, for real
+rather than as mocks:
 IOP.Message containers and character streams (so IoP's own serialization runs),
 globals (in memory, or in a SQL database so they survive a restart), the
 Ens.Util.Log event log (kept, and passed to Python logging), and any IRIS class
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from iris_persistence.runtime import IRISRuntime, WrapperBackend, install_runtime
 from sqlalchemy import Connection, Engine, String, Text, bindparam, insert, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -334,8 +337,28 @@ class IrisStandIn:
         raise IrisUnavailable(f"iris.{name} exists only in IRIS")
 
 
+class PersistenceBackend(WrapperBackend):
+    """The second door of the same seam: IoP reaches IRIS through iris_persistence too, when it
+    asks a native message's class (EnsLib.Kafka.Message) whether it maps to a Python class."""
+
+    def __init__(self, standin: "IrisStandIn") -> None:
+        self._standin = standin
+
+    def _iris(self) -> Any:  # type: ignore[override]
+        return self._standin
+
+    def state(self) -> Any:
+        return None
+
+
+def persistence_runtime(standin: "IrisStandIn") -> IRISRuntime:
+    """iris_persistence's runtime, answered by the stand-in instead of the `iris` wrapper."""
+    return IRISRuntime(PersistenceBackend(standin))
+
+
 def install(standin: "IrisStandIn") -> None:
     """Put the stand-in at the seam: from now on IoP and the project reach it, not IRIS."""
     from iop.runtime import iris as iop_iris
 
     iop_iris.get_iris = lambda namespace=None: standin
+    install_runtime(persistence_runtime(standin))

@@ -13,9 +13,9 @@ sender either.
 import contextvars
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from iop import BusinessOperation, BusinessProcess, BusinessService, Production
 
@@ -23,6 +23,18 @@ from kafka_demo.local_mode.trace import Hop, MemoryTrace, TraceSink
 
 _session: contextvars.ContextVar[int | None] = contextvars.ContextVar("session", default=None)
 _log = logging.getLogger("kafka_demo.local_mode")
+
+
+class StandIn(Protocol):
+    """An item of an IRIS class, stood in for here: its runtime starts it, the router stops it."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+StandInFactory = Callable[["LocalProduction", Any], StandIn]
+"""Builds the stand-in for one item (its reference in the production) on this router."""
 
 
 class DeliveryError(RuntimeError):
@@ -79,13 +91,17 @@ class LocalProduction:
         settings: Mapping[str, Mapping[str, Any]] | None = None,
         skip: Mapping[str, str] | None = None,
         trace: TraceSink | None = None,
+        standins: Mapping[str, StandInFactory] | None = None,
     ) -> None:
-        """`settings` overrides settings by item name; `skip` maps items not to run to why."""
+        """`settings` overrides settings by item name; `skip` maps items not to run to why;
+        `standins` maps an IRIS class name to what builds a stand-in for its items."""
         self.production = production
         self.trace: TraceSink = trace if trace is not None else MemoryTrace()
         self._overrides = {name: dict(values) for name, values in (settings or {}).items()}
         self._skip = dict(skip or {})
+        self._standin_factories = dict(standins or {})
         self.items: dict[str, RunningItem] = {}
+        self.standins: dict[str, StandIn] = {}
         self.skipped: list[SkippedItem] = []
         self._lock = threading.Lock()
         self._silent_failures: set[int] = set()  # sessions with an async hop that failed
@@ -96,11 +112,22 @@ class LocalProduction:
             reason = self._skip.get(ref.name) or self._cannot_run_reason(ref)
             if reason:
                 self.skipped.append(SkippedItem(ref.name, reason))
-                continue
-            self.items[ref.name] = self._start_item(ref)
+            elif ref.component_class is None:
+                self.standins[ref.name] = self._standin_factories[ref.class_name](self, ref)
+                _log.info("started %s (stand-in for the IRIS class %s)", ref.name, ref.class_name)
+            else:
+                self.items[ref.name] = self._start_item(ref)
 
     def stop(self) -> None:
-        """Tear every item down (consumers closed, engines disposed), in reverse order."""
+        """Stop the stand-ins while every item is torn down (consumers closed, engines disposed).
+
+        At once, so the consumers of one group leave it together: one after the other, the
+        second waits out the rebalance the first one's leaving started (seconds, with Tansu).
+        An item's teardown waits for the request it is handling (its lock).
+        """
+        stopping = [threading.Thread(target=standin.stop) for standin in self.standins.values()]
+        for thread in stopping:
+            thread.start()
         for item in reversed(list(self.items.values())):
             try:
                 with item.lock:
@@ -108,6 +135,9 @@ class LocalProduction:
             except Exception:
                 _log.exception("%s failed to tear down", item.name)
         self.items.clear()
+        for thread in stopping:
+            thread.join()
+        self.standins.clear()
 
     def component(self, name: str) -> Any:
         return self.items[name].component
@@ -220,9 +250,8 @@ class LocalProduction:
         adapter_settings = {name: str(value) for name, value in ref.adapter_settings.items()}
         return RunningItem(ref.name, component, handle, adapter_settings)
 
-    @staticmethod
-    def _cannot_run_reason(ref: Any) -> str:
-        if ref.component_class is None:
+    def _cannot_run_reason(self, ref: Any) -> str:
+        if ref.component_class is None and ref.class_name not in self._standin_factories:
             return f"{ref.class_name} is an IRIS class; it runs only in IRIS"
         if str(ref.enabled).lower() in ("false", "0"):
             return "disabled in the production"
@@ -230,7 +259,10 @@ class LocalProduction:
 
 
 def _hop(session_id: int, source: str, target: str, kind: str, message: Any) -> Hop:
-    classname = getattr(message, "classname", "") or type(message).__name__
+    iris_classname = getattr(message, "_ClassName", None)
+    classname = getattr(message, "classname", "") or (
+        iris_classname(1) if callable(iris_classname) else type(message).__name__
+    )
     body_text = getattr(message, "json_text", None)
     body = body_text() if callable(body_text) else str(message)
     return Hop(session_id, source, target, kind, classname, body)

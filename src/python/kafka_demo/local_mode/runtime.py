@@ -5,6 +5,8 @@ What IRIS provides is stood in for at the seam: IOP.Message containers, the
 event log, the message trace, IOP.Director so that app.py finds
 Python.KafkaRestBS as it does in IRIS, and User.product, the %Persistent class of
 the product table, so that the IRIS ORM route stores into the same database.
+EnsLib.Kafka.Service, an IRIS class, runs as a stand-in: a second consumer of the
+topic in the group (kafka_demo.local_mode.iris_kafka_service).
 """
 
 import logging
@@ -18,6 +20,11 @@ from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode import iris_standin
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.inbound_adapter import InboundAdapterLoop
+from kafka_demo.local_mode.iris_kafka_service import (
+    SERVICE_CLASS,
+    IrisKafkaService,
+    target_names,
+)
 from kafka_demo.local_mode.iris_standin import IrisStandIn, SqlGlobals
 from kafka_demo.local_mode.persistent import PersistentClass
 from kafka_demo.local_mode.router import LocalProduction
@@ -68,6 +75,11 @@ def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
     }
 
 
+def local_adapter_settings(config: LocalConfig) -> dict[str, str]:
+    """EnsLib.Kafka.Service's adapter settings, pointed at the local mode's broker."""
+    return {"Servers": config.bootstrap, "Topic": config.topic, "GroupID": config.group_id}
+
+
 class LocalDirector:
     """IOP.Director as app.py reaches it: the production's own service object."""
 
@@ -116,13 +128,16 @@ class LocalRuntime:
         standin.add_class(
             IRIS_PRODUCT_CLASS, PersistentClass(self.engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS)
         )
-        _log.info("started %s (stand-in for the IRIS class)", IRIS_PRODUCT_CLASS)
+        _log.info(
+            "started %s (stand-in for the IRIS class %s)", IRIS_PRODUCT_CLASS, IRIS_PRODUCT_CLASS
+        )
         iris_standin.install(standin)
         production = LocalProduction(
             load_production(),
             settings=local_settings(self.config),
             skip=self._skip,
             trace=self.trace,
+            standins={SERVICE_CLASS: self._iris_kafka_service},
         )
         standin.add_class("IOP.Director", LocalDirector(production))
         production.start()
@@ -134,7 +149,25 @@ class LocalRuntime:
                 target=self._poll_forever, name="KafkaDemoBS", daemon=True
             )
             self._poller.start()
+            for service in production.standins.values():
+                service.start()
         return production
+
+    def _iris_kafka_service(self, production: LocalProduction, ref: Any) -> IrisKafkaService:
+        """The item as settings.py declares it, its adapter pointed at the local broker."""
+        assert self.trace is not None
+        return IrisKafkaService(
+            production,
+            ref.name,
+            {
+                **{name: str(value) for name, value in ref.adapter_settings.items()},
+                **local_adapter_settings(self.config),
+            },
+            target_names(str(ref.host_settings.get("TargetConfigNames", ""))),
+            max_poll_interval_ms=self.config.max_poll_interval_ms,
+            max_poll_records=self.config.max_poll_records,
+            before_commit=self.trace.flush,
+        )
 
     def stop(self) -> None:
         self._stopping.set()

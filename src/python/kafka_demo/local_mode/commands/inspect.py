@@ -117,7 +117,8 @@ def _item(name: str) -> str:
 
 
 def _short_class(classname: str) -> str:
-    return classname.rsplit(".", 1)[-1]
+    """The project's messages by class name; IRIS's (EnsLib.Kafka.Message) in full."""
+    return classname.removeprefix("kafka_demo.msg.")
 
 
 def run_dlq(args: argparse.Namespace) -> int:

@@ -7,15 +7,16 @@ Only what a replay needs runs: the BP and the operations, not the services
 
 import argparse
 
-from kafka_demo.defaults import KAFKA_DEMO_BS, KAFKA_REST_BS
+from kafka_demo.defaults import IRIS_KAFKA_SERVICE, KAFKA_DEMO_BS, KAFKA_REST_BS
 from kafka_demo.local_mode.commands.common import existing_database, one_line
 
 WIDTH = 80
-SERVICES = (KAFKA_DEMO_BS, KAFKA_REST_BS)
+SERVICES = (KAFKA_DEMO_BS, KAFKA_REST_BS, IRIS_KAFKA_SERVICE)
 
 
 def run_replay(args: argparse.Namespace) -> int:
     from kafka_demo.local_mode.config import LocalConfig
+    from kafka_demo.local_mode.iris_kafka_service import IRIS_CLASS, KafkaMessage
     from kafka_demo.local_mode.iris_standin import IOPMessage
     from kafka_demo.local_mode.router import DeliveryError
     from kafka_demo.local_mode.runtime import LocalRuntime, open_database
@@ -40,7 +41,10 @@ def run_replay(args: argparse.Namespace) -> int:
     try:
         for hop in inputs:
             what = f"message {hop.id} (session {hop.session_id})"
-            message = IOPMessage.holding(hop.message_class, hop.body)
+            if hop.message_class == IRIS_CLASS:
+                message: object = KafkaMessage.from_json_text(hop.body)
+            else:
+                message = IOPMessage.holding(hop.message_class, hop.body)
             try:
                 production.deliver(hop.source, hop.target, message, sync=True)
             except DeliveryError as error:

@@ -1,0 +1,185 @@
+"""The EnsLib.Kafka.Service stand-in on a real broker: a second consumer of the group."""
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kafka import KafkaProducer
+from sqlalchemy import create_engine
+
+import settings
+from kafka_demo.local_mode.iris_kafka_service import IrisKafkaService, target_names
+from kafka_demo.local_mode.iris_standin import IrisStandIn
+from kafka_demo.local_mode.persistent import PersistentClass
+from kafka_demo.local_mode.router import LocalProduction
+from kafka_demo.local_mode.trace import MemoryTrace
+from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
+from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
+from tests.support.storage import stored_rows
+
+pytestmark = pytest.mark.integration
+
+SERVICE = "EnsLib.Kafka.Service"
+
+
+@pytest.fixture
+def start_with_iris_adapter(
+    production_settings: dict[str, dict[str, Any]],
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+    iris: IrisStandIn,
+    database: Path,
+) -> Iterator[Callable[..., LocalProduction]]:
+    """settings.py's production with the stand-ins of EnsLib.Kafka.Service and User.product, in
+    KafkaDemoBS's group; all three storage routes write to the test's database."""
+    engine = create_engine(f"sqlite:///{database}")
+    iris.add_class(IRIS_PRODUCT_CLASS, PersistentClass(engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS))
+    bs_settings = production_settings["Python.KafkaDemoBS"]
+    adapter = {
+        "Servers": kafka_bootstrap,
+        "Topic": topics["topic"],
+        "GroupID": bs_settings["group_id"],
+    }
+    overrides = {
+        **production_settings,
+        # Both consumers' polls stay well within max_poll_interval_ms while they share the BP,
+        # even on a loaded machine (a consumer taken for dead would hand records over again).
+        "Python.KafkaDemoBS": {**bs_settings, "max_poll_records": 20, "max_poll_interval_ms": 3000},
+        "Python.KafkaDemoBP": {},
+    }
+    started: list[LocalProduction] = []
+
+    def iris_kafka_service(production: LocalProduction, ref: Any) -> IrisKafkaService:
+        assert {**ref.adapter_settings, **adapter}.keys() == {"Servers", "Topic", "GroupID"}
+        return IrisKafkaService(
+            production,
+            ref.name,
+            adapter,
+            target_names(ref.host_settings["TargetConfigNames"]),
+            max_poll_interval_ms=3000,
+            max_poll_records=20,
+        )
+
+    def start(skip: dict[str, str] | None = None) -> LocalProduction:
+        production = LocalProduction(
+            settings.PRODUCTIONS[0],
+            settings=overrides,
+            skip=skip,
+            trace=MemoryTrace(),
+            standins={"EnsLib.Kafka.Service": iris_kafka_service},
+        )
+        production.start()
+        started.append(production)
+        production.standins[SERVICE].start()
+        return production
+
+    yield start
+    for production in started:
+        production.stop()
+    engine.dispose()
+
+
+def wait_for(done: Callable[[], bool], timeout: float = 30, poll: Callable[[], Any] = time.sleep):
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError("not reached before the timeout")
+        poll(0.1)
+
+
+def sessions_by_door(trace: MemoryTrace) -> Counter[tuple[str, str]]:
+    """Per first hop of each session: its source and the class of the message it sent."""
+    first = {}
+    for hop in trace.hops:
+        first.setdefault(hop.session_id, (hop.source, hop.message_class))
+    return Counter(first.values())
+
+
+def send(bootstrap: str, topic: str, records: list[tuple[int, bytes]]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    for partition, value in records:
+        producer.send(topic, value, partition=partition)
+    producer.flush()
+    producer.close()
+
+
+def test_records_and_poison_through_the_iris_adapter_reach_the_table_and_the_dlq(
+    start_with_iris_adapter: Callable[..., LocalProduction],
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+    production_settings: dict[str, dict[str, Any]],
+    database: Path,
+) -> None:
+    production = start_with_iris_adapter(skip={"Python.KafkaDemoBS": "one consumer only"})
+    valid = [(i % 2, f'{{"name": "adapter {i}", "price": {i}.5}}'.encode()) for i in range(6)]
+    poison = [(0, b"\xff\xfe not utf-8"), (1, b'{"name": "neg", "price": -1}'), (0, b"")]
+    send(kafka_bootstrap, topics["topic"], valid + poison)
+
+    letters = read_topic(kafka_bootstrap, topics["dlq_topic"], expected=len(poison), timeout=30)
+    wait_for(lambda: len(stored_rows(database)) == len(valid))
+
+    assert sorted(stored_rows(database)) == sorted((f"adapter {i}", f"{i}.50") for i in range(6))
+    assert sorted(letter.value for letter in letters) == sorted(value for _, value in poison)
+    assert {dict(letter.headers)["dlq.reason"] for letter in letters} == {
+        b"payload is not valid UTF-8 (byte 0: b'\\xff')",
+        b"price must not be negative",
+        b"payload is not valid JSON (Expecting value at position 0)",
+    }
+    # EnsLib.Kafka.Message carries the topic, not the partition or offset (IRIS-EVIDENCE a2).
+    assert {dict(letter.headers)["dlq.topic"] for letter in letters} == {topics["topic"].encode()}
+    assert {dict(letter.headers)["dlq.partition"] for letter in letters} == {b"-1"}
+    trace = production.trace
+    assert isinstance(trace, MemoryTrace)
+    assert sessions_by_door(trace) == {(SERVICE, "EnsLib.Kafka.Message"): 9}
+    assert all(hop.status == "Completed" for hop in trace.hops)
+    group = production_settings["Python.KafkaDemoBS"]["group_id"]
+    ends = log_end_offsets(kafka_bootstrap, topics["topic"], len(valid + poison))
+    wait_for(lambda: committed_offsets(kafka_bootstrap, topics["topic"], group) == ends)
+
+
+def test_both_consumers_of_the_group_share_the_partitions_and_store_each_record_once(
+    start_with_iris_adapter: Callable[..., LocalProduction],
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+    database: Path,
+) -> None:
+    production = start_with_iris_adapter()
+    service = production.standins[SERVICE]
+    assert isinstance(service, IrisKafkaService)
+    bs = production.component("Python.KafkaDemoBS")
+
+    def poll_bs(_: float) -> None:
+        production.process_input("Python.KafkaDemoBS")
+
+    def both_assigned() -> bool:
+        return bool(bs._consumer and bs._consumer.assignment() and service.partitions)
+
+    wait_for(both_assigned, poll=poll_bs)
+    count = 120
+    send(
+        kafka_bootstrap,
+        topics["topic"],
+        [(i % 2, f'{{"name": "shared {i:03d}", "price": 1}}'.encode()) for i in range(count)],
+    )
+    wait_for(lambda: len(stored_rows(database)) >= count, timeout=60, poll=poll_bs)
+
+    names = Counter(name for name, _ in stored_rows(database))
+    assert names == Counter({f"shared {i:03d}": 1 for i in range(count)})
+    trace = production.trace
+    assert isinstance(trace, MemoryTrace)
+    doors = sessions_by_door(trace)
+    assert doors == {
+        ("Python.KafkaDemoBS", "kafka_demo.msg.KafkaRawMessage"): count // 2,
+        (SERVICE, "EnsLib.Kafka.Message"): count // 2,
+    }
+    routes = Counter(
+        json.loads(hop.body)["route"]
+        for hop in trace.hops
+        if hop.message_class == "kafka_demo.msg.ProductStored"
+    )
+    assert set(routes) == {"sql", "iris", "sqlalchemy"}
+    assert routes.total() == count

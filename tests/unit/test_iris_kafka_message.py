@@ -1,0 +1,106 @@
+"""EnsLib.Kafka.Message as the IRIS-adapter stand-in builds it, and through IoP into the BP."""
+
+from decimal import Decimal
+from typing import Any
+
+from iop.messages.dispatch import dispatch_deserializer
+from kafka.consumer.fetcher import ConsumerRecord
+
+from kafka_demo.bp import KafkaDemoBP
+from kafka_demo.local_mode.iris_kafka_service import STRING_MAX_LENGTH, KafkaMessage
+from kafka_demo.msg import KafkaDeadLetterMessage, ProductRejected, ProductSQLMessage
+from tests.support.hosts import RecordingHandle, Send, build_component
+
+
+def record(value: bytes | None, key: bytes | None = None) -> ConsumerRecord:
+    return ConsumerRecord(
+        topic="kafka_demo",
+        partition=1,
+        leader_epoch=0,
+        offset=42,
+        timestamp=0,
+        timestamp_type=0,
+        key=key,
+        value=value,
+        headers=[],
+        checksum=None,
+        serialized_key_size=-1,
+        serialized_value_size=-1,
+        serialized_header_size=-1,
+    )
+
+
+def read_binary_value(message: KafkaMessage) -> bytes:
+    stream = message.binaryValue
+    stream.Rewind()
+    chunks = []
+    while not stream.AtEnd:
+        chunks.append(stream.Read(1000))
+    return "".join(chunks).encode("latin-1")
+
+
+def test_text_is_the_value_and_the_key_a_string() -> None:
+    message = KafkaMessage.from_record(record("caf\u00e9 \U0001f600".encode(), key=b"k1"))
+    assert (message.topic, message.value, message.key) == (
+        "kafka_demo",
+        "caf\u00e9 \U0001f600",
+        "k1",
+    )
+    assert message.binaryValue.Size == 0
+    assert message._ClassName(1) == "EnsLib.Kafka.Message"
+    assert not hasattr(message, "partition") and not hasattr(message, "offset")
+
+
+def test_bytes_a_string_cannot_hold_go_to_binary_value() -> None:
+    not_text = KafkaMessage.from_record(record(b"\xff\xfe\x00 raw"))
+    too_long = KafkaMessage.from_record(record(b"n" * (STRING_MAX_LENGTH + 1)))
+    longest = KafkaMessage.from_record(record(b"n" * STRING_MAX_LENGTH))
+
+    assert (not_text.value, read_binary_value(not_text)) == ("", b"\xff\xfe\x00 raw")
+    assert (too_long.value, too_long.binaryValue.Size) == ("", STRING_MAX_LENGTH + 1)
+    assert (len(longest.value), longest.binaryValue.Size) == (STRING_MAX_LENGTH, 0)
+    assert KafkaMessage.from_record(record(None)).value == ""
+
+
+def test_the_traced_body_gives_the_same_message_back() -> None:
+    for original in (
+        KafkaMessage.from_record(record(b'{"name": "a", "price": 1}', key=b"k")),
+        KafkaMessage.from_record(record(b"\xff bytes")),
+    ):
+        again = KafkaMessage.from_json_text(original.json_text())
+        assert (again.topic, again.key, again.value) == (
+            original.topic,
+            original.key,
+            original.value,
+        )
+        assert read_binary_value(again) == read_binary_value(original)
+
+
+def run_bp(message: KafkaMessage) -> tuple[Any, list[Send]]:
+    """The BP receives the IRIS object itself: IoP's dispatch picks on_iris_kafka_message."""
+    handle = RecordingHandle(answer=lambda target, request: None)
+    bp = build_component(KafkaDemoBP, handle, storage_routes="sql")
+    return bp._dispatch_on_request(handle, message), handle.sends
+
+
+def test_the_bp_stores_a_record_of_the_iris_adapter() -> None:
+    _, sends = run_bp(KafkaMessage.from_record(record(b'{"name": "pear", "price": 2.25}')))
+    assert sends == [
+        Send("sync", "Python.LocalStorageBO", ProductSQLMessage(name="pear", price=Decimal("2.25")))
+    ]
+
+
+def test_the_bp_dead_letters_binary_value_with_its_original_bytes() -> None:
+    reply, sends = run_bp(KafkaMessage.from_record(record(b"\xff\xfe not utf-8")))
+    assert [send.target for send in sends] == ["Python.KafkaDemoBO"]
+    letter = sends[0].message
+    assert isinstance(letter, KafkaDeadLetterMessage)
+    assert (letter.payload(), letter.topic, letter.partition, letter.offset) == (
+        b"\xff\xfe not utf-8",
+        "kafka_demo",
+        -1,
+        -1,
+    )
+    assert dispatch_deserializer(reply) == ProductRejected(
+        reason="payload is not valid UTF-8 (byte 0: b'\\xff')", field=""
+    )
