@@ -115,6 +115,7 @@ def kafka_path(
         "route_us": {route: figure(values) for route, values in found["route_us"].items()},
         "hop_us_per_record": found["hop_us_per_record"],
         "instrumented_records_per_s": found["instrumented_records_per_s"],
+        "idle_after_drain_s": found["idle_after_drain_s"],
     }
 
 
@@ -278,7 +279,8 @@ def hop_rows(figures: dict[str, Any]) -> list[str]:
     total = sum(hops.values())
     lines = [
         "Kafka path (now), exclusive time per record, one instrumented in-process drain of "
-        f"{path['records']} ({path['instrumented_records_per_s']:.0f} rec/s):"
+        f"{path['records']} ({path['instrumented_records_per_s']:.0f} rec/s; not counted: "
+        f"{path['idle_after_drain_s']:.2f} s of the last call's empty poll, idle after the drain):"
     ]
     for label, us in sorted(hops.items(), key=lambda item: -item[1]):
         lines.append(f"  {label:34s} {us:8.0f} us  {us / total:5.1%}")

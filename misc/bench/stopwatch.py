@@ -27,7 +27,14 @@ class Stopwatch:
             self._local.children = []
         return self._local.children
 
-    def wrap(self, function: Callable[..., Any], label: str | Callable[..., str]) -> Any:
+    def wrap(
+        self,
+        function: Callable[..., Any],
+        label: str | Callable[..., str],
+        after: Callable[[str, Any], str] | None = None,
+    ) -> Any:
+        """`after(label, result)`, if given, names the label once the call returned."""
+
         @functools.wraps(function)
         def timed(*args: Any, **kwargs: Any) -> Any:
             name = label(*args, **kwargs) if callable(label) else label
@@ -36,7 +43,10 @@ class Stopwatch:
             self._children.append(0.0)
             started = time.perf_counter()
             try:
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
+                if after is not None:
+                    name = after(name, result)
+                return result
             finally:
                 elapsed = time.perf_counter() - started
                 children = self._children.pop()
@@ -47,6 +57,12 @@ class Stopwatch:
 
         return timed
 
-    def patch(self, owner: Any, attribute: str, label: str | Callable[..., str]) -> None:
+    def patch(
+        self,
+        owner: Any,
+        attribute: str,
+        label: str | Callable[..., str],
+        after: Callable[[str, Any], str] | None = None,
+    ) -> None:
         """Replace owner.attribute (a class, module or instance attribute) by its timed wrapper."""
-        setattr(owner, attribute, self.wrap(getattr(owner, attribute), label))
+        setattr(owner, attribute, self.wrap(getattr(owner, attribute), label, after))

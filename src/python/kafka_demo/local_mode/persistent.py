@@ -75,6 +75,8 @@ class PersistentClass:
         self._id_column = next(iter(table.primary_key.columns))
         self.properties = [column for column in table.columns if column is not self._id_column]
         self._unique = [column for column in self.properties if _is_unique(table, column)]
+        # Built once: the values go in as parameters, so every save reuses one compiled statement.
+        self._insert = insert(table)
         table.metadata.create_all(engine, tables=[table], checkfirst=True)
 
     def _New(self, *_: Any) -> "PersistentObject":  # noqa: N802 (IRIS method name)
@@ -92,7 +94,7 @@ class PersistentClass:
         try:
             with self.engine.begin() as connection:
                 if row.saved_id is None:
-                    result = connection.execute(insert(self.table).values(values))
+                    result = connection.execute(self._insert, values)
                     row.saved_id = int(result.inserted_primary_key[0])
                 else:
                     connection.execute(
