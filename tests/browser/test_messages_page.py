@@ -18,6 +18,9 @@ from tests.support.local_process import LocalProcess, http
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 RED = "rgb(198, 40, 40)"
+KAFKA = "a Kafka consumer"
+"""KafkaDemoBS or EnsLib.Kafka.Service: the group's two consumers share the topic's records."""
+KAFKA_CONSUMERS = {"Python.KafkaDemoBS", "EnsLib.Kafka.Service"}
 
 
 def require_browser() -> None:
@@ -55,12 +58,13 @@ def page() -> Iterator[Page]:
 
 
 def session_rows(page: Page) -> list[tuple[str, str]]:
-    """The list as shown: (source, status) per row, top to bottom."""
+    """The list as shown: (source, status) per row, top to bottom; a Kafka consumer as KAFKA."""
     rows = page.locator("tr.session")
-    return [
+    shown = [
         (rows.nth(i).locator("td").nth(2).inner_text(), rows.nth(i).locator(".status").inner_text())
         for i in range(rows.count())
     ]
+    return [(KAFKA if source in KAFKA_CONSUMERS else source, status) for source, status in shown]
 
 
 def filter_by(page: Page, status: str = "", source: str = "") -> None:
@@ -77,10 +81,10 @@ def test_every_session_is_listed_with_its_source_and_status(viewer: str, page: P
         [
             ("Python.KafkaRestBS", "Completed"),
             ("HTTP client", "Rejected"),
-            ("Python.KafkaDemoBS", "Completed"),
-            ("Python.KafkaDemoBS", "Dead-lettered"),
-            ("Python.KafkaDemoBS", "Dead-lettered"),
-            ("Python.KafkaDemoBS", "Error"),
+            (KAFKA, "Completed"),
+            (KAFKA, "Dead-lettered"),
+            (KAFKA, "Dead-lettered"),
+            (KAFKA, "Error"),
         ]
     )
     ids = [
@@ -131,7 +135,7 @@ def test_a_stored_request_shows_its_arrows_solid_and_dashed(viewer: str, page: P
 def test_an_error_is_drawn_red_with_its_cause(viewer: str, page: Page) -> None:
     page.goto(f"{viewer}/messages?refresh=0")
     filter_by(page, status="Error")
-    assert session_rows(page) == [("Python.KafkaDemoBS", "Error")]
+    assert session_rows(page) == [(KAFKA, "Error")]
     failed = page.locator("svg.trace g.hop.error")
     assert failed.count() == 2  # BS -> BP, and BP -> LocalStorageBO where it failed
     strokes = failed.locator("path.line").evaluate_all(
@@ -149,7 +153,7 @@ def test_an_error_is_drawn_red_with_its_cause(viewer: str, page: Page) -> None:
 def test_dead_letters_and_refusals_are_marked(viewer: str, page: Page) -> None:
     page.goto(f"{viewer}/messages?refresh=0")
     filter_by(page, status="Dead-lettered")
-    assert session_rows(page) == [("Python.KafkaDemoBS", "Dead-lettered")] * 2
+    assert session_rows(page) == [(KAFKA, "Dead-lettered")] * 2
     dead_letter = page.locator("svg.trace g.hop.dead-letter")
     assert dead_letter.count() == 1
     expect(dead_letter.locator("text.note")).to_contain_text("Dead letter: ")

@@ -101,7 +101,10 @@ class PersistentClass:
                         update(self.table).where(self._id_column == row.saved_id).values(values)
                     )
         except IntegrityError:
-            return self._key_not_unique(values)
+            taken = self._key_not_unique(values)
+            if not taken:
+                raise  # not a unique key: a fault of the database (a trigger, say), not of the row
+            return taken
         return 1
 
     def _invalid(self, row: "PersistentObject", column: Column[Any], value: Any) -> str:
@@ -122,7 +125,7 @@ class PersistentClass:
         return ""
 
     def _key_not_unique(self, values: dict[str, Any]) -> str:
-        """ERROR #5808 naming the unique index whose key is already taken."""
+        """ERROR #5808 naming the unique index whose key is already taken, or "" if none is."""
         with self.engine.connect() as connection:
             for column in self._unique:
                 value = values.get(column.name)
@@ -135,7 +138,7 @@ class PersistentClass:
                         f"ERROR #5808: Key not unique: {self.classname}:{index}:"
                         f'^{self.classname}I("{index}"," {str(value).upper()}")'
                     )
-        return error_status("ERROR #5808: Key not unique")
+        return ""
 
     def _index_name(self, column: Column[Any]) -> str:
         """GUESS: the name IRIS gives the unique index of a column made by DDL (the SQL index

@@ -33,12 +33,16 @@ class _StopOnHangUp(Arbiter):
 
 
 class _MetadataRefreshCutByTheStop(logging.Filter):
-    """Installed in the worker when it stops: closing the consumer cuts a metadata refresh in
+    """Installed in the worker when it stops: closing a consumer cuts a metadata refresh in
     flight (a group join still going on, say), which kafka-python logs as an ERROR
-    ("Metadata refresh: failed Cancelled"). That is the stop itself, not a fault."""
+    ("Metadata refresh: failed Cancelled"); or a network task its I/O thread is running
+    ("Error closing coroutine for cancelled task", ValueError: generator already executing).
+    That is the stop itself, not a fault."""
+
+    CUT = ("Metadata refresh: failed", "Error closing coroutine for cancelled task")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Metadata refresh: failed")
+        return not record.getMessage().startswith(self.CUT)
 
 
 class LocalServer(BaseApplication):
@@ -99,5 +103,6 @@ class LocalServer(BaseApplication):
 
     def _stop_production(self, server: Any, worker: Any) -> None:
         if self.runtime is not None:
-            logging.getLogger("kafka.cluster").addFilter(_MetadataRefreshCutByTheStop())
+            for name in ("kafka.cluster", "kafka.net.selector"):
+                logging.getLogger(name).addFilter(_MetadataRefreshCutByTheStop())
             self.runtime.stop()
