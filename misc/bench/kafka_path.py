@@ -142,7 +142,7 @@ def measure(args: argparse.Namespace, runtime: LocalRuntime, db_path: Path) -> d
         routes.append(route_costs(runtime, args.rows, db_path.with_name(f"raw_{rep}.db")))
     watch = Stopwatch()
     instrument(runtime.production, watch)
-    seconds = drain_seconds(runtime, db_path, args.records)
+    elapsed = drain_seconds(runtime, db_path, args.records)
     idle = watch.seconds.pop(EMPTY_POLL, 0.0)
     return {
         "records_per_s": rates,
@@ -150,7 +150,7 @@ def measure(args: argparse.Namespace, runtime: LocalRuntime, db_path: Path) -> d
         "hop_us_per_record": {
             label: seconds / args.records * 1e6 for label, seconds in watch.seconds.items()
         },
-        "instrumented_records_per_s": args.records / (seconds - idle),
+        "instrumented_records_per_s": args.records / (elapsed - idle),
         "idle_after_drain_s": idle,
     }
 

@@ -6,8 +6,8 @@ import sqlite3
 import time
 from pathlib import Path
 
-from kafka import KafkaProducer
-
+from kafka_demo.defaults import TOPIC
+from tests.support.kafka import produce
 from tests.support.local_process import LocalProcess, http
 
 VALID_HTTP = {"name": "desk lamp", "price": 24.5}
@@ -31,14 +31,6 @@ def refuse_in_storage(db_path: Path) -> None:
         )
 
 
-def produce(bootstrap: str, values: list[bytes]) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    for value in values:
-        producer.send("kafka_demo", value)
-    producer.flush()
-    producer.close()
-
-
 def listed_sessions(url: str) -> list[str]:
     """The statuses /messages lists, fetched without a browser (to wait for the trace)."""
     import urllib.request
@@ -56,7 +48,7 @@ def feed(local: LocalProcess, db_path: Path, timeout: float = 60) -> None:
     status, answer = http("POST", f"{local.url}/kafka", REFUSED_HTTP)
     assert (status, answer) == (400, {"error": "price must not be negative", "field": "price"})
     faulty = f'{{"name": "{FAILS_IN_STORAGE}", "price": 3}}'.encode()
-    produce(local.bootstrap, [VALID_KAFKA, NOT_AN_OBJECT, NOT_UTF8, faulty])
+    produce(local.bootstrap, TOPIC, [VALID_KAFKA, NOT_AN_OBJECT, NOT_UTF8, faulty])
     deadline = time.monotonic() + timeout
     while len(statuses := listed_sessions(local.url)) < SESSIONS:
         if time.monotonic() > deadline:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer
 from kafka.errors import CommitFailedError
 
 from kafka_demo.bs import KafkaDemoBS
@@ -36,6 +36,21 @@ def skipped_as_already_handed_over(iris: IrisStandIn) -> int:
 
 
 SKIPPED = re.compile(r"skipped (\d+) already handed over")
+
+
+def assert_the_group_committed_every_record(
+    production_settings: dict[str, dict[str, Any]], bootstrap: str, topic: str, records: int
+) -> None:
+    """KafkaDemoBS's group committed, on each partition, the offset after its last record."""
+    group = production_settings[KAFKA_DEMO_BS]["group_id"]
+    assert committed_offsets(bootstrap, topic, group) == log_end_offsets(bootstrap, topic, records)
+
+
+def hand_off_failure(production: LocalProduction) -> str:
+    """The error of the first poll whose hand-over fails (within 20 s)."""
+    with pytest.raises(HandOffFailed) as raised:
+        poll_until(production, lambda: False, timeout=20)
+    return str(raised.value)
 
 
 def publish_test_product(production: LocalProduction, name: str, price: str) -> KafkaRecordSent:
@@ -89,9 +104,8 @@ def test_each_record_is_stored_once_and_traced_bs_to_bp_to_bo(
             ("Python.KafkaDemoBP", "Python.LocalStorageBO", "Completed"),
             ("Python.LocalStorageBO", "Python.KafkaDemoBP", "Completed"),
         ]
-    group = production_settings[KAFKA_DEMO_BS]["group_id"]
-    assert committed_offsets(kafka_bootstrap, topics["topic"], group) == log_end_offsets(
-        kafka_bootstrap, topics["topic"], len(expected)
+    assert_the_group_committed_every_record(
+        production_settings, kafka_bootstrap, topics["topic"], len(expected)
     )
 
 
@@ -130,9 +144,8 @@ def test_poison_records_go_to_the_dlq_with_bytes_and_reason_and_the_partition_mo
         assert headers["dlq.reason"].decode().startswith(("payload", "name", "price"))
         assert headers["dlq.topic"].decode() == topics["topic"]
         assert int(headers["dlq.offset"]) >= 0
-    group = production_settings[KAFKA_DEMO_BS]["group_id"]
-    assert committed_offsets(kafka_bootstrap, topics["topic"], group) == log_end_offsets(
-        kafka_bootstrap, topics["topic"], len(valid)
+    assert_the_group_committed_every_record(
+        production_settings, kafka_bootstrap, topics["topic"], len(valid)
     )
 
 
@@ -210,10 +223,8 @@ def test_a_record_that_cannot_be_handed_over_is_read_again_not_lost(
 ) -> None:
     produce(kafka_bootstrap, topics["topic"], [b'{"name": "kept", "price": 3}'])
     without_bp = start_production(skip={KAFKA_DEMO_BP: "stopped for this test"})
-    with pytest.raises(
-        HandOffFailed, match="ErrBusinessDispatchNameNotRegistered: Python.KafkaDemoBP"
-    ):
-        poll_until(without_bp, lambda: False, timeout=20)
+    failure = hand_off_failure(without_bp)
+    assert "ErrBusinessDispatchNameNotRegistered: Python.KafkaDemoBP" in failure
     without_bp.stop()
 
     production = start_production()
@@ -229,11 +240,9 @@ def test_a_batch_whose_offsets_cannot_be_recorded_is_read_again_and_stored_once(
     monkeypatch: pytest.MonkeyPatch,
     iris: IrisStandIn,
 ) -> None:
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-    for name in ("first", "second", "third"):
-        producer.send(topics["topic"], f'{{"name": "{name}", "price": 1}}'.encode(), partition=0)
-    producer.flush()
-    producer.close()
+    names = ("first", "second", "third")
+    values = [f'{{"name": "{name}", "price": 1}}'.encode() for name in names]
+    produce(kafka_bootstrap, topics["topic"], values, partitions=[0] * len(values))
     store = iris.globals_store
     real_write = store.write
     failures = iter([OSError("database is locked")])
@@ -246,13 +255,12 @@ def test_a_batch_whose_offsets_cannot_be_recorded_is_read_again_and_stored_once(
 
     monkeypatch.setattr(store, "write", write_failing_once)
     production = start_production()
-    with pytest.raises(HandOffFailed) as raised:
-        poll_until(production, lambda: False, timeout=20)
+    failure = hand_off_failure(production)
     failed = re.search(
         r"\[0\]@0\.\.(\d) handed over, but their offsets were not recorded \(read again\)",
-        str(raised.value),
+        failure,
     )
-    assert failed, str(raised.value)
+    assert failed, failure
     offsets = iris.gref("^KafkaDemo.Offset")
     poll_until(production, lambda: offsets.get([topics["topic"], 0]) == 3)
 
@@ -273,11 +281,14 @@ def test_offsets_are_recorded_once_per_poll_batch_before_its_kafka_commit(
     monkeypatch: pytest.MonkeyPatch,
     iris: IrisStandIn,
 ) -> None:
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", linger_ms=200)
-    for i in range(6):
-        producer.send(topics["topic"], f'{{"name": "p{i}", "price": 1}}'.encode(), partition=i % 2)
-    producer.flush()
-    producer.close()
+    values = [f'{{"name": "p{i}", "price": 1}}'.encode() for i in range(6)]
+    produce(
+        kafka_bootstrap,
+        topics["topic"],
+        values,
+        partitions=[i % 2 for i in range(6)],
+        linger_ms=200,
+    )
     events: list[tuple[Any, ...]] = []
     real_write, real_commit = iris.globals_store.write, KafkaConsumer.commit
     real_hand_over = KafkaDemoBS._hand_over
@@ -327,9 +338,8 @@ def test_a_failed_commit_does_not_hide_the_records_that_were_not_handed_over(
 
     monkeypatch.setattr(KafkaConsumer, "commit", kicked_out)
     without_bp = start_production(skip={KAFKA_DEMO_BP: "stopped for this test"})
-    with pytest.raises(HandOffFailed) as raised:
-        poll_until(without_bp, lambda: False, timeout=20)
+    failure = hand_off_failure(without_bp)
 
-    assert "not handed over" in str(raised.value)
-    assert "ErrBusinessDispatchNameNotRegistered: Python.KafkaDemoBP" in str(raised.value)
-    assert "commit failed (read again, then skipped)" in str(raised.value)
+    assert "not handed over" in failure
+    assert "ErrBusinessDispatchNameNotRegistered: Python.KafkaDemoBP" in failure
+    assert "commit failed (read again, then skipped)" in failure

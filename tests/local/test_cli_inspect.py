@@ -1,26 +1,15 @@
 """`kafka-demo products`, `trace` and `replay` on a database: refuse a missing one, read a path,
 fit 80 columns, newest first, start only what a replay needs."""
 
-import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
-from iop.messages.dispatch import dispatch_serializer
 
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.runtime import LocalRuntime
-from kafka_demo.msg import KafkaRawMessage
 from tests.support.local_process import KAFKA_DEMO, kafka_demo
-
-
-def hand_over(runtime: LocalRuntime, value: bytes, offset: int) -> None:
-    """What KafkaDemoBS does with a record: an async send to the BP."""
-    assert runtime.production is not None
-    record = KafkaRawMessage.from_record(value, "kafka_demo", 0, offset)
-    runtime.production.deliver(
-        "Python.KafkaDemoBS", "Python.KafkaDemoBP", dispatch_serializer(record), sync=False
-    )
+from tests.support.local_runtime import hand_over, storage_outage
 
 
 @pytest.fixture
@@ -31,14 +20,8 @@ def database(tmp_path: Path) -> Path:
     runtime.start()
     hand_over(runtime, b'{"name": "first", "price": 1}', 0)
     hand_over(runtime, b'{"name": "second", "price": 2}', 1)
-    with sqlite3.connect(path) as connection:
-        connection.execute(
-            "CREATE TRIGGER outage BEFORE INSERT ON product "
-            "BEGIN SELECT RAISE(ABORT, 'storage is down'); END"
-        )
-    hand_over(runtime, b'{"name": "failed once", "price": 3}', 2)
-    with sqlite3.connect(path) as connection:
-        connection.execute("DROP TRIGGER outage")
+    with storage_outage(path):
+        hand_over(runtime, b'{"name": "failed once", "price": 3}', 2)
     hand_over(runtime, b'{"name": "last", "price": 4}', 3)
     runtime.stop()
     return path

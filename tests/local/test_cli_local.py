@@ -6,7 +6,6 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,9 @@ FORGOT = "forgot the offsets of the previous one"
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'kafka_demo.db'}"
-
-
-@pytest.fixture
-def running(db_url: str, tmp_path: Path) -> Iterator[LocalProcess]:
-    local = LocalProcess(db_url, tmp_path / "first.log")
+def running(local: LocalProcess) -> LocalProcess:
     local.start()
-    yield local
-    if local.process is not None and local.process.poll() is None:
-        local.kill()
+    return local
 
 
 def log_of(local: LocalProcess) -> str:

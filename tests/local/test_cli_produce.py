@@ -3,7 +3,6 @@
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -86,9 +85,9 @@ def test_name_and_price_are_required_without_raw() -> None:
     )
 
 
-def test_a_poison_record_is_watched_from_produce_to_dlq_and_trace(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'kafka_demo.db'}"
-    local = LocalProcess(db_url, tmp_path / "local.log")
+def test_a_poison_record_is_watched_from_produce_to_dlq_and_trace(
+    local: LocalProcess, db_url: str
+) -> None:
     local.start()
     try:
         sent = kafka_demo("produce", "--raw", '{"name": "x", "price": -3}', "--bootstrap",

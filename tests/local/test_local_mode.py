@@ -3,7 +3,6 @@
 import re
 import socket
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from kafka import KafkaProducer
 from kafka_demo import defaults
 from kafka_demo.local_mode.broker import EmbeddedBroker
 from kafka_demo.local_mode.runtime import load_production
-from tests.support.kafka import read_topic
+from tests.support.kafka import produce, read_topic
 from tests.support.local_process import LocalProcess, http, kafka_demo
 
 pytestmark = pytest.mark.integration
@@ -24,14 +23,6 @@ VALID_HTTP = [
 ]
 VALID_KAFKA = [b'{"name": "kafka one", "price": 1.25}', b'{"name": "kafka two", "price": 2}']
 POISON_KAFKA = [b"\xff\xfe not utf-8", b'{"name": "neg", "price": -1}', b"[]"]
-
-
-def produce(bootstrap: str, values: list[bytes]) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    for value in values:
-        producer.send(defaults.TOPIC, value)
-    producer.flush()
-    producer.close()
 
 
 def product_rows(db_url: str) -> list[dict[str, str]]:
@@ -67,19 +58,6 @@ def port_closed(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'kafka_demo.db'}"
-
-
-@pytest.fixture
-def local(db_url: str, tmp_path: Path) -> Iterator[LocalProcess]:
-    process = LocalProcess(db_url, tmp_path / "local.log")
-    yield process
-    if process.process is not None and process.process.poll() is None:
-        process.kill()
-
-
 def test_a_newcomer_sees_http_and_kafka_products_stored_traced_and_dead_lettered(
     local: LocalProcess, db_url: str
 ) -> None:
@@ -93,7 +71,7 @@ def test_a_newcomer_sees_http_and_kafka_products_stored_traced_and_dead_lettered
         400,
         {"error": "price must not be negative", "field": "price"},
     )
-    produce(local.bootstrap, VALID_KAFKA + POISON_KAFKA)
+    produce(local.bootstrap, defaults.TOPIC, VALID_KAFKA + POISON_KAFKA)
 
     stored = wait_for_products(db_url, 4)
     assert stored == sorted(
@@ -190,14 +168,18 @@ def test_restart_on_the_same_database_neither_loses_nor_stores_twice(
     with EmbeddedBroker() as broker:
         first = LocalProcess(db_url, tmp_path / "first.log", bootstrap=broker.bootstrap)
         first.start()
-        produce(broker.bootstrap, [f'{{"name": "r{i}", "price": {i}}}'.encode() for i in range(5)])
+        produce(
+            broker.bootstrap,
+            defaults.TOPIC,
+            [f'{{"name": "r{i}", "price": {i}}}'.encode() for i in range(5)],
+        )
         assert len(wait_for_products(db_url, 5)) == 5
         assert first.stop() == 0
 
-        produce(broker.bootstrap, [b'{"name": "while stopped", "price": 7}'])
+        produce(broker.bootstrap, defaults.TOPIC, [b'{"name": "while stopped", "price": 7}'])
         second = LocalProcess(db_url, tmp_path / "second.log", bootstrap=broker.bootstrap)
         second.start()
-        produce(broker.bootstrap, [b'{"name": "after restart", "price": 8}'])
+        produce(broker.bootstrap, defaults.TOPIC, [b'{"name": "after restart", "price": 8}'])
         stored = wait_for_products(db_url, 7)
         time.sleep(2)  # a record handed over twice would show up by now
         stored = products(db_url)
@@ -211,13 +193,13 @@ def test_a_new_embedded_broker_starts_from_its_own_offsets(
     local: LocalProcess, db_url: str, tmp_path: Path
 ) -> None:
     local.start()
-    produce(local.bootstrap, [b'{"name": "first broker", "price": 1}'])
+    produce(local.bootstrap, defaults.TOPIC, [b'{"name": "first broker", "price": 1}'])
     assert wait_for_products(db_url, 1) == [("first broker", "1.00")]
     assert local.stop() == 0
 
     again = LocalProcess(db_url, tmp_path / "again.log")
     again.start()
-    produce(again.bootstrap, [b'{"name": "second broker", "price": 2}'])
+    produce(again.bootstrap, defaults.TOPIC, [b'{"name": "second broker", "price": 2}'])
     assert wait_for_products(db_url, 2) == [("first broker", "1.00"), ("second broker", "2.00")]
     assert again.stop() == 0
 

@@ -5,23 +5,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from iop.messages.dispatch import dispatch_serializer
 
-from kafka_demo import defaults
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.iris_kafka_service import KafkaMessage
 from kafka_demo.local_mode.runtime import LocalRuntime
-from kafka_demo.msg import KafkaRawMessage
 from tests.support.local_process import kafka_demo
-
-
-def hand_over(runtime: LocalRuntime, value: bytes, offset: int) -> None:
-    """What KafkaDemoBS does with a record: an async send to the BP."""
-    assert runtime.production is not None
-    record = KafkaRawMessage.from_record(value, defaults.TOPIC, 0, offset)
-    runtime.production.deliver(
-        defaults.KAFKA_DEMO_BS, defaults.KAFKA_DEMO_BP, dispatch_serializer(record), sync=False
-    )
+from tests.support.local_runtime import hand_over, storage_outage
 
 
 def hand_over_as_iris_adapter(runtime: LocalRuntime, value: bytes, offset: int) -> None:
@@ -40,14 +29,8 @@ def test_replay_stores_what_failed_once_and_only_once(
     runtime = LocalRuntime(LocalConfig(db_url=db_url), poll=False)
     runtime.start()
     door(runtime, b'{"name": "stored", "price": 1}', 0)
-    with sqlite3.connect(database) as connection:
-        connection.execute(
-            "CREATE TRIGGER outage BEFORE INSERT ON product "
-            "BEGIN SELECT RAISE(ABORT, 'storage is down'); END"
-        )
-    door(runtime, b'{"name": "failed once", "price": 2}', 1)
-    with sqlite3.connect(database) as connection:
-        connection.execute("DROP TRIGGER outage")
+    with storage_outage(database):
+        door(runtime, b'{"name": "failed once", "price": 2}', 1)
     runtime.stop()
 
     first = kafka_demo("replay", "--db", db_url)

@@ -21,10 +21,19 @@ def poll_until(
         production.process_input(KAFKA_DEMO_BS)
 
 
-def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    for value in values:
-        producer.send(topic, value)
+def produce(
+    bootstrap: str,
+    topic: str,
+    values: list[bytes],
+    partitions: list[int] | None = None,
+    **producer_options: Any,
+) -> None:
+    """Send each value and wait for the broker's acks; `partitions` names each value's partition
+    (else the producer picks)."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", **producer_options)
+    chosen: list[int | None] = list(partitions) if partitions is not None else [None] * len(values)
+    for value, partition in zip(values, chosen, strict=True):
+        producer.send(topic, value, partition=partition)
     producer.flush()
     producer.close()
 

@@ -34,7 +34,7 @@ from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
 from kafka_demo.kafka_clients import open_consumer
-from kafka_demo.local_mode.iris_standin import IrisObject
+from kafka_demo.local_mode.iris_standin import GlobalStream, IrisObject
 
 SERVICE_CLASS = "EnsLib.Kafka.Service"
 IRIS_CLASS = "EnsLib.Kafka.Message"
@@ -43,32 +43,18 @@ STRING_MAX_LENGTH = 3_641_144
 _log = logging.getLogger("kafka_demo.local_mode")
 
 
-class BinaryStream(IrisObject):
+class BinaryStream(GlobalStream):
     """%Stream.GlobalBinary, read as EnsLib.Kafka.Message's binaryValue is read."""
 
     iris_classname = "%Stream.GlobalBinary"
 
     def __init__(self, data: bytes = b"") -> None:
+        super().__init__(data)
         self.data = data
-        self._position = 0
 
-    def Rewind(self) -> int:  # noqa: N802 (IRIS method name)
-        self._position = 0
-        return 1
-
-    def Read(self, length: int = 32_000) -> str:  # noqa: N802
+    def _as_text(self, chunk: Any) -> str:
         """A binary stream's characters are its bytes (0-255), as IRIS strings hold them."""
-        chunk = self.data[self._position : self._position + int(length)]
-        self._position += len(chunk)
         return chunk.decode("latin-1")
-
-    @property
-    def AtEnd(self) -> int:  # noqa: N802
-        return int(self._position >= len(self.data))
-
-    @property
-    def Size(self) -> int:  # noqa: N802
-        return len(self.data)
 
 
 class KafkaMessage(IrisObject):

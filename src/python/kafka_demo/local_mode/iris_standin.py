@@ -55,35 +55,46 @@ class IrisObject:
 IrisObject.__module__ = "iris"
 
 
-class CharacterStream(IrisObject):
+class GlobalStream(IrisObject):
+    """What IRIS's global streams share: read in chunks from a position, rewound, sized."""
+
+    def __init__(self, content: str | bytes) -> None:
+        self._content = content
+        self._position = 0
+
+    def _as_text(self, chunk: Any) -> str:
+        """What Read answers for a chunk of the content (a character stream's is the chunk)."""
+        return chunk
+
+    def Rewind(self) -> int:  # noqa: N802 (IRIS method name)
+        self._position = 0
+        return 1
+
+    def Read(self, length: int = 32_000) -> str:  # noqa: N802
+        chunk = self._content[self._position : self._position + int(length)]
+        self._position += len(chunk)
+        return self._as_text(chunk)
+
+    @property
+    def AtEnd(self) -> int:  # noqa: N802
+        return int(self._position >= len(self._content))
+
+    @property
+    def Size(self) -> int:  # noqa: N802
+        return len(self._content)
+
+
+class CharacterStream(GlobalStream):
     """%Stream.GlobalCharacter: IoP keeps a message's JSON in one when it is over 1 MB."""
 
     iris_classname = "%Stream.GlobalCharacter"
 
     def __init__(self) -> None:
-        self._text = ""
-        self._position = 0
+        super().__init__("")
 
     def Write(self, text: str) -> int:  # noqa: N802
-        self._text += text
+        self._content += text
         return 1
-
-    def Rewind(self) -> int:  # noqa: N802
-        self._position = 0
-        return 1
-
-    def Read(self, length: int = 32_000) -> str:  # noqa: N802
-        chunk = self._text[self._position : self._position + int(length)]
-        self._position += len(chunk)
-        return chunk
-
-    @property
-    def AtEnd(self) -> int:  # noqa: N802
-        return int(self._position >= len(self._text))
-
-    @property
-    def Size(self) -> int:  # noqa: N802
-        return len(self._text)
 
 
 class IOPMessage(IrisObject):
