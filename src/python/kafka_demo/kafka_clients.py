@@ -74,6 +74,12 @@ def open_consumer(
     )
 
 
+def leads_group(consumer: KafkaConsumer) -> bool:
+    """Whether the consumer led its group's last assignment (kafka-python says so only in its
+    coordinator's private state; False where that state is missing)."""
+    return bool(getattr(getattr(consumer, "_coordinator", None), "_is_leader", False))
+
+
 def open_producer(
     *, kafka_broker: str | Sequence[str], max_request_size: int = 1_048_576
 ) -> KafkaProducer:

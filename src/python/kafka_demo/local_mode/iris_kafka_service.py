@@ -33,7 +33,7 @@ from typing import Any
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from kafka_demo.kafka_clients import open_consumer
+from kafka_demo.kafka_clients import leads_group, open_consumer
 from kafka_demo.local_mode.iris_standin import GlobalStream, IrisObject
 
 SERVICE_CLASS = "EnsLib.Kafka.Service"
@@ -140,6 +140,7 @@ class IrisKafkaService:
         self.handed_over = 0
         self.partitions: frozenset[int] = frozenset()
         """The topic's partitions the group gave this consumer at its last poll."""
+        self._consumer: KafkaConsumer | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._consume, name=self.name, daemon=True)
@@ -151,8 +152,12 @@ class IrisKafkaService:
             self._thread.join(timeout=10)
         self._sender.shutdown(wait=True)
 
+    def leads_group(self) -> bool:
+        consumer = self._consumer
+        return consumer is not None and leads_group(consumer)
+
     def _consume(self) -> None:
-        consumer = open_consumer(
+        self._consumer = consumer = open_consumer(
             kafka_broker=self.settings["Servers"],
             topic=self.settings["Topic"],
             group_id=self.settings["GroupID"],
