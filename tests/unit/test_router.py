@@ -11,6 +11,7 @@ from iop.messages.dispatch import dispatch_serializer
 
 import settings
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
+from kafka_demo.kafka_clients import GroupRole
 from kafka_demo.local_mode.router import DeliveryError, LocalProduction
 from kafka_demo.local_mode.trace import MemoryTrace
 from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage
@@ -121,3 +122,50 @@ def test_a_sync_send_returns_the_serialized_answer_and_traces_it(tmp_path: Path)
         ("EnsLib.Testing.Service", "Python.LocalStorageBO", "Request", "Completed"),
         ("Python.LocalStorageBO", "EnsLib.Testing.Service", "Response", "Completed"),
     ]
+
+
+class GroupMemberStandIn:
+    """A stand-in with a Kafka consumer: notes which items still ran when it was stopped."""
+
+    def __init__(self, production: LocalProduction, role: GroupRole) -> None:
+        self.production = production
+        self.role = role
+        self.items_running_at_stop: set[str] | None = None
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        self.items_running_at_stop = set(self.production.items)
+
+    def group_role(self) -> GroupRole:
+        return self.role
+
+
+@pytest.mark.parametrize(
+    ("role", "items_running_at_its_stop"),
+    [
+        ("leader", {"Python.KafkaDemoBP", "Python.LocalStorageBO", "Python.KafkaRestBS"}),
+        ("follower", set()),
+    ],
+)
+def test_the_consumer_group_leader_leaves_first_at_stop(
+    tmp_path: Path, role: GroupRole, items_running_at_its_stop: set[str]
+) -> None:
+    standins: list[GroupMemberStandIn] = []
+
+    def build(production: LocalProduction, ref: Any) -> GroupMemberStandIn:
+        standins.append(GroupMemberStandIn(production, role))
+        return standins[-1]
+
+    production = LocalProduction(
+        settings.PRODUCTIONS[0],
+        settings={LOCAL_STORAGE_BO: {"connection_string": f"sqlite:///{tmp_path / 'p.db'}"}},
+        skip=KAFKA_ITEMS,
+        standins={"EnsLib.Kafka.Service": build},
+    )
+    production.start()
+    production.stop()
+    (standin,) = standins
+    assert standin.items_running_at_stop == items_running_at_its_stop
+    assert (production.items, production.standins) == ({}, {})

@@ -4,7 +4,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType
@@ -74,10 +74,16 @@ def open_consumer(
     )
 
 
-def leads_group(consumer: KafkaConsumer) -> bool:
-    """Whether the consumer led its group's last assignment (kafka-python says so only in its
-    coordinator's private state; False where that state is missing)."""
-    return bool(getattr(getattr(consumer, "_coordinator", None), "_is_leader", False))
+GroupRole = Literal["leader", "follower", "joining"]
+
+
+def group_role(consumer: KafkaConsumer) -> GroupRole:
+    """The consumer's part in its group: the leader of the last assignment, a follower that
+    holds partitions, or neither yet (joining). kafka-python tells leadership only in its
+    coordinator's private state; without it, a consumer is taken for a follower."""
+    if getattr(getattr(consumer, "_coordinator", None), "_is_leader", False):
+        return "leader"
+    return "follower" if consumer.assignment() else "joining"
 
 
 def open_producer(

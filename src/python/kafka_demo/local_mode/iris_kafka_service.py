@@ -33,7 +33,7 @@ from typing import Any
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from kafka_demo.kafka_clients import leads_group, open_consumer
+from kafka_demo.kafka_clients import GroupRole, group_role, open_consumer
 from kafka_demo.local_mode.iris_standin import GlobalStream, IrisObject
 
 SERVICE_CLASS = "EnsLib.Kafka.Service"
@@ -152,9 +152,9 @@ class IrisKafkaService:
             self._thread.join(timeout=10)
         self._sender.shutdown(wait=True)
 
-    def leads_group(self) -> bool:
+    def group_role(self) -> GroupRole:
         consumer = self._consumer
-        return consumer is not None and leads_group(consumer)
+        return "joining" if consumer is None else group_role(consumer)
 
     def _consume(self) -> None:
         self._consumer = consumer = open_consumer(

