@@ -87,8 +87,10 @@ def test_sigkill_at_random_moments_loses_nothing_and_stores_nothing_twice(
     restarted = time.monotonic()
 
     producer.join(timeout=RECORDS / RATE_PER_S + 60)
+    stream_ended = time.monotonic()
     wait_until(lambda: set(stored_names(db_path)) >= set(products), DRAIN_BOUND_S, 0.5)
     drain_s = time.monotonic() - restarted
+    after_stream_s = time.monotonic() - stream_ended
     ends = log_end_offsets(broker.bootstrap, TOPIC, RECORDS)
     wait_until(lambda: committed_offsets(broker.bootstrap, TOPIC, GROUP_ID) == ends, 30, 0.5)
     time.sleep(2)  # a record handed over twice after its commit would show by now
@@ -117,6 +119,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_stores_nothing_twice(
         duplicate_dead_letters=duplicate_letters,
         producer_copies=sum(in_topic.values()) - RECORDS,
         drain_s=drain_s,
+        after_stream_s=after_stream_s,
         run_s=time.monotonic() - started,
         seed=seed,
     )
