@@ -41,9 +41,7 @@ def test_a_missing_database_is_refused_and_not_created(command: str, tmp_path: P
 
 
 def test_the_default_database_is_looked_for_in_the_current_folder(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [KAFKA_DEMO, "products"], cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
+    result = kafka_demo("products", cwd=tmp_path)
     assert result.returncode == 1
     assert f"no database at {tmp_path / 'kafka_demo.db'};" in result.stderr
     assert not (tmp_path / "kafka_demo.db").exists()

@@ -12,7 +12,7 @@ import pytest
 
 from kafka_demo.local_mode.broker import free_port
 from kafka_demo.local_mode.ports import listens
-from tests.support.local_process import KAFKA_DEMO, LocalProcess, http, kafka_demo
+from tests.support.local_process import LocalProcess, http, kafka_demo
 
 pytestmark = pytest.mark.integration
 
@@ -30,10 +30,8 @@ def log_of(local: LocalProcess) -> str:
     return local.log_path.read_text()
 
 
-def run_local(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [KAFKA_DEMO, "local", *args], capture_output=True, text=True, timeout=timeout
-    )
+def run_local(*args: str) -> subprocess.CompletedProcess[str]:
+    return kafka_demo("local", *args, timeout=30)
 
 
 def test_a_normal_start_and_stop_log_no_error_or_warning(
