@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kafka_demo.local_mode.broker import free_port
-from kafka_demo.local_mode.ports import listens
+from kafka_demo.local_mode.ports import accepts, listens
 from tests.support.local_process import KAFKA_DEMO, LocalProcess, http, kafka_demo
 
 pytestmark = pytest.mark.integration
@@ -151,12 +151,8 @@ def test_sighup_stops_it_as_sigterm_does(running: LocalProcess) -> None:
     assert "stopped the embedded Kafka broker" in log
     assert log.count("Booting worker") == 1  # not reloaded
     assert not running.group_alive()
-    assert _closed(running.port) and _closed(running.broker_port)
-
-
-def _closed(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
+    assert not accepts("127.0.0.1", running.port)
+    assert not accepts("127.0.0.1", running.broker_port)
 
 
 def test_get_root_points_to_messages(running: LocalProcess) -> None:

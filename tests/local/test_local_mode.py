@@ -1,7 +1,6 @@
 """`kafka-demo local` end to end, as a newcomer uses it: HTTP, Kafka, products, trace, restart."""
 
 import re
-import socket
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +10,7 @@ from kafka import KafkaProducer
 
 from kafka_demo import defaults
 from kafka_demo.local_mode.broker import EmbeddedBroker
+from kafka_demo.local_mode.ports import accepts
 from kafka_demo.local_mode.runtime import load_production
 from tests.support.kafka import produce, read_topic
 from tests.support.local_process import LocalProcess, http, kafka_demo
@@ -51,11 +51,6 @@ def wait_for_products(db_url: str, count: int, timeout: float = 30) -> list[tupl
             break
         time.sleep(0.3)
     return found
-
-
-def port_closed(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 def test_a_newcomer_sees_http_and_kafka_products_stored_traced_and_dead_lettered(
@@ -123,7 +118,7 @@ def test_a_newcomer_sees_http_and_kafka_products_stored_traced_and_dead_lettered
 
     assert local.stop() == 0
     assert not local.group_alive()
-    assert port_closed(local.broker_port)
+    assert not accepts("127.0.0.1", local.broker_port)
 
 
 def traced_sessions(output: str) -> list[list[tuple[str, ...]]]:
