@@ -77,7 +77,12 @@ ENV IRISUSERNAME=SuperUser \
     LD_LIBRARY_PATH=${ISC_PACKAGE_INSTALLDIR}/bin${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}} \
     PATH=/home/irisowner/.local/bin:/usr/irissys/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/home/irisowner/bin
 
-# Plain pip as irisowner (user site, console scripts in ~/.local/bin), as IoP's own CI does.
+# Plain pip as irisowner (user site, console scripts in ~/.local/bin), as IoP's own CI does,
+# and in one run: intersystems-irispython (which IoP's iris wrapper requires) and the wrapper
+# both ship iris/__init__.py, and pip installs a dependency before what needs it, so the
+# wrapper's file, the one that serves embedded Python, is written last
+# (docs/iris-evidence.md#python-in-iris). misc/iris/build.sh then proves the result in an
+# IRIS Python process (misc/iris/probe.py).
 COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} requirements.txt ./
 RUN python3 -m pip install -r requirements.txt
 

@@ -96,6 +96,31 @@ run_checked_session() {
     fail "$what: $reason"
 }
 
+# Runs misc/iris/probe.py in irispython, IRIS's own Python, logged in through callin as
+# the production's jobs are. It fails the build with one ERROR line naming the probe's
+# step: the probe's own probe-error line, or, when the process crashed (a signal), the
+# last step it announced.
+run_probe() {
+    IRISPASSWORD=SYS irispython "${app_dir}/misc/iris/probe.py" "${app_dir}/src/python" 2>&1 |
+        tee "$session_log"
+    local status="${PIPESTATUS[0]}"
+    if [ "$status" -eq 0 ] && grep -qx 'probe: ok' "$session_log"; then
+        return 0
+    fi
+    local reason step
+    reason="$(grep -m1 '^probe-error: ' "$session_log" | sed 's/^probe-error: //')"
+    if [ -z "$reason" ]; then
+        step="$(grep '^probe: [^ ]' "$session_log" | tail -n 1 | sed 's/^probe: //')"
+        reason="${step:-start}: irispython ended with status ${status}"
+        if [ "$status" -gt 128 ]; then
+            reason="${reason} (signal $((status - 128)): a crash of embedded Python)"
+        elif [ "$status" -eq 0 ]; then
+            reason="${step:-start}: the probe stopped before its last step"
+        fi
+    fi
+    fail "embedded-Python probe, step ${reason}"
+}
+
 # The build logs in with merge.cpf's bootstrap password SYS; iris.script sets the final
 # one (IRISPASSWORD, from the IRIS_PASSWORD build argument) at the end.
 # --force-local (not in IoP's CI): an IOP_URL or REMOTE_SETTINGS in the environment must
@@ -143,6 +168,12 @@ iop --migrate "$settings" || fail "iop --migrate could not register ${production
 
 say "making ${production} the default production (iop --default)"
 iop --default "$production" || fail "iop --default ${production} failed"
+
+# Not in IoP's CI: the production's own imports, its storage URL and a User.product save,
+# in an IRIS Python process, so that a package that breaks embedded Python fails the build
+# here instead of the first stored message (docs/iris-evidence.md#python-in-iris).
+say "probing embedded Python with the installed packages (misc/iris/probe.py)"
+run_probe
 
 # Strict validation checks the setting names of native items (EnsLib.Kafka.Service and
 # its adapter) against the real IRIS dictionary. Only that optional item depends on
