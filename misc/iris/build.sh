@@ -23,7 +23,7 @@ messages_log="${ISC_PACKAGE_INSTALLDIR:-/usr/irissys}/mgr/messages.log"
 messages_offset=0
 
 # IRIS error names may hold spaces: <CLASS DOES NOT EXIST>, <METHOD DOES NOT EXIST>,
-# <LICENSE LIMIT EXCEEDED> (IRIS-EVIDENCE row 3d); `ERROR #` starts a %Status text.
+# <LICENSE LIMIT EXCEEDED> (docs/iris-evidence.md#iris-error-names); `ERROR #` starts a %Status text.
 IRIS_ERROR='ERROR #|<[A-Z][A-Z ]*>'
 
 # What IRIS prints at start when its Community licence is not valid, in the output of
@@ -130,7 +130,7 @@ iop() { IRISPASSWORD=SYS python3 -m iop --force-local "$@"; }
 : >"$warnings_file"
 
 # The Dockerfile installs a JRE as root and links it to JAVA_HOME, which the %Java Server
-# uses (IRIS-EVIDENCE row 2c); its absence only affects EnsLib.Kafka.Service.
+# uses (docs/iris-evidence.md#java-home); its absence only affects EnsLib.Kafka.Service.
 if [ ! -x "${JAVA_HOME:-/opt/java-home}/bin/java" ]; then
     warn "no Java runtime at JAVA_HOME (${JAVA_HOME:-/opt/java-home}): EnsLib.Kafka.Service cannot start (the other doors work)"
 fi
@@ -149,7 +149,7 @@ say "applying merge.cpf"
 iris merge "$instance" "${app_dir}/merge.cpf" || fail "iris merge of merge.cpf failed"
 
 # Not in IoP's CI: `iris merge` reports success even when an action did nothing
-# (IRIS-EVIDENCE row 3a), so each result it must leave is checked by name here.
+# (docs/iris-evidence.md#merge-silent), so each result it must leave is checked by name here.
 say "checking what merge.cpf created"
 run_checked_session "${app_dir}/misc/iris/check-merge.script" "%SYS" \
     "check-merge: done" "merge.cpf check"
@@ -189,7 +189,8 @@ fi
 say "final checks, password and auto-start (iris.script)"
 run_checked_session "${app_dir}/iris.script" "%SYS" "iris.script: done" "iris.script"
 
-# Not in IoP's CI: EnsLib.Kafka.Service runs on the %Java Server (IRIS-EVIDENCE row 2b).
+# Not in IoP's CI: EnsLib.Kafka.Service runs on the %Java Server
+# (docs/iris-evidence.md#kafka-java-server).
 # Only that optional item needs it, so a server that cannot start is a warning.
 say "checking the %Java Server for EnsLib.Kafka.Service"
 iris session "$instance" -U "%SYS" <"${app_dir}/misc/iris/check-java.script" 2>&1 |

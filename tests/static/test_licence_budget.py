@@ -1,8 +1,9 @@
 """The Community Edition connection budget, computed from the stack's own defaults.
 
 The limit (8 connections, InterSystems' Community Edition limits page, KEY=ACLOUD_limits)
-and the table live in the README's "Community Edition limits"; this test recomputes each row from docker-compose.yml, the gunicorn config
-and the health check, and checks the README states the same numbers.
+and the table live in the README's "Community Edition limits"; this test recomputes
+each row from docker-compose.yml, the gunicorn config and the health check, and checks
+the README states the same numbers.
 """
 
 import re

@@ -7,7 +7,7 @@ record becomes an object shaped like EnsLib.Kafka.Message and is sent async to
 each of the item's TargetConfigNames through the router, so the BP receives it
 through IoP's dispatch (`on_iris_kafka_message`), as in IRIS.
 
-The message (IRIS-EVIDENCE a2; docs "Using External Messaging Platforms in
+The message (docs/iris-evidence.md#kafka-message; docs "Using External Messaging Platforms in
 Productions", Kafka Message Class): `topic`, `value` a %String, `binaryValue` a
 binary stream "when the length of the message exceeds the maximum length of a
 %String", and `key`. Whether it carries the partition and offset is unknown, so it
