@@ -9,6 +9,7 @@ import importlib.util
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -33,6 +34,15 @@ def _probe() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(autouse=True)
+def _forget_entry_modules() -> Iterator[None]:
+    """The probe imports settings.py and app.py by their top-level names; drop them after."""
+    before = {name for name in ("settings", "app") if name in sys.modules}
+    yield
+    for name in {"settings", "app"} - before:
+        sys.modules.pop(name, None)
 
 
 @pytest.fixture
