@@ -1,15 +1,19 @@
 """The image build's proof that embedded Python works with what pip put into IRIS.
 
-misc/iris/build.sh runs it once, with irispython (IRIS's own Python, logged in to
-IRIS through callin like the production's jobs), while IRIS runs during the build:
+misc/iris/build.sh runs it once, with irispython (IRIS's own Python, with IRIS's
+`iris` module and the packages pip installed), while IRIS runs during the build.
+GUESS: that irispython meets the same `iris` module as the production's jobs, which
+run Python inside IRIS itself (docs/iris-evidence.md#embedded-python-probe).
 
 1. imports: every module the production imports, through the two files IRIS loads:
    settings.py (`iop --migrate`, and so every item's module) and app.py (IRIS WSGI
    and gunicorn);
-2. storage URL: one statement through the production's storage URL
+2. iris module: where `iris` came from, and that the iris/__init__.py python3 processes
+   import is the embedded-Python wrapper's (the native SDK ships one too);
+3. storage URL: one statement through the production's storage URL
    (STORAGE_CONNECTION_STRING, by default iris+emb:///IRISAPP), as LocalStorageBO
    connects;
-3. User.product: the product table as LocalStorageBO makes it, one `User.product`
+4. User.product: the product table as LocalStorageBO makes it, one `User.product`
    saved through the IRIS ORM route and read back by SQL, then deleted; the table is
    dropped again if this probe made it, so the BO still makes it when it starts.
 
@@ -19,6 +23,8 @@ exits 1; a crash of the process leaves the last `probe: <step>` line to name the
 step. build.sh turns either into the build's one ERROR line.
 """
 
+import base64
+import hashlib
 import sys
 import traceback
 from collections.abc import Callable
@@ -31,6 +37,8 @@ ENTRY_MODULES = ("settings", "app")
 kafka_demo.production), app.py for IRIS WSGI (merge.cpf WSGIAppName) and gunicorn."""
 
 PROBE_PRODUCT_NAME = "image build probe"
+WRAPPER = "iris-embedded-python-wrapper"
+NATIVE_SDK = "intersystems-irispython"
 
 
 class ProbeFailed(RuntimeError):
@@ -47,17 +55,50 @@ def import_entry_modules(source_dir: Path) -> list[str]:
 
 
 def describe_iris_module() -> list[str]:
-    """Where `iris` came from and whether it carries what iris+emb:// needs (`iris.dbapi`)."""
+    """Where `iris` came from, whether it carries what iris+emb:// needs (`iris.dbapi`), and
+    which package wrote the iris/__init__.py that python3 processes (iop, gunicorn) import."""
     import iris
 
     origin = getattr(iris, "__file__", None) or "built in (preloaded by IRIS)"
     lines = [f"iris module: {origin}", f"iris.dbapi present: {hasattr(iris, 'dbapi')}"]
-    for distribution in ("iris-embedded-python-wrapper", "intersystems-irispython"):
+    for distribution in (WRAPPER, NATIVE_SDK):
         try:
             lines.append(f"{distribution} {metadata.version(distribution)}")
         except metadata.PackageNotFoundError:
             lines.append(f"{distribution} not installed")
+    owner = iris_init_owner()
+    lines.append(f"iris/__init__.py written by: {owner}")
+    if owner != WRAPPER:
+        raise ProbeFailed(
+            f"iris/__init__.py is {owner}'s, not {WRAPPER}'s: python3 processes would not get "
+            "the embedded runtime's iris.dbapi (caretdev/sqlalchemy-iris #31); install "
+            "requirements.txt in one pip run and nothing into IRIS's Python after it"
+        )
     return lines
+
+
+def iris_init_owner() -> str:
+    """Who wrote the iris/__init__.py in the wrapper's folder, by the hash in pip's RECORD: the
+    wrapper, the native SDK (both ship that file), or "an unknown package"."""
+    try:
+        init = metadata.distribution(WRAPPER).locate_file("iris/__init__.py")
+        digest = _record_hash(Path(str(init)).read_bytes())
+    except (metadata.PackageNotFoundError, OSError):
+        return "no package (the wrapper is not installed)"
+    for distribution in (WRAPPER, NATIVE_SDK):
+        try:
+            files = metadata.distribution(distribution).files or []
+        except metadata.PackageNotFoundError:
+            continue
+        for file in files:
+            if str(file) == "iris/__init__.py" and file.hash and file.hash.value == digest:
+                return distribution
+    return "an unknown package"
+
+
+def _record_hash(content: bytes) -> str:
+    """A file's hash as pip's RECORD writes it: sha256, urlsafe base64 without padding."""
+    return base64.urlsafe_b64encode(hashlib.sha256(content).digest()).rstrip(b"=").decode()
 
 
 def storage_url() -> str:

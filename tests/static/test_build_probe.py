@@ -5,13 +5,14 @@ stand-in at the one IRIS seam; in the image build it runs in irispython against
 IRIS (misc/iris/build.sh, tested in test_build_script.py).
 """
 
+import importlib.metadata
 import importlib.util
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -133,6 +134,7 @@ def test_every_step_passes_and_the_image_keeps_no_table_it_did_not_have(
     ]
     assert f"probe:   SELECT 1 through sqlite:///{database}" in lines
     assert "probe:   User.product 1 saved, read back by SQL and deleted" in lines
+    assert "probe:   iris/__init__.py written by: iris-embedded-python-wrapper" in lines
     assert not inspect(create_engine(f"sqlite:///{database}")).has_table("product")
 
 
@@ -188,3 +190,70 @@ def test_a_module_that_does_not_import_names_the_imports_step(
     assert lines[-1] == (
         "probe-error: imports: ModuleNotFoundError: No module named 'kafka_demo_missing_module'"
     )
+
+
+class _Record:
+    """One line of a distribution's RECORD: the iris/__init__.py it wrote, with its hash."""
+
+    def __init__(self, content: bytes) -> None:
+        self.hash = SimpleNamespace(value=_probe()._record_hash(content))
+
+    def __str__(self) -> str:
+        return "iris/__init__.py"
+
+
+class _Distribution:
+    def __init__(self, folder: Path, wrote: bytes) -> None:
+        self.files = [_Record(wrote)]
+        self.version = "0"
+        self._folder = folder
+
+    def locate_file(self, name: str) -> Path:
+        return self._folder / name
+
+
+def _installed(monkeypatch: pytest.MonkeyPatch, folder: Path, on_disk: bytes) -> None:
+    """The wrapper and the native SDK installed into `folder`, `on_disk` their shared file."""
+    (folder / "iris").mkdir()
+    (folder / "iris" / "__init__.py").write_bytes(on_disk)
+    distributions = {
+        "iris-embedded-python-wrapper": _Distribution(folder, b"# the wrapper's\n"),
+        "intersystems-irispython": _Distribution(folder, b"# the native SDK's\n"),
+    }
+    monkeypatch.setattr(importlib.metadata, "distribution", distributions.__getitem__)
+
+
+@pytest.mark.parametrize(
+    ("on_disk", "owner"),
+    [
+        (b"# the wrapper's\n", "iris-embedded-python-wrapper"),
+        (b"# the native SDK's\n", "intersystems-irispython"),
+        (b"from pythonint import *\n", "an unknown package"),
+    ],
+    ids=["wrapper", "native-sdk", "vendored-copy"],
+)
+def test_the_owner_of_iris_init_is_read_from_the_pip_records(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, on_disk: bytes, owner: str
+) -> None:
+    _installed(monkeypatch, tmp_path, on_disk)
+    assert _probe().iris_init_owner() == owner
+
+
+def test_this_environment_has_the_wrappers_iris_init() -> None:
+    # The dev environment installs requirements.txt in one pip run, as the image does.
+    assert _probe().iris_init_owner() == "iris-embedded-python-wrapper"
+
+
+def test_an_iris_init_that_is_not_the_wrappers_fails_the_iris_module_step(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _installed(monkeypatch, tmp_path, b"# the native SDK's\n")
+    status, lines = _run(capsys)
+    assert status == 1
+    assert "probe:   iris/__init__.py written by: intersystems-irispython" not in lines
+    (error,) = [line for line in lines if line.startswith("probe-error: ")]
+    assert error.startswith(
+        "probe-error: iris module: ProbeFailed: iris/__init__.py is intersystems-irispython's,"
+        " not iris-embedded-python-wrapper's"
+    )
+    assert "probe: storage URL" not in lines
