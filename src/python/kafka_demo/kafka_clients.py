@@ -2,7 +2,8 @@
 
 import logging
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -166,3 +167,79 @@ def request_size_for(limits: RecordLimits, topics: Sequence[str]) -> int:
     hold, with its headers: the biggest record a consumer of them can read can be sent on."""
     known = [limit for topic in topics if (limit := limits.of(topic)) is not None]
     return (max(known) if known else UNREPORTED_RECORD_LIMIT) + RECORD_OVERHEAD_BYTES
+
+
+@dataclass(frozen=True)
+class LogIdentity:
+    """What names one life of a topic: the cluster's id and the topic's id, where the broker
+    gives them (empty otherwise).
+
+    Read with the admin client: DescribeCluster answers the cluster id (KIP-700), and a
+    Metadata response of version 10 or more each topic's id (KIP-516, "Topic Identifiers";
+    Kafka protocol guide, apache.org, Metadata API). A topic deleted and created again gets a
+    new id, as does every topic of a new Tansu instance (its cluster id is always
+    "tansu_cluster"), so the id tells records at the same offsets apart."""
+
+    cluster_id: str = ""
+    topic_id: str = ""
+
+
+def read_log_identity(admin: Any, topic: str) -> LogIdentity:
+    """The topic's LogIdentity from kafka-python's admin client."""
+    cluster_id = admin.describe_cluster().get("cluster_id") or ""
+    described = [found for found in admin.describe_topics([topic]) if found.get("name") == topic]
+    if not described or described[0].get("error_code"):
+        return LogIdentity(str(cluster_id))
+    return LogIdentity(str(cluster_id), str(described[0].get("topic_id") or ""))
+
+
+def fetch_log_identity(kafka_broker: str | Sequence[str], topic: str) -> LogIdentity:
+    """read_log_identity on a short-lived admin client; empty if the broker cannot say."""
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(kafka_broker))
+    except KafkaError as error:
+        _log.warning("could not read the identity of topic %s: %s", topic, error)
+        return LogIdentity()
+    try:
+        return read_log_identity(admin, topic)
+    except KafkaError as error:
+        _log.warning("could not read the identity of topic %s: %s", topic, error)
+        return LogIdentity()
+    finally:
+        admin.close()
+
+
+def metadata_topic_id(consumer: KafkaConsumer, topic: str) -> str:
+    """The topic id in the consumer's own metadata, refreshed as it fetches; empty if unknown.
+    kafka-python keeps it in its cluster metadata, which it does not make public."""
+    topic_id = getattr(getattr(consumer, "_cluster", None), "topic_id", None)
+    found = topic_id(topic) if callable(topic_id) else None
+    return "" if found is None else str(found)
+
+
+class LogIdentities:
+    """Each topic's LogIdentity, read once, and again when the consumer's metadata names
+    another topic id (the topic was created again) or, while unknown, every retry_s."""
+
+    def __init__(
+        self,
+        read: Callable[[str], LogIdentity],
+        retry_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._read = read
+        self._retry_s = retry_s
+        self._clock = clock
+        self._known: dict[str, tuple[LogIdentity, float]] = {}
+
+    def of(self, topic: str, seen_topic_id: str = "") -> LogIdentity:
+        kept = self._known.get(topic)
+        if kept is not None:
+            identity, read_at = kept
+            stale = bool(seen_topic_id) and seen_topic_id != identity.topic_id
+            unknown = not identity.topic_id and self._clock() - read_at >= self._retry_s
+            if not (stale or unknown):
+                return identity
+        identity = self._read(topic)
+        self._known[topic] = (identity, self._clock())
+        return identity

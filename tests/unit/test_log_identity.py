@@ -1,0 +1,67 @@
+"""Which log a topic's records are read from: read once, again when the topic changed."""
+
+from kafka_demo.kafka_clients import LogIdentities, LogIdentity, read_log_identity
+
+OLD = LogIdentity("tansu_cluster", "01a24107-d3a5-78a3-a2b1-308219185006")
+NEW = LogIdentity("tansu_cluster", "01a2410e-5a64-7f91-9e64-ca4dea62ad5b")
+
+
+class Broker:
+    """Answers as the admin client does, from whichever identity the topic has now."""
+
+    def __init__(self, identity: LogIdentity) -> None:
+        self.identity = identity
+        self.reads = 0
+
+    def read(self, topic: str) -> LogIdentity:
+        self.reads += 1
+        return self.identity
+
+
+def test_the_identity_is_read_once_while_the_consumer_sees_the_same_topic_id() -> None:
+    broker = Broker(OLD)
+    identities = LogIdentities(broker.read)
+    assert [identities.of("t", seen) for seen in ("", OLD.topic_id, OLD.topic_id)] == [OLD] * 3
+    assert broker.reads == 1
+
+
+def test_a_topic_id_the_consumer_has_not_seen_before_makes_it_read_again() -> None:
+    broker = Broker(OLD)
+    identities = LogIdentities(broker.read)
+    assert identities.of("t") == OLD
+    broker.identity = NEW  # deleted and created again while the consumer ran
+    assert identities.of("t", NEW.topic_id) == NEW
+    assert broker.reads == 2
+
+
+def test_an_unknown_identity_is_read_again_only_after_the_retry_interval() -> None:
+    now = [0.0]
+    broker = Broker(LogIdentity("tansu_cluster", ""))
+    identities = LogIdentities(broker.read, retry_s=30, clock=lambda: now[0])
+    identities.of("t")
+    now[0] = 29.0
+    identities.of("t")
+    assert broker.reads == 1
+    now[0] = 30.0
+    broker.identity = OLD
+    assert identities.of("t") == OLD
+    assert broker.reads == 2
+
+
+class Admin:
+    def __init__(self, topics: list[dict[str, object]]) -> None:
+        self._topics = topics
+
+    def describe_cluster(self) -> dict[str, object]:
+        return {"cluster_id": "5L6g3nShT-eMCtK--X86sw", "brokers": []}
+
+    def describe_topics(self, names: list[str]) -> list[dict[str, object]]:
+        return self._topics
+
+
+def test_the_admin_clients_answers_give_the_identity_or_only_the_cluster() -> None:
+    topic_id = "8f0e4c1a-9d2b-4b7e-a1c3-5e6f7a8b9c0d"
+    found = Admin([{"name": "t", "error_code": 0, "topic_id": topic_id}])
+    missing = Admin([{"name": "t", "error_code": 3, "topic_id": None}])
+    assert read_log_identity(found, "t") == LogIdentity("5L6g3nShT-eMCtK--X86sw", topic_id)
+    assert read_log_identity(missing, "t") == LogIdentity("5L6g3nShT-eMCtK--X86sw")
