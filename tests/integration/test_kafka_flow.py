@@ -83,6 +83,18 @@ def test_kafka_demo_bo_puts_a_json_record_on_the_topic(
     )
 
 
+def test_kafka_demo_bo_gives_every_record_a_key_of_its_own(
+    start_production: Any, kafka_bootstrap: str, topics: dict[str, str]
+) -> None:
+    """So both consumers store it under that key (`iop --test` sends through this BO)."""
+    production = start_production()
+    for _ in range(3):
+        publish_test_product(production, "same", "1")
+    keys = [record.key for record in read_topic(kafka_bootstrap, topics["topic"], expected=3)]
+    assert len(set(keys)) == 3
+    assert all(re.fullmatch(rb"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", key) for key in keys)
+
+
 def test_each_record_is_stored_once_and_traced_bs_to_bp_to_bo(
     start_production: Any,
     database: Path,
