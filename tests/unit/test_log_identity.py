@@ -1,6 +1,13 @@
 """Which log a topic's records are read from: read once, again when the topic changed."""
 
-from kafka_demo.kafka_clients import LogIdentities, LogIdentity, read_log_identity
+import uuid
+
+from kafka_demo.kafka_clients import (
+    LogIdentities,
+    LogIdentity,
+    metadata_topic_id,
+    read_log_identity,
+)
 
 OLD = LogIdentity("tansu_cluster", "01a24107-d3a5-78a3-a2b1-308219185006")
 NEW = LogIdentity("tansu_cluster", "01a2410e-5a64-7f91-9e64-ca4dea62ad5b")
@@ -65,3 +72,24 @@ def test_the_admin_clients_answers_give_the_identity_or_only_the_cluster() -> No
     missing = Admin([{"name": "t", "error_code": 3, "topic_id": None}])
     assert read_log_identity(found, "t") == LogIdentity("5L6g3nShT-eMCtK--X86sw", topic_id)
     assert read_log_identity(missing, "t") == LogIdentity("5L6g3nShT-eMCtK--X86sw")
+
+
+class Metadata:
+    def __init__(self, ids: dict[str, uuid.UUID]) -> None:
+        self._ids = ids
+
+    def topic_id(self, topic: str) -> uuid.UUID | None:
+        return self._ids.get(topic)
+
+
+class Consumer:
+    def __init__(self, ids: dict[str, uuid.UUID]) -> None:
+        self._cluster = Metadata(ids)
+
+
+def test_the_consumers_metadata_gives_the_topic_id_it_last_saw() -> None:
+    consumer = Consumer({"t": uuid.UUID(OLD.topic_id), "old": uuid.UUID(int=0)})
+    assert metadata_topic_id(consumer, "t") == OLD.topic_id
+    assert metadata_topic_id(consumer, "old") == ""  # a broker without topic ids
+    assert metadata_topic_id(consumer, "unknown") == ""
+    assert metadata_topic_id(object(), "t") == ""  # a client that keeps no such metadata

@@ -18,6 +18,7 @@ RECORD_OVERHEAD_BYTES = 64 * 1024
 """Room beyond a record's value for its batch framing and the dead-letter headers."""
 
 _log = logging.getLogger(__name__)
+_NO_TOPIC_ID = "00000000-0000-0000-0000-000000000000"
 
 
 def bootstrap_servers(setting: str | Sequence[str]) -> list[str]:
@@ -210,11 +211,12 @@ def fetch_log_identity(kafka_broker: str | Sequence[str], topic: str) -> LogIden
 
 
 def metadata_topic_id(consumer: KafkaConsumer, topic: str) -> str:
-    """The topic id in the consumer's own metadata, refreshed as it fetches; empty if unknown.
-    kafka-python keeps it in its cluster metadata, which it does not make public."""
+    """The topic id in the consumer's own metadata, refreshed as it fetches; empty if unknown
+    (or the all-zero id of a broker without topic ids). kafka-python keeps it in its cluster
+    metadata, which it does not make public."""
     topic_id = getattr(getattr(consumer, "_cluster", None), "topic_id", None)
     found = topic_id(topic) if callable(topic_id) else None
-    return "" if found is None else str(found)
+    return "" if found is None or str(found) == _NO_TOPIC_ID else str(found)
 
 
 class LogIdentities:
