@@ -2,9 +2,14 @@
 
 import uuid
 
+import pytest
+from kafka.errors import UnsupportedVersionError
+
+from kafka_demo import kafka_clients
 from kafka_demo.kafka_clients import (
     LogIdentities,
     LogIdentity,
+    fetch_log_identity,
     metadata_topic_id,
     read_log_identity,
 )
@@ -93,3 +98,35 @@ def test_the_consumers_metadata_gives_the_topic_id_it_last_saw() -> None:
     assert metadata_topic_id(consumer, "old") == ""  # a broker without topic ids
     assert metadata_topic_id(consumer, "unknown") == ""
     assert metadata_topic_id(object(), "t") == ""  # a client that keeps no such metadata
+
+
+class OldAdmin(Admin):
+    def describe_cluster(self) -> dict[str, object]:
+        raise UnsupportedVersionError("DescribeCluster")
+
+
+def test_a_broker_without_describe_cluster_still_gives_its_topic_id() -> None:
+    topic_id = "8f0e4c1a-9d2b-4b7e-a1c3-5e6f7a8b9c0d"
+    admin = OldAdmin([{"name": "t", "error_code": 0, "topic_id": topic_id}])
+    assert read_log_identity(admin, "t") == LogIdentity("", topic_id)
+
+
+def test_any_failure_to_ask_gives_an_empty_identity_not_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """It runs between a poll and the hand-off of its records, which must never be skipped."""
+    closed = []
+
+    class Failing:
+        def __init__(self, **_: object) -> None:
+            pass
+
+        def describe_cluster(self) -> dict[str, object]:
+            raise OSError("connection reset")
+
+        def close(self) -> None:
+            closed.append(True)
+
+    monkeypatch.setattr(kafka_clients, "KafkaAdminClient", Failing)
+    assert fetch_log_identity("127.0.0.1:9092", "t") == LogIdentity()
+    assert closed == [True]

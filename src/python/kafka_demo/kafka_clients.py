@@ -187,7 +187,10 @@ class LogIdentity:
 
 def read_log_identity(admin: Any, topic: str) -> LogIdentity:
     """The topic's LogIdentity from kafka-python's admin client."""
-    cluster_id = admin.describe_cluster().get("cluster_id") or ""
+    try:
+        cluster_id = admin.describe_cluster().get("cluster_id") or ""
+    except KafkaError:  # a broker older than DescribeCluster (Kafka 2.8) may still give topic ids
+        cluster_id = ""
     described = [found for found in admin.describe_topics([topic]) if found.get("name") == topic]
     if not described or described[0].get("error_code"):
         return LogIdentity(str(cluster_id))
@@ -195,15 +198,18 @@ def read_log_identity(admin: Any, topic: str) -> LogIdentity:
 
 
 def fetch_log_identity(kafka_broker: str | Sequence[str], topic: str) -> LogIdentity:
-    """read_log_identity on a short-lived admin client; empty if the broker cannot say."""
+    """read_log_identity on a short-lived admin client; empty if the broker cannot say.
+
+    Never raises: it runs between a poll and the hand-off of the poll's records, which must
+    not be left behind, and an empty identity only costs the records their place keys."""
     try:
         admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(kafka_broker))
-    except KafkaError as error:
+    except Exception as error:
         _log.warning("could not read the identity of topic %s: %s", topic, error)
         return LogIdentity()
     try:
         return read_log_identity(admin, topic)
-    except KafkaError as error:
+    except Exception as error:
         _log.warning("could not read the identity of topic %s: %s", topic, error)
         return LogIdentity()
     finally:
