@@ -46,7 +46,9 @@ def test_a_topic_id_the_consumer_has_not_seen_before_makes_it_read_again() -> No
     assert broker.reads == 2
 
 
-def test_an_unknown_identity_is_read_again_only_after_the_retry_interval() -> None:
+def test_an_unknown_identity_is_said_once_and_read_again_only_after_the_retry_interval(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     now = [0.0]
     broker = Broker(LogIdentity("tansu_cluster", ""))
     identities = LogIdentities(broker.read, retry_s=30, clock=lambda: now[0])
@@ -58,6 +60,10 @@ def test_an_unknown_identity_is_read_again_only_after_the_retry_interval() -> No
     broker.identity = OLD
     assert identities.of("t") == OLD
     assert broker.reads == 2
+    assert [record.getMessage() for record in caplog.records] == [
+        "the broker gives topic t no id: its records without a Kafka key get no source key,"
+        " and may be stored twice"
+    ]
 
 
 class Admin:

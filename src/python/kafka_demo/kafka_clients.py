@@ -249,5 +249,11 @@ class LogIdentities:
             if not (stale or unknown):
                 return identity
         identity = self._read(topic)
+        if not identity.topic_id and kept is None:
+            _log.warning(
+                "the broker gives topic %s no id: its records without a Kafka key get no"
+                " source key, and may be stored twice",
+                topic,
+            )
         self._known[topic] = (identity, self._clock())
         return identity
