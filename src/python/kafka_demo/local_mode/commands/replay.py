@@ -46,13 +46,13 @@ def run_replay(args: argparse.Namespace) -> int:
             else:
                 message = IOPMessage.holding(hop.message_class, hop.body)
             try:
-                production.deliver(hop.source, hop.target, message, sync=True)
+                session_id = production.resend(hop.source, hop.target, message)
             except DeliveryError as error:
                 failures += 1
                 print(one_line(f"{what} failed again: {error}", WIDTH))
                 continue
-            mark_resent(runtime.engine, hop.id)
-            print(f"{what} resent to {hop.target}")
+            mark_resent(runtime.engine, hop.id, session_id)
+            print(f"{what} resent to {hop.target} as session {session_id}")
     finally:
         runtime.stop()
     print(f"replayed {len(inputs) - failures} of {len(inputs)} failed input(s)")

@@ -14,7 +14,6 @@ from kafka_demo.local_mode.ports import PortInUse, broker_answers, port_is_free
 
 if TYPE_CHECKING:
     from kafka_demo.local_mode.broker import EmbeddedBroker
-    from kafka_demo.local_mode.config import LocalConfig
 
 HTTP_HOST = "127.0.0.1"
 EXTERNAL_BROKER_TIMEOUT_S = 10.0
@@ -35,27 +34,12 @@ def run_local(args: argparse.Namespace) -> int:
         broker = _start_embedded_broker(EmbeddedBroker(port=args.broker_port))
     try:
         config = LocalConfig(db_url=db_url, bootstrap=args.bootstrap or broker.bootstrap)
-        if broker is not None:
-            _forget_previous_broker(config)
         create_topics(config.bootstrap, {config.topic: 2, config.dlq_topic: 1})
         LocalServer(config, args.port, host=HTTP_HOST).run()
     finally:
         if broker is not None and broker.stop():
             _log.info("stopped the embedded Kafka broker")
     return 0
-
-
-def _forget_previous_broker(config: "LocalConfig") -> None:
-    """Logged only when something of a previous broker was there to forget."""
-    from kafka_demo.local_mode.previous_broker import forget_previous_broker
-
-    had_offsets, retired = forget_previous_broker(config.db_url, config.topic)
-    if had_offsets or retired:
-        _log.info(
-            "new embedded broker: forgot the offsets of the previous one"
-            " and the source keys of its %d stored record(s)",
-            retired,
-        )
 
 
 def _require_free_http_port(port: int) -> None:
