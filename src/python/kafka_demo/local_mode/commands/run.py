@@ -34,7 +34,12 @@ def run_local(args: argparse.Namespace) -> int:
     else:
         broker = _start_embedded_broker(EmbeddedBroker(port=args.broker_port))
     try:
-        config = LocalConfig(db_url=db_url, bootstrap=args.bootstrap or broker.bootstrap)
+        config = LocalConfig(
+            db_url=db_url,
+            bootstrap=args.bootstrap or broker.bootstrap,
+            durability=args.durability,
+            pool_size=args.pool_size,
+        )
         if broker is not None:
             _forget_previous_broker(config)
         create_topics(config.bootstrap, {config.topic: 2, config.dlq_topic: 1})
