@@ -332,7 +332,7 @@ def _session_flags(lowest: int, highest: int) -> Subquery:
 
 
 def _session_id_range(session: Session) -> tuple[int, int] | None:
-    """The lowest and highest session ids kept (ids are handed out in order), from the index."""
+    """The lowest and highest session ids kept (ids grow with time), from the index."""
     lowest, highest = session.execute(
         select(func.min(HopRow.session_id), func.max(HopRow.session_id))
     ).one()
