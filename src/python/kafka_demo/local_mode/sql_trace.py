@@ -7,8 +7,10 @@ Ids come from the database, as IRIS's come from `$INCREMENT` on the header
 global's ID counter: a counter row, raised in a short transaction of its own,
 reserves a block of ids for one writer; two writers (a running production and
 a replay, say) get disjoint blocks, so they never share a message or a session
-id. A session's id is the id of its first message, as in IRIS. Ids are in
-order within a writer; ids a writer reserved and did not use are skipped.
+id. A session's id is the id of its first message, as in IRIS ("The SessionID
+is the same as the ID of the primary request message", Monitoring Productions,
+EMONITOR_concepts_msg_session). Ids are in order within a writer; ids a writer
+reserved and did not use are skipped.
 """
 
 import json
