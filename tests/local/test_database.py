@@ -10,7 +10,7 @@ from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.database import open_database, trace_url
 from kafka_demo.local_mode.runtime import LocalRuntime
 from kafka_demo.local_mode.sql_trace import last_sessions
-from tests.support.local_process import kafka_demo
+from tests.support.local_process import LocalProcess, http, kafka_demo
 from tests.support.local_runtime import hand_over
 
 NORMAL, FULL = 1, 2  # what `PRAGMA synchronous` answers
@@ -103,3 +103,23 @@ def test_durability_takes_only_normal_or_full() -> None:
     result = kafka_demo("local", "--durability", "off")
     assert result.returncode == 2
     assert "argument --durability: invalid choice: 'off' (choose from" in result.stderr
+
+
+@pytest.mark.integration
+def test_kafka_demo_local_runs_the_pool_size_it_is_given(db_url: str, tmp_path: Path) -> None:
+    """Two jobs each for the BP and the storing BO, both storing what the door sends at once."""
+    local = LocalProcess(
+        db_url, tmp_path / "pool.log", options=("--pool-size", "2", "--durability", "full")
+    )
+    local.start(timeout=60)
+    try:
+        answers = [
+            http("POST", f"{local.url}/kafka", {"name": f"p{i}", "price": 1}) for i in range(3)
+        ]
+    finally:
+        assert local.stop() == 0
+    assert [status for status, _ in answers] == [200, 200, 200]
+    log = local.log_path.read_text()
+    assert "started Python.KafkaDemoBP (Python.KafkaDemoBP), 2 jobs" in log
+    assert "started Python.LocalStorageBO (Python.LocalStorageBO), 2 jobs" in log
+    assert "started Python.KafkaDemoBO (Python.KafkaDemoBO)\n" in log.replace("\r", "")
