@@ -2,16 +2,23 @@
 
 Served by gunicorn with misc/gunicorn/gunicorn.conf.py, it is the REST baseline.
 The insert is the one LocalStorageBO's raw SQL route runs, on an engine made the
-same way (SQLAlchemy URL from BENCH_DB_URL, one transaction per row).
+same way (SQLAlchemy URL from BENCH_DB_URL, one transaction per row), committing with
+the durability of BENCH_DURABILITY (normal or full), as the local mode does.
 """
 
 import os
 from decimal import Decimal
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 _engine = create_engine(os.environ["BENCH_DB_URL"])
+_SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL"}[os.environ.get("BENCH_DURABILITY", "normal")]
+event.listen(
+    _engine,
+    "connect",
+    lambda connection, _: connection.execute(f"PRAGMA synchronous={_SYNCHRONOUS}"),
+)
 _INSERT = text("INSERT INTO product (name, price) VALUES (:name, :price)")
 
 app = Flask(__name__)

@@ -6,7 +6,7 @@ from itertools import count
 from kafka_io import joined_consumer, new_topic, produce, product_values
 from sqlalchemy import create_engine
 
-from kafka_demo.local_mode.runtime import open_database
+from kafka_demo.local_mode.database import open_database
 from kafka_demo.models import Base
 
 _runs = count(1)
@@ -31,16 +31,17 @@ def consume_rate(bootstrap: str, records: int) -> float:
         consumer.close()
 
 
-def prepare_database(db_url: str) -> None:
-    """The table, in a file left in WAL mode as the local mode leaves it."""
-    engine = open_database(db_url)
+def prepare_database(db_url: str, durability: str = "normal") -> None:
+    """The table, in a file left in WAL mode as the local mode leaves it; every engine of this
+    process on that file then commits with `durability`, as the local mode's do."""
+    engine = open_database(db_url, durability)  # type: ignore[arg-type]
     Base.metadata.create_all(engine, checkfirst=True)
     engine.dispose()
 
 
-def insert_rate(db_url: str, rows: int) -> float:
+def insert_rate(db_url: str, rows: int, durability: str = "normal") -> float:
     """Rows/s of plain DBAPI inserts, one commit each, on an engine made as the BO makes it."""
-    prepare_database(db_url)
+    prepare_database(db_url, durability)
     engine = create_engine(db_url)
     connection = engine.raw_connection()
     try:

@@ -50,11 +50,18 @@ def serving(command: list[str], env: dict[str, str], port: int, log: Path) -> It
                 process.wait()
 
 
-def bare_handler(db_url: str, port: int, log: Path) -> AbstractContextManager[None]:
+def bare_handler(
+    db_url: str, port: int, log: Path, durability: str = "normal"
+) -> AbstractContextManager[None]:
     """bare_app.py under gunicorn with the doors' config file."""
     command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF)]
     command += ["--bind", f"127.0.0.1:{port}", "bare_app:app"]
-    env = {"BENCH_DB_URL": db_url, "GUNICORN_PYTHONPATH": str(BENCH_DIR), **LOCAL_WORKER_MODEL}
+    env = {
+        "BENCH_DB_URL": db_url,
+        "BENCH_DURABILITY": durability,
+        "GUNICORN_PYTHONPATH": str(BENCH_DIR),
+        **LOCAL_WORKER_MODEL,
+    }
     return serving(command, env, port, log)
 
 

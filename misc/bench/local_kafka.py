@@ -8,18 +8,21 @@ KafkaDemoBS's poller, the whole production and the SQLite commits included.
 """
 
 import sqlite3
+import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from http_load import serving
 from kafka import KafkaProducer
-from kafka_io import product_values
+from kafka_io import PARTITIONS, product_values
 from stats import wait_for
 
-from kafka_demo.local_mode.broker import free_port
+from kafka_demo.local_mode.broker import create_topics, free_port
+
+BENCH_DIR = Path(__file__).resolve().parent
 
 TOPIC = "kafka_demo"
 """The topic `kafka-demo local` consumes (its default)."""
@@ -33,15 +36,40 @@ def cli_module(src: Path) -> str:
 
 
 @contextmanager
-def local_mode(src: Path, db_path: Path, log: Path) -> Iterator[tuple[int, str]]:
-    """`kafka-demo local` from `src`, with its own broker, until the block ends.
+def local_mode(
+    src: Path, db_path: Path, log: Path, options: Sequence[str] = ()
+) -> Iterator[tuple[int, str]]:
+    """`kafka-demo local` from `src`, with its own broker, until the block ends; `options`
+    are added to its command line (--durability, --pool-size).
 
     Yields the HTTP port and the broker's bootstrap address."""
     port, broker_port = free_port(), free_port()
     command = [sys.executable, "-m", cli_module(src), "local", "--port", str(port)]
-    command += ["--broker-port", str(broker_port), "--db", f"sqlite:///{db_path}"]
+    command += ["--broker-port", str(broker_port), "--db", f"sqlite:///{db_path}", *options]
     with serving(command, {"PYTHONPATH": str(src)}, port, log):
         yield port, f"127.0.0.1:{broker_port}"
+
+
+@contextmanager
+def handwritten_consumer(
+    bootstrap: str, topic: str, db_path: Path, durability: str, log: Path
+) -> Iterator[None]:
+    """handwritten.py on `topic` of that broker, in a process of its own, joined and ready."""
+    create_topics(bootstrap, {topic: PARTITIONS})
+    command = [sys.executable, str(BENCH_DIR / "handwritten.py"), "--bootstrap", bootstrap]
+    command += ["--topic", topic, "--db", str(db_path), "--durability", durability]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            produce_and_wait(bootstrap, db_path, product_values(1, "join"), 60, topic)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def stored(db_path: Path) -> int:
@@ -52,13 +80,15 @@ def stored(db_path: Path) -> int:
         return 0
 
 
-def produce_and_wait(bootstrap: str, db_path: Path, values: list[bytes], timeout: float) -> float:
+def produce_and_wait(
+    bootstrap: str, db_path: Path, values: list[bytes], timeout: float, topic: str = TOPIC
+) -> float:
     """Seconds from the first record sent to the last one stored."""
     target = stored(db_path) + len(values)
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     started = time.perf_counter()
     for value in values:
-        producer.send(TOPIC, value)
+        producer.send(topic, value)
     producer.flush()
     wait_for(lambda: stored(db_path) >= target, timeout, "all records stored", step=0.01)
     elapsed = time.perf_counter() - started
@@ -71,6 +101,7 @@ def wait_for_join(bootstrap: str, db_path: Path) -> None:
     produce_and_wait(bootstrap, db_path, product_values(1, "join"), timeout=60)
 
 
-def drain_rate(bootstrap: str, db_path: Path, records: int, tag: str) -> float:
+def drain_rate(bootstrap: str, db_path: Path, records: int, tag: str, topic: str = TOPIC) -> float:
     """Records/s of one drain of `records` produced from outside."""
-    return records / produce_and_wait(bootstrap, db_path, product_values(records, tag), 600)
+    values = product_values(records, tag)
+    return records / produce_and_wait(bootstrap, db_path, values, 600, topic)

@@ -1,7 +1,8 @@
 """Benchmark of every path of the local production, as ratios to baselines of the same run.
 
     pip install -r misc/bench/requirements.txt   # matplotlib and pyinstrument, once
-    python misc/bench/run.py [--before REV]
+    python misc/bench/run.py [--before REV] [--durability normal|full]
+    python misc/bench/run.py --quick             # one repetition of small loads: minutes
 
 Measures, 3 repetitions each, in SQLite files of a temporary folder:
 - the baselines: kafka-python consuming (on a Tansu broker of its own), one SQLite
@@ -12,7 +13,15 @@ Measures, 3 repetitions each, in SQLite files of a temporary folder:
   external producer writes N records, the clock stops when all N are stored
   (local_kafka.py); and the REST door of the same server;
 - where the Kafka path's time goes: one instrumented in-process drain per revision
-  (kafka_path.py), with the storage routes' cost and a profile.
+  (kafka_path.py), with the storage routes' cost and a profile;
+- what PoolSize buys: for each of --pool-sizes (1, 2, 4), `kafka-demo local --pool-size N`
+  beside the consumer a user would write by hand (handwritten.py: kafka-python into
+  SQLite, one commit per row) on the same broker: both drains of the same backlog,
+  and the REST door's 4-client throughput against the bare handler's.
+Every SQLite commit compared (the bound's insert, the bare handler, the hand-written
+consumer, `kafka-demo local`) uses the same --durability: normal (WAL,
+synchronous=NORMAL, IRIS's default SynchCommit=0) unless told otherwise; the report
+says which. A --before revision runs with its own durability.
 Prints a table and writes misc/bench/out/bench.json, bench.md, bench.png. With
 --before, an older revision (its src/python, taken with git archive) is measured
 in the same run, against the same baselines.
@@ -56,7 +65,32 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--route-rows", type=int, default=400)
     parser.add_argument("--requests", type=int, default=1_000, help="per repetition, 4 clients")
     parser.add_argument("--seconds", type=float, default=5.0, help="time cap of each load")
-    return parser.parse_args()
+    parser.add_argument("--durability", choices=("normal", "full"), default="normal")
+    parser.add_argument(
+        "--pool-sizes", type=lambda text: [int(n) for n in text.split(",")], default=[1, 2, 4]
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="one repetition of small loads (a few minutes)"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        for name, value in QUICK.items():
+            setattr(args, name, value)
+    return args
+
+
+QUICK = {
+    "reps": 1,
+    "consume_records": 3_000,
+    "insert_rows": 500,
+    "floor_records": 1_000,
+    "path_records": 1_000,
+    "before_path_records": 300,
+    "route_rows": 100,
+    "requests": 300,
+    "seconds": 3.0,
+}
+"""--quick: enough for ratios within one run, not for figures to publish."""
 
 
 def revision_source(revision: str, into: Path) -> Path:
@@ -76,7 +110,7 @@ def raw_baselines(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[
         [baselines.consume_rate(bootstrap, args.consume_records) for _ in range(args.reps)]
     )
     urls = [f"sqlite:///{work / f'raw_{rep}.db'}" for rep in range(args.reps)]
-    insert = figure([baselines.insert_rate(url, args.insert_rows) for url in urls])
+    insert = figure([baselines.insert_rate(url, args.insert_rows, args.durability) for url in urls])
     floor = iop_floor(args, REPO / "src" / "python")
     bound = figure(
         [
@@ -153,7 +187,7 @@ def paired_repetitions(
         bare.append(http_repetition(args, bare_port))
         door.append(http_repetition(args, port))
         url = f"sqlite:///{work / f'insert_{tag}_{rep}.db'}"
-        inserts.append(baselines.insert_rate(url, args.insert_rows))
+        inserts.append(baselines.insert_rate(url, args.insert_rows, args.durability))
         rates.append(local_kafka.drain_rate(broker, db, records, f"{tag}{rep}"))
     bounds = [bound_of(base, insert) for insert in inserts]
 
@@ -187,22 +221,65 @@ def measure(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[str, A
     base = raw_baselines(args, bootstrap, work)
     figures: dict[str, Any] = {"baselines": base}
     bare_db = f"sqlite:///{work / 'bare.db'}"
-    baselines.prepare_database(bare_db)
+    baselines.prepare_database(bare_db, args.durability)
     bare_port = free_port()
-    with http_load.bare_handler(bare_db, bare_port, work / "bare.log"):
+    with http_load.bare_handler(bare_db, bare_port, work / "bare.log", args.durability):
         http_load.load(bare_port, 100, 4, args.seconds)  # warm up
         for tag, src, records in revisions:
             db = work / f"local_{tag}.db"
-            with local_kafka.local_mode(src, db, work / f"local_{tag}.log") as local:
+            options = ["--durability", args.durability] if tag == "now" else []
+            with local_kafka.local_mode(src, db, work / f"local_{tag}.log", options) as local:
                 figures[tag] = paired_repetitions(
                     args, base, bare_port, local, db, records, work, tag
                 )
+        figures["pool sizes"] = pool_size_figures(args, bare_port, work)
     # The hop breakdown imports today's modules, so it runs on this tree only.
     figures["in-process drain (now)"] = kafka_path(
         args, revisions[-1][1], bootstrap, work, "now", args.path_records
     )
     figures["revisions"] = {tag: str(src) for tag, src, _ in revisions}
     return figures
+
+
+def pool_size_figures(args: argparse.Namespace, bare_port: int, work: Path) -> dict[str, Any]:
+    """Per PoolSize: the drain of `kafka-demo local --pool-size N` and of the hand-written
+    consumer on the same broker, and the REST door's 4-client throughput beside the bare
+    handler's, repetition by repetition."""
+    found: dict[str, Any] = {}
+    for size in args.pool_sizes:
+        db, peer_db, topic = work / f"pool_{size}.db", work / f"peer_{size}.db", f"peer_{size}"
+        options = ["--durability", args.durability, "--pool-size", str(size)]
+        log = work / f"pool_{size}.log"
+        with local_kafka.local_mode(REPO / "src" / "python", db, log, options) as (port, broker):
+            local_kafka.wait_for_join(broker, db)
+            peer_log = work / f"peer_{size}.log"
+            with local_kafka.handwritten_consumer(
+                broker, topic, peer_db, args.durability, peer_log
+            ):
+                http_load.load(port, 100, 4, args.seconds)  # warm up
+                door, bare, drains, peers = [], [], [], []
+                for rep in range(args.reps):
+                    bare.append(http_load.load(bare_port, args.requests, 4, args.seconds))
+                    door.append(http_load.load(port, args.requests, 4, args.seconds))
+                    peers.append(
+                        local_kafka.drain_rate(
+                            broker, peer_db, args.path_records, f"peer{size}-{rep}", topic
+                        )
+                    )
+                    drains.append(
+                        local_kafka.drain_rate(broker, db, args.path_records, f"pool{size}-{rep}")
+                    )
+        door_rates = [run["requests_per_s"] for run in door]
+        bare_rates = [run["requests_per_s"] for run in bare]
+        found[str(size)] = {
+            "drain": figure(drains),
+            "handwritten": figure(peers),
+            "to handwritten": figure([d / p for d, p in zip(drains, peers, strict=True)]),
+            "door 4 clients": figure(door_rates),
+            "bare 4 clients": figure(bare_rates),
+            "to bare": figure([d / b for d, b in zip(door_rates, bare_rates, strict=True)]),
+        }
+    return found
 
 
 GOALS = {
@@ -257,6 +334,33 @@ def table_rows(figures: dict[str, Any]) -> list[list[str]]:
                         "bare" + GOALS.get((clients, key), ""),
                     )
                 )
+    for size, pool in figures["pool sizes"].items():
+        rows += [
+            report.row(
+                f"  (PoolSize {size}) hand-written kafka-python -> SQLite, same broker",
+                pool["handwritten"],
+                "rec/s",
+            ),
+            report.row(
+                f"drain via kafka-demo local --pool-size {size}",
+                pool["drain"],
+                "rec/s",
+                pool["to handwritten"].median,
+                "hand-written (goal >= 0.3)",
+            ),
+            report.row(
+                f"  (PoolSize {size}) bare handler req/s, 4 clients",
+                pool["bare 4 clients"],
+                "req/s",
+            ),
+            report.row(
+                f"REST door req/s, 4 clients, --pool-size {size}",
+                pool["door 4 clients"],
+                "req/s",
+                pool["to bare"].median,
+                "bare (goal >= 0.8)",
+            ),
+        ]
     routes = dict(figures["in-process drain (now)"]["route_us"])
     raw = routes.pop("raw insert")
     rows.append(report.row("  (now) raw insert, just before the routes", raw, "us/row"))
@@ -308,6 +412,14 @@ def chart_bars(figures: dict[str, Any]) -> list[tuple[str, Figure]]:
     return bars
 
 
+def durability_line(durability: str) -> str:
+    synchronous = {"normal": "NORMAL", "full": "FULL"}[durability]
+    return (
+        f"durability: {durability} (SQLite WAL, synchronous={synchronous}) for the bound's insert,"
+        " the bare handler, the hand-written consumer and kafka-demo local (now)"
+    )
+
+
 def missing_tools() -> list[str]:
     return [
         name for name in ("matplotlib", "pyinstrument") if importlib.util.find_spec(name) is None
@@ -328,11 +440,20 @@ def main() -> int:
         figures = measure(args, broker.bootstrap, Path(folder))
     figures["seconds"] = time.monotonic() - started
     figures["cpus"] = os.cpu_count()
+    figures["durability"] = args.durability
+    figures["load average"] = os.getloadavg()
     rows = table_rows(figures)
+    print(durability_line(args.durability))
     print(report.table(rows))
     print("\n".join(hop_rows(figures)))
     report.write_json(OUT / "bench.json", figures)
-    (OUT / "bench.md").write_text(report.markdown(rows) + "\n\n" + "\n".join(hop_rows(figures)))
+    (OUT / "bench.md").write_text(
+        durability_line(args.durability)
+        + "\n\n"
+        + report.markdown(rows)
+        + "\n\n"
+        + "\n".join(hop_rows(figures))
+    )
     report.chart(
         OUT / "bench.png",
         chart_bars(figures),

@@ -64,7 +64,9 @@ def test_trace_is_newest_first_within_80_columns_with_the_error_on_one_line(
     assert lines[0] == "the last 4 session(s), newest first (as /messages lists them)"
     assert max(len(line) for line in lines) <= 80
     headers = [line for line in lines if line.startswith("session ")]
-    assert [int(h.split()[1]) for h in headers] == [4, 3, 2, 1]
+    # A session is known by its first message's id, as in IRIS: three messages per stored
+    # record, two for the one whose storage failed.
+    assert [int(h.split()[1]) for h in headers] == [9, 7, 4, 1]
     assert headers[1].endswith("  Error")
     errors = [line for line in lines if line.startswith("      error: ")]
     # The BP's hop and the BO's, each cut to its first line: the innermost failure.
@@ -84,7 +86,7 @@ def test_trace_refuses_a_last_that_is_not_a_positive_number(last: str, database:
 def test_trace_last_limits_the_sessions(database: Path) -> None:
     result = kafka_demo("trace", "--db", str(database), "--last", "1")
     headers = [line for line in result.stdout.splitlines() if line.startswith("session ")]
-    assert [h.split()[1] for h in headers] == ["4"]
+    assert [h.split()[1] for h in headers] == ["9"]
 
 
 def test_trace_into_a_closed_pipe_ends_quietly(database: Path) -> None:
@@ -119,7 +121,8 @@ def test_replay_says_what_it_replayed_and_runs_no_service(database: Path) -> Non
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 2
-    assert lines[0].endswith("(session 3) resent to Python.KafkaDemoBP as session 5")
+    # The replay is a second writer: it takes the next block of 100 ids from the trace.
+    assert lines[0] == "message 7 (session 7) resent to Python.KafkaDemoBP as session 101"
     assert lines[1] == "replayed 1 of 1 failed input(s)"
     assert result.stderr == ""  # no "started ..." and no "production stopped" line
     names = kafka_demo("products", "--db", str(database)).stdout

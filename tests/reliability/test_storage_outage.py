@@ -1,8 +1,8 @@
 """The product database locked for several seconds mid-stream: nothing silently dropped.
 
 Another connection holds an exclusive SQLite lock longer than the runtime's busy
-timeout (5 s). The products, the trace and ^KafkaDemo.Offset share that file, so
-the lock stalls the BO and the hand-off alike. Afterwards every record is stored
+timeout (5 s). The products and ^KafkaDemo.Offset share that file (the trace has
+one of its own), so the lock stalls the BO and the hand-off alike. Afterwards every record is stored
 exactly once, or is an Error in the trace that `kafka-demo replay` stores; the
 runtime keeps running throughout.
 
@@ -25,6 +25,7 @@ from sqlalchemy import create_engine
 
 from kafka_demo.defaults import GROUP_ID, TOPIC
 from kafka_demo.local_mode.broker import EmbeddedBroker
+from kafka_demo.local_mode.database import trace_url
 from kafka_demo.local_mode.sql_trace import failed_inputs
 from tests.reliability.support import PacedProducer, figures, product_value, scaled, wait_until
 from tests.support.kafka import committed_offsets, log_end_offsets
@@ -106,7 +107,7 @@ def hold_exclusive_lock(db_path: Path, seconds: float) -> None:
 
 def failed_names(db_path: Path) -> list[str]:
     """The products of the Kafka inputs that ended in an Error and were not resent yet."""
-    engine = create_engine(f"sqlite:///{db_path}")
+    engine = create_engine(trace_url(f"sqlite:///{db_path}"))
     try:
         hops = failed_inputs(engine)
     finally:

@@ -47,8 +47,11 @@ class LocalProcess:
         bootstrap: str | None = None,
         executable: str = KAFKA_DEMO,
         cwd: Path | None = None,
+        options: tuple[str, ...] = (),
     ) -> None:
+        """`options` are added to the command line (--durability, --pool-size)."""
         self.db_url = db_url
+        self.options = options
         self.executable = executable
         self.cwd = cwd
         self.port = free_port()
@@ -65,6 +68,7 @@ class LocalProcess:
     def start(self, timeout: float = 30) -> float:
         """Start it and return the seconds until /health answered 200."""
         command = [self.executable, "local", "--port", str(self.port), "--db", self.db_url]
+        command += self.options
         if self._external_broker:
             command += ["--bootstrap", self.bootstrap]
         else:

@@ -1,7 +1,10 @@
 """The in-process router: delivery through IoP's dispatch, the trace, failures as in IRIS."""
 
+import json
 import logging
 import sqlite3
+import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -10,6 +13,7 @@ import pytest
 from iop.messages.dispatch import dispatch_serializer
 
 import settings
+from kafka_demo import storage
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.kafka_clients import GroupRole
 from kafka_demo.local_mode.router import DeliveryError, LocalProduction
@@ -172,3 +176,70 @@ def test_the_consumer_group_leader_leaves_first_at_stop(
     (standin,) = standins
     assert standin.items_running_at_stop == items_running_at_its_stop
     assert (production.items, production.standins) == ({}, {})
+
+
+class Concurrency:
+    """Wraps the raw SQL route: counts the inserts running at once, each held a moment."""
+
+    def __init__(self, insert: Any) -> None:
+        self._insert = insert
+        self._lock = threading.Lock()
+        self.running = 0
+        self.most = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> int:
+        with self._lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(0.15)
+            return self._insert(*args, **kwargs)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+@pytest.mark.parametrize(("pool_size", "at_once"), [(None, 1), (1, 1), (3, 3)])
+def test_a_process_and_an_operation_handle_as_many_messages_at_once_as_their_pool_size(
+    pool_size: int | None, at_once: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four senders at once (the REST door's threads): PoolSize jobs, one message each."""
+    concurrency = Concurrency(storage.insert_with_sql)
+    monkeypatch.setattr(storage, "insert_with_sql", concurrency)
+    sizes = {} if pool_size is None else {KAFKA_DEMO_BP: pool_size, LOCAL_STORAGE_BO: pool_size}
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    storage.open_engine(url).dispose()  # the table exists, as the local runtime makes it at start
+    production = LocalProduction(
+        settings.PRODUCTIONS[0],
+        settings={
+            LOCAL_STORAGE_BO: {"connection_string": url},
+            KAFKA_DEMO_BP: {"storage_routes": "sql"},
+        },
+        skip=KAFKA_ITEMS,
+        pool_sizes=sizes,
+    )
+    production.start()
+    names = [f"sender {index}" for index in range(4)]
+
+    def send(index: int) -> None:
+        raw = json.dumps({"name": names[index], "price": 1}).encode()
+        message = dispatch_serializer(KafkaRawMessage.from_record(raw, "kafka_demo", 0, index))
+        production.deliver("Python.KafkaRestBS", KAFKA_DEMO_BP, message, sync=True)
+
+    senders = [threading.Thread(target=send, args=(index,)) for index in range(4)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(timeout=30)
+    components = {
+        name: {id(job.component) for job in production.items[name].jobs}
+        for name in (KAFKA_DEMO_BP, LOCAL_STORAGE_BO)
+    }
+    production.stop()
+
+    assert concurrency.most == at_once
+    assert sorted(rows(tmp_path)) == names
+    assert {name: len(objects) for name, objects in components.items()} == {
+        KAFKA_DEMO_BP: at_once,
+        LOCAL_STORAGE_BO: at_once,
+    }

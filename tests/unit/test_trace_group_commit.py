@@ -1,7 +1,9 @@
-"""The local trace, group-committed: with a batch's offsets, by a background writer, at close."""
+"""The local trace, group-committed: before a batch's offsets, by a background writer, at close."""
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,11 +51,15 @@ def test_without_a_writer_each_session_is_written_when_it_ends(engine: Engine) -
     assert traced_bodies(engine) == ["one"]
 
 
-def test_ended_sessions_are_written_with_the_next_global_in_one_transaction(
-    engine: Engine, db_path: Path
+def test_ended_sessions_are_written_before_the_next_global(
+    engine: Engine, db_path: Path, tmp_path: Path
 ) -> None:
+    """The trace in a file of its own, ^KafkaDemo.Offset in the products' file."""
+    products = tmp_path / "kafka_demo.db"
     trace = SqlTrace(engine, flush_every_s=60)
-    offsets = GlobalRef(SqlGlobals(engine, journal=trace), OFFSET_GLOBAL)
+    offsets = GlobalRef(
+        SqlGlobals(create_engine(f"sqlite:///{products}"), journal=trace), OFFSET_GLOBAL
+    )
     for body in ("a", "b", "c"):
         run_session(trace, body)
     assert traced_bodies(engine) == [], "a batch's sessions wait for its offsets"
@@ -61,31 +67,60 @@ def test_ended_sessions_are_written_with_the_next_global_in_one_transaction(
     offsets.set(["kafka_demo", 0], 3)
 
     assert traced_bodies(engine) == ["a", "b", "c"]
-    assert offset_nodes(db_path) == [('["kafka_demo", 0]', "3")]
+    assert offset_nodes(products) == [('["kafka_demo", 0]', "3")]
     trace.close()
 
 
-def test_a_global_that_cannot_be_written_keeps_its_trace_back_and_loses_none_of_it(
-    db_path: Path,
+def test_a_trace_that_cannot_be_written_holds_its_global_back_and_loses_none_of_it(
+    db_path: Path, tmp_path: Path
 ) -> None:
+    products = tmp_path / "kafka_demo.db"
     engine = create_engine(f"sqlite:///{db_path}?timeout=0.1")
     trace = SqlTrace(engine, flush_every_s=60)
-    offsets = GlobalRef(SqlGlobals(engine, journal=trace), OFFSET_GLOBAL)
+    offsets = GlobalRef(
+        SqlGlobals(create_engine(f"sqlite:///{products}"), journal=trace), OFFSET_GLOBAL
+    )
     run_session(trace, "a")
-    locker = sqlite3.connect(db_path, isolation_level=None)
-    locker.execute("BEGIN EXCLUSIVE")
-    try:
-        with pytest.raises(OperationalError, match="database is locked"):
-            offsets.set(["kafka_demo", 0], 1)
-    finally:
-        locker.execute("ROLLBACK")
-        locker.close()
-    assert (traced_bodies(engine), offset_nodes(db_path)) == ([], [])
+    with exclusive_lock(db_path), pytest.raises(OperationalError, match="database is locked"):
+        offsets.set(["kafka_demo", 0], 1)
+    assert (traced_bodies(engine), offset_nodes(products)) == ([], [])
 
     offsets.set(["kafka_demo", 0], 1)
 
-    assert (traced_bodies(engine), offset_nodes(db_path)) == (["a"], [('["kafka_demo", 0]', "1")])
+    assert (traced_bodies(engine), offset_nodes(products)) == (["a"], [('["kafka_demo", 0]', "1")])
     trace.close()
+
+
+def test_a_global_that_cannot_be_written_after_its_trace_is_written_at_the_next_set(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The trace is kept; the offset is not, so the batch's records come again (at least once)."""
+    products = tmp_path / "kafka_demo.db"
+    trace = SqlTrace(engine, flush_every_s=60)
+    offsets = GlobalRef(
+        SqlGlobals(create_engine(f"sqlite:///{products}?timeout=0.1"), journal=trace), OFFSET_GLOBAL
+    )
+    offsets.set(["kafka_demo", 0], 0)
+    run_session(trace, "a")
+    with exclusive_lock(products), pytest.raises(OperationalError, match="database is locked"):
+        offsets.set(["kafka_demo", 0], 1)
+    assert (traced_bodies(engine), offset_nodes(products)) == (["a"], [('["kafka_demo", 0]', "0")])
+
+    offsets.set(["kafka_demo", 0], 1)
+
+    assert offset_nodes(products) == [('["kafka_demo", 0]', "1")]
+    trace.close()
+
+
+@contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
 
 
 def test_the_background_writer_writes_ended_sessions_on_its_own(engine: Engine) -> None:

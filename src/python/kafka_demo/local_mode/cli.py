@@ -15,7 +15,13 @@ from kafka_demo.local_mode.commands.inspect import run_dlq, run_products, run_tr
 from kafka_demo.local_mode.commands.produce import run_produce
 from kafka_demo.local_mode.commands.replay import run_replay
 from kafka_demo.local_mode.commands.run import run_local
-from kafka_demo.local_mode.config import EMBEDDED_BROKER_PORT, LOCAL_BOOTSTRAP, LOCAL_DB_URL
+from kafka_demo.local_mode.config import (
+    DEFAULT_DURABILITY,
+    DURABILITIES,
+    EMBEDDED_BROKER_PORT,
+    LOCAL_BOOTSTRAP,
+    LOCAL_DB_URL,
+)
 
 DISTRIBUTION = "iris-kafka-demo"
 DEFAULT_PORT = 5000
@@ -59,6 +65,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     local.add_argument("--port", type=int, default=DEFAULT_PORT, help="HTTP port of the REST door")
     local.add_argument("--db", default=LOCAL_DB_URL, help=DB_HELP + " (created if missing)")
+    local.add_argument(
+        "--durability",
+        choices=DURABILITIES,
+        default=DEFAULT_DURABILITY,
+        help="normal: a commit does not wait for the disk, as IRIS's default SynchCommit=0"
+        " (survives a crash of the process; a power cut may lose the last commits); full:"
+        " every commit waits for the disk",
+    )
+    local.add_argument(
+        "--pool-size",
+        type=_positive_int,
+        metavar="N",
+        help="PoolSize of Python.KafkaDemoBP and Python.LocalStorageBO: jobs that each handle"
+        " one message at a time (default: the production's, 1)",
+    )
     local.add_argument(
         "--bootstrap",
         metavar="HOST:PORT",

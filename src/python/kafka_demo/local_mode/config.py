@@ -1,6 +1,7 @@
 """What `kafka-demo local` runs against; free of heavy imports, so gunicorn's master stays small."""
 
 from dataclasses import dataclass
+from typing import Literal
 
 from kafka_demo import defaults
 
@@ -10,10 +11,19 @@ EMBEDDED_BROKER_PORT = 29092
 """Tansu's port; the same as docker-compose.yml's Kafka port for the host."""
 LOCAL_BOOTSTRAP = f"127.0.0.1:{EMBEDDED_BROKER_PORT}"
 
+Durability = Literal["normal", "full"]
+"""How a commit reaches the disk (kafka_demo.local_mode.database): `normal`, IRIS's default
+(a commit does not wait for the disk), or `full` (every commit waits for it)."""
+DURABILITIES: tuple[Durability, ...] = ("normal", "full")
+DEFAULT_DURABILITY: Durability = "normal"
+
 
 @dataclass(frozen=True)
 class LocalConfig:
     db_url: str = LOCAL_DB_URL
+    durability: Durability = DEFAULT_DURABILITY
+    # The PoolSize of KafkaDemoBP and LocalStorageBO; None keeps the production's (1).
+    pool_size: int | None = None
     bootstrap: str = LOCAL_BOOTSTRAP
     topic: str = defaults.TOPIC
     dlq_topic: str = defaults.DLQ_TOPIC

@@ -14,11 +14,10 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from iris_persistence.runtime import IRISRuntime, WrapperBackend, install_runtime
-from sqlalchemy import Connection, Engine, String, Text, bindparam, insert, select, update
+from sqlalchemy import Engine, String, Text, bindparam, insert, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kafka_demo.iris_gateway import IrisUnavailable
@@ -228,16 +227,17 @@ _INSERT_NODE = insert(_NODES)
 
 
 class Journal(Protocol):
-    def transaction(self) -> AbstractContextManager[Connection]:
-        """A transaction that first writes what was logged before it."""
+    def flush(self) -> None:
+        """Write what was logged so far."""
 
 
 class SqlGlobals:
     """Global nodes kept in a SQL database, so they survive a restart as IRIS globals do.
 
-    With a `journal` (the local trace), each write happens in the journal's
-    transaction, after what it holds: as IRIS's journal logs every update in
-    time order, a global kept means the trace written before it is kept too.
+    With a `journal` (the local trace, in a database of its own), each write
+    comes after the journal has written what it holds: as IRIS's journal logs
+    every update in time order, a global kept means the trace logged before it
+    is kept too.
     """
 
     def __init__(self, engine: Engine, journal: Journal | None = None) -> None:
@@ -253,8 +253,9 @@ class SqlGlobals:
     def write(self, name: str, subscripts: tuple[Any, ...], value: Any) -> None:
         """One transaction: update the node, or insert it when there is none."""
         key, text = json.dumps(subscripts), json.dumps(value)
-        transaction = self._engine.begin() if self._journal is None else self._journal.transaction()
-        with transaction as connection:
+        if self._journal is not None:
+            self._journal.flush()
+        with self._engine.begin() as connection:
             changed = connection.execute(
                 _UPDATE_NODE, {"key_name": name, "key_subs": key, "new_value": text}
             )

@@ -3,15 +3,18 @@
 Each component is built the way IRIS builds it (`__new__`, its host handle,
 the item's settings as strings, `_dispatch_on_init`), and every send is
 delivered to its target through IoP's own dispatch, with IoP's serialization
-on every hop. Each hop is traced like an Ens.MessageHeader. What IRIS adds
-and this does not model: persistent queues, one job per item, pool sizes,
-retries and timeouts. An async send is delivered before it returns; a failure
-there is traced as an Error and not raised, as IRIS does not report it to the
-sender either.
+on every hop. Each hop is traced like an Ens.MessageHeader. A process or an
+operation runs as many jobs as its PoolSize, as in IRIS: each job its own
+component object (built and initialised as IRIS builds one per job), handling
+one message at a time; a send waits for a free job. What IRIS adds and this
+does not model: persistent queues, retries and timeouts. An async send is
+delivered in the sender's thread before it returns; a failure there is traced
+as an Error and not raised, as IRIS does not report it to the sender either.
 """
 
 import contextvars
 import logging
+import queue
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -57,21 +60,53 @@ class SkippedItem:
 
 
 @dataclass
-class RunningItem:
-    name: str
+class Job:
+    """One job of an item: its own component object, one message at a time."""
+
     component: Any
     handle: "HostHandle"
+
+
+@dataclass
+class RunningItem:
+    name: str
+    jobs: list[Job]
     adapter_settings: dict[str, str]
-    lock: threading.RLock = field(default_factory=threading.RLock)
+    _free: "queue.SimpleQueue[Job]" = field(default_factory=queue.SimpleQueue)
+
+    def __post_init__(self) -> None:
+        for job in self.jobs:
+            self._free.put(job)
+
+    @property
+    def component(self) -> Any:
+        """The first job's component (a service, or an item of PoolSize 1, has only that one)."""
+        return self.jobs[0].component
+
+    @property
+    def handle(self) -> "HostHandle":
+        return self.jobs[0].handle
 
     def receive(self, request: Any) -> Any:
-        """Deliver a serialized request through IoP's dispatch, one at a time (a pool of 1)."""
-        with self.lock:
-            if isinstance(self.component, BusinessProcess):
-                return self.component._dispatch_on_request(self.handle, request)
-            if isinstance(self.component, BusinessOperation):
-                return self.component._dispatch_on_message(request)
+        """Deliver a serialized request through IoP's dispatch, on the first free job."""
+        if not isinstance(self.component, BusinessProcess | BusinessOperation):
             raise DeliveryError(f"{self.name} is a business service and takes no requests")
+        job = self._free.get()
+        try:
+            if isinstance(job.component, BusinessProcess):
+                return job.component._dispatch_on_request(job.handle, request)
+            return job.component._dispatch_on_message(request)
+        finally:
+            self._free.put(job)
+
+    def tear_down(self) -> None:
+        """Each job's on_tear_down, once the message it is handling is done."""
+        for _ in self.jobs:
+            job = self._free.get()
+            try:
+                job.component._dispatch_on_tear_down(job.handle)
+            except Exception:
+                _log.exception("%s failed to tear down", self.name)
 
 
 class HostHandle:
@@ -101,14 +136,17 @@ class LocalProduction:
         skip: Mapping[str, str] | None = None,
         trace: TraceSink | None = None,
         standins: Mapping[str, StandInFactory] | None = None,
+        pool_sizes: Mapping[str, int] | None = None,
     ) -> None:
         """`settings` overrides settings by item name; `skip` maps items not to run to why;
-        `standins` maps an IRIS class name to what builds a stand-in for its items."""
+        `standins` maps an IRIS class name to what builds a stand-in for its items;
+        `pool_sizes` overrides the PoolSize of processes and operations by item name."""
         self.production = production
         self.trace: TraceSink = trace if trace is not None else MemoryTrace()
         self._overrides = {name: dict(values) for name, values in (settings or {}).items()}
         self._skip = dict(skip or {})
         self._standin_factories = dict(standins or {})
+        self._pool_sizes = dict(pool_sizes or {})
         self.items: dict[str, RunningItem] = {}
         self.standins: dict[str, StandIn] = {}
         self.skipped: list[SkippedItem] = []
@@ -157,11 +195,7 @@ class LocalProduction:
         for thread in joining:
             thread.start()
         for item in reversed(list(self.items.values())):
-            try:
-                with item.lock:
-                    item.component._dispatch_on_tear_down(item.handle)
-            except Exception:
-                _log.exception("%s failed to tear down", item.name)
+            item.tear_down()
         self.items.clear()
         for name, standin in self.standins.items():
             if roles[name] == "follower":
@@ -280,6 +314,15 @@ class LocalProduction:
         return response if sync else None
 
     def _start_item(self, ref: Any) -> RunningItem:
+        jobs = [self._start_job(ref) for _ in range(self._pool_size(ref))]
+        if len(jobs) > 1:
+            _log.info("started %s (%s), %d jobs", ref.name, ref.class_name, len(jobs))
+        else:
+            _log.info("started %s (%s)", ref.name, ref.class_name)
+        adapter_settings = {name: str(value) for name, value in ref.adapter_settings.items()}
+        return RunningItem(ref.name, jobs, adapter_settings)
+
+    def _start_job(self, ref: Any) -> Job:
         component = ref.component_class.__new__(ref.component_class)
         handle = HostHandle(self, ref.name)
         component._set_iris_handles(handle, None)
@@ -288,9 +331,15 @@ class LocalProduction:
             setattr(component, name, str(value))
         component._dispatch_on_connected(handle)
         component._dispatch_on_init(handle)
-        _log.info("started %s (%s)", ref.name, ref.class_name)
-        adapter_settings = {name: str(value) for name, value in ref.adapter_settings.items()}
-        return RunningItem(ref.name, component, handle, adapter_settings)
+        return Job(component, handle)
+
+    def _pool_size(self, ref: Any) -> int:
+        """A process's or an operation's jobs: its PoolSize (at least one: a process of
+        PoolSize 0 runs in IRIS's shared actor pool, here in a job of its own). A service
+        has one object: its adapter's (KafkaDemoBS), or the one the REST door calls."""
+        if not issubclass(ref.component_class, BusinessProcess | BusinessOperation):
+            return 1
+        return max(1, int(self._pool_sizes.get(ref.name, ref.pool_size)))
 
     def _cannot_run_reason(self, ref: Any) -> str:
         if ref.component_class is None and ref.class_name not in self._standin_factories:

@@ -14,11 +14,10 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-
-from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
+from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode import iris_standin
 from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.local_mode.database import open_database, open_trace_database
 from kafka_demo.local_mode.inbound_adapter import InboundAdapterLoop
 from kafka_demo.local_mode.iris_kafka_service import (
     SERVICE_CLASS,
@@ -44,21 +43,6 @@ def load_production() -> Any:
     return build_production()
 
 
-def open_database(db_url: str) -> Engine:
-    """The local mode's database: SQLite in WAL mode, so the CLI reads while the runtime writes."""
-    engine = create_engine(db_url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(connection: Any, _: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
-
-
 def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
     """settings.py's items, pointed at the local mode's broker and database."""
     kafka = {"kafka_broker": config.bootstrap, "topic": config.topic}
@@ -73,6 +57,14 @@ def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
         KAFKA_DEMO_BO: {**kafka, "dlq_topic": config.dlq_topic},
         LOCAL_STORAGE_BO: {"connection_string": config.db_url},
     }
+
+
+def local_pool_sizes(config: LocalConfig) -> dict[str, int]:
+    """The PoolSize a user raises to store more products at once: the BP's and the storing BO's
+    (as in the Management Portal, item by item)."""
+    if config.pool_size is None:
+        return {}
+    return {KAFKA_DEMO_BP: config.pool_size, LOCAL_STORAGE_BO: config.pool_size}
 
 
 def local_adapter_settings(config: LocalConfig) -> dict[str, str]:
@@ -118,12 +110,13 @@ class LocalRuntime:
         self._skip = dict(skip or {})
         self._stopping = threading.Event()
         self._poller: threading.Thread | None = None
-        self.engine = open_database(config.db_url)
+        self.engine = open_database(config.db_url, config.durability)
+        self.trace_engine = open_trace_database(config.db_url, config.durability)
         self.production: LocalProduction | None = None
         self.trace: SqlTrace | None = None
 
     def start(self) -> LocalProduction:
-        self.trace = SqlTrace(self.engine, flush_every_s=TRACE_FLUSH_EVERY_S)
+        self.trace = SqlTrace(self.trace_engine, flush_every_s=TRACE_FLUSH_EVERY_S)
         standin = IrisStandIn(globals_store=SqlGlobals(self.engine, journal=self.trace))
         standin.add_class(
             IRIS_PRODUCT_CLASS, PersistentClass(self.engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS)
@@ -138,6 +131,7 @@ class LocalRuntime:
             skip=self._skip,
             trace=self.trace,
             standins={SERVICE_CLASS: self._iris_kafka_service},
+            pool_sizes=local_pool_sizes(self.config),
         )
         standin.add_class("IOP.Director", LocalDirector(production))
         production.start()
@@ -179,6 +173,7 @@ class LocalRuntime:
                 self.trace.close()
             _log.info("production stopped: consumer closed, offsets committed, trace written")
         self.engine.dispose()
+        self.trace_engine.dispose()
 
     def _poll_forever(self) -> None:
         """KafkaDemoBS's job: Ens.InboundAdapter's OnTask loop (see inbound_adapter.py)."""

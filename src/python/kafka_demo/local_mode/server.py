@@ -77,7 +77,7 @@ class LocalServer(BaseApplication):
 
         self.runtime = LocalRuntime(self.config)
         app = create_iris_app()
-        app.register_blueprint(messages_blueprint(self.runtime.engine, self._running_trace))
+        app.register_blueprint(messages_blueprint(self.runtime.trace_engine, self._running_trace))
         app.register_blueprint(home_blueprint())
         return app
 

@@ -1,14 +1,21 @@
-"""The local mode's message trace, kept in the database beside the products: its Message Viewer.
+"""The local mode's message trace, kept in a database file beside the products: its Message Viewer.
 
 One row per hop, as IRIS keeps one Ens.MessageHeader per message; the body is
 kept whole (class name and JSON), so a failed request can be sent again.
+
+Ids come from the database, as IRIS's come from `$INCREMENT` on the header
+global's ID counter: a counter row, raised in a short transaction of its own,
+reserves a block of ids for one writer; two writers (a running production and
+a replay, say) get disjoint blocks, so they never share a message or a session
+id. A session's id is the id of its first message, as in IRIS ("The SessionID
+is the same as the ID of the primary request message", Monitoring Productions,
+EMONITOR_concepts_msg_session). Ids are in order within a writer; ids a writer
+reserved and did not use are skipped.
 """
 
 import json
 import logging
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -26,6 +33,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.sql import ColumnElement
 
@@ -42,7 +50,7 @@ class _TraceBase(DeclarativeBase):
 class HopRow(_TraceBase):
     __tablename__ = "message_trace"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     session_id: Mapped[int] = mapped_column(Integer, index=True)
     source: Mapped[str] = mapped_column(String(255))
     target: Mapped[str] = mapped_column(String(255))
@@ -52,6 +60,69 @@ class HopRow(_TraceBase):
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str] = mapped_column(Text, default="")
     time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IdCounter(_TraceBase):
+    """The last id handed out, per counter (one: the messages')."""
+
+    __tablename__ = "trace_counter"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+MESSAGE_IDS = "message"
+IDS_PER_RESERVATION = 100
+"""Ids a writer reserves per transaction on the counter: one reservation per hundred messages
+(a transaction per message would cost more than the message's own trace row)."""
+
+_COUNTER = IdCounter.__table__
+
+
+class IdBlocks:
+    """Message ids reserved from the trace database, a block at a time."""
+
+    def __init__(self, engine: Engine, per_reservation: int = IDS_PER_RESERVATION) -> None:
+        self._engine = engine
+        self._per_reservation = per_reservation
+        self._lock = threading.Lock()
+        self._next = 0
+        self._end = 0
+        _start_counter(engine)
+
+    def next_id(self) -> int:
+        with self._lock:
+            if self._next >= self._end:
+                self._end = reserve_ids(self._engine, self._per_reservation) + 1
+                self._next = self._end - self._per_reservation
+            self._next += 1
+            return self._next - 1
+
+
+def reserve_ids(engine: Engine, count: int) -> int:
+    """Raise the message counter by `count` in a transaction of its own; the highest id reserved.
+
+    The UPDATE takes the database's write lock (SQLite) or the row's (a server) before it
+    reads the counter, so two writers never reserve the same ids.
+    """
+    named = _COUNTER.c.name == MESSAGE_IDS
+    with engine.begin() as connection:
+        connection.execute(update(_COUNTER).where(named).values(value=_COUNTER.c.value + count))
+        return int(connection.scalar(select(_COUNTER.c.value).where(named)))
+
+
+def _start_counter(engine: Engine) -> None:
+    """The counter row, made once per trace database, after any message kept there already."""
+    _TraceBase.metadata.create_all(engine, checkfirst=True)
+    with engine.connect() as connection:
+        if connection.scalar(select(_COUNTER.c.value).where(_COUNTER.c.name == MESSAGE_IDS)):
+            return
+    try:
+        with engine.begin() as connection:
+            highest = connection.scalar(select(func.max(HopRow.id))) or 0
+            connection.execute(insert(_COUNTER).values(name=MESSAGE_IDS, value=highest))
+    except IntegrityError:
+        pass  # another writer made it meanwhile
 
 
 def _as_hop(row: HopRow) -> Hop:
@@ -77,10 +148,10 @@ class SqlTrace:
     it ends. Then, by default, they are written in one transaction. With
     `flush_every_s`, ended sessions are group-committed instead, as IRIS's
     journal is: written together by a background writer every that many
-    seconds, by `flush()`, and first thing in every `transaction()` (the local
-    stand-in writes each global in one, so a batch's offsets are never kept
-    without its trace). A session whose process dies before it is written
-    leaves no rows; a failed write keeps its hops for the next one.
+    seconds, and by `flush()`, which the local stand-in calls before it writes
+    a global (so a batch's offsets are never kept without its trace). A
+    session whose process dies before it is written leaves no rows; a failed
+    write keeps its hops for the next one.
     """
 
     def __init__(self, engine: Engine, flush_every_s: float | None = None) -> None:
@@ -91,9 +162,8 @@ class SqlTrace:
         self._ended: list[Hop] = []
         self._closing = threading.Event()
         self._writer: threading.Thread | None = None
-        _TraceBase.metadata.create_all(engine, checkfirst=True)
-        with Session(engine) as session:
-            self._last_session = session.scalar(select(func.max(HopRow.session_id))) or 0
+        self._ids = IdBlocks(engine)
+        self._unopened: set[int] = set()  # sessions whose first message is not recorded yet
         if flush_every_s is not None:
             self._writer = threading.Thread(
                 target=self._write_every, args=(flush_every_s,), name="trace-writer", daemon=True
@@ -101,13 +171,18 @@ class SqlTrace:
             self._writer.start()
 
     def new_session(self) -> int:
+        """A new id from the database: the session's, and its first message's."""
+        session_id = self._ids.next_id()
         with self._lock:
-            self._last_session += 1
-            return self._last_session
+            self._unopened.add(session_id)
+        return session_id
 
     def record(self, hop: Hop) -> Hop:
         with self._lock:
+            first = hop.session_id in self._unopened
+            self._unopened.discard(hop.session_id)
             self._running.setdefault(hop.session_id, []).append(hop)
+        hop.id = hop.session_id if first else self._ids.next_id()
         return hop
 
     def finish(self, hop: Hop, status: str, error: str = "") -> None:
@@ -115,6 +190,7 @@ class SqlTrace:
 
     def end_session(self, session_id: int) -> None:
         with self._lock:
+            self._unopened.discard(session_id)
             hops = self._running.pop(session_id, [])
             if self._writer is not None:
                 self._ended.extend(hops)
@@ -123,28 +199,22 @@ class SqlTrace:
             with self._write_lock, self._engine.begin() as connection:
                 _write_hops(connection, hops)
 
-    @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """A transaction that writes the ended sessions first, then whatever the caller adds."""
+    def flush(self) -> None:
+        """Write the ended sessions now (before a global is set, a Kafka commit, at shutdown).
+
+        A write that fails keeps its hops, in order, for the next one."""
         with self._write_lock:
             with self._lock:
                 hops, self._ended = self._ended, []
+            if not hops:
+                return
             try:
                 with self._engine.begin() as connection:
                     _write_hops(connection, hops)
-                    yield connection
             except BaseException:
                 with self._lock:
                     self._ended[:0] = hops
                 raise
-
-    def flush(self) -> None:
-        """Write the ended sessions now (before a Kafka commit, at shutdown)."""
-        with self._lock:
-            if not self._ended:
-                return
-        with self.transaction():
-            pass
 
     def close(self) -> None:
         """Stop the background writer and write what it had not written yet."""
@@ -169,7 +239,7 @@ class SqlTrace:
 
 
 def _write_hops(connection: Connection, hops: list[Hop]) -> None:
-    """One executemany for all of them; the rows' ids are read back from the table when needed."""
+    """One executemany for all of them, each row with its hop's id."""
     if hops:
         connection.execute(_INSERT_HOP, [_row_values(hop) for hop in hops])
 
@@ -180,6 +250,7 @@ _INSERT_HOP = insert(HopRow.__table__)
 
 def _row_values(hop: Hop) -> dict[str, object]:
     return {
+        "id": hop.id,
         "session_id": hop.session_id,
         "source": hop.source,
         "target": hop.target,
@@ -263,7 +334,7 @@ def _session_flags(lowest: int, highest: int) -> Subquery:
 
 
 def _session_id_range(session: Session) -> tuple[int, int] | None:
-    """The lowest and highest session ids kept (ids are handed out in order), from the index."""
+    """The lowest and highest session ids kept (ids grow with time), from the index."""
     lowest, highest = session.execute(
         select(func.min(HopRow.session_id), func.max(HopRow.session_id))
     ).one()

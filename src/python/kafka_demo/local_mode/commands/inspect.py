@@ -26,13 +26,14 @@ def run_products(args: argparse.Namespace) -> int:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from kafka_demo.local_mode.runtime import open_database
+    from kafka_demo.local_mode.database import open_database, open_trace_database
     from kafka_demo.local_mode.sql_trace import stored_routes
     from kafka_demo.models import Base, ProductRow
 
-    engine = open_database(existing_database(args.db))
+    db_url = existing_database(args.db)
+    engine = open_database(db_url)
     Base.metadata.create_all(engine, checkfirst=True)
-    routes = stored_routes(engine)
+    routes = stored_routes(open_trace_database(db_url))
     with Session(engine) as session:
         rows = [
             (str(r.id), routes.get(r.id, "-"), r.name, f"{Decimal(r.price):.2f}")
@@ -44,10 +45,10 @@ def run_products(args: argparse.Namespace) -> int:
 
 
 def run_trace(args: argparse.Namespace) -> int:
-    from kafka_demo.local_mode.runtime import open_database
+    from kafka_demo.local_mode.database import open_trace_database
     from kafka_demo.local_mode.sql_trace import find_sessions, last_sessions, resent_as
 
-    engine = open_database(existing_database(args.db))
+    engine = open_trace_database(existing_database(args.db))
     summaries = find_sessions(engine, args.last)  # newest first, with /messages' statuses
     hops = {session.id: session.hops for session in last_sessions(engine, args.last)}
     if not summaries:

@@ -16,14 +16,15 @@ SERVICES = (KAFKA_DEMO_BS, KAFKA_REST_BS, IRIS_KAFKA_SERVICE)
 
 def run_replay(args: argparse.Namespace) -> int:
     from kafka_demo.local_mode.config import LocalConfig
+    from kafka_demo.local_mode.database import open_trace_database
     from kafka_demo.local_mode.iris_kafka_service import IRIS_CLASS, KafkaMessage
     from kafka_demo.local_mode.iris_standin import IOPMessage
     from kafka_demo.local_mode.router import DeliveryError
-    from kafka_demo.local_mode.runtime import LocalRuntime, open_database
+    from kafka_demo.local_mode.runtime import LocalRuntime
     from kafka_demo.local_mode.sql_trace import failed_inputs, mark_resent
 
     db_url = existing_database(args.db)
-    engine = open_database(db_url)
+    engine = open_trace_database(db_url)
     try:
         inputs = failed_inputs(engine)
     finally:
@@ -51,7 +52,7 @@ def run_replay(args: argparse.Namespace) -> int:
                 failures += 1
                 print(one_line(f"{what} failed again: {error}", WIDTH))
                 continue
-            mark_resent(runtime.engine, hop.id, session_id)
+            mark_resent(runtime.trace_engine, hop.id, session_id)
             print(f"{what} resent to {hop.target} as session {session_id}")
     finally:
         runtime.stop()

@@ -33,7 +33,12 @@ def run_local(args: argparse.Namespace) -> int:
     else:
         broker = _start_embedded_broker(EmbeddedBroker(port=args.broker_port))
     try:
-        config = LocalConfig(db_url=db_url, bootstrap=args.bootstrap or broker.bootstrap)
+        config = LocalConfig(
+            db_url=db_url,
+            bootstrap=args.bootstrap or broker.bootstrap,
+            durability=args.durability,
+            pool_size=args.pool_size,
+        )
         create_topics(config.bootstrap, {config.topic: 2, config.dlq_topic: 1})
         LocalServer(config, args.port, host=HTTP_HOST).run()
     finally:
