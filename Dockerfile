@@ -16,18 +16,21 @@
 # intersystemsdc/iris-community:latest started (intersystems-community/iris-devtester,
 # docs/learnings/community-license-expiry-not-core-limit.md). misc/iris/build.sh and
 # misc/doctor.sh name that cause when IRIS logs that line; then move this tag to a current
-# release. Alternatives: the rolling :latest-em of this registry (InterSystems' current
-# extended-maintenance release, so a current licence but a moving IRIS version), or the
-# community-built intersystemsdc/iris-community:<tag> (adds IPM; its /docker-entrypoint.sh
-# is not used, the ENTRYPOINT below replaces it).
-# What the build relies on in 2026.1, from public reports of the image: embedded Python 3.12.3
-# (a %SYS.Python probe of IRIS CE 2026.1 Build 234U), /iris-main and /tini, messages.log in
-# /usr/irissys/mgr (a reference of iris-community:latest-em, build 2026.1.0.234.1com).
+# release. The 2026.1 build pinned here, 2026.1.0.234 (built 2026-04-23), reaches that
+# point around spring 2027 (docs/iris-evidence.md#licence-expiry). Alternatives: the
+# rolling :latest-em of this registry (InterSystems' current extended-maintenance release,
+# so a current licence but a moving IRIS version), or the community-built
+# intersystemsdc/iris-community:<tag> (adds IPM, and pre-installs irissqlcli, whose 0.5
+# releases carry an iris package of their own: docs/iris-evidence.md#python-in-iris; its
+# /docker-entrypoint.sh is not used, the ENTRYPOINT below replaces it).
+# What the build relies on in 2026.1, from public reports of the image: embedded Python
+# 3.12.3 (docs/iris-evidence.md#python-version), /iris-main and /tini, messages.log in
+# /usr/irissys/mgr (docs/iris-evidence.md#iris-main).
 # UNCONFIRMED risk: one public report (Docker Desktop, WSL2 kernel 5.15) saw in-process
 # embedded Python calls end the IRIS process with signal 11 on
 # intersystemsdc/irishealth-community 2026.1 (Build 235U) where 2025.3 worked; other reports
-# ran embedded Python on 2026.1 without fault. On such a host the production's items would
-# die ("caught signal 11" in messages.log); the doctor shows them.
+# ran embedded Python on 2026.1 without fault. On such a host the build's embedded-Python
+# probe ends with "signal 11" (docs/iris-evidence.md#embedded-python-probe).
 ARG IMAGE=containers.intersystems.com/intersystems/iris-community:2026.1
 FROM ${IMAGE}
 
@@ -37,11 +40,11 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # (ISC_PACKAGE_MGRUSER, as iris-flask-template and iris-python-template use them).
 # hadolint ignore=DL3066
 USER root
-# EnsLib.Kafka.Service runs on the %Java Server (IRIS-EVIDENCE row 2b): install a JRE only
+# EnsLib.Kafka.Service runs on the %Java Server (docs/iris-evidence.md#kafka-java-server): install a JRE only
 # if the image lacks one, and give it a stable, architecture-free JAVA_HOME, which the
-# %Java Server uses (row 2c). Only that optional item needs Java, so a failed install is a
+# %Java Server uses (docs/iris-evidence.md#java-home). Only that optional item needs Java, so a failed install is a
 # WARNING in the build log (misc/iris/build.sh keeps it for misc/doctor.sh), never a failed build.
-# UNCONFIRMED: whether the image ships Java; the package name is Ubuntu's (row 2a).
+# UNCONFIRMED: whether the image ships Java; the package name is Ubuntu's (docs/iris-evidence.md#jre-install).
 # hadolint ignore=DL3008
 RUN mkdir -p /irisdev/app \
     && if ! command -v java >/dev/null 2>&1; then \
@@ -77,7 +80,12 @@ ENV IRISUSERNAME=SuperUser \
     LD_LIBRARY_PATH=${ISC_PACKAGE_INSTALLDIR}/bin${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}} \
     PATH=/home/irisowner/.local/bin:/usr/irissys/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/home/irisowner/bin
 
-# Plain pip as irisowner (user site, console scripts in ~/.local/bin), as IoP's own CI does.
+# Plain pip as irisowner (user site, console scripts in ~/.local/bin), as IoP's own CI does,
+# and in one run: intersystems-irispython (which IoP's iris wrapper requires) and the wrapper
+# both ship iris/__init__.py, and pip installs a dependency before what needs it, so the
+# wrapper's file, the one that serves embedded Python, is written last
+# (docs/iris-evidence.md#python-in-iris). misc/iris/build.sh then proves the result in an
+# IRIS Python process (misc/iris/probe.py).
 COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} requirements.txt ./
 RUN python3 -m pip install -r requirements.txt
 

@@ -23,7 +23,7 @@ messages_log="${ISC_PACKAGE_INSTALLDIR:-/usr/irissys}/mgr/messages.log"
 messages_offset=0
 
 # IRIS error names may hold spaces: <CLASS DOES NOT EXIST>, <METHOD DOES NOT EXIST>,
-# <LICENSE LIMIT EXCEEDED> (IRIS-EVIDENCE row 3d); `ERROR #` starts a %Status text.
+# <LICENSE LIMIT EXCEEDED> (docs/iris-evidence.md#iris-error-names); `ERROR #` starts a %Status text.
 IRIS_ERROR='ERROR #|<[A-Z][A-Z ]*>'
 
 # What IRIS prints at start when its Community licence is not valid, in the output of
@@ -96,6 +96,31 @@ run_checked_session() {
     fail "$what: $reason"
 }
 
+# Runs misc/iris/probe.py in irispython, IRIS's own Python, logged in through callin as
+# the production's jobs are. It fails the build with one ERROR line naming the probe's
+# step: the probe's own probe-error line, or, when the process crashed (a signal), the
+# last step it announced.
+run_probe() {
+    IRISPASSWORD=SYS irispython "${app_dir}/misc/iris/probe.py" "${app_dir}/src/python" 2>&1 |
+        tee "$session_log"
+    local status="${PIPESTATUS[0]}"
+    if [ "$status" -eq 0 ] && grep -qx 'probe: ok' "$session_log"; then
+        return 0
+    fi
+    local reason step
+    reason="$(grep -m1 '^probe-error: ' "$session_log" | sed 's/^probe-error: //')"
+    if [ -z "$reason" ]; then
+        step="$(grep '^probe: [^ ]' "$session_log" | tail -n 1 | sed 's/^probe: //')"
+        reason="${step:-start}: irispython ended with status ${status}"
+        if [ "$status" -gt 128 ]; then
+            reason="${reason} (signal $((status - 128)): a crash of embedded Python)"
+        elif [ "$status" -eq 0 ]; then
+            reason="${step:-start}: the probe stopped before its last step"
+        fi
+    fi
+    fail "embedded-Python probe, step ${reason}"
+}
+
 # The build logs in with merge.cpf's bootstrap password SYS; iris.script sets the final
 # one (IRISPASSWORD, from the IRIS_PASSWORD build argument) at the end.
 # --force-local (not in IoP's CI): an IOP_URL or REMOTE_SETTINGS in the environment must
@@ -105,7 +130,7 @@ iop() { IRISPASSWORD=SYS python3 -m iop --force-local "$@"; }
 : >"$warnings_file"
 
 # The Dockerfile installs a JRE as root and links it to JAVA_HOME, which the %Java Server
-# uses (IRIS-EVIDENCE row 2c); its absence only affects EnsLib.Kafka.Service.
+# uses (docs/iris-evidence.md#java-home); its absence only affects EnsLib.Kafka.Service.
 if [ ! -x "${JAVA_HOME:-/opt/java-home}/bin/java" ]; then
     warn "no Java runtime at JAVA_HOME (${JAVA_HOME:-/opt/java-home}): EnsLib.Kafka.Service cannot start (the other doors work)"
 fi
@@ -124,7 +149,7 @@ say "applying merge.cpf"
 iris merge "$instance" "${app_dir}/merge.cpf" || fail "iris merge of merge.cpf failed"
 
 # Not in IoP's CI: `iris merge` reports success even when an action did nothing
-# (IRIS-EVIDENCE row 3a), so each result it must leave is checked by name here.
+# (docs/iris-evidence.md#merge-silent), so each result it must leave is checked by name here.
 say "checking what merge.cpf created"
 run_checked_session "${app_dir}/misc/iris/check-merge.script" "%SYS" \
     "check-merge: done" "merge.cpf check"
@@ -144,6 +169,12 @@ iop --migrate "$settings" || fail "iop --migrate could not register ${production
 say "making ${production} the default production (iop --default)"
 iop --default "$production" || fail "iop --default ${production} failed"
 
+# Not in IoP's CI: the production's own imports, its storage URL and a User.product save,
+# in an IRIS Python process, so that a package that breaks embedded Python fails the build
+# here instead of the first stored message (docs/iris-evidence.md#python-in-iris).
+say "probing embedded Python with the installed packages (misc/iris/probe.py)"
+run_probe
+
 # Strict validation checks the setting names of native items (EnsLib.Kafka.Service and
 # its adapter) against the real IRIS dictionary. Only that optional item depends on
 # them, so a mismatch is a warning. --dry-run writes nothing to IRIS (IoP cli/parser.py).
@@ -158,7 +189,8 @@ fi
 say "final checks, password and auto-start (iris.script)"
 run_checked_session "${app_dir}/iris.script" "%SYS" "iris.script: done" "iris.script"
 
-# Not in IoP's CI: EnsLib.Kafka.Service runs on the %Java Server (IRIS-EVIDENCE row 2b).
+# Not in IoP's CI: EnsLib.Kafka.Service runs on the %Java Server
+# (docs/iris-evidence.md#kafka-java-server).
 # Only that optional item needs it, so a server that cannot start is a warning.
 say "checking the %Java Server for EnsLib.Kafka.Service"
 iris session "$instance" -U "%SYS" <"${app_dir}/misc/iris/check-java.script" 2>&1 |

@@ -9,7 +9,7 @@
 # (first-start init scripts, callin, a namespace) is baked into this image already.
 #
 # Stopping: iris-main "intercepts SIGTERM and SIGINT and executes a graceful shutdown"
-# (InterSystems "The iris-main Program", IRIS-EVIDENCE row 7). This script passes the
+# (InterSystems "The iris-main Program", docs/iris-evidence.md#iris-main). This script passes the
 # signal on after stopping gunicorn (which talks to IRIS), then waits for iris-main,
 # and exits with its status. docker-compose.yml gives it stop_grace_period to finish.
 set -uo pipefail

@@ -8,6 +8,7 @@ from unittest.mock import MagicMock
 
 import pytest
 
+from kafka_demo import rules
 from kafka_demo.bs import KafkaDemoBS
 from kafka_demo.msg import KafkaRawMessage
 from kafka_demo.offsets import GlobalOffsetStore
@@ -54,6 +55,7 @@ class TestKafkaDemoBs:
                 next_offsets.get(message.partition, 0), message.offset + 1
             )
         offsets = GlobalOffsetStore.open()  # ^KafkaDemo.Offset, at the one IRIS seam
+        log = rules.kafka_log_name(sent[0][1].cluster_id, topics["topic"], sent[0][1].topic_id)
         assert {
-            partition: offsets.next_offset(topics["topic"], partition) for partition in next_offsets
+            partition: offsets.next_offset(log, partition) for partition in next_offsets
         } == next_offsets

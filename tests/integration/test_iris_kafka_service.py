@@ -129,7 +129,8 @@ def test_records_and_poison_through_the_iris_adapter_reach_the_table_and_the_dlq
         b"price must not be negative",
         b"payload is not valid JSON (Expecting value at position 0)",
     }
-    # EnsLib.Kafka.Message carries the topic, not the partition or offset (IRIS-EVIDENCE a2).
+    # EnsLib.Kafka.Message carries the topic, not the partition or offset
+    # (docs/iris-evidence.md#kafka-message).
     assert {dict(letter.headers)["dlq.topic"] for letter in letters} == {topics["topic"].encode()}
     assert {dict(letter.headers)["dlq.partition"] for letter in letters} == {b"-1"}
     trace = production.trace

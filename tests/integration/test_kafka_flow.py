@@ -2,18 +2,23 @@
 
 import json
 import re
+import sqlite3
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
-from kafka import KafkaConsumer
-from kafka.errors import CommitFailedError
+from kafka import KafkaAdminClient, KafkaConsumer
+from kafka.admin import NewTopic
+from kafka.errors import CommitFailedError, TopicAlreadyExistsError
 
+from kafka_demo import rules
 from kafka_demo.bs import KafkaDemoBS
 from kafka_demo.consuming import HandOffFailed
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS
+from kafka_demo.kafka_clients import fetch_log_identity
 from kafka_demo.local_mode.iris_standin import IrisStandIn
 from kafka_demo.local_mode.router import LocalProduction
 from kafka_demo.msg import KafkaRecordSent, KafkaTestMessage
@@ -76,6 +81,18 @@ def test_kafka_demo_bo_puts_a_json_record_on_the_topic(
         records[0].partition,
         records[0].offset,
     )
+
+
+def test_kafka_demo_bo_gives_every_record_a_key_of_its_own(
+    start_production: Any, kafka_bootstrap: str, topics: dict[str, str]
+) -> None:
+    """So both consumers store it under that key (`iop --test` sends through this BO)."""
+    production = start_production()
+    for _ in range(3):
+        publish_test_product(production, "same", "1")
+    keys = [record.key for record in read_topic(kafka_bootstrap, topics["topic"], expected=3)]
+    assert len(set(keys)) == 3
+    assert all(re.fullmatch(rb"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", key) for key in keys)
 
 
 def test_each_record_is_stored_once_and_traced_bs_to_bp_to_bo(
@@ -181,7 +198,8 @@ def test_a_consumer_restarted_before_its_commit_does_not_store_twice(
     offsets = iris.gref("^KafkaDemo.Offset")
     # Per partition, the next offset is the number of records it holds (the producer picks
     # the partitions, so one of them may hold none).
-    next_offsets = [offsets.get([topics["topic"], partition]) or 0 for partition in (0, 1)]
+    log = log_name(kafka_bootstrap, topics["topic"])
+    next_offsets = [offsets.get([log, partition]) or 0 for partition in (0, 1)]
     assert sum(next_offsets) == 7
 
 
@@ -262,7 +280,8 @@ def test_a_batch_whose_offsets_cannot_be_recorded_is_read_again_and_stored_once(
     )
     assert failed, failure
     offsets = iris.gref("^KafkaDemo.Offset")
-    poll_until(production, lambda: offsets.get([topics["topic"], 0]) == 3)
+    log = log_name(kafka_bootstrap, topics["topic"])
+    poll_until(production, lambda: offsets.get([log, 0]) == 3)
 
     assert sorted(stored_rows(database)) == [
         ("first", "1.00"),
@@ -343,3 +362,66 @@ def test_a_failed_commit_does_not_hide_the_records_that_were_not_handed_over(
     assert "not handed over" in failure
     assert "ErrBusinessDispatchNameNotRegistered: Python.KafkaDemoBP" in failure
     assert "commit failed (read again, then skipped)" in failure
+
+
+def log_name(bootstrap: str, topic: str) -> str:
+    """The subscript of the topic's offsets in ^KafkaDemo.Offset: its cluster, name and id."""
+    identity = fetch_log_identity(bootstrap, topic)
+    assert identity.topic_id, "Tansu gives every topic an id"
+    return rules.kafka_log_name(identity.cluster_id, topic, identity.topic_id)
+
+
+def test_a_topic_created_again_gets_new_keys_and_offsets_and_loses_nothing(
+    start_production: Any,
+    database: Path,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+    iris: IrisStandIn,
+) -> None:
+    """Its offsets start over at 0 under a new topic id: a record at an old place is a new
+    record, neither skipped by ^KafkaDemo.Offset nor taken for the old one by its key."""
+    topic = topics["topic"]
+    value = b'{"name": "same place", "price": 1}'
+    first = start_production()
+    produce(kafka_bootstrap, topic, [value], partitions=[0], keyed=False)
+    poll_until(first, lambda: len(stored_rows(database)) >= 1)
+    first.stop()
+    old = fetch_log_identity(kafka_bootstrap, topic)
+
+    create_again(kafka_bootstrap, topic, partitions=2)
+    new = fetch_log_identity(kafka_bootstrap, topic)
+    second = start_production()
+    produce(kafka_bootstrap, topic, [value], partitions=[0], keyed=False)
+    poll_until(second, lambda: len(stored_rows(database)) >= 2)
+
+    assert old.topic_id and new.topic_id and new.topic_id != old.topic_id
+    cluster = old.cluster_id
+    assert stored_sources(database) == [
+        ("same place", f"kafka:{cluster}/{topic}/{old.topic_id}/0/0"),
+        ("same place", f"kafka:{cluster}/{topic}/{new.topic_id}/0/0"),
+    ]
+    offsets = iris.gref("^KafkaDemo.Offset")
+    for identity in (old, new):
+        assert offsets.get([rules.kafka_log_name(cluster, topic, identity.topic_id), 0]) == 1
+
+
+def create_again(bootstrap: str, topic: str, partitions: int) -> None:
+    """Delete the topic and create it again (a broker may take a moment to forget it)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        admin.delete_topics([topic])
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                admin.create_topics([NewTopic(topic, partitions, 1)])
+                return
+            except TopicAlreadyExistsError:
+                assert time.monotonic() < deadline, f"{topic} was not deleted within 30 s"
+                time.sleep(0.5)
+    finally:
+        admin.close()
+
+
+def stored_sources(database: Path) -> list[tuple[str, str | None]]:
+    with sqlite3.connect(database) as connection:
+        return list(connection.execute("SELECT name, source FROM product ORDER BY id"))

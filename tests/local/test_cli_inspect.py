@@ -119,7 +119,7 @@ def test_replay_says_what_it_replayed_and_runs_no_service(database: Path) -> Non
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 2
-    assert lines[0].endswith("(session 3) resent to Python.KafkaDemoBP")
+    assert lines[0].endswith("(session 3) resent to Python.KafkaDemoBP as session 5")
     assert lines[1] == "replayed 1 of 1 failed input(s)"
     assert result.stderr == ""  # no "started ..." and no "production stopped" line
     names = kafka_demo("products", "--db", str(database)).stdout

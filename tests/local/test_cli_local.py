@@ -4,6 +4,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -17,7 +18,9 @@ from tests.support.local_process import KAFKA_DEMO, LocalProcess, http, kafka_de
 pytestmark = pytest.mark.integration
 
 NOISE = re.compile(r"\b(ERROR|WARNING|CRITICAL)\b|Traceback")
-FORGOT = "forgot the offsets of the previous one"
+FORGOT = "forgot"
+PLACE_KEY = re.compile(r"kafka:tansu_cluster/kafka_demo/[0-9a-f-]{36}/\d+/\d+")
+"""The source key of a keyless record KafkaDemoBS read: Tansu's cluster id and topic id."""
 
 
 @pytest.fixture
@@ -59,28 +62,49 @@ def test_a_stop_right_after_the_start_logs_no_error_or_warning(running: LocalPro
     assert [line for line in log.splitlines() if NOISE.search(line)] == []
 
 
-def test_offsets_are_forgotten_only_when_a_previous_broker_left_some(
+def test_a_new_broker_starts_new_keys_and_never_rewrites_the_old_ones(
     db_url: str, tmp_path: Path
 ) -> None:
+    """A new embedded broker gives out offsets from 0 again, under a new topic id: its records
+    are stored beside the previous broker's, whose rows keep their keys."""
+    db_path = tmp_path / "kafka_demo.db"
     first = LocalProcess(db_url, tmp_path / "first.log")
     first.start()
-    assert FORGOT not in log_of(first)  # a fresh database has no offsets to forget
-    # Until KafkaDemoBS has handed a record over (and so kept its offset): the group's other
-    # consumer, EnsLib.Kafka.Service, may read a record's partition, and keeps no offsets.
+    # Keyless records, known by their place in the log, until KafkaDemoBS has stored one (the
+    # group's other consumer, EnsLib.Kafka.Service, gives a keyless record no key at all).
     for count in range(1, 11):
-        produced = kafka_demo(
-            "produce", "--name", "n", "--price", "1", "--bootstrap", first.bootstrap
-        )
-        assert produced.returncode == 0, produced.stderr
+        produce_keyless(first.bootstrap, count=1)
         assert _wait_for_products(db_url, count)
-        if "KafkaDemoBS -> KafkaDemoBP" in kafka_demo("trace", "--db", db_url).stdout:
+        if any(source for _, source in sources(db_path)):
             break
+    before = sources(db_path)
     assert first.stop() == 0
 
     second = LocalProcess(db_url, tmp_path / "second.log")
     second.start()
+    produce_keyless(second.bootstrap, count=len(before))
+    assert _wait_for_products(db_url, 2 * len(before))
     assert second.stop() == 0
-    assert log_of(second).count(FORGOT) == 1
+
+    after = sources(db_path)
+    assert after[: len(before)] == before
+    keys = [source for _, source in after if source]
+    assert len(keys) == len(set(keys))
+    assert all(PLACE_KEY.fullmatch(key) for key in keys)
+    assert FORGOT not in log_of(second)
+
+
+def produce_keyless(bootstrap: str, count: int) -> None:
+    produced = kafka_demo(
+        "produce", "--raw", '{"name": "same", "price": 1}', "--no-key",
+        "--count", str(count), "--bootstrap", bootstrap,
+    )  # fmt: skip
+    assert produced.returncode == 0, produced.stderr
+
+
+def sources(database: Path) -> list[tuple[int, str | None]]:
+    with sqlite3.connect(database, timeout=30) as connection:
+        return list(connection.execute("SELECT id, source FROM product ORDER BY id"))
 
 
 def _wait_for_products(db_url: str, count: int, timeout: float = 30) -> bool:

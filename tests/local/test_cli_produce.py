@@ -1,6 +1,7 @@
 """`kafka-demo produce` and `kafka-demo dlq`: one clear line for every mistake, poison to watch."""
 
 import re
+import sys
 import time
 from collections.abc import Iterator
 
@@ -73,6 +74,34 @@ def test_raw_sends_the_bytes_as_they_are(broker: EmbeddedBroker) -> None:
     assert result.stdout.startswith("sent 8 byte(s) to kafka_demo[")
     values = [r.value for r in read_topic(broker.bootstrap, "kafka_demo", expected=3)]
     assert b"\xff\xfe raw \\" in values
+
+
+def test_every_record_gets_a_key_of_its_own_unless_raw_asks_for_none(
+    broker: EmbeddedBroker,
+) -> None:
+    """A record's key is its identity on both Kafka doors: no two records share one."""
+    for args in (
+        ("--name", "keyed", "--price", "1", "--count", "2"),
+        ("--raw", "keyed raw", "--count", "2"),
+        ("--raw", "keyless raw", "--no-key"),
+    ):
+        result = kafka_demo("produce", *args, "--bootstrap", broker.bootstrap)
+        assert result.returncode == 0, result.stderr
+    records = read_topic(broker.bootstrap, "kafka_demo", expected=sys.maxsize, timeout=5)
+    keys = {r.value: [] for r in records}
+    for record in records:
+        keys[record.value].append(record.key)
+    keyed = keys[b'{"name": "keyed", "price": 1.0}'] + keys[b"keyed raw"]
+    assert len(keyed) == len(set(keyed)) == 4 and None not in keyed
+    assert keys[b"keyless raw"] == [None]
+
+
+def test_no_key_goes_only_with_raw() -> None:
+    result = kafka_demo("produce", "--name", "apple", "--price", "1", "--no-key")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "kafka-demo produce: error: --no-key goes with --raw: KafkaDemoBO gives every record a key"
+    )
 
 
 def test_name_and_price_are_required_without_raw() -> None:

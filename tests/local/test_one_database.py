@@ -2,6 +2,7 @@
 claim is taken over, the read-only commands and `replay` work beside a running instance."""
 
 import json
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -129,7 +130,8 @@ def test_replay_while_local_runs_goes_through_the_running_instance(local: LocalP
         f"through the running kafka-demo local (pid {local.process.pid},"
         f" http://127.0.0.1:{local.port})"
     )
-    assert lines[1].endswith("resent to Python.KafkaDemoBP")
+    assert re.fullmatch(r"message \d+ \(session \d+\) resent to Python\.KafkaDemoBP as session \d+",
+                        lines[1]), lines[1]  # fmt: skip
     assert lines[2] == "replayed 1 of 1 failed input(s)"
     assert [name for _, name, _, _ in rows(local)] == ["table made", FAILS_IN_STORAGE]
     assert "Resent" in kafka_demo("trace", "--db", local.db_url).stdout

@@ -1,23 +1,19 @@
 """`kafka-demo replay`: a Kafka input whose storage failed is stored once the database is back."""
 
+import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from sqlalchemy import create_engine
 
 from kafka_demo.local_mode.config import LocalConfig
-from kafka_demo.local_mode.iris_kafka_service import KafkaMessage
+from kafka_demo.local_mode.pages import messages_blueprint
 from kafka_demo.local_mode.runtime import LocalRuntime
 from tests.support.local_process import kafka_demo
-from tests.support.local_runtime import hand_over, storage_outage
-
-
-def hand_over_as_iris_adapter(runtime: LocalRuntime, value: bytes, offset: int) -> None:
-    """What EnsLib.Kafka.Service does with a record: an async send of an EnsLib.Kafka.Message."""
-    assert runtime.production is not None
-    message = KafkaMessage("kafka_demo", value.decode(), "")
-    runtime.production.deliver("EnsLib.Kafka.Service", "Python.KafkaDemoBP", message, sync=False)
+from tests.support.local_runtime import hand_over, hand_over_as_iris_adapter, storage_outage
 
 
 @pytest.mark.parametrize("door", [hand_over, hand_over_as_iris_adapter])
@@ -43,3 +39,76 @@ def test_replay_stores_what_failed_once_and_only_once(
     with sqlite3.connect(database) as connection:
         names = [name for (name,) in connection.execute("SELECT name FROM product ORDER BY id")]
     assert names == ["stored", "failed once"]
+
+
+KEY = "5d0c6f9e-2b1a-4c3e-9f00-7a1b2c3d4e5f"
+
+
+@pytest.mark.parametrize(
+    ("first_door", "second_door"),
+    [(hand_over, hand_over_as_iris_adapter), (hand_over_as_iris_adapter, hand_over)],
+)
+def test_a_keyed_record_read_through_both_kafka_doors_is_stored_once(
+    tmp_path: Path,
+    first_door: Callable[..., None],
+    second_door: Callable[..., None],
+) -> None:
+    """One consumer hands a record over, a rebalance gives its partition to the other, which
+    reads it again: the same key, so the same source, whichever door it came through."""
+    database = tmp_path / "kafka_demo.db"
+    runtime = LocalRuntime(LocalConfig(db_url=f"sqlite:///{database}"), poll=False)
+    runtime.start()
+    try:
+        first_door(runtime, b'{"name": "keyed", "price": 3}', 7, key=KEY)
+        second_door(runtime, b'{"name": "keyed", "price": 3}', 7, key=KEY)
+        hand_over_as_iris_adapter(runtime, b'{"name": "keyless", "price": 4}', 8)
+        hand_over_as_iris_adapter(runtime, b'{"name": "keyless", "price": 4}', 8)
+    finally:
+        runtime.stop()
+    assert product_sources(database) == [
+        ("keyed", f"kafka-key:kafka_demo/{KEY}"),
+        ("keyless", None),
+        ("keyless", None),  # no key, no offset: as before, stored twice
+    ]
+
+
+def test_a_replayed_input_whose_record_was_stored_since_adds_no_row_and_links_its_resend(
+    tmp_path: Path,
+) -> None:
+    """The storage fails for the IRIS adapter's copy of a keyed record; Kafka hands the record
+    to KafkaDemoBS again (a rebalance), which stores it; the replay of the failed input then
+    finds it stored, and the failed session links to the one that resent it."""
+    database = tmp_path / "kafka_demo.db"
+    db_url = f"sqlite:///{database}"
+    runtime = LocalRuntime(LocalConfig(db_url=db_url), poll=False)
+    runtime.start()
+    with storage_outage(database):
+        hand_over_as_iris_adapter(runtime, b'{"name": "twice read", "price": 2}', 0, key=KEY)
+    hand_over(runtime, b'{"name": "twice read", "price": 2}', 0, key=KEY)
+    runtime.stop()
+
+    replayed = kafka_demo("replay", "--db", db_url)
+    trace = kafka_demo("trace", "--db", db_url)
+
+    assert replayed.returncode == 0, replayed.stderr
+    resent = re.search(r"resent to Python\.KafkaDemoBP as session (\d+)", replayed.stdout)
+    assert resent is not None, replayed.stdout
+    assert "replayed 1 of 1 failed input(s)" in replayed.stdout
+    assert product_sources(database) == [("twice read", f"kafka-key:kafka_demo/{KEY}")]
+    new_session = int(resent.group(1))
+    failed = re.search(r"session (\d+) .*Resent\n", trace.stdout)
+    assert failed is not None, trace.stdout
+    assert f"  resent as session {new_session}\n" in trace.stdout
+    engine = create_engine(db_url)
+    try:
+        app = Flask(__name__)
+        app.register_blueprint(messages_blueprint(engine))
+        html = app.test_client().get(f"/messages?session={failed.group(1)}").text
+    finally:
+        engine.dispose()
+    assert re.search(rf'Resent as\s*<a href="[^"]*session={new_session}[^"]*">', html), html
+
+
+def product_sources(database: Path) -> list[tuple[str, str | None]]:
+    with sqlite3.connect(database) as connection:
+        return list(connection.execute("SELECT name, source FROM product ORDER BY id"))

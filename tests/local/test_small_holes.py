@@ -171,10 +171,6 @@ def test_dlq_names_no_made_up_coordinate_for_the_iris_adapters_door(
     assert "[-1]" not in "\n".join(lines)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the record-key work: the IRIS adapter's key carried into the dead letter",
-)
 def test_dlq_shows_the_key_of_a_record_refused_through_the_iris_adapters_door(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 
 from kafka import KafkaProducer
 
+from tests.support.kafka import record_key
+
 FULL = os.environ.get("KAFKA_DEMO_FULL") == "1"
 
 
@@ -47,11 +49,21 @@ def product_value(name: str, price: str) -> bytes:
 
 
 class PacedProducer:
-    """Sends records to a topic from a thread, `rate` per second, so a stream spans a test."""
+    """Sends records to a topic from a thread, `rate` per second, so a stream spans a test;
+    each record with a unique key unless `keyed` is False."""
 
-    def __init__(self, bootstrap: str, topic: str, values: Iterable[bytes], rate: float) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        values: Iterable[bytes],
+        rate: float,
+        *,
+        keyed: bool = True,
+    ) -> None:
         self._producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
         self._topic = topic
+        self._keyed = keyed
         self._values = list(values)
         self._rate = rate
         self.sent = 0
@@ -73,7 +85,8 @@ class PacedProducer:
         started = time.monotonic()
         futures = []
         for index, value in enumerate(self._values):
-            futures.append(self._producer.send(self._topic, value))
+            key = record_key() if self._keyed else None
+            futures.append(self._producer.send(self._topic, value, key=key))
             delay = started + (index + 1) / self._rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)

@@ -58,7 +58,7 @@ from tests.support.storage import stored_names
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
-RECORD_KEY_IDENTITY = False
+RECORD_KEY_IDENTITY = True
 """Switch on once a keyed record is identified by its key on both Kafka doors and source keys
 name their log (cluster and topic id), so a new broker never collides with old keys."""
 KEYS_MISSING = (

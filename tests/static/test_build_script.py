@@ -60,11 +60,21 @@ fi
 exit 3
 """
 
+# irispython runs misc/iris/probe.py: by default it answers as the probe does when every
+# step passes; FAKE_PROBE_OUTPUT and FAKE_PROBE_STATUS make it fail or crash.
+FAKE_IRISPYTHON = r"""
+echo "irispython ${1##*/} ${2#"$APP_DIR"/} IRISPASSWORD=$IRISPASSWORD" >> "$FAKE_LOG"
+passed='probe: imports\nprobe: iris module\nprobe: storage URL\nprobe: User.product\nprobe: ok\n'
+printf '%b' "${FAKE_PROBE_OUTPUT:-$passed}"
+exit "${FAKE_PROBE_STATUS:-0}"
+"""
+
 
 def _build(tmp_path: Path, java: bool = True, **env: str) -> tuple[Run, list[str], Path]:
     bin_dir = tmp_path / "bin"
     install(bin_dir, "iris", FAKE_IRIS)
     install(bin_dir, "python3", FAKE_PYTHON3)
+    install(bin_dir, "irispython", FAKE_IRISPYTHON)
     java_home = tmp_path / "java-home"
     if java:
         install(java_home / "bin", "java", "exit 0\n")
@@ -104,6 +114,7 @@ def test_a_clean_build_runs_iops_ci_sequence_and_warns_of_nothing(tmp_path: Path
         "iop --force-local --init IRISPASSWORD=SYS",
         f"iop --force-local --migrate {settings} IRISPASSWORD=SYS",
         "iop --force-local --default Python.Production IRISPASSWORD=SYS",
+        "irispython probe.py src/python IRISPASSWORD=SYS",
         f"iop --force-local --migrate {settings} --dry-run --strict-production-validation"
         " IRISPASSWORD=SYS",
         "iris session IRIS -U %SYS",
@@ -131,6 +142,7 @@ def test_iris_script_sees_the_final_password_while_iop_logs_in_with_the_bootstra
         ),
     )
     install(bin_dir, "python3", FAKE_PYTHON3)
+    install(bin_dir, "irispython", FAKE_IRISPYTHON)
     install(tmp_path / "jh" / "bin", "java", "exit 0\n")
     log = tmp_path / "calls.log"
     env = {
@@ -165,6 +177,42 @@ def test_a_failed_required_step_fails_the_build_with_one_error(
     (error,) = _errors(run)
     assert message in error
     assert steps[-1] == "iris stop IRIS quietly", "IRIS must be stopped after a failure too"
+
+
+def test_a_failed_probe_step_fails_the_build_with_one_error_naming_the_step(
+    tmp_path: Path,
+) -> None:
+    output = (
+        "probe: imports\nprobe:   22 project modules imported\nprobe: iris module\n"
+        "probe: storage URL\nTraceback (most recent call last):\n"
+        "probe-error: storage URL: AttributeError: module 'iris' has no attribute 'dbapi'\n"
+    )
+    run, steps, _ = _build(tmp_path, FAKE_PROBE_OUTPUT=output, FAKE_PROBE_STATUS="1")
+    assert run.status == 1
+    assert _errors(run) == [
+        "ERROR: embedded-Python probe, step storage URL: AttributeError: module 'iris' has no"
+        " attribute 'dbapi'"
+    ]
+    assert not any("--strict-production-validation" in step for step in steps)
+    assert steps[-1] == "iris stop IRIS quietly"
+
+
+def test_a_crash_of_embedded_python_names_the_step_it_happened_in(tmp_path: Path) -> None:
+    output = "probe: imports\nprobe: iris module\nprobe: storage URL\nprobe: User.product\n"
+    run, _, _ = _build(tmp_path, FAKE_PROBE_OUTPUT=output, FAKE_PROBE_STATUS="139")
+    assert run.status == 1
+    assert _errors(run) == [
+        "ERROR: embedded-Python probe, step User.product: irispython ended with status 139"
+        " (signal 11: a crash of embedded Python)"
+    ]
+
+
+def test_a_probe_that_stops_early_without_a_status_fails_the_build(tmp_path: Path) -> None:
+    run, _, _ = _build(tmp_path, FAKE_PROBE_OUTPUT="probe: imports\n")
+    assert run.status == 1
+    assert _errors(run) == [
+        "ERROR: embedded-Python probe, step imports: the probe stopped before its last step"
+    ]
 
 
 # What IRIS printed when a Community image's licence had expired (iris-devtester,

@@ -1,8 +1,9 @@
 """The Community Edition connection budget, computed from the stack's own defaults.
 
-The limit (5 connections) and the table live in the README's "Community Edition
-limits"; this test recomputes each row from docker-compose.yml, the gunicorn config
-and the health check, and checks the README states the same numbers.
+The limit (8 connections, InterSystems' Community Edition limits page, KEY=ACLOUD_limits)
+and the table live in the README's "Community Edition limits"; this test recomputes
+each row from docker-compose.yml, the gunicorn config and the health check, and checks
+the README states the same numbers.
 """
 
 import re
@@ -12,7 +13,7 @@ from gunicorn.app.wsgiapp import WSGIApplication
 
 from tests.static.repo import ROOT, service, text
 
-COMMUNITY_EDITION_CONNECTIONS = 5
+COMMUNITY_EDITION_CONNECTIONS = 8
 
 
 def _compose_default(value: str) -> int:
@@ -71,7 +72,8 @@ def test_the_readme_table_states_the_computed_numbers(monkeypatch: pytest.Monkey
         (label,) = [label for label in rows if label.startswith(who)]
         assert rows[label] == count, label
     assert rows["**total**"] == sum(peak.values())
-    assert f"holds {COMMUNITY_EDITION_CONNECTIONS} licence units" in text("README.md")
+    assert f"allows {COMMUNITY_EDITION_CONNECTIONS} connections at once" in text("README.md")
+    assert '"Connections: 8"' in text("README.md")
 
 
 def test_the_env_example_keeps_the_one_worker_default() -> None:

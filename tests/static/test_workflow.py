@@ -1,5 +1,6 @@
 """.github/workflows/e2e.yml: actionlint finds nothing, and the steps are the ones promised."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,8 @@ import yaml
 from tests.static.repo import ROOT
 
 WORKFLOW = ROOT / ".github/workflows/e2e.yml"
+# A pipe, not the `||` of a fallback.
+PIPE = re.compile(r"(?<!\|)\|(?!\|)")
 
 
 @cache
@@ -73,3 +76,32 @@ def test_logs_are_collected_and_uploaded_whatever_happened() -> None:
     down, step = _step("docker compose down -v")
     assert step["if"] == "always()"
     assert doctor < collect < upload < down
+
+
+def _runs_with_pipefail(step: dict[str, Any]) -> bool:
+    """GitHub runs `shell: bash` as `bash --noprofile --norc -eo pipefail {0}`; a step without
+    `shell:` runs `bash -e {0}`, without pipefail (GitHub's shell table; github/docs #23853)."""
+    shell = str(step.get("shell", ""))
+    first = str(step["run"]).lstrip().splitlines()[0]
+    return (
+        shell == "bash" or "pipefail" in shell or re.match(r"set -\w*o pipefail", first) is not None
+    )
+
+
+def test_every_step_with_a_pipe_in_every_workflow_runs_with_pipefail() -> None:
+    piped = []
+    for workflow in sorted((ROOT / ".github/workflows").glob("*.y*ml")):
+        for job in yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"].values():
+            for step in job["steps"]:
+                if "run" in step and PIPE.search(str(step["run"])):
+                    piped.append((workflow.name, step.get("name"), _runs_with_pipefail(step)))
+    assert ("e2e.yml", "Build the images", True) in piped
+    assert [p for p in piped if not p[2]] == []
+
+
+def test_the_pipe_check_tells_a_pipe_from_a_fallback() -> None:
+    assert PIPE.search("docker compose build 2>&1 | tee build.log")
+    assert not PIPE.search("docker compose ps -a > logs/ps.txt 2>&1 || true")
+    assert not _runs_with_pipefail({"run": "make | tee log"})
+    assert _runs_with_pipefail({"run": "set -eo pipefail\nmake | tee log"})
+    assert _runs_with_pipefail({"shell": "bash", "run": "make | tee log"})

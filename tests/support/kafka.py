@@ -6,6 +6,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from kafka_demo.bo import new_record_key
 from kafka_demo.defaults import KAFKA_DEMO_BS
 from kafka_demo.local_mode.router import LocalProduction
 
@@ -26,16 +27,24 @@ def produce(
     topic: str,
     values: list[bytes],
     partitions: list[int] | None = None,
+    *,
+    keyed: bool = True,
     **producer_options: Any,
 ) -> None:
     """Send each value and wait for the broker's acks; `partitions` names each value's partition
-    (else the producer picks)."""
+    (else the producer picks). Each record gets a unique key, as the project's producers give
+    one, unless `keyed` is False."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", **producer_options)
     chosen: list[int | None] = list(partitions) if partitions is not None else [None] * len(values)
     for value, partition in zip(values, chosen, strict=True):
-        producer.send(topic, value, partition=partition)
+        producer.send(topic, value, key=record_key() if keyed else None, partition=partition)
     producer.flush()
     producer.close()
+
+
+def record_key() -> bytes:
+    """A key no other record has, as KafkaDemoBO gives one."""
+    return new_record_key().encode("ascii")
 
 
 def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 15.0) -> list[Any]:

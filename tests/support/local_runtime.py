@@ -8,16 +8,40 @@ from pathlib import Path
 from iop.messages.dispatch import dispatch_serializer
 
 from kafka_demo import defaults
+from kafka_demo.local_mode.iris_kafka_service import KafkaMessage
 from kafka_demo.local_mode.runtime import LocalRuntime
 from kafka_demo.msg import KafkaRawMessage
 
+TOPIC_ID = "01a24107-d3a5-78a3-a2b1-308219185006"
+"""The topic id the hand-overs below name, as a Tansu broker gives one."""
 
-def hand_over(runtime: LocalRuntime, value: bytes, offset: int) -> None:
+
+def hand_over(runtime: LocalRuntime, value: bytes, offset: int, key: str = "") -> None:
     """What KafkaDemoBS does with a record: an async send to the BP."""
     assert runtime.production is not None
-    record = KafkaRawMessage.from_record(value, defaults.TOPIC, 0, offset)
+    record = KafkaRawMessage.from_record(
+        value,
+        defaults.TOPIC,
+        0,
+        offset,
+        key=key,
+        cluster_id="tansu_cluster",
+        topic_id=TOPIC_ID,
+    )
     runtime.production.deliver(
         defaults.KAFKA_DEMO_BS, defaults.KAFKA_DEMO_BP, dispatch_serializer(record), sync=False
+    )
+
+
+def hand_over_as_iris_adapter(
+    runtime: LocalRuntime, value: bytes, offset: int, key: str = ""
+) -> None:
+    """What EnsLib.Kafka.Service does with a record: an async send of an EnsLib.Kafka.Message,
+    which carries no offset."""
+    assert runtime.production is not None
+    message = KafkaMessage(defaults.TOPIC, value.decode(), key)
+    runtime.production.deliver(
+        defaults.IRIS_KAFKA_SERVICE, defaults.KAFKA_DEMO_BP, message, sync=False
     )
 
 

@@ -57,8 +57,9 @@ def keyless_names(database: Path) -> Counter[str]:
 def duplicates_by_key(database: Path, copies: Mapping[str, int]) -> tuple[int, int]:
     """Rows beyond the `copies` of each name produced: (those with a source key, those without).
 
-    A source key is unique, so a record stored twice has at least one keyless copy when it
-    came (also) through EnsLib.Kafka.Service, whose message carries no partition or offset.
+    A source key is unique, so a record stored twice has at least one keyless copy: a record
+    without a Kafka key that came (also) through EnsLib.Kafka.Service, whose message carries
+    no partition or offset.
     """
     stored = stored_names(database)
     keyless = keyless_names(database)

@@ -28,6 +28,10 @@ def storage_answers(target: str, message: Any) -> Any:
     return None
 
 
+TOPIC_ID = "01a24107-d3a5-78a3-a2b1-308219185006"
+"""A topic id as Tansu gives one (a UUIDv7)."""
+
+
 def run_bp(request: Any, **settings: Any) -> tuple[Any, list[Send]]:
     handle = RecordingHandle(answer=storage_answers)
     bp = build_component(KafkaDemoBP, handle, **settings)
@@ -46,14 +50,22 @@ def run_bp(request: Any, **settings: Any) -> tuple[Any, list[Send]]:
 )
 def test_a_valid_record_is_stored_by_the_fixed_route(route: str, message_class: type) -> None:
     reply, sends = run_bp(
-        KafkaRawMessage.from_record(b'{"name": "apple", "price": 10.5}', "kafka_demo", 0, 3),
+        KafkaRawMessage.from_record(
+            b'{"name": "apple", "price": 10.5}',
+            "kafka_demo",
+            0,
+            3,
+            cluster_id="tansu_cluster",
+            topic_id=TOPIC_ID,
+        ),
         storage_routes=route,
     )
+    source = f"kafka:tansu_cluster/kafka_demo/{TOPIC_ID}/0/3"
     assert sends == [
         Send(
             "sync",
             "Python.LocalStorageBO",
-            message_class(name="apple", price=Decimal("10.50"), source="kafka:kafka_demo/0/3"),
+            message_class(name="apple", price=Decimal("10.50"), source=source),
         )
     ]
     assert reply == ProductStored(route=message_class.__name__, id=7)

@@ -90,6 +90,30 @@ def test_the_bp_stores_a_record_of_the_iris_adapter() -> None:
     ]
 
 
+def test_a_record_of_the_iris_adapter_with_a_key_is_stored_under_its_key() -> None:
+    """The key KafkaDemoBS stores it under too: either consumer may read it."""
+    key = b"5d0c6f9e-2b1a-4c3e-9f00-7a1b2c3d4e5f"
+    _, sends = run_bp(KafkaMessage.from_record(record(b'{"name": "pear", "price": 1}', key=key)))
+    source = f"kafka-key:kafka_demo/{key.decode()}"
+    assert sends == [
+        Send(
+            "sync",
+            "Python.LocalStorageBO",
+            ProductSQLMessage(name="pear", price=Decimal("1"), source=source),
+        )
+    ]
+
+
+def test_a_key_that_was_not_utf8_is_no_key_on_the_iris_adapters_door() -> None:
+    _, sends = run_bp(KafkaMessage.from_record(record(b'{"name": "a", "price": 1}', key=b"\xff")))
+    assert sends[0].message.source == ""
+
+
+def test_a_dead_letter_keeps_the_records_key() -> None:
+    _, sends = run_bp(KafkaMessage.from_record(record(b"[]", key=b"k-1")))
+    assert [(send.target, send.message.key) for send in sends] == [("Python.KafkaDemoBO", "k-1")]
+
+
 def test_the_bp_dead_letters_binary_value_with_its_original_bytes() -> None:
     reply, sends = run_bp(KafkaMessage.from_record(record(b"\xff\xfe not utf-8")))
     assert [send.target for send in sends] == ["Python.KafkaDemoBO"]

@@ -1,10 +1,12 @@
 """The business rules, driven directly: every way an event can fail to be a product."""
 
+import hashlib
 from decimal import Decimal
 
 import pytest
 
 from kafka_demo import rules
+from kafka_demo.models import SOURCE_LENGTH
 from kafka_demo.product import Product
 
 
@@ -171,17 +173,91 @@ def test_random_choice_reaches_every_route() -> None:
     assert seen == set(rules.ALL_ROUTES)
 
 
+TOPIC_ID = "01a24107-d3a5-78a3-a2b1-308219185006"
+"""A topic id as Tansu 0.6 gives one (a UUIDv7; Apache Kafka's, in UUID form, look the same)."""
+LOG = {"cluster_id": "tansu_cluster", "topic_id": TOPIC_ID}
+
+
 @pytest.mark.parametrize(
     ("topic", "partition", "offset", "source"),
     [
-        ("kafka_demo", 0, 0, "kafka:kafka_demo/0/0"),
-        ("kafka_demo", 1, 12345, "kafka:kafka_demo/1/12345"),
+        ("kafka_demo", 0, 0, f"kafka:tansu_cluster/kafka_demo/{TOPIC_ID}/0/0"),
+        ("kafka_demo", 1, 12345, f"kafka:tansu_cluster/kafka_demo/{TOPIC_ID}/1/12345"),
         ("kafka_demo", -1, -1, ""),
         ("kafka_demo", 0, -1, ""),
         ("", -1, -1, ""),
     ],
 )
-def test_a_kafka_source_key_needs_all_three_coordinates(
+def test_a_kafka_source_key_needs_the_log_and_both_coordinates(
     topic: str, partition: int, offset: int, source: str
 ) -> None:
-    assert rules.kafka_source(topic, partition, offset) == source
+    assert rules.kafka_source(topic, partition, offset, **LOG) == source
+
+
+def test_the_same_offsets_of_another_life_of_the_topic_get_other_keys() -> None:
+    """A new Tansu (same constant cluster id) or a topic created again: a new topic id."""
+    before = rules.kafka_source("kafka_demo", 0, 0, **LOG)
+    other_id = "01a24108-0000-7000-8000-000000000001"
+    after = rules.kafka_source("kafka_demo", 0, 0, cluster_id="tansu_cluster", topic_id=other_id)
+    assert before != after
+    apache = rules.kafka_source(
+        "kafka_demo", 0, 0, cluster_id="5L6g3nShT-eMCtK--X86sw", topic_id=TOPIC_ID.upper()
+    )
+    assert apache == f"kafka:5L6g3nShT-eMCtK--X86sw/kafka_demo/{TOPIC_ID}/0/0"
+
+
+@pytest.mark.parametrize(
+    "topic_id", ["", "00000000-0000-0000-0000-000000000000", "AAAAAAAAAAAAAAAAAAAAAA", "x"]
+)
+def test_without_a_topic_id_an_offset_names_no_record_so_there_is_no_key(topic_id: str) -> None:
+    """The safest rule: a record stored twice is visible, one skipped for another is lost."""
+    found = rules.kafka_source("kafka_demo", 0, 0, cluster_id="c", topic_id=topic_id)
+    assert found == ""
+    assert rules.kafka_log_name("c", "kafka_demo", topic_id) == ""
+
+
+def test_a_cluster_id_that_is_long_or_not_plain_is_written_as_its_digest() -> None:
+    odd = "cluster/with/slashes"
+    digest = hashlib.sha256(odd.encode()).hexdigest()
+    assert rules.kafka_log_name(odd, "t", TOPIC_ID) == f"sha256:{digest}/t/{TOPIC_ID}"
+    assert rules.kafka_log_name("", "t", TOPIC_ID) == f"/t/{TOPIC_ID}"
+
+
+def test_the_longest_source_keys_fit_the_column() -> None:
+    longest_topic = "t" * 249
+    coordinates = rules.kafka_source(
+        longest_topic, 2**31 - 1, 2**63 - 1, cluster_id="c" * 65, topic_id=TOPIC_ID
+    )
+    by_key = rules.kafka_source(longest_topic, 0, 0, key="k" * rules.KEY_LITERAL_MAX, **LOG)
+    hashed = rules.kafka_source(longest_topic, 0, 0, key="K" * 10_000, **LOG)
+    assert max(map(len, (coordinates, by_key, hashed))) <= SOURCE_LENGTH
+    assert len(coordinates) == 395
+
+
+def test_a_record_with_a_key_is_known_by_its_topic_and_key_whatever_its_offset() -> None:
+    key = "5d0c6f9e-2b1a-4c3e-9f00-7a1b2c3d4e5f"
+    by_bs = rules.kafka_source("kafka_demo", 1, 42, key=key, **LOG)
+    by_iris_adapter = rules.kafka_source("kafka_demo", -1, -1, key=key)
+    assert by_bs == by_iris_adapter == f"kafka-key:kafka_demo/{key}"
+    assert rules.kafka_source("other_topic", -1, -1, key=key) == f"kafka-key:other_topic/{key}"
+
+
+@pytest.mark.parametrize("key", ["Order-7", "order 7", "order-7 ", "ключ", "k" * 129, "a:b"])
+def test_a_key_that_is_not_plain_lowercase_is_written_as_its_digest(key: str) -> None:
+    """IRIS's default collation (SQLUPPER) folds case and trailing spaces in a unique index."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    assert rules.kafka_key_source("t", key) == f"kafka-key:t/sha256:{digest}"
+
+
+def test_keys_that_differ_only_in_case_or_trailing_space_get_keys_apart_under_sqlupper() -> None:
+    keys = ["abc", "ABC", "Abc", "abc ", "abc  "]
+    sources = [rules.kafka_key_source("t", key) for key in keys]
+    assert len({source.upper().rstrip() for source in sources}) == len(keys)
+
+
+@pytest.mark.parametrize("key", ["", "bad\ufffdkey"])
+def test_an_empty_key_or_one_that_was_not_utf8_is_no_key(key: str) -> None:
+    assert rules.kafka_source("kafka_demo", 0, 5, key=key, **LOG) == (
+        f"kafka:tansu_cluster/kafka_demo/{TOPIC_ID}/0/5"
+    )
+    assert rules.kafka_source("kafka_demo", -1, -1, key=key) == ""

@@ -1,5 +1,6 @@
 """The operations: storing products, and publishing to Kafka."""
 
+import uuid
 from typing import Any
 
 from iop import BusinessOperation, setting
@@ -109,18 +110,32 @@ class KafkaDemoBO(BusinessOperation):
             self._producer.close(timeout=self._timeout())
 
     def on_kafka_test_message(self, request: KafkaTestMessage) -> KafkaRecordSent:
-        return self._send(str(self.topic), rules.product_to_json(_valid(request)))
+        """Each product record gets a key of its own, so both consumers store it under that key
+        (rules.kafka_source): the record is stored once, whichever of them reads it."""
+        return self._send(
+            str(self.topic), rules.product_to_json(_valid(request)), key=new_record_key()
+        )
 
     def on_kafka_dead_letter_message(self, request: KafkaDeadLetterMessage) -> KafkaRecordSent:
-        return self._send(str(self.dlq_topic), request.payload(), dead_letter_headers(request))
+        """The original record's key goes with it, so a record put back from the dead-letter
+        topic is still the same record."""
+        return self._send(
+            str(self.dlq_topic), request.payload(), dead_letter_headers(request), request.key
+        )
 
     def _send(
-        self, topic: str, value: bytes, headers: list[tuple[str, bytes]] | None = None
+        self,
+        topic: str,
+        value: bytes,
+        headers: list[tuple[str, bytes]] | None = None,
+        key: str = "",
     ) -> KafkaRecordSent:
         """Send and wait for the acknowledgement, so a failure is an error on this message."""
         if self._producer is None:
             self._producer = self._open_producer()
-        future = self._producer.send(topic, value=value, headers=headers or [])
+        future = self._producer.send(
+            topic, value=value, key=key.encode("utf-8") if key else None, headers=headers or []
+        )
         metadata: Any = future.get(timeout=self._timeout())
         return KafkaRecordSent(
             topic=metadata.topic, partition=metadata.partition, offset=metadata.offset
@@ -143,6 +158,12 @@ class KafkaDemoBO(BusinessOperation):
         return open_producer(
             kafka_broker=self.kafka_broker, max_request_size=request_size_for(limits, topics)
         )
+
+
+def new_record_key() -> str:
+    """A key no other record has: a random UUID (122 random bits), in its lowercase text form,
+    which the rules keep as it is."""
+    return str(uuid.uuid4())
 
 
 def dead_letter_headers(letter: KafkaDeadLetterMessage) -> list[tuple[str, bytes]]:

@@ -56,9 +56,15 @@ class KafkaDemoBP(BusinessProcess):
             product = rules.product_from_bytes(request.payload())
         except rules.InvalidProduct as error:
             return self._reject(request, error)
-        return self._store(
-            product, rules.kafka_source(request.topic, request.partition, request.offset)
+        source = rules.kafka_source(
+            request.topic,
+            request.partition,
+            request.offset,
+            key=request.key,
+            cluster_id=request.cluster_id,
+            topic_id=request.topic_id,
         )
+        return self._store(product, source)
 
     def on_iris_kafka_message(self, request: "iris.EnsLib.Kafka.Message") -> Any:  # noqa: F821
         """A record from IRIS's own Kafka adapter: same rules, same outcome."""

@@ -8,8 +8,12 @@ from kafka import KafkaConsumer
 from kafka_demo import defaults
 from kafka_demo.consuming import PollResult, drain, poll_and_hand_over
 from kafka_demo.kafka_clients import (
+    LogIdentities,
+    LogIdentity,
     bootstrap_servers,
     count_setting,
+    fetch_log_identity,
+    metadata_topic_id,
     open_consumer,
     seconds_setting,
 )
@@ -22,7 +26,9 @@ class KafkaDemoBS(PollingBusinessService):
 
     Offsets are committed only after their records were handed over; the offset
     store (^KafkaDemo.Offset) lets a restarted consumer skip what it already handed
-    over.
+    over. Each record carries its Kafka key and the identity of its log (the cluster
+    id, from DescribeCluster, and the topic id, from the topic's Metadata, both read
+    with kafka-python's admin client), from which the BP makes its source key.
 
     IRIS calls on_poll once per CallInterval: Ens.InboundAdapter's OnTask calls
     ProcessInput, then sets %WaitForNextCallInterval to 1, so the job waits for the
@@ -57,6 +63,7 @@ class KafkaDemoBS(PollingBusinessService):
     Output = target(defaults.KAFKA_DEMO_BP)
     _consumer: KafkaConsumer | None = None
     _offsets: GlobalOffsetStore | None = None
+    _identities: LogIdentities | None = None
 
     def on_init(self) -> None:
         """A bad setting stops the service at start; the consumer and the offset store open
@@ -69,6 +76,7 @@ class KafkaDemoBS(PollingBusinessService):
         if self._consumer is not None:
             self._consumer.close()
             self._consumer = None
+            self._identities = None
 
     def on_poll(self) -> None:
         result = drain(
@@ -83,9 +91,20 @@ class KafkaDemoBS(PollingBusinessService):
             )
 
     def _poll_once(self, timeout_ms: int) -> PollResult:
+        consumer = self._open_consumer()
         return poll_and_hand_over(
-            self._open_consumer(), self._open_offsets(), self._hand_over, timeout_ms=timeout_ms
+            consumer,
+            self._open_offsets(),
+            self._hand_over,
+            timeout_ms=timeout_ms,
+            identity_of=lambda topic: self._log_identity(consumer, topic),
         )
+
+    def _log_identity(self, consumer: KafkaConsumer, topic: str) -> LogIdentity:
+        if self._identities is None:
+            servers = bootstrap_servers(self.kafka_broker)
+            self._identities = LogIdentities(lambda name: fetch_log_identity(servers, name))
+        return self._identities.of(topic, metadata_topic_id(consumer, topic))
 
     def _hand_over(self, message: KafkaRawMessage) -> None:
         self.send_request_async(self.Output, message)

@@ -5,7 +5,8 @@ says was handed over already (a redelivery after a crash). Then, once per batch
 and before the Kafka commit, the offset store records each partition's next
 offset: the per-record path pays for no bookkeeping. A crash before that write
 makes the batch's records come again; storage is idempotent by their source
-key, so they add no row (a poison record is dead-lettered again, though).
+key (their Kafka key, or their log and offset), so they add no row (a poison
+record is dead-lettered again, though).
 
 In the local mode, the offset store's write also writes the trace of the
 batch, in the same transaction: the stand-in's globals and trace are written
@@ -23,6 +24,8 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
+from kafka_demo import rules
+from kafka_demo.kafka_clients import LogIdentity
 from kafka_demo.msg import KafkaRawMessage
 from kafka_demo.offsets import OffsetStore
 
@@ -70,11 +73,24 @@ def drain(
             return total
 
 
-def raw_message(record: ConsumerRecord) -> KafkaRawMessage:
+def raw_message(record: ConsumerRecord, identity: LogIdentity | None = None) -> KafkaRawMessage:
     """A Kafka record as the message the BP takes; a tombstone (no value) is empty bytes."""
+    identity = identity or LogIdentity()
     return KafkaRawMessage.from_record(
-        record.value or b"", record.topic, record.partition, record.offset
+        record.value or b"",
+        record.topic,
+        record.partition,
+        record.offset,
+        key=key_text(record.key),
+        cluster_id=identity.cluster_id,
+        topic_id=identity.topic_id,
     )
+
+
+def key_text(key: bytes | None) -> str:
+    """A record's key as text; bytes that are not UTF-8 become replacement characters, which
+    the rules take for no key (EnsLib.Kafka.Service may decode them otherwise)."""
+    return (key or b"").decode("utf-8", errors="replace")
 
 
 def poll_and_hand_over(
@@ -82,15 +98,26 @@ def poll_and_hand_over(
     offsets: OffsetStore,
     hand_over: Callable[[KafkaRawMessage], None],
     timeout_ms: int,
+    identity_of: Callable[[str], LogIdentity] = lambda topic: LogIdentity(),
 ) -> PollResult:
-    """Poll once and hand every new record over; raise HandOffFailed after committing the rest."""
+    """Poll once and hand every new record over; raise HandOffFailed after committing the rest.
+
+    `identity_of(topic)` names the log the topic's records are read from. The offset store
+    keeps offsets per log (rules.kafka_log_name), so those of a topic created again, or of a
+    new broker, start afresh; without a topic id the store is neither read nor written, so no
+    record is ever skipped for one of another log.
+    """
     result = PollResult()
     batch = consumer.poll(timeout_ms=timeout_ms)
-    handed: dict[TopicPartition, tuple[int, int]] = {}
+    handed: dict[TopicPartition, tuple[str, int, int]] = {}
     for partition, records in batch.items():
-        span = _hand_over_partition(consumer, offsets, hand_over, partition, records, result)
-        if span is not None:
-            handed[partition] = span
+        identity = identity_of(partition.topic)
+        log = rules.kafka_log_name(identity.cluster_id, partition.topic, identity.topic_id)
+        span = _hand_over_partition(
+            consumer, offsets, hand_over, partition, records, result, identity, log
+        )
+        if span is not None and log:
+            handed[partition] = (log, *span)
     if handed:
         _record_offsets(consumer, offsets, handed, result)
     if batch:
@@ -115,19 +142,21 @@ def _hand_over_partition(
     partition: TopicPartition,
     records: list[ConsumerRecord],
     result: PollResult,
+    identity: LogIdentity,
+    log: str,
 ) -> tuple[int, int] | None:
     """Hand the partition's new records over, in order, up to the first that fails.
 
     Returns the offsets of the first and the last record handed over, or None.
     """
-    next_offset = offsets.next_offset(partition.topic, partition.partition)
+    next_offset = offsets.next_offset(log, partition.partition) if log else None
     first = last = None
     for record in records:
         if next_offset is not None and record.offset < next_offset:
             result.skipped += 1
             continue
         try:
-            hand_over(raw_message(record))
+            hand_over(raw_message(record, identity))
         except Exception as error:
             consumer.seek(partition, record.offset)
             result.failures.append(
@@ -144,7 +173,7 @@ def _hand_over_partition(
 def _record_offsets(
     consumer: KafkaConsumer,
     offsets: OffsetStore,
-    handed: dict[TopicPartition, tuple[int, int]],
+    handed: dict[TopicPartition, tuple[str, int, int]],
     result: PollResult,
 ) -> None:
     """One write per partition for the whole batch, before the Kafka commit.
@@ -152,9 +181,9 @@ def _record_offsets(
     A partition whose write fails is read again from the batch's first record it
     handed over, so nothing is committed that its bookkeeping does not cover.
     """
-    for partition, (first, last) in handed.items():
+    for partition, (log, first, last) in handed.items():
         try:
-            offsets.handed_over(partition.topic, partition.partition, last)
+            offsets.handed_over(log, partition.partition, last)
         except Exception as error:
             consumer.seek(partition, first)
             result.failures.append(

@@ -10,12 +10,17 @@ _STREAM_CHUNK = 32_000
 def raw_message_from_iris_kafka(message: Any) -> KafkaRawMessage:
     """`value` is a %String; a record too long for one arrives in the `binaryValue` stream.
 
-    UNCONFIRMED without IRIS: whether EnsLib.Kafka.Message exposes the partition and
-    offset, so they are left unknown (-1) and the dead letter names only the topic.
+    `key` is one of the message's documented properties ("Using External Messaging Platforms
+    in Productions", 2026.1, Kafka Message Class: topic, value, binaryValue, key); a record
+    that has one is stored under it, as KafkaDemoBS stores it, so either consumer may read
+    it. UNCONFIRMED without IRIS: that IRIS decodes a key's bytes as UTF-8 (the rules ignore
+    a key with a replacement character), and whether the message exposes the partition and
+    offset; they are left unknown (-1), so a keyless record through this door has no source.
     """
     text = message.value or ""
     raw = text.encode("utf-8") if text else _read_stream(message.binaryValue)
-    return KafkaRawMessage.from_record(raw, str(message.topic or ""), -1, -1)
+    key = getattr(message, "key", None) or ""
+    return KafkaRawMessage.from_record(raw, str(message.topic or ""), -1, -1, key=str(key))
 
 
 def _read_stream(stream: Any) -> bytes:

@@ -2,7 +2,8 @@
 
 import logging
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ RECORD_OVERHEAD_BYTES = 64 * 1024
 """Room beyond a record's value for its batch framing and the dead-letter headers."""
 
 _log = logging.getLogger(__name__)
+_NO_TOPIC_ID = "00000000-0000-0000-0000-000000000000"
 
 
 def bootstrap_servers(setting: str | Sequence[str]) -> list[str]:
@@ -166,3 +168,92 @@ def request_size_for(limits: RecordLimits, topics: Sequence[str]) -> int:
     hold, with its headers: the biggest record a consumer of them can read can be sent on."""
     known = [limit for topic in topics if (limit := limits.of(topic)) is not None]
     return (max(known) if known else UNREPORTED_RECORD_LIMIT) + RECORD_OVERHEAD_BYTES
+
+
+@dataclass(frozen=True)
+class LogIdentity:
+    """What names one life of a topic: the cluster's id and the topic's id, where the broker
+    gives them (empty otherwise).
+
+    Read with the admin client: DescribeCluster answers the cluster id (KIP-700), and a
+    Metadata response of version 10 or more each topic's id (KIP-516, "Topic Identifiers";
+    Kafka protocol guide, apache.org, Metadata API). A topic deleted and created again gets a
+    new id, as does every topic of a new Tansu instance (its cluster id is always
+    "tansu_cluster"), so the id tells records at the same offsets apart."""
+
+    cluster_id: str = ""
+    topic_id: str = ""
+
+
+def read_log_identity(admin: Any, topic: str) -> LogIdentity:
+    """The topic's LogIdentity from kafka-python's admin client."""
+    try:
+        cluster_id = admin.describe_cluster().get("cluster_id") or ""
+    except KafkaError:  # a broker older than DescribeCluster (Kafka 2.8) may still give topic ids
+        cluster_id = ""
+    described = [found for found in admin.describe_topics([topic]) if found.get("name") == topic]
+    if not described or described[0].get("error_code"):
+        return LogIdentity(str(cluster_id))
+    return LogIdentity(str(cluster_id), str(described[0].get("topic_id") or ""))
+
+
+def fetch_log_identity(kafka_broker: str | Sequence[str], topic: str) -> LogIdentity:
+    """read_log_identity on a short-lived admin client; empty if the broker cannot say.
+
+    Never raises: it runs between a poll and the hand-off of the poll's records, which must
+    not be left behind, and an empty identity only costs the records their place keys."""
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(kafka_broker))
+    except Exception as error:
+        _log.warning("could not read the identity of topic %s: %s", topic, error)
+        return LogIdentity()
+    try:
+        return read_log_identity(admin, topic)
+    except Exception as error:
+        _log.warning("could not read the identity of topic %s: %s", topic, error)
+        return LogIdentity()
+    finally:
+        admin.close()
+
+
+def metadata_topic_id(consumer: KafkaConsumer, topic: str) -> str:
+    """The topic id in the consumer's own metadata, refreshed as it fetches; empty if unknown
+    (or the all-zero id of a broker without topic ids). kafka-python keeps it in its cluster
+    metadata, which it does not make public."""
+    topic_id = getattr(getattr(consumer, "_cluster", None), "topic_id", None)
+    found = topic_id(topic) if callable(topic_id) else None
+    return "" if found is None or str(found) == _NO_TOPIC_ID else str(found)
+
+
+class LogIdentities:
+    """Each topic's LogIdentity, read once, and again when the consumer's metadata names
+    another topic id (the topic was created again) or, while unknown, every retry_s."""
+
+    def __init__(
+        self,
+        read: Callable[[str], LogIdentity],
+        retry_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._read = read
+        self._retry_s = retry_s
+        self._clock = clock
+        self._known: dict[str, tuple[LogIdentity, float]] = {}
+
+    def of(self, topic: str, seen_topic_id: str = "") -> LogIdentity:
+        kept = self._known.get(topic)
+        if kept is not None:
+            identity, read_at = kept
+            stale = bool(seen_topic_id) and seen_topic_id != identity.topic_id
+            unknown = not identity.topic_id and self._clock() - read_at >= self._retry_s
+            if not (stale or unknown):
+                return identity
+        identity = self._read(topic)
+        if not identity.topic_id and kept is None:
+            _log.warning(
+                "the broker gives topic %s no id: its records without a Kafka key get no"
+                " source key, and may be stored twice",
+                topic,
+            )
+        self._known[topic] = (identity, self._clock())
+        return identity

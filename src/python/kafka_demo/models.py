@@ -9,8 +9,12 @@ from decimal import Decimal
 from sqlalchemy import Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SOURCE_LENGTH = 300
-"""Room for `kafka:`, a topic name (at most 249 characters in Kafka), a partition and an offset."""
+SOURCE_LENGTH = 400
+"""Room for the longest source key (rules.kafka_source): `kafka:`, a cluster id (at most 71
+characters as written), a topic name (at most 249 in Kafka), a topic id (36), a partition
+(10 digits) and an offset (19), with their separators: 395; or `kafka-key:`, the topic and a
+key of at most 128 characters: 388. Short of IRIS's 511-character limit on a global reference,
+which the unique index's subscript must fit (docs "General System Limits", GORIENT_appx_limits)."""
 
 
 class Base(DeclarativeBase):
@@ -26,8 +30,8 @@ class ProductRow(Base):
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     price: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False)
     source: Mapped[str | None] = mapped_column(String(SOURCE_LENGTH), unique=True, index=True)
-    """Where the product came from (`kafka:<topic>/<partition>/<offset>`), so a redelivered
-    record finds its row again; NULL for an input without such coordinates. IRIS allows
+    """Where the product came from (rules.kafka_source: a Kafka record's key, or its log and
+    offset), so a record read again finds its row; NULL for an input without one. IRIS allows
     many rows with no value (NULL) in a UNIQUE field, but only one empty string
     (InterSystems SQL Reference, "Field constraint"), so an input without one stores NULL."""
 

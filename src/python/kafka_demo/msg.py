@@ -76,7 +76,9 @@ class KafkaRawMessage(_RawPayload):
     """A product event as it arrived, before any rule ran: a Kafka record or an HTTP body.
 
     `topic`, `partition` and `offset` say where a Kafka record came from; they are
-    empty (-1) for an HTTP body.
+    empty (-1) for an HTTP body, and partition and offset for a record through
+    EnsLib.Kafka.Service. `key` is the record's Kafka key as text (empty without one);
+    `cluster_id` and `topic_id` name the log it was read from, where the broker gave them.
     """
 
     POSITIONAL = ("value",)
@@ -84,10 +86,31 @@ class KafkaRawMessage(_RawPayload):
     topic: str = ""
     partition: int = -1
     offset: int = -1
+    key: str = ""
+    cluster_id: str = ""
+    topic_id: str = ""
 
     @classmethod
-    def from_record(cls, raw: bytes, topic: str, partition: int, offset: int) -> "KafkaRawMessage":
-        return cls(topic=topic, partition=partition, offset=offset, **cls.payload_fields(raw))
+    def from_record(
+        cls,
+        raw: bytes,
+        topic: str,
+        partition: int,
+        offset: int,
+        *,
+        key: str = "",
+        cluster_id: str = "",
+        topic_id: str = "",
+    ) -> "KafkaRawMessage":
+        return cls(
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            key=key,
+            cluster_id=cluster_id,
+            topic_id=topic_id,
+            **cls.payload_fields(raw),
+        )
 
     def is_kafka_record(self) -> bool:
         return bool(self.topic)
@@ -106,6 +129,7 @@ class KafkaDeadLetterMessage(_RawPayload):
     topic: str = ""
     partition: int = -1
     offset: int = -1
+    key: str = ""
 
     @classmethod
     def for_record(cls, record: KafkaRawMessage, reason: str) -> "KafkaDeadLetterMessage":
@@ -116,6 +140,7 @@ class KafkaDeadLetterMessage(_RawPayload):
             topic=record.topic,
             partition=record.partition,
             offset=record.offset,
+            key=record.key,
         )
 
 
@@ -135,9 +160,9 @@ class KafkaTestMessage(_ProductMessage):
 class _ProductToStore(_ProductMessage):
     """A product for LocalStorageBO, and where it came from.
 
-    `source` is `kafka:<topic>/<partition>/<offset>` for a Kafka record (see
+    `source` identifies a Kafka record by its key, or by its log and offset (see
     rules.kafka_source): storing the same source twice keeps one row. Empty for
-    an input without such coordinates, which is always stored as a new row.
+    an input without one, which is always stored as a new row.
     """
 
     source: str = ""

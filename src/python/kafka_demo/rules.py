@@ -6,8 +6,11 @@ I/O or imports IoP, so tests drive the rules directly and the standalone
 server can import them without IoP installed.
 """
 
+import hashlib
 import json
 import random
+import re
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -176,18 +179,86 @@ def product_to_json(product: Product) -> bytes:
     ).encode("utf-8")
 
 
-def kafka_source(topic: str, partition: int, offset: int) -> str:
-    """A Kafka record's coordinates as the product's `source` key: a redelivered record
-    gets the same key, so it is stored once. Empty when a coordinate is unknown
-    (EnsLib.Kafka.Service gives no partition or offset): such records get no key."""
-    if not topic or partition < 0 or offset < 0:
+KAFKA_SOURCE_PREFIX = "kafka:"
+"""A record identified by its place: `kafka:<cluster>/<topic>/<topic id>/<partition>/<offset>`."""
+KAFKA_KEY_SOURCE_PREFIX = "kafka-key:"
+"""A record identified by its Kafka key: `kafka-key:<topic>/<key>`."""
+KEY_LITERAL_MAX = 128
+_KEY_LITERAL = re.compile(rf"[a-z0-9._-]{{1,{KEY_LITERAL_MAX}}}")
+"""Keys written as they are; any other key is written as `sha256:` and its digest. IRIS's default
+collation for strings is SQLUPPER (docs "Namespace-wide Default Collation", GSQL_collation_ns),
+which folds case and drops trailing spaces, so a unique index there would take `Ab` and `ab`
+for one key: a digest (lowercase hex) keeps them apart, and bounds the length."""
+_CLUSTER_LITERAL = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_NO_TOPIC_ID = uuid.UUID(int=0)
+"""What a broker without topic ids answers in a Metadata response of version 10 or more."""
+
+
+def kafka_source(
+    topic: str,
+    partition: int,
+    offset: int,
+    *,
+    key: str = "",
+    cluster_id: str = "",
+    topic_id: str = "",
+) -> str:
+    """The product's `source` key for a Kafka record, so a record read again is stored once.
+
+    A record with a key is identified by it, whichever consumer read it (Kafka Connect's JDBC
+    sink does the same with `pk.mode=record_key`): EnsLib.Kafka.Service's message carries
+    the topic and the key but no partition or offset. A record without one is identified by
+    its place in its log: cluster id, topic, topic id, partition and offset. The topic id
+    (KIP-516) names one life of the topic: a topic created again, or the same topic on a new
+    broker, gets a new one, so its offsets, which start over, never meet old keys. Without a
+    topic id, an offset names no record for sure, so such a record gets no key (it may be
+    stored twice, never skipped for another). Empty when there is no key.
+    """
+    if not topic:
         return ""
-    return f"{kafka_topic_sources(topic)}{partition}/{offset}"
+    by_key = kafka_key_source(topic, key)
+    if by_key or partition < 0 or offset < 0:
+        return by_key
+    log = kafka_log_name(cluster_id, topic, topic_id)
+    return f"{KAFKA_SOURCE_PREFIX}{log}/{partition}/{offset}" if log else ""
 
 
-def kafka_topic_sources(topic: str) -> str:
-    """The prefix of every source key of `topic`'s records."""
-    return f"kafka:{topic}/"
+def kafka_key_source(topic: str, key: str) -> str:
+    """`kafka-key:<topic>/<key>` for a record's key, or empty without a usable key.
+
+    A key is unique only within its topic, so the topic is part of it; the topic id is not,
+    since EnsLib.Kafka.Service's message does not give it. A key that is not text (a
+    replacement character stands for bytes that were not UTF-8) is no usable key: each
+    consumer may turn such bytes into text its own way.
+    """
+    if not topic or not key or "\ufffd" in key:
+        return ""
+    text = key if _KEY_LITERAL.fullmatch(key) else _digest(key)
+    return f"{KAFKA_KEY_SOURCE_PREFIX}{topic}/{text}"
+
+
+def kafka_log_name(cluster_id: str, topic: str, topic_id: str) -> str:
+    """`<cluster>/<topic>/<topic id>`: one life of one topic, or empty when the broker gave no
+    topic id (its text form, lowercase: case-safe under SQLUPPER)."""
+    try:
+        known = uuid.UUID(topic_id)
+    except ValueError:
+        return ""
+    if known == _NO_TOPIC_ID or not topic:
+        return ""
+    return f"{_cluster_text(cluster_id)}/{topic}/{known}"
+
+
+def _cluster_text(cluster_id: str) -> str:
+    """The cluster id as it is when short and plain (Apache Kafka's have 22 characters),
+    else its digest; empty when the broker gave none."""
+    if not cluster_id or _CLUSTER_LITERAL.fullmatch(cluster_id):
+        return cluster_id
+    return _digest(cluster_id)
+
+
+def _digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def parse_routes(setting: str) -> tuple[str, ...]:

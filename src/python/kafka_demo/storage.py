@@ -5,8 +5,8 @@ through the %Persistent class that IRIS projects from the same table.
 
 Storing is idempotent by `source`: a product whose source is already stored
 (a Kafka record delivered again after a crash) adds no row, and the answer is
-the id of the row that holds it. An empty source (an input without Kafka
-coordinates) always adds a row. The insert comes first and the lookup only
+the id of the row that holds it. An empty source (an input without a key)
+always adds a row. The insert comes first and the lookup only
 after it failed: a new record, the usual case, costs one statement; and a
 lookup first would still need the unique violation handled, for a twin stored
 between the lookup and the insert.
@@ -15,11 +15,10 @@ between the lookup and the insert.
 from collections.abc import Callable
 from decimal import Decimal
 
-from sqlalchemy import Engine, bindparam, create_engine, inspect, text, update
+from sqlalchemy import Engine, bindparam, create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from kafka_demo import rules
 from kafka_demo.iris_gateway import check_status, iris_class
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE, SOURCE_LENGTH, Base, ProductRow
 from kafka_demo.product import Product
@@ -85,8 +84,8 @@ def insert_with_sqlalchemy(engine: Engine, product: Product, source: str = "") -
 
 
 class SourceHoldsAnotherProduct(ValueError):
-    """The source is stored already, with another product: not a redelivery of the same record
-    but a new record at old coordinates (a topic created again starts its offsets over)."""
+    """The source is stored already, with another product: not the same record read again but
+    another record under the same key (a producer that gave two records one Kafka key)."""
 
 
 def _stored_once(engine: Engine, product: Product, source: str, insert: Callable[[], int]) -> int:
@@ -107,7 +106,7 @@ def _stored_once(engine: Engine, product: Product, source: str, insert: Callable
         if (name, price) != (product.name, product.price):
             raise SourceHoldsAnotherProduct(
                 f"{source} is stored already as row {row_id} with another product "
-                f"({name!r}, {price}); was the topic created again?"
+                f"({name!r}, {price}); did a producer give two records the same key?"
             ) from error
         return row_id
 
@@ -122,22 +121,6 @@ def _row_of_source(engine: Engine, source: str) -> tuple[int, str, Decimal] | No
     # as a float, so the price is brought back to cents here.
     row_id, name, price = row
     return int(row_id), name, Decimal(str(price)).quantize(_CENT)
-
-
-def retire_sources(engine: Engine, topic: str) -> int:
-    """Clear the source keys of `topic`'s records, once the log they point into is gone (a new
-    embedded broker, a topic created again): its new records start over at offset 0."""
-    if not inspect(engine).has_table(PRODUCT_TABLE.name):
-        return 0
-    _add_source_column_if_missing(engine)
-    source = PRODUCT_TABLE.c.source
-    retire = (
-        update(PRODUCT_TABLE)
-        .where(source.startswith(rules.kafka_topic_sources(topic), autoescape=True))
-        .values(source=None)
-    )
-    with engine.begin() as connection:
-        return connection.execute(retire).rowcount
 
 
 KEY_NOT_UNIQUE = "ERROR #5808"

@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help="send TEXT as the record's value instead of a product (\\xNN for any byte)",
     )
+    produce.add_argument(
+        "--no-key",
+        action="store_true",
+        help="with --raw: send records without a Kafka key (each gets a unique key otherwise);"
+        " such a record read twice through EnsLib.Kafka.Service's door is stored twice",
+    )
     produce.add_argument("--count", type=_positive_int, default=1, help="how many records")
     produce.add_argument("--bootstrap", default=LOCAL_BOOTSTRAP, help=BOOTSTRAP_HELP)
 

@@ -7,17 +7,20 @@ record becomes an object shaped like EnsLib.Kafka.Message and is sent async to
 each of the item's TargetConfigNames through the router, so the BP receives it
 through IoP's dispatch (`on_iris_kafka_message`), as in IRIS.
 
-The message (IRIS-EVIDENCE a2; docs "Using External Messaging Platforms in
+The message (docs/iris-evidence.md#kafka-message; docs "Using External Messaging Platforms in
 Productions", Kafka Message Class): `topic`, `value` a %String, `binaryValue` a
 binary stream "when the length of the message exceeds the maximum length of a
 %String", and `key`. Whether it carries the partition and offset is unknown, so it
-carries neither, and a record through this service has no source key.
+carries neither: a record through this service is known by its key alone, the same
+source key KafkaDemoBS gives it (rules.kafka_source), and a record without a key has
+no source key.
 
 Delivery guarantee. The adapter documents that the service "forwards the message
 … using asynchronous requests" (EnsLib.Kafka.Service), not when it commits
 offsets. Unknown, so: at least once. The offsets of a poll's records are committed
 after they were all handed over (the trace written first), so a crash in between
-hands that poll's records over again; having no source key, they are stored twice.
+hands that poll's records over again: those with a key add no row, those without
+one are stored twice.
 """
 
 import base64
@@ -216,7 +219,7 @@ class IrisKafkaService:
     def _write_trace(self, consumer: KafkaConsumer) -> None:
         """The trace before the commit, so an Error that replay needs is never lost with a
         committed record; while it cannot be written (its database locked), wait in the group:
-        reading the records again would store them twice, having no source key."""
+        reading the records again would store those without a key twice."""
         warned = False
         while True:
             try:

@@ -29,6 +29,7 @@ from kafka_demo.local_mode.sql_trace import (
     SESSION_STATUSES,
     find_hop,
     find_sessions,
+    resent_as,
     session_hops,
     session_sources,
 )
@@ -147,6 +148,9 @@ POST a product to /kafka, or produce a record to the topic.</p>{% endif %}
 as IRIS's Message Viewer resends a message through the running production.</form>{% endif %}
 {% if selected.refused_at_door %}<p class="note">Refused by the REST door: the request
 never entered the production, so IRIS's own viewer shows no such session.</p>{% endif %}
+{% if selected.resent_as %}<p class="note resent">Resent as
+<a href="{{ link(session=selected.resent_as) }}">session {{ selected.resent_as }}</a>.</p>
+{% endif %}
 {% set d = selected.diagram %}
 <svg class="trace" xmlns="http://www.w3.org/2000/svg" width="{{ d.width }}"
  height="{{ d.height }}" viewBox="0 0 {{ d.width }} {{ d.height }}" role="img"
@@ -236,10 +240,13 @@ def pretty(body: str) -> str:
 class SelectedSession:
     """The session whose trace is shown: its hops, its status and its diagram."""
 
-    def __init__(self, session_id: int, status: str, hops: list[Hop]) -> None:
+    def __init__(
+        self, session_id: int, status: str, hops: list[Hop], resent_as: int | None = None
+    ) -> None:
         self.id = session_id
         self.status = status
         self.hops = hops
+        self.resent_as = resent_as
         self.diagram = sequence_diagram(hops)
         self.refused_at_door = any(hop.target == REST_DOOR for hop in hops)
         self.resendable = resendable(hops)
@@ -325,7 +332,7 @@ def _selected(engine: Engine, sessions: list[Any], wanted: int | None) -> Select
         if not found:
             return None
         status = found[0].status
-    return SelectedSession(wanted, status, session_hops(engine, wanted))
+    return SelectedSession(wanted, status, session_hops(engine, wanted), resent_as(engine, wanted))
 
 
 def _refresh_seconds(value: str | None) -> int:

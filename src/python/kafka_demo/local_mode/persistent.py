@@ -22,16 +22,18 @@ What IRIS checks on %Save, and how this mirrors it:
 - DECIMAL(p,s) projects to %Numeric(SCALE=s) with MAXVAL/MINVAL of p-s
   integer digits (the bounds are a guess from the DDL type); a value that is
   not a number fails with ERROR #7207 (public reports: "ERROR #7207: Datatype
-  value 'abc' is not a valid number > ERROR #5802"), one above MAXVAL with #7203 (the code
-  is a guess: sources disagree), one below MINVAL with #7204 (a public test
-  expectation: "ERROR #7204: Datatype value '-1' less than MINVAL allowed of
-  0"). More decimal places are not refused: "the logical value will be
+  value 'abc' is not a valid number > ERROR #5802"), one above MAXVAL with #7203
+  (the Error Reference's table 7200-7399: "greater than MAXVAL allowed"), one below
+  MINVAL with #7204 (a public test expectation: "ERROR #7204: Datatype value '-1'
+  less than MINVAL allowed of 0"). More decimal places are not refused: "the logical value will be
   rounded to the specified number of decimal places" (Documatic
   %Library.Numeric, SCALE); half away from zero here (a guess);
 - a UNIQUE column has a unique index: a second non-empty value fails with
-  ERROR #5808 "Key not unique: <class>:<index>:<global reference>" (docs "Using
-  Document Database", GDOCDB: a duplicate value of a unique key "generates an
-  ERROR #5808"; public transcripts of %Save show the text); NULLs are not
+  ERROR #5808 "Key not unique: %1" (the Error Reference; docs "Using Document
+  Database", GDOCDB: a duplicate value of a unique key "generates an ERROR
+  #5808"), here `<class>:<index>`, without the global reference IRIS appends: a
+  table made by CREATE TABLE keeps its indices in globals with hashed names
+  (docs RACS_DDLUseExtentSet, default 1), which no stand-in can know; NULLs are not
   compared (InterSystems SQL Reference, "Field constraint", see kafka_demo.models).
 """
 
@@ -134,16 +136,12 @@ class PersistentClass:
                 taken = connection.execute(select(self._id_column).where(column == value)).first()
                 if taken is not None:
                     index = self._index_name(column)
-                    return error_status(
-                        f"ERROR #5808: Key not unique: {self.classname}:{index}:"
-                        f'^{self.classname}I("{index}"," {str(value).upper()}")'
-                    )
+                    return error_status(f"ERROR #5808: Key not unique: {self.classname}:{index}")
         return ""
 
     def _index_name(self, column: Column[Any]) -> str:
         """GUESS: the name IRIS gives the unique index of a column made by DDL (the SQL index
-        name without its punctuation), and the global of the message's form (public %Save
-        transcripts: `<class>:<index>:^<global>("<index>"," <KEY>")`)."""
+        name without its punctuation)."""
         for index in self.table.indexes:
             if list(index.columns) == [column] and index.name:
                 return "".join(char for char in index.name if char.isalnum())

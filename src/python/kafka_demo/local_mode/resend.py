@@ -33,9 +33,10 @@ NOT_FROM_THE_PAGE = "resend refused: the request did not come from this instance
 
 @dataclass
 class Resent:
-    """One input sent again: `error` is None when it went through."""
+    """One input sent again, in the session `resent_as`: `error` is None when it went through."""
 
     hop: Hop
+    resent_as: int | None = None
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -43,6 +44,7 @@ class Resent:
             "message": self.hop.id,
             "session": self.hop.session_id,
             "target": self.hop.target,
+            "resent_as": self.resent_as,
             "error": self.error,
         }
 
@@ -65,11 +67,11 @@ def resend(production: Any, engine: Engine, hop: Hop) -> Resent:
     else:
         message = IOPMessage.holding(hop.message_class, hop.body)
     try:
-        production.deliver(hop.source, hop.target, message, sync=True)
+        session_id = production.resend(hop.source, hop.target, message)
     except DeliveryError as error:
-        return Resent(hop, str(error))
-    mark_resent(engine, hop.id)
-    return Resent(hop)
+        return Resent(hop, error=str(error))
+    mark_resent(engine, hop.id, session_id)
+    return Resent(hop, resent_as=session_id)
 
 
 def resend_blueprint(
@@ -96,7 +98,8 @@ def resend_blueprint(
         flush()
         if request.form.get("reply") == "json":
             return jsonify(outcome.as_dict()), 200
-        return redirect(url_for("local_pages.messages", refresh=0), code=303)
+        shown = outcome.resent_as if outcome.resent_as is not None else session_id
+        return redirect(url_for("local_pages.messages", session=shown, refresh=0), code=303)
 
     @pages.post("/messages/replay")
     def replay_all() -> tuple[Response, int]:

@@ -196,7 +196,18 @@ class LocalProduction:
         session_id = _session.get()
         if session_id is not None:
             return self._deliver(session_id, source, target, request, sync=sync)
+        return self._in_session(self.trace.new_session(), source, target, request, sync=sync)
+
+    def resend(self, source: str, target: str, request: Any) -> int:
+        """Send a traced request again, sync, in a new session (as the Message Viewer's Resend
+        does); the new session's id. Raises DeliveryError as deliver() does."""
         session_id = self.trace.new_session()
+        self._in_session(session_id, source, target, request, sync=True)
+        return session_id
+
+    def _in_session(
+        self, session_id: int, source: str, target: str, request: Any, *, sync: bool
+    ) -> Any:
         try:
             response = self._deliver(session_id, source, target, request, sync=sync)
         except BaseException:

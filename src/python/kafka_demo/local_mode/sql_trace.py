@@ -411,7 +411,31 @@ def failed_inputs(engine: Engine) -> list[Hop]:
     return [_as_hop(row) for row in rows]
 
 
-def mark_resent(engine: Engine, hop_id: int) -> None:
-    """The operator sent this request again (as IRIS marks a resent message)."""
+class ResendRow(_TraceBase):
+    """A request sent again, and the session that sent it: the link from one to the other."""
+
+    __tablename__ = "message_resend"
+
+    hop_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    resent_as: Mapped[int] = mapped_column(Integer)
+
+
+def mark_resent(engine: Engine, hop_id: int, resent_as: int | None = None) -> None:
+    """The operator sent this request again (as IRIS marks a resent message), in the session
+    `resent_as`, to which the request's session then links."""
+    _TraceBase.metadata.create_all(engine, checkfirst=True)
     with Session(engine) as session, session.begin():
         session.execute(update(HopRow).where(HopRow.id == hop_id).values(status="Resent"))
+        if resent_as is not None:
+            session.merge(ResendRow(hop_id=hop_id, resent_as=resent_as))
+
+
+def resent_as(engine: Engine, session_id: int) -> int | None:
+    """The session that last sent a request of this session again, if one did."""
+    _TraceBase.metadata.create_all(engine, checkfirst=True)
+    with Session(engine) as session:
+        return session.scalar(
+            select(func.max(ResendRow.resent_as))
+            .join(HopRow, HopRow.id == ResendRow.hop_id)
+            .where(HopRow.session_id == session_id)
+        )

@@ -45,7 +45,7 @@ def run_products(args: argparse.Namespace) -> int:
 
 def run_trace(args: argparse.Namespace) -> int:
     from kafka_demo.local_mode.runtime import open_database
-    from kafka_demo.local_mode.sql_trace import find_sessions, last_sessions
+    from kafka_demo.local_mode.sql_trace import find_sessions, last_sessions, resent_as
 
     engine = open_database(existing_database(args.db))
     summaries = find_sessions(engine, args.last)  # newest first, with /messages' statuses
@@ -57,6 +57,8 @@ def run_trace(args: argparse.Namespace) -> int:
     for summary in summaries:
         print()
         print(_session_text(summary.id, summary.status, hops.get(summary.id, [summary.first])))
+        if summary.status == "Resent" and (again := resent_as(engine, summary.id)) is not None:
+            print(f"  resent as session {again}")
     return 0
 
 

@@ -22,8 +22,10 @@ def run_produce(args: argparse.Namespace) -> int:
             args.parser.error("--raw sends bytes as they are: give it without --name and --price")
         payload = raw_payload(args.raw)
         require_broker(args.bootstrap)
-        _send_raw(args.bootstrap, payload, args.count)
+        _send_raw(args.bootstrap, payload, args.count, keyed=not args.no_key)
         return 0
+    if args.no_key:
+        args.parser.error("--no-key goes with --raw: KafkaDemoBO gives every record a key")
     if args.name is None or args.price is None:
         args.parser.error("--name and --price are required (or --raw to send bytes as they are)")
     product = checked_product(args.name, args.price)
@@ -91,10 +93,12 @@ def _send_products(bootstrap: str, product: Product, count: int) -> None:
         production.stop()
 
 
-def _send_raw(bootstrap: str, payload: bytes, count: int) -> None:
-    """A plain producer, not KafkaDemoBO: the BO publishes valid products only."""
+def _send_raw(bootstrap: str, payload: bytes, count: int, *, keyed: bool) -> None:
+    """A plain producer, not KafkaDemoBO: the BO publishes valid products only. Each record
+    gets a unique key as the BO's do, unless `keyed` is False."""
     from kafka.errors import KafkaError
 
+    from kafka_demo.bo import new_record_key
     from kafka_demo.kafka_clients import open_producer
     from kafka_demo.local_mode.config import LocalConfig
 
@@ -102,8 +106,9 @@ def _send_raw(bootstrap: str, payload: bytes, count: int) -> None:
     producer = open_producer(kafka_broker=bootstrap)
     try:
         for _ in range(count):
+            key = new_record_key().encode("ascii") if keyed else None
             try:
-                sent = producer.send(topic, value=payload).get(timeout=10)
+                sent = producer.send(topic, value=payload, key=key).get(timeout=10)
             except KafkaError as error:
                 raise CommandError(f"could not send to {topic}: {error}") from None
             print(f"sent {len(payload)} byte(s) to {sent.topic}[{sent.partition}]@{sent.offset}")

@@ -101,6 +101,6 @@ def _report(outcomes: list[dict[str, Any]]) -> int:
             failures += 1
             print(one_line(f"{what} failed again: {outcome['error']}", WIDTH))
         else:
-            print(f"{what} resent to {outcome['target']}")
+            print(f"{what} resent to {outcome['target']} as session {outcome['resent_as']}")
     print(f"replayed {len(outcomes) - failures} of {len(outcomes)} failed input(s)")
     return 1 if failures else 0

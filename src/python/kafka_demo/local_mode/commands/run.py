@@ -18,7 +18,6 @@ from kafka_demo.local_mode.ports import PortInUse, broker_answers, port_is_free
 if TYPE_CHECKING:
     from kafka_demo.local_mode.broker import EmbeddedBroker
     from kafka_demo.local_mode.claim import DatabaseClaim
-    from kafka_demo.local_mode.config import LocalConfig
 
 HTTP_HOST = "127.0.0.1"
 EXTERNAL_BROKER_TIMEOUT_S = 10.0
@@ -45,8 +44,6 @@ def run_local(args: argparse.Namespace) -> int:
             broker = _start_embedded_broker(EmbeddedBroker(port=args.broker_port))
         try:
             config = LocalConfig(db_url=db_url, bootstrap=args.bootstrap or broker.bootstrap)
-            if broker is not None:
-                _forget_previous_broker(config)
             create_topics(config.bootstrap, {config.topic: 2, config.dlq_topic: 1})
             LocalServer(config, args.port, host=HTTP_HOST, token=claim.holder.token).run()
         finally:
@@ -80,19 +77,6 @@ def _claim_database(db_url: str, args: argparse.Namespace) -> "DatabaseClaim":
         raise CommandError(
             f"cannot claim the database {db_url} for this instance: {error}"
         ) from None
-
-
-def _forget_previous_broker(config: "LocalConfig") -> None:
-    """Logged only when something of a previous broker was there to forget."""
-    from kafka_demo.local_mode.previous_broker import forget_previous_broker
-
-    had_offsets, retired = forget_previous_broker(config.db_url, config.topic)
-    if had_offsets or retired:
-        _log.info(
-            "new embedded broker: forgot the offsets of the previous one"
-            " and the source keys of its %d stored record(s)",
-            retired,
-        )
 
 
 def _require_free_http_port(port: int) -> None:
