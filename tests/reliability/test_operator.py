@@ -16,14 +16,13 @@ is a new, empty broker on the same port. After every step:
 - a running instance's rows are untouched by any other process;
 - every Error is stored since, or offered by `replay`.
 
-Checks that only the record-key work makes true (a record identified by its Kafka key
-on both doors, keys that name their log so a new broker's offsets never collide) are
-gated by RECORD_KEY_IDENTITY: until it is switched on, what they see is collected and
-the test ends as an expected failure naming the missing behaviour, once every other
-check held.
+A keyed record is identified by its key on both Kafka doors, and a keyless one by
+its log (cluster, topic id, partition, offset), so neither a rebalance between the
+doors nor a new broker stores a record twice or skips one.
 
-Short form (30 steps, one sequence, derandomized) in the normal suite; KAFKA_DEMO_FULL=1
-(misc/reliability.sh) runs several random sequences of 60 steps.
+Short form in the normal suite: a fixed sequence doing every action, and three derandomized
+sequences of up to 12 steps; KAFKA_DEMO_FULL=1 (misc/reliability.sh) runs ten random
+sequences of up to 40 steps.
 """
 
 import json
@@ -58,14 +57,6 @@ from tests.support.storage import stored_names
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
-RECORD_KEY_IDENTITY = True
-"""Switch on once a keyed record is identified by its key on both Kafka doors and source keys
-name their log (cluster and topic id), so a new broker never collides with old keys."""
-KEYS_MISSING = (
-    "needs the record-key work: a keyed record identified by its key on both Kafka doors, and"
-    " source keys (and kept offsets) naming their log, so that a restarted broker's offsets"
-    " neither collide nor are skipped"
-)
 SEQUENCES = scaled(3, 10)
 STEPS = scaled(12, 40)
 """Hypothesis tries the simplest sequence first (one rule over and over), and enables a random
@@ -74,8 +65,6 @@ make about 30 steps, and test_every_operator_action_in_one_sequence does each ac
 least once in a fixed order."""
 SETTLE_S = 60.0
 """How long every record produced may take to be stored (or to end in an Error)."""
-AFTER_BROKER_RESTART_SETTLE_S = 15.0
-"""Shorter while the record-key work is missing: records lost to skipped offsets never come."""
 LOCK_S = 6.5
 """Longer than the runtime's SQLite busy timeout (5 s): writes waiting on the lock fail."""
 LOCKS_PER_SEQUENCE = 2
@@ -102,10 +91,8 @@ class Operator(RuleBasedStateMachine):
         self.keyless: set[str] = set()
         self.posted: set[str] = set()
         self.gone_with_a_broker: set[str] = set()
-        self.broker_restarted = False
         self.locks = 0
         self.refused_replay_without_a_database = False
-        self.gaps: list[str] = []
         self.steps = 0
         self.rows_before: dict[int, tuple[object, ...]] = {}
         self.pid_before: int | None = None
@@ -212,7 +199,6 @@ class Operator(RuleBasedStateMachine):
         self.broker.stop()
         self.gone_with_a_broker |= (self.keyed | self.keyless) - set(self._stored())
         self.broker = _start_broker(self.broker_port)
-        self.broker_restarted = True
 
     # --- invariants ----------------------------------------------------------------------
 
@@ -227,9 +213,9 @@ class Operator(RuleBasedStateMachine):
         produced = (self.keyed | self.keyless) - self.gone_with_a_broker
         lost = sorted(name for name in produced | self.posted if not stored[name])
         unaccounted = [name for name in lost if name not in failed]
-        self._check_or_gap(not unaccounted, f"records neither stored nor offered: {unaccounted}")
+        assert not unaccounted, f"records neither stored nor offered by replay: {unaccounted}"
         twice = sorted(name for name in self.keyed if stored[name] > 1)
-        self._check_or_gap(not twice, f"keyed records stored twice: {twice}")
+        assert not twice, f"keyed records stored twice: {twice}"
         assert not [name for name in self.posted if stored[name] > 1], "a POST stored twice"
         assert self._merged_sessions() == [], "sessions holding two inputs"
         assert all(name in stored or name in failed for name in self._errored_names())
@@ -251,29 +237,17 @@ class Operator(RuleBasedStateMachine):
             keyless=len(self.keyless),
             posted=len(self.posted),
             gone_with_a_broker=len(self.gone_with_a_broker),
-            gaps=len(self.gaps),
         )
-        Operator.gaps_seen.extend(self.gaps)
-
-    gaps_seen: list[str] = []
 
     def _new_name(self, kind: str) -> str:
         self.names += 1
         return f"op-{kind}-{self.names:04d}"
 
-    def _check_or_gap(self, holds: bool, what: str) -> None:
-        """A check the record-key work makes true: asserted once it is there, else collected."""
-        if RECORD_KEY_IDENTITY:
-            assert holds, what
-        elif not holds and what not in self.gaps:
-            self.gaps.append(what)
-
     def _settle(self) -> None:
         """Wait until every record produced is stored or ended in an Error (while one runs)."""
         if self.instance is None:
             return
-        bound = AFTER_BROKER_RESTART_SETTLE_S if self._keys_gap_possible() else SETTLE_S
-        deadline = time.monotonic() + bound
+        deadline = time.monotonic() + SETTLE_S
         expected = (self.keyed | self.keyless) - self.gone_with_a_broker
         while time.monotonic() < deadline:
             stored, failed = self._stored(), self._failed_names()
@@ -281,9 +255,6 @@ class Operator(RuleBasedStateMachine):
                 time.sleep(0.5)  # a copy stored twice would show by now
                 return
             time.sleep(0.3)
-
-    def _keys_gap_possible(self) -> bool:
-        return self.broker_restarted and not RECORD_KEY_IDENTITY
 
     def _stored(self) -> Counter[str]:
         return Counter(stored_names(self.db)) if self.db.exists() else Counter()
@@ -393,13 +364,6 @@ def _input_name(body: str) -> str:
 def _prepare(tmp_path: Path) -> None:
     Operator.folder = tmp_path
     Operator.broker_port = free_port()
-    Operator.gaps_seen = []
-
-
-def _expected_failure_if_keys_missing() -> None:
-    """Every other check held; those only the record-key work makes true did not."""
-    if Operator.gaps_seen:
-        pytest.xfail(f"{KEYS_MISSING}; seen: {'; '.join(Operator.gaps_seen)[:2000]}")
 
 
 def test_every_operator_action_in_one_sequence(tmp_path: Path) -> None:
@@ -433,7 +397,6 @@ def test_every_operator_action_in_one_sequence(tmp_path: Path) -> None:
             machine.the_promise_holds()
     finally:
         machine.teardown()
-    _expected_failure_if_keys_missing()
 
 
 def test_an_operator_never_breaks_the_promise(tmp_path: Path) -> None:
@@ -450,4 +413,3 @@ def test_an_operator_never_breaks_the_promise(tmp_path: Path) -> None:
             suppress_health_check=list(HealthCheck),
         ),
     )
-    _expected_failure_if_keys_missing()
