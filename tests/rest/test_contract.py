@@ -5,6 +5,7 @@ status and JSON body; a 200 row also names the row that must now be in the
 database. A request the door refuses itself must not reach IRIS at all.
 """
 
+import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
@@ -361,3 +362,52 @@ def test_parallel_requests_are_each_stored_once(open_door) -> None:
         (name, Decimal("1.00")) for name in names
     ]
     assert door.row_count() == len(names)
+
+
+CHUNKED_SERVER = {"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"}
+"""What gunicorn (and any server that reads chunked bodies) tells the app: the body has no
+declared size, and the server ends the stream where the body ends."""
+
+
+@pytest.mark.parametrize(
+    ("padding", "status"),
+    [(MAX_BODY_BYTES, 413), (MAX_BODY_BYTES - 40, 200)],
+    ids=["over the limit", "under it"],
+)
+def test_a_body_without_a_declared_size_is_held_to_the_limit_on_what_is_read(
+    open_door, door_kind: str, padding: int, status: int
+) -> None:
+    """Chunked: never cut at the limit and parsed; trailing spaces would parse once cut."""
+    door: Door = open_door(State.RUNNING)
+    body = b'{"name": "apple", "price": 1}' + b" " * padding
+
+    response = door.client.post(
+        "/kafka",
+        input_stream=io.BytesIO(body),
+        content_type=JSON,
+        environ_overrides=CHUNKED_SERVER,
+    )
+
+    assert response.status_code == status, response.get_data(as_text=True)
+    if status == 413:
+        assert response.get_json() == {
+            "error": f"request body is larger than {MAX_BODY_BYTES} bytes"
+        }
+        assert door.row_count() == 0
+        assert door.iris_calls() == []
+    else:
+        assert door.row_count() == 1
+
+
+def test_a_body_of_exactly_the_limit_is_read_whole(open_door, door_kind: str) -> None:
+    door: Door = open_door(State.RUNNING)
+    head = b'{"name": "apple", "price": 1}'
+    body = head + b" " * (MAX_BODY_BYTES - len(head))
+
+    response = door.client.post(
+        "/kafka", input_stream=io.BytesIO(body), content_type=JSON, environ_overrides=CHUNKED_SERVER
+    )
+    declared = door.client.post("/kafka", data=body + b" ", content_type=JSON)
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert declared.status_code == 413

@@ -105,4 +105,4 @@ def test_an_answer_that_is_not_a_reply_message_is_a_server_fault() -> None:
 
 def test_the_module_app_is_the_contract_app() -> None:
     assert iris_app_module.app.name == "kafka_demo.rest.contract"
-    assert iris_app_module.app.config["MAX_CONTENT_LENGTH"] == MAX_BODY_BYTES
+    assert iris_app_module.app.config["MAX_CONTENT_LENGTH"] == MAX_BODY_BYTES + 1

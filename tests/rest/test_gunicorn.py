@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from kafka_demo.local_mode.broker import free_port
-from kafka_demo.rest.contract import IRIS_UNREACHABLE_TEXT
+from kafka_demo.rest.contract import IRIS_UNREACHABLE_TEXT, MAX_BODY_BYTES
+from tests.support.local_process import post_chunked
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = "misc/gunicorn/gunicorn.conf.py"
@@ -142,3 +143,17 @@ def test_gunicorn_serves_the_contract_without_iris(server: Server) -> None:
     log = server.log.read_text()
     assert "Booting worker" in log
     assert '"POST /kafka HTTP/1.1" 503' in log, "the access log records each request"
+
+
+def test_a_chunked_body_over_the_limit_is_refused_not_cut_and_parsed(server: Server) -> None:
+    head = b'{"name": "apple", "price": "10.50"}'
+    over = head + b" " * MAX_BODY_BYTES  # cut at the limit, this would parse (and get its 400)
+
+    status, body = post_chunked(f"{server.url}/kafka", over)
+    under_status, under_body = post_chunked(f"{server.url}/kafka", head + b" " * 100)
+
+    assert (status, body) == (413, {"error": f"request body is larger than {MAX_BODY_BYTES} bytes"})
+    assert (under_status, under_body) == (
+        400,
+        {"error": "price must be a number, not a string", "field": "price"},
+    )

@@ -7,7 +7,9 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +115,23 @@ class LocalProcess:
         except ProcessLookupError:
             return False
         return True
+
+
+def post_chunked(url: str, body: bytes, timeout: float = 10) -> tuple[int, Any]:
+    """POST `body` with Transfer-Encoding: chunked (no Content-Length), in 8 KiB chunks, as
+    `curl -H 'Transfer-Encoding: chunked' --data-binary @file` sends it."""
+    parsed = urllib.parse.urlsplit(url)
+    connection = HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
+    try:
+        chunks = (body[start : start + 8192] for start in range(0, len(body), 8192))
+        connection.request(
+            "POST",
+            parsed.path,
+            body=chunks,
+            headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+            encode_chunked=True,
+        )
+        response = connection.getresponse()
+        return response.status, json.loads(response.read() or b"null")
+    finally:
+        connection.close()

@@ -262,7 +262,11 @@ def test_the_filters_offer_every_status_and_every_source_item(
 def test_an_unknown_status_is_refused(client: FlaskClient) -> None:
     response = client.get("/messages?status=Lost")
     assert response.status_code == 400
-    assert "unknown status" in response.text
+    assert response.mimetype == "application/json"  # like every other error of the server
+    assert response.get_json() == {
+        "error": "unknown status 'Lost'; one of Completed, Error, Rejected, Dead-lettered, Resent",
+        "field": "status",
+    }
 
 
 def test_hostile_text_in_a_body_stays_text(client: FlaskClient, sessions: dict[str, int]) -> None:

@@ -32,6 +32,9 @@ BOOTSTRAP_HELP = "the Kafka broker (HOST:PORT) that `kafka-demo local` runs or u
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
+    if args.command is None:
+        parser.print_help()  # `kafka-demo` alone: what it can do, not an error about it
+        return 2
     if unknown:
         args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     _configure_logging(args.log_level)
@@ -51,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kafka-demo", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND", dest="command")
+    commands = parser.add_subparsers(metavar="COMMAND", dest="command")
 
     local = _command(
         commands,

@@ -12,9 +12,18 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template_string, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    render_template_string,
+    request,
+    url_for,
+)
 from sqlalchemy import Engine
 
+from kafka_demo.local_mode.resend import resendable
 from kafka_demo.local_mode.sequence import error_gist, hop_tone, sequence_diagram, short_class
 from kafka_demo.local_mode.sql_trace import (
     SESSION_STATUSES,
@@ -79,6 +88,9 @@ svg.trace a:hover path.line, svg.trace a:hover polygon { stroke-width: 3; }
 pre { background: #f7f9fb; border: 1px solid #e6e9ee; padding: .4rem; margin: .3rem 0;
   white-space: pre-wrap; overflow-wrap: anywhere; }
 .error-text { color: #c62828; }
+form.resend { margin: 0 0 .6rem; }
+form.resend button { font: inherit; font-weight: 600; color: #fff; background: #1f4e79;
+  border: 0; border-radius: 4px; padding: .2rem .8rem; cursor: pointer; }
 """
 
 _VIEWER = (
@@ -128,6 +140,12 @@ POST a product to /kafka, or produce a record to the topic.</p>{% endif %}
 {% if selected %}
 <h2>Session {{ selected.id }} <span class="status {{ selected.status }}">
 {{- selected.status }}</span></h2>
+{% if token and selected.resendable %}<form class="resend" method="post"
+ action="{{ url_for('local_resend.resend_session') }}">
+<input type="hidden" name="session" value="{{ selected.id }}">
+<input type="hidden" name="token" value="{{ token }}">
+<button type="submit">Resend</button> its input to {{ selected.hops[0].target }},
+as IRIS's Message Viewer resends a message through the running production.</form>{% endif %}
 {% if selected.refused_at_door %}<p class="note">Refused by the REST door: the request
 never entered the production, so IRIS's own viewer shows no such session.</p>{% endif %}
 {% if selected.resent_as %}<p class="note resent">Resent as
@@ -231,25 +249,32 @@ class SelectedSession:
         self.resent_as = resent_as
         self.diagram = sequence_diagram(hops)
         self.refused_at_door = any(hop.target == REST_DOOR for hop in hops)
+        self.resendable = resendable(hops)
 
 
 def messages_blueprint(
     engine: Engine,
     trace_sink: Callable[[], TraceSink | None] = lambda: None,
     last: int = 50,
+    token: str = "",
 ) -> Blueprint:
     """The viewer's pages, reading the trace in `engine`.
 
     `trace_sink` gives the running production's trace (None before it starts):
-    the REST door's refusals are recorded there, so they are listed too.
+    the REST door's refusals are recorded there, so they are listed too. With the
+    running instance's `token`, a failed Kafka input gets a Resend button
+    (kafka_demo.local_mode.resend).
     """
     pages = Blueprint("local_pages", __name__)
 
     @pages.get("/messages")
-    def messages() -> str | tuple[str, int]:
+    def messages() -> str | tuple[Response, int]:
         status = request.args.get("status", "")
         if status and status not in SESSION_STATUSES:
-            return f"unknown status; one of {', '.join(SESSION_STATUSES)}", 400
+            return jsonify(
+                error=f"unknown status {status!r}; one of {', '.join(SESSION_STATUSES)}",
+                field="status",
+            ), 400
         source = request.args.get("source", "")
         refresh = _refresh_seconds(request.args.get("refresh"))
         sessions = find_sessions(engine, last, status=status or None, source=source or None)
@@ -268,6 +293,7 @@ def messages_blueprint(
             hop_tone=hop_tone,
             error_gist=error_gist,
             pretty=pretty,
+            token=token,
         )
 
     @pages.get("/messages/hop/<int:hop_id>")

@@ -46,9 +46,13 @@ class _MetadataRefreshCutByTheStop(logging.Filter):
 
 
 class LocalServer(BaseApplication):
-    def __init__(self, config: LocalConfig, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, config: LocalConfig, port: int, host: str = "127.0.0.1", token: str = ""
+    ) -> None:
+        """`token`: what the Resend endpoints ask for (the claim's, see local_mode.resend)."""
         self.config = config
         self.bind = f"{host}:{port}"
+        self.token = token
         self.runtime: Any = None
         super().__init__()
 
@@ -72,12 +76,20 @@ class LocalServer(BaseApplication):
         """In the worker: the production's modules are imported here, not in gunicorn's master."""
         from kafka_demo.local_mode.home import home_blueprint
         from kafka_demo.local_mode.pages import messages_blueprint
+        from kafka_demo.local_mode.resend import resend_blueprint
         from kafka_demo.local_mode.runtime import LocalRuntime
         from kafka_demo.rest.iris_app import create_iris_app
 
         self.runtime = LocalRuntime(self.config)
         app = create_iris_app()
-        app.register_blueprint(messages_blueprint(self.runtime.trace_engine, self._running_trace))
+        app.register_blueprint(
+            messages_blueprint(self.runtime.trace_engine, self._running_trace, token=self.token)
+        )
+        app.register_blueprint(
+            resend_blueprint(
+                self.runtime.trace_engine, self._running_production, self.token, self._flush_trace
+            )
+        )
         app.register_blueprint(home_blueprint())
         return app
 
@@ -87,6 +99,13 @@ class LocalServer(BaseApplication):
         except RuntimeError as error:
             print(f"\nError: {error}\n", file=sys.stderr)
             sys.exit(1)
+
+    def _running_production(self) -> Any:
+        return self.runtime.production if self.runtime is not None else None
+
+    def _flush_trace(self) -> None:
+        if self.runtime is not None and self.runtime.trace is not None:
+            self.runtime.trace.flush()
 
     def _running_trace(self) -> Any:
         """The production's trace once it runs, where the REST door's refusals are kept too."""

@@ -12,13 +12,17 @@ import logging
 from typing import Any, Protocol
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from kafka_demo import rules
 from kafka_demo.replies import Rejected, Stored
 
 MAX_BODY_BYTES = 64 * 1024
 """Largest request body accepted; a valid product needs well under 2 KiB."""
+READ_LIMIT_BYTES = MAX_BODY_BYTES + 1
+"""The most of a body the app reads: one byte over the limit tells a body too large from one
+at the limit, whether its size was declared (Content-Length) or not (chunked). The limit is
+enforced on the bytes read: a chunked body is never cut to the limit and parsed."""
 
 SENT_MESSAGE = "Message sent to KafkaDemoBP"
 IRIS_UNREACHABLE_TEXT = "IRIS is not reachable; try again later"
@@ -47,7 +51,7 @@ class ProductionGateway(Protocol):
 def create_app(gateway: ProductionGateway) -> Flask:
     """The Flask app of one door, answering every request with JSON."""
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MAX_CONTENT_LENGTH"] = READ_LIMIT_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
@@ -56,6 +60,8 @@ def create_app(gateway: ProductionGateway) -> Flask:
         if not request.is_json:
             return _error(415, "Content-Type must be application/json")
         body = request.get_data(cache=False)
+        if len(body) > MAX_BODY_BYTES:
+            raise RequestEntityTooLarge()
         try:
             text = rules.decode_payload(body)
             rules.product_from_text(text)

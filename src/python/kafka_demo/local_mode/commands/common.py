@@ -43,14 +43,66 @@ def sqlite_file(url: str) -> Path | None:
 
 def existing_database(value: str) -> str:
     """--db for a command that reads what `kafka-demo local` stored: it must exist already."""
+    return usable_database(value, create=False)
+
+
+def usable_database(value: str, *, create: bool) -> str:
+    """--db as a URL, checked before anything starts: a known kind of database whose driver is
+    installed, and for SQLite a file that is a database (or, with `create`, a folder to make it
+    in). Anything else is a CommandError naming what is wrong."""
     url = database_url(value)
     path = sqlite_file(url)
-    if path is not None and not path.is_file():
-        raise CommandError(
-            f"no database at {path}; run this where `kafka-demo local` ran,"
-            " or pass its database with --db PATH"
-        )
+    if path is not None:
+        if not create and not path.is_file():
+            raise CommandError(
+                f"no database at {path}; run this where `kafka-demo local` ran,"
+                " or pass its database with --db PATH"
+            )
+        if not path.parent.is_dir():
+            raise CommandError(
+                f"--db {value}: there is no folder {path.parent}; create it,"
+                " or choose another database with --db PATH",
+                exit_code=2,
+            )
+        if path.exists() and not path.is_file():
+            raise CommandError(f"--db {value}: {path} is not a file", exit_code=2)
+    _check_database_opens(url, value, path)
     return url
+
+
+def _check_database_opens(url: str, value: str, path: Path | None) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    shown = make_url(url).render_as_string(hide_password=True) if path is None else value
+    backend = make_url(url).get_backend_name()
+    try:
+        engine = create_engine(url)
+    except NoSuchModuleError:
+        raise CommandError(
+            f"--db {shown}: no kind of database called {backend!r} is known; pass a path to an"
+            " SQLite file, or a SQLAlchemy URL such as sqlite:///kafka_demo.db",
+            exit_code=2,
+        ) from None
+    except ImportError as missing:
+        raise CommandError(
+            f"--db {shown}: the driver for {backend} is not installed ({missing});"
+            " install it, or use an SQLite file",
+            exit_code=2,
+        ) from None
+    except ArgumentError as error:
+        raise CommandError(f"--db {shown}: {error}", exit_code=2) from None
+    try:
+        if path is not None and path.is_file():
+            with engine.connect() as connection:
+                connection.execute(text("SELECT count(*) FROM sqlite_master"))
+    except DBAPIError as error:
+        raise CommandError(
+            f"--db {shown}: {path} is not an SQLite database ({error.orig})", exit_code=2
+        ) from None
+    finally:
+        engine.dispose()
 
 
 def require_broker(bootstrap: str) -> None:

@@ -144,16 +144,30 @@ def run_dlq(args: argparse.Namespace) -> int:
     print(f"the last {len(shown)} of {len(records)} dead letter(s) in {topic}, newest first")
     for record in reversed(shown):
         headers = {key: value.decode("utf-8", "replace") for key, value in record.headers}
-        origin = "{}[{}]@{}".format(
-            headers.get("dlq.topic", "?"),
-            headers.get("dlq.partition", "?"),
-            headers.get("dlq.offset", "?"),
-        )
+        key = headers.get("dlq.key") or (record.key or b"").decode("utf-8", "replace")
         print()
         print(
-            f"{topic}[{record.partition}]@{record.offset}  from {origin}"
+            f"{topic}[{record.partition}]@{record.offset}  from {_origin(headers)}"
             f"  {len(record.value or b'')} byte(s)"
         )
+        if key:
+            print("    " + one_line(f"key: {key}", WIDTH - 4))
         print("    " + one_line(f"reason: {headers.get('dlq.reason', '(none)')}", WIDTH - 4))
         print("    " + one_line(f"value: {record.value!r}", WIDTH - 4))
     return 0
+
+
+UNKNOWN = "-1"
+"""What a dead letter's dlq.partition and dlq.offset hold when its door did not know them."""
+
+
+def _origin(headers: dict[str, str]) -> str:
+    """Where a dead letter came from, as far as it is known: `topic[partition]@offset`, or the
+    topic alone for a record EnsLib.Kafka.Service handed over (its message has no partition or
+    offset), never a made-up coordinate."""
+    topic = headers.get("dlq.topic", "?")
+    partition = headers.get("dlq.partition", "?")
+    offset = headers.get("dlq.offset", "?")
+    if partition == UNKNOWN and offset == UNKNOWN:
+        return f"{topic} (partition and offset not given by the IRIS adapter)"
+    return f"{topic}[{partition}]@{offset}"

@@ -18,6 +18,8 @@ _ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|\\)")
 
 def run_produce(args: argparse.Namespace) -> int:
     if args.raw is not None:
+        if args.name is not None or args.price is not None:
+            args.parser.error("--raw sends bytes as they are: give it without --name and --price")
         payload = raw_payload(args.raw)
         require_broker(args.bootstrap)
         _send_raw(args.bootstrap, payload, args.count, keyed=not args.no_key)

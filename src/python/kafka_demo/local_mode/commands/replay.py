@@ -1,60 +1,107 @@
 """`kafka-demo replay`: the local twin of the Message Viewer's Resend.
 
 Each Kafka input whose processing ended in an error goes to its target again.
-Only what a replay needs runs: the BP and the operations, not the services
-(the consumer and the REST door), and nothing at all when nothing failed.
+While `kafka-demo local` runs on the database, the replay goes through it (POST
+/messages/replay, with the token of its claim), as IRIS resends through the
+running production: one production writes the database. Otherwise the replay
+claims the database itself and runs only what it needs: the BP and the
+operations, not the services (the consumer and the REST door), and nothing at
+all when nothing failed.
 """
 
 import argparse
+import json
+import urllib.error
+import urllib.request
+from typing import Any
 
 from kafka_demo.defaults import IRIS_KAFKA_SERVICE, KAFKA_DEMO_BS, KAFKA_REST_BS
-from kafka_demo.local_mode.commands.common import existing_database, one_line
+from kafka_demo.local_mode.commands.common import CommandError, existing_database, one_line
 
 WIDTH = 80
 SERVICES = (KAFKA_DEMO_BS, KAFKA_REST_BS, IRIS_KAFKA_SERVICE)
+NOTHING_TO_REPLAY = "nothing to replay: no Kafka input ended in an error"
+THROUGH_INSTANCE_TIMEOUT_S = 120.0
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    from kafka_demo.local_mode.config import LocalConfig
-    from kafka_demo.local_mode.database import open_trace_database
-    from kafka_demo.local_mode.iris_kafka_service import IRIS_CLASS, KafkaMessage
-    from kafka_demo.local_mode.iris_standin import IOPMessage
-    from kafka_demo.local_mode.router import DeliveryError
-    from kafka_demo.local_mode.runtime import LocalRuntime
-    from kafka_demo.local_mode.sql_trace import failed_inputs, mark_resent
+    from kafka_demo.local_mode.claim import DatabaseClaim, DatabaseInUse
 
     db_url = existing_database(args.db)
+    try:
+        claim = DatabaseClaim.acquire(db_url, "replay", broker=args.bootstrap)
+    except DatabaseInUse as in_use:
+        holder = in_use.holder
+        if holder is None or holder.url is None:
+            raise CommandError(f"{in_use}; wait for it to end, then replay") from None
+        print(f"through the running {holder.describe()}")
+        return _report(_replay_through(holder.url, holder.token))
+    try:
+        return _replay_here(db_url, args.bootstrap)
+    finally:
+        claim.release()
+
+
+def _replay_here(db_url: str, bootstrap: str) -> int:
+    from kafka_demo.local_mode.config import LocalConfig
+    from kafka_demo.local_mode.database import open_trace_database
+    from kafka_demo.local_mode.resend import resend
+    from kafka_demo.local_mode.runtime import LocalRuntime
+    from kafka_demo.local_mode.sql_trace import failed_inputs
+
     engine = open_trace_database(db_url)
     try:
         inputs = failed_inputs(engine)
     finally:
         engine.dispose()
     if not inputs:
-        print("nothing to replay: no Kafka input ended in an error")
+        print(NOTHING_TO_REPLAY)
         return 0
     runtime = LocalRuntime(
-        LocalConfig(db_url=db_url, bootstrap=args.bootstrap),
+        LocalConfig(db_url=db_url, bootstrap=bootstrap),
         poll=False,
         skip={name: "a replay reads the trace, not its inputs" for name in SERVICES},
     )
     production = runtime.start()
-    failures = 0
     try:
-        for hop in inputs:
-            what = f"message {hop.id} (session {hop.session_id})"
-            if hop.message_class == IRIS_CLASS:
-                message: object = KafkaMessage.from_json_text(hop.body)
-            else:
-                message = IOPMessage.holding(hop.message_class, hop.body)
-            try:
-                session_id = production.resend(hop.source, hop.target, message)
-            except DeliveryError as error:
-                failures += 1
-                print(one_line(f"{what} failed again: {error}", WIDTH))
-                continue
-            mark_resent(runtime.trace_engine, hop.id, session_id)
-            print(f"{what} resent to {hop.target} as session {session_id}")
+        outcomes = [resend(production, runtime.trace_engine, hop).as_dict() for hop in inputs]
     finally:
         runtime.stop()
-    print(f"replayed {len(inputs) - failures} of {len(inputs)} failed input(s)")
+    return _report(outcomes)
+
+
+def _replay_through(url: str, token: str) -> list[dict[str, Any]]:
+    """POST /messages/replay of the running instance: what it resent, and how it went."""
+    from kafka_demo.local_mode.resend import TOKEN_HEADER
+
+    request = urllib.request.Request(
+        f"{url}/messages/replay", data=b"", method="POST", headers={TOKEN_HEADER: token}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=THROUGH_INSTANCE_TIMEOUT_S) as response:
+            return list(json.loads(response.read())["resent"])
+    except urllib.error.HTTPError as error:
+        raise CommandError(
+            f"the running instance at {url} refused the replay:"
+            f" HTTP {error.code} {error.read().decode(errors='replace')[:200]}"
+        ) from None
+    except (OSError, ValueError, KeyError) as error:
+        raise CommandError(
+            f"the running instance at {url} did not answer the replay: {error}"
+        ) from None
+
+
+def _report(outcomes: list[dict[str, Any]]) -> int:
+    if not outcomes:
+        print(NOTHING_TO_REPLAY)
+        return 0
+    failures = 0
+    for outcome in outcomes:
+        what = f"message {outcome['message']} (session {outcome['session']})"
+        if outcome["error"] is not None:
+            failures += 1
+            print(one_line(f"{what} failed again: {outcome['error']}", WIDTH))
+        else:
+            print(f"{what} resent to {outcome['target']} as session {outcome['resent_as']}")
+    print(f"replayed {len(outcomes) - failures} of {len(outcomes)} failed input(s)")
     return 1 if failures else 0

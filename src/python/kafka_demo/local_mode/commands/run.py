@@ -1,22 +1,27 @@
 """`kafka-demo local`: the whole production in the foreground, on our own broker and ports.
 
-Every port is checked before anything starts, and the embedded broker that
-answers must be the process we started: a second instance on the same ports
-fails at once instead of consuming from the first one's broker.
+Every argument, the database and every port are checked before anything starts.
+The database is claimed for as long as this runs (kafka_demo.local_mode.claim):
+a second instance on the same database fails at once, naming the first, before it
+starts a broker or touches a row. The embedded broker that answers must be the
+process we started: a second instance on the same ports fails at once instead of
+consuming from the first one's broker.
 """
 
 import argparse
 import logging
 from typing import TYPE_CHECKING
 
-from kafka_demo.local_mode.commands.common import CommandError, database_url
+from kafka_demo.local_mode.commands.common import CommandError, usable_database
 from kafka_demo.local_mode.ports import PortInUse, broker_answers, port_is_free
 
 if TYPE_CHECKING:
     from kafka_demo.local_mode.broker import EmbeddedBroker
+    from kafka_demo.local_mode.claim import DatabaseClaim
 
 HTTP_HOST = "127.0.0.1"
 EXTERNAL_BROKER_TIMEOUT_S = 10.0
+MAX_PORT = 65535
 _log = logging.getLogger("kafka_demo.local_mode")
 
 
@@ -25,26 +30,58 @@ def run_local(args: argparse.Namespace) -> int:
     from kafka_demo.local_mode.config import LocalConfig
     from kafka_demo.local_mode.server import LocalServer
 
-    db_url = database_url(args.db)
-    _require_free_http_port(args.port)
-    broker = None
-    if args.bootstrap:
-        _require_external_broker(args.bootstrap)
-    else:
-        broker = _start_embedded_broker(EmbeddedBroker(port=args.broker_port))
+    _require_port_number("--port", args.port)
+    if not args.bootstrap:
+        _require_port_number("--broker-port", args.broker_port)
+    db_url = usable_database(args.db, create=True)
+    claim = _claim_database(db_url, args)
     try:
-        config = LocalConfig(
-            db_url=db_url,
-            bootstrap=args.bootstrap or broker.bootstrap,
-            durability=args.durability,
-            pool_size=args.pool_size,
-        )
-        create_topics(config.bootstrap, {config.topic: 2, config.dlq_topic: 1})
-        LocalServer(config, args.port, host=HTTP_HOST).run()
+        _require_free_http_port(args.port)
+        broker = None
+        if args.bootstrap:
+            _require_external_broker(args.bootstrap)
+        else:
+            broker = _start_embedded_broker(EmbeddedBroker(port=args.broker_port))
+        try:
+            config = LocalConfig(
+                db_url=db_url,
+                bootstrap=args.bootstrap or broker.bootstrap,
+                durability=args.durability,
+                pool_size=args.pool_size,
+            )
+            create_topics(config.bootstrap, {config.topic: 2, config.dlq_topic: 1})
+            LocalServer(config, args.port, host=HTTP_HOST, token=claim.holder.token).run()
+        finally:
+            if broker is not None and broker.stop():
+                _log.info("stopped the embedded Kafka broker")
     finally:
-        if broker is not None and broker.stop():
-            _log.info("stopped the embedded Kafka broker")
+        claim.release()
     return 0
+
+
+def _require_port_number(flag: str, port: int) -> None:
+    if not 1 <= port <= MAX_PORT:
+        raise CommandError(
+            f"{flag} {port} is not a TCP port; choose one from 1 to {MAX_PORT}", exit_code=2
+        )
+
+
+def _claim_database(db_url: str, args: argparse.Namespace) -> "DatabaseClaim":
+    """This instance's claim on its database, or one line naming the instance that holds it."""
+    from kafka_demo.local_mode.claim import DatabaseClaim, DatabaseInUse
+
+    broker = args.bootstrap or f"{HTTP_HOST}:{args.broker_port}"
+    try:
+        return DatabaseClaim.acquire(db_url, "local", port=args.port, broker=broker)
+    except DatabaseInUse as in_use:
+        raise CommandError(
+            f"{in_use}; one database serves one running production: stop that one first,"
+            " or run this one on another database with --db PATH"
+        ) from None
+    except OSError as error:
+        raise CommandError(
+            f"cannot claim the database {db_url} for this instance: {error}"
+        ) from None
 
 
 def _require_free_http_port(port: int) -> None:

@@ -1,0 +1,128 @@
+"""Resend: a Kafka input whose session ended in an error goes to its target again, once.
+
+The local twin of the Message Viewer's Resend. While `kafka-demo local` runs it
+resends through its own production (the /messages page's Resend button, and
+`kafka-demo replay` through POST /messages/replay), as IRIS resends through the
+running production; `kafka-demo replay` without a running instance starts the
+BP and the operations on its own. Either way the same function does the work.
+
+The endpoints take requests from the page itself only: each carries the running
+instance's token (embedded in the page, and in the claim file that `replay`
+reads), the Host is a loopback name, and a browser's Origin, when sent, must be this
+server's own. Another web site open in the same browser can neither read the token
+nor pass the Origin check.
+"""
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, redirect, request, url_for
+from sqlalchemy import Engine
+
+from kafka_demo.defaults import KAFKA_REST_BS
+from kafka_demo.local_mode.trace import Hop
+
+TOKEN_FIELD = "token"
+TOKEN_HEADER = "X-Kafka-Demo-Token"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+"""The names `kafka-demo local`'s server (bound to 127.0.0.1) is reached by from this machine."""
+NOT_FROM_THE_PAGE = "resend refused: the request did not come from this instance's /messages page"
+
+
+@dataclass
+class Resent:
+    """One input sent again, in the session `resent_as`: `error` is None when it went through."""
+
+    hop: Hop
+    resent_as: int | None = None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.hop.id,
+            "session": self.hop.session_id,
+            "target": self.hop.target,
+            "resent_as": self.resent_as,
+            "error": self.error,
+        }
+
+
+def resendable(hops: list[Hop]) -> bool:
+    """Whether a session (its hops, in order) is one `replay` sends again: its first request
+    ended in an Error and came from Kafka (a REST caller was told of its failure)."""
+    return bool(hops) and hops[0].status == "Error" and hops[0].source != KAFKA_REST_BS
+
+
+def resend(production: Any, engine: Engine, hop: Hop) -> Resent:
+    """Send the input `hop` carried to its target again, and mark it Resent if it went through."""
+    from kafka_demo.local_mode.iris_kafka_service import IRIS_CLASS, KafkaMessage
+    from kafka_demo.local_mode.iris_standin import IOPMessage
+    from kafka_demo.local_mode.router import DeliveryError
+    from kafka_demo.local_mode.sql_trace import mark_resent
+
+    if hop.message_class == IRIS_CLASS:
+        message: object = KafkaMessage.from_json_text(hop.body)
+    else:
+        message = IOPMessage.holding(hop.message_class, hop.body)
+    try:
+        session_id = production.resend(hop.source, hop.target, message)
+    except DeliveryError as error:
+        return Resent(hop, error=str(error))
+    mark_resent(engine, hop.id, session_id)
+    return Resent(hop, resent_as=session_id)
+
+
+def resend_blueprint(
+    engine: Engine, production: Callable[[], Any], token: str, flush: Callable[[], None]
+) -> Blueprint:
+    """POST /messages/resend (the page's button) and POST /messages/replay (`kafka-demo
+    replay`), resending through the running `production()`; `flush` writes the trace."""
+    from kafka_demo.local_mode.sql_trace import failed_inputs, session_hops
+
+    pages = Blueprint("local_resend", __name__)
+
+    @pages.post("/messages/resend")
+    def resend_session() -> Any:
+        if not _from_the_page(token):
+            return jsonify(error=NOT_FROM_THE_PAGE), 403
+        session_id = request.form.get("session", type=int)
+        hops = session_hops(engine, session_id) if session_id is not None else []
+        if not resendable(hops):
+            return jsonify(error=f"session {session_id} has no failed Kafka input to resend"), 409
+        running = production()
+        if running is None:
+            return jsonify(error="the production is not running yet; try again"), 503
+        outcome = resend(running, engine, hops[0])
+        flush()
+        if request.form.get("reply") == "json":
+            return jsonify(outcome.as_dict()), 200
+        shown = outcome.resent_as if outcome.resent_as is not None else session_id
+        return redirect(url_for("local_pages.messages", session=shown, refresh=0), code=303)
+
+    @pages.post("/messages/replay")
+    def replay_all() -> tuple[Response, int]:
+        if not _from_the_page(token):
+            return jsonify(error=NOT_FROM_THE_PAGE), 403
+        running = production()
+        if running is None:
+            return jsonify(error="the production is not running yet; try again"), 503
+        outcomes = [resend(running, engine, hop) for hop in failed_inputs(engine)]
+        flush()
+        return jsonify(resent=[outcome.as_dict() for outcome in outcomes]), 200
+
+    return pages
+
+
+def _from_the_page(token: str) -> bool:
+    """The request carries this instance's token, and a browser sent it from this origin."""
+    given = request.form.get(TOKEN_FIELD) or request.headers.get(TOKEN_HEADER) or ""
+    if not (token and hmac.compare_digest(given.encode(), token.encode())):
+        return False
+    if request.host.rsplit(":", 1)[0] not in LOOPBACK_NAMES:
+        return False  # a page of another name resolving here (DNS rebinding)
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != request.host_url.rstrip("/"):
+        return False
+    return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
