@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import create_engine
 
 from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.local_mode.database import trace_url
 from kafka_demo.local_mode.pages import messages_blueprint
 from kafka_demo.local_mode.runtime import LocalRuntime
 from tests.support.local_process import kafka_demo
@@ -99,7 +100,7 @@ def test_a_replayed_input_whose_record_was_stored_since_adds_no_row_and_links_it
     failed = re.search(r"session (\d+) .*Resent\n", trace.stdout)
     assert failed is not None, trace.stdout
     assert f"  resent as session {new_session}\n" in trace.stdout
-    engine = create_engine(db_url)
+    engine = create_engine(trace_url(db_url))
     try:
         app = Flask(__name__)
         app.register_blueprint(messages_blueprint(engine))
