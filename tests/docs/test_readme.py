@@ -1,4 +1,8 @@
-"""The README's quick start and links: what a newcomer types first must work as written."""
+"""The README's quick start and links: what a newcomer types first must work as written.
+
+The README stays short enough to read in one sitting; the details live in docs/, and
+every relative link between them reaches its file and heading.
+"""
 
 import re
 import shlex
@@ -13,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 SRC_PYTHON = ROOT / "src" / "python"
+README_MAX_LINES = 300
 
 # Backticked repository paths checked for existence: these folders, or a module path.
 REPO_FOLDERS = ("src/", "misc/", "tests/", "docs/", ".github/", "kafka_demo/")
@@ -49,8 +54,10 @@ def slug(heading: str) -> str:
 
 
 def anchors(markdown: str) -> set[str]:
+    """The anchors a page offers: its headings' slugs and its `<a id="...">` targets."""
     without_code = re.sub(r"^```.*?^```", "", markdown, flags=re.M | re.S)
-    return {slug(h) for h in re.findall(r"^#{1,6} (.+)$", without_code, re.M)}
+    headings = {slug(h) for h in re.findall(r"^#{1,6} (.+)$", without_code, re.M)}
+    return headings | set(re.findall(r'<a id="([^"]+)"></a>', without_code))
 
 
 def heading_anchors(page: Path) -> set[str]:
@@ -108,6 +115,14 @@ def test_quick_start_curl_reaches_the_local_modes_default_port() -> None:
     assert curl[curl.index("-X") + 1] == "POST"
 
 
+def test_quick_start_points_to_the_message_viewer_page_of_the_local_mode() -> None:
+    local = cli_parser().parse_args(["local"])
+    pages = re.findall(r"<(http://[^>]+/messages)>", quick_start())
+    assert pages, "the quick start names the /messages page"
+    places = {(urlsplit(url).port, urlsplit(url).path) for url in pages}
+    assert places == {(local.port, "/messages")}
+
+
 def test_quick_start_docker_command_uses_the_compose_file() -> None:
     dockers = [words for words in quick_start_commands() if words[0] == "docker"]
     assert dockers == [["docker", "compose", "up", "-d"]]
@@ -159,3 +174,26 @@ def test_cited_documents_exist(page: Path) -> None:
     documents = set(re.findall(r"\b([A-Z][A-Z_-]*\.md)\b", text))
     known = {p.name for p in ROOT.rglob("*.md") if ".venv" not in p.parts}
     assert documents <= known, f"{page.name} cites documents that are not here: {documents - known}"
+
+
+def test_the_readme_is_read_in_one_sitting() -> None:
+    lines = README.read_text(encoding="utf-8").count("\n")
+    assert lines <= README_MAX_LINES, f"README.md has {lines} lines; move details to docs/"
+
+
+def test_every_page_of_docs_is_linked_from_the_readme() -> None:
+    linked = {
+        (ROOT / path).resolve()
+        for path in (link.partition("#")[0] for link in links(README.read_text(encoding="utf-8")))
+        if path
+    }
+    assert [page.name for page in DOCS if page.resolve() not in linked] == []
+
+
+def test_ci_runs_the_readmes_test_command() -> None:
+    """.ci/run runs exactly the command the README's Tests section gives."""
+    (block,) = code_blocks(section(README.read_text(encoding="utf-8"), "Tests"))
+    (command,) = commands(block)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    runs = [line.split() for line in ci.splitlines() if line and not line.startswith("#")]
+    assert ["exec", *command] in runs, f".ci/run does not run {command}"

@@ -106,7 +106,7 @@ def produce(records: list[tuple[int, bytes]]) -> None:
 
 
 def iop_test_command(body: dict[str, object]) -> list[str]:
-    """The README's `iop --test` command, as the suite runs it (-T: no terminal)."""
+    """The `iop --test` command of docs/docker.md, as the suite runs it (-T: no terminal)."""
     return [
         "docker", "compose", "exec", "-T", "iris",
         "iop", "--test", "Python.KafkaDemoBO",
@@ -126,7 +126,7 @@ def engine_url() -> sa.URL:
 
 def engine() -> sa.Engine:
     # No pool: a connection is held only while a query runs, so the suite uses one
-    # IRIS connection at a time (README, "Community Edition limits").
+    # IRIS connection at a time (docs/docker.md, "Community Edition limits").
     return sa.create_engine(engine_url(), poolclass=sa.pool.NullPool)
 
 

@@ -1,9 +1,9 @@
 """The Community Edition connection budget, computed from the stack's own defaults.
 
 The limit (8 connections, InterSystems' Community Edition limits page, KEY=ACLOUD_limits)
-and the table live in the README's "Community Edition limits"; this test recomputes
+and the table live in docs/docker.md, "Community Edition limits"; this test recomputes
 each row from docker-compose.yml, the gunicorn config and the health check, and checks
-the README states the same numbers.
+the page states the same numbers.
 """
 
 import re
@@ -14,6 +14,7 @@ from gunicorn.app.wsgiapp import WSGIApplication
 from tests.static.repo import ROOT, service, text
 
 COMMUNITY_EDITION_CONNECTIONS = 8
+DOCKER_PAGE = "docs/docker.md"
 
 
 def _compose_default(value: str) -> int:
@@ -52,9 +53,9 @@ def _peak(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 
 def _readme_rows() -> dict[str, int]:
-    readme = text("README.md")
-    section = readme[readme.index("### Community Edition limits") :]
-    section = section[: section.index("\n### ", 1)]
+    page = text(DOCKER_PAGE)
+    section = page[page.index("\n## Community Edition limits\n") :]
+    section = section[: section.index("\n## ", 1)]
     rows = re.findall(r"^\| (.+?) \| \**(\d+)\** \|$", section, flags=re.MULTILINE)
     return {label: int(number) for label, number in rows}
 
@@ -72,8 +73,8 @@ def test_the_readme_table_states_the_computed_numbers(monkeypatch: pytest.Monkey
         (label,) = [label for label in rows if label.startswith(who)]
         assert rows[label] == count, label
     assert rows["**total**"] == sum(peak.values())
-    assert f"allows {COMMUNITY_EDITION_CONNECTIONS} connections at once" in text("README.md")
-    assert '"Connections: 8"' in text("README.md")
+    assert f"allows {COMMUNITY_EDITION_CONNECTIONS} connections at once" in text(DOCKER_PAGE)
+    assert '"Connections: 8"' in text(DOCKER_PAGE)
 
 
 def test_the_env_example_keeps_the_one_worker_default() -> None:

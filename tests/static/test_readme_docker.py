@@ -1,6 +1,6 @@
-"""Every command of the README's "Run it with Docker" section, parsed by its own tool.
+"""Every command of docs/docker.md (the README's Docker path), parsed by its own tool.
 
-The section's code blocks are read from README.md: each bash block must parse
+The page's code blocks are read from docs/docker.md: each bash block must parse
 (`bash -n`), and each command in it is checked by the parser of the program it
 calls (IoP's argparse parser, irissqlcli's click command, curl's URL and body
 against the compose file's ports) or names a script of the repository. A command
@@ -20,15 +20,13 @@ import pytest
 from tests.e2e import stack
 from tests.static.repo import ROOT, compose, service, text
 
-SECTION = "## Run it with Docker"
+PAGE = "docs/docker.md"
 COMPOSE_SUBCOMMANDS = {"up", "ps", "stop", "down", "build", "logs", "exec", "restart"}
 
 
 def _section() -> str:
-    readme = text("README.md")
-    start = readme.index(f"\n{SECTION}\n")
-    end = readme.find("\n## ", start + 1)
-    return readme[start : end if end != -1 else None]
+    """The whole page: the README keeps only the quick start's `docker compose up -d`."""
+    return text(PAGE)
 
 
 def _blocks(language: str) -> list[str]:
