@@ -16,8 +16,8 @@ import pytest
 from iop.runtime import iris as iop_iris
 from iris_persistence import runtime as persistence
 
-from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics
-from kafka_demo.local_mode.iris_standin import IrisStandIn, persistence_runtime
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
+from kafka_demo.local_mode.iris.iris_standin import IrisStandIn, persistence_runtime
 from tests.support.iris_fakes import ProductClass
 
 pytest_plugins = [

@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from iop import BusinessOperation, BusinessProcess, BusinessService, Production, target
 
-from kafka_demo.local_mode import iris_standin
-from kafka_demo.local_mode.router import LocalProduction
+from kafka_demo.local_mode.iris import iris_standin
+from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage, ProductStored
 
 VALUE = json.dumps({"name": "floor", "price": 1.5}).encode()

@@ -20,7 +20,7 @@ from kafka import KafkaProducer
 from kafka_io import PARTITIONS, product_values
 from stats import wait_for
 
-from kafka_demo.local_mode.broker import create_topics, free_port
+from kafka_demo.local_mode.broker.tansu import create_topics, free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
 
@@ -29,7 +29,10 @@ TOPIC = "kafka_demo"
 
 
 def cli_module(src: Path) -> str:
-    """The CLI's module in that tree: it moved into the local_mode package."""
+    """The CLI's module in that tree: it moved into the local_mode package, then into its
+    cli sub-package."""
+    if (src / "kafka_demo" / "local_mode" / "cli" / "main.py").exists():
+        return "kafka_demo.local_mode.cli.main"
     if (src / "kafka_demo" / "local_mode" / "cli.py").exists():
         return "kafka_demo.local_mode.cli"
     return "kafka_demo.cli"

@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from kafka_demo.local_mode.broker import free_port
+from kafka_demo.local_mode.broker.tansu import free_port
 
 KAFKA_DEMO = str(Path(sys.executable).with_name("kafka-demo"))
 RUNS = 3

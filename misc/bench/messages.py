@@ -33,7 +33,7 @@ def operations() -> dict[str, Callable[[], Any]]:
     from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
     from iop.runtime import iris as iop_iris
 
-    from kafka_demo.local_mode.iris_standin import IrisStandIn
+    from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
     from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage
 
     standin = IrisStandIn()

@@ -46,7 +46,7 @@ import local_kafka
 import report
 from stats import Figure, figure, figures_of
 
-from kafka_demo.local_mode.broker import EmbeddedBroker, free_port
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parents[1]

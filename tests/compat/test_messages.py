@@ -9,7 +9,7 @@ import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 
 from kafka_demo.bo import LocalStorageBO
-from kafka_demo.local_mode.iris_standin import IrisStandIn
+from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
     KafkaRawMessage,

@@ -19,7 +19,7 @@ from kafka_demo import storage
 from kafka_demo.bo import KafkaDemoBO, LocalStorageBO
 from kafka_demo.bp import KafkaDemoBP
 from kafka_demo.bs import KafkaRestBS
-from kafka_demo.local_mode.iris_standin import IrisStandIn
+from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.models import ProductModel
 from kafka_demo.msg import (
     KafkaRawMessage,

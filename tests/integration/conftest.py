@@ -9,7 +9,7 @@ import pytest
 
 import settings
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
-from kafka_demo.local_mode.router import LocalProduction
+from kafka_demo.local_mode.iris.router import LocalProduction
 
 pytestmark = pytest.mark.integration
 

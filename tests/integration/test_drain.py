@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from kafka_demo.bs import KafkaDemoBS
-from kafka_demo.local_mode.iris_standin import IrisStandIn
+from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.msg import KafkaRawMessage
 from tests.support.hosts import RecordingHandle, build_component
 from tests.support.kafka import produce

@@ -12,11 +12,12 @@ from kafka import KafkaProducer
 from sqlalchemy import create_engine
 
 import settings
-from kafka_demo.local_mode.iris_kafka_service import IrisKafkaService, target_names
-from kafka_demo.local_mode.iris_standin import IrisStandIn
-from kafka_demo.local_mode.persistent import PersistentClass
-from kafka_demo.local_mode.router import LocalProduction
-from kafka_demo.local_mode.trace import MemoryTrace
+from kafka_demo.local_mode.iris.iris_kafka_service import IrisKafkaService, target_names
+from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
+from kafka_demo.local_mode.iris.persistent import PersistentClass
+from kafka_demo.local_mode.iris.router import LocalProduction
+from kafka_demo.local_mode.iris.runtime import stop_production
+from kafka_demo.local_mode.viewer.trace import MemoryTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
 from tests.support.storage import stored_rows
@@ -79,7 +80,7 @@ def start_with_iris_adapter(
 
     yield start
     for production in started:
-        production.stop()
+        stop_production(production, production.standins)
     engine.dispose()
 
 

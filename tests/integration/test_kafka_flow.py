@@ -19,8 +19,8 @@ from kafka_demo.bs import KafkaDemoBS
 from kafka_demo.consuming import HandOffFailed
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS
 from kafka_demo.kafka_clients import fetch_log_identity
-from kafka_demo.local_mode.iris_standin import IrisStandIn
-from kafka_demo.local_mode.router import LocalProduction
+from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
+from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.msg import KafkaRecordSent, KafkaTestMessage
 from tests.support.kafka import (
     committed_offsets,

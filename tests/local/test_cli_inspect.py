@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kafka_demo.local_mode.config import LocalConfig
-from kafka_demo.local_mode.runtime import LocalRuntime
+from kafka_demo.local_mode.iris.runtime import LocalRuntime
 from tests.support.local_process import KAFKA_DEMO, kafka_demo
 from tests.support.local_runtime import hand_over, storage_outage
 

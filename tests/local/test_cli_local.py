@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kafka_demo.local_mode.broker import free_port
-from kafka_demo.local_mode.ports import accepts, listens
+from kafka_demo.local_mode.broker.ports import accepts, listens
+from kafka_demo.local_mode.broker.tansu import free_port
 from tests.support.local_process import KAFKA_DEMO, LocalProcess, http, kafka_demo
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from kafka_demo.local_mode.inbound_adapter import InboundAdapterLoop
+from kafka_demo.local_mode.iris.inbound_adapter import InboundAdapterLoop
 
 
 def run_for(loop: InboundAdapterLoop, seconds: float) -> None:

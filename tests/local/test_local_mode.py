@@ -9,9 +9,9 @@ import pytest
 from kafka import KafkaProducer
 
 from kafka_demo import defaults
-from kafka_demo.local_mode.broker import EmbeddedBroker
-from kafka_demo.local_mode.ports import accepts
-from kafka_demo.local_mode.runtime import load_production
+from kafka_demo.local_mode.broker.ports import accepts
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
+from kafka_demo.local_mode.iris.runtime import load_production
 from tests.support.kafka import produce, read_topic
 from tests.support.local_process import LocalProcess, http, kafka_demo
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from kafka_demo.defaults import TOPIC
-from kafka_demo.local_mode.broker import free_port
+from kafka_demo.local_mode.broker.tansu import free_port
 from kafka_demo.local_mode.claim import claim_path
-from kafka_demo.local_mode.resend import TOKEN_HEADER
+from kafka_demo.local_mode.viewer.resend import TOKEN_HEADER
 from tests.browser.scenario import FAILS_IN_STORAGE, refuse_in_storage
 from tests.support.kafka import produce
 from tests.support.local_process import LocalProcess, http, kafka_demo

@@ -11,8 +11,8 @@ from sqlalchemy import create_engine
 
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.database import trace_url
-from kafka_demo.local_mode.pages import messages_blueprint
-from kafka_demo.local_mode.runtime import LocalRuntime
+from kafka_demo.local_mode.iris.runtime import LocalRuntime
+from kafka_demo.local_mode.viewer.pages import messages_blueprint
 from tests.support.local_process import kafka_demo
 from tests.support.local_runtime import hand_over, hand_over_as_iris_adapter, storage_outage
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from kafka_demo.defaults import DLQ_TOPIC, IRIS_KAFKA_SERVICE, KAFKA_DEMO_BP, TOPIC
-from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics, free_port
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics, free_port
 from kafka_demo.local_mode.config import LocalConfig
-from kafka_demo.local_mode.iris_kafka_service import KafkaMessage
-from kafka_demo.local_mode.runtime import LocalRuntime
+from kafka_demo.local_mode.iris.iris_kafka_service import KafkaMessage
+from kafka_demo.local_mode.iris.runtime import LocalRuntime
 from kafka_demo.rest.contract import MAX_BODY_BYTES
 from tests.support.local_process import LocalProcess, kafka_demo, post_chunked
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from kafka_demo import defaults
-from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
 from tests.support.local_process import LocalProcess
 
 

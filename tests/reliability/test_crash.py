@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 
 from kafka_demo.defaults import DLQ_TOPIC, GROUP_ID, TOPIC
-from kafka_demo.local_mode.broker import EmbeddedBroker
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 from tests.reliability.support import PacedProducer, figures, product_value, scaled, wait_until
 from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
 from tests.support.local_process import LocalProcess

@@ -10,9 +10,9 @@ import pytest
 
 from kafka_demo import storage
 from kafka_demo.defaults import TOPIC
-from kafka_demo.local_mode.broker import EmbeddedBroker
-from kafka_demo.local_mode.iris_standin import IrisStandIn
-from kafka_demo.local_mode.persistent import PersistentClass
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
+from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
+from kafka_demo.local_mode.iris.persistent import PersistentClass
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from kafka_demo.product import Product
 from tests.reliability.support import (

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from kafka_demo.defaults import DLQ_TOPIC, GROUP_ID, TOPIC
-from kafka_demo.local_mode.broker import EmbeddedBroker
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 from tests.reliability.poison import GARBAGE, flood
 from tests.reliability.support import PacedProducer, figures, scaled, wait_until
 from tests.support.kafka import committed_offsets, log_end_offsets, read_topic

@@ -24,9 +24,9 @@ import pytest
 from sqlalchemy import create_engine
 
 from kafka_demo.defaults import GROUP_ID, TOPIC
-from kafka_demo.local_mode.broker import EmbeddedBroker
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 from kafka_demo.local_mode.database import trace_url
-from kafka_demo.local_mode.sql_trace import failed_inputs
+from kafka_demo.local_mode.viewer.sql_trace import failed_inputs
 from tests.reliability.support import PacedProducer, figures, product_value, scaled, wait_until
 from tests.support.kafka import committed_offsets, log_end_offsets
 from tests.support.local_process import LocalProcess, http, kafka_demo

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kafka_demo.local_mode.broker import free_port
+from kafka_demo.local_mode.broker.tansu import free_port
 from kafka_demo.rest.contract import IRIS_UNREACHABLE_TEXT, MAX_BODY_BYTES
 from tests.support.local_process import post_chunked
 

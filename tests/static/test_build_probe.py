@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from kafka_demo.defaults import CONNECTION_STRING
-from kafka_demo.local_mode.iris_standin import IrisStandIn
-from kafka_demo.local_mode.persistent import PersistentClass
+from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
+from kafka_demo.local_mode.iris.persistent import PersistentClass
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from tests.static.repo import ROOT, SRC_PYTHON, iris_dockerfile, web_application
 from tests.static.repo import text as repo_text

@@ -27,8 +27,8 @@ from kafka_demo.defaults import (
     KAFKA_REST_BS,
     LOCAL_STORAGE_BO,
 )
-from kafka_demo.local_mode.iris_standin import IrisStandIn
-from kafka_demo.local_mode.router import LocalProduction
+from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
+from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.models import ProductRow
 from kafka_demo.rest.iris_app import create_iris_app
 from kafka_demo.rest.native_gateway import NativeSettings

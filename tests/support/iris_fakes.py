@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from kafka_demo.defaults import TOPIC
-from kafka_demo.local_mode.iris_standin import IrisObject
+from kafka_demo.local_mode.iris.iris_standin import IrisObject
 
 
 class SavedProduct:

@@ -8,7 +8,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from kafka_demo.bo import new_record_key
 from kafka_demo.defaults import KAFKA_DEMO_BS
-from kafka_demo.local_mode.router import LocalProduction
+from kafka_demo.local_mode.iris.router import LocalProduction
 
 
 def poll_until(

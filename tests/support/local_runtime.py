@@ -8,8 +8,8 @@ from pathlib import Path
 from iop.messages.dispatch import dispatch_serializer
 
 from kafka_demo import defaults
-from kafka_demo.local_mode.iris_kafka_service import KafkaMessage
-from kafka_demo.local_mode.runtime import LocalRuntime
+from kafka_demo.local_mode.iris.iris_kafka_service import KafkaMessage
+from kafka_demo.local_mode.iris.runtime import LocalRuntime
 from kafka_demo.msg import KafkaRawMessage
 
 TOPIC_ID = "01a24107-d3a5-78a3-a2b1-308219185006"

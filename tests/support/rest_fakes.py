@@ -9,7 +9,7 @@ runs the real BP and BO.
 
 from typing import Any
 
-from kafka_demo.local_mode.router import LocalProduction
+from kafka_demo.local_mode.iris.router import LocalProduction
 
 COMMUNICATION_LINK_ERROR = (
     "<COMMUNICATION LINK ERROR> Failed to connect to server; Details: Error code: -1"

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from kafka_demo import rules, storage
 from kafka_demo.bo import KafkaDemoBO, LocalStorageBO, dead_letter_headers
-from kafka_demo.local_mode.iris_standin import IOPMessage
+from kafka_demo.local_mode.iris.iris_standin import IOPMessage
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
     KafkaRawMessage,

@@ -8,8 +8,8 @@ import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 
 from kafka_demo.bp import KafkaDemoBP
-from kafka_demo.local_mode.iris_kafka_service import KafkaMessage
-from kafka_demo.local_mode.iris_standin import IrisObject, IrisStandIn
+from kafka_demo.local_mode.iris.iris_kafka_service import KafkaMessage
+from kafka_demo.local_mode.iris.iris_standin import IrisObject, IrisStandIn
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
     KafkaRawMessage,

@@ -7,7 +7,7 @@ from iop.messages.dispatch import dispatch_deserializer
 from kafka.consumer.fetcher import ConsumerRecord
 
 from kafka_demo.bp import KafkaDemoBP
-from kafka_demo.local_mode.iris_kafka_service import STRING_MAX_LENGTH, KafkaMessage
+from kafka_demo.local_mode.iris.iris_kafka_service import STRING_MAX_LENGTH, KafkaMessage
 from kafka_demo.msg import KafkaDeadLetterMessage, ProductRejected, ProductSQLMessage
 from tests.support.hosts import RecordingHandle, Send, build_component
 

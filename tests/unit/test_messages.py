@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 
-from kafka_demo.local_mode.iris_standin import CharacterStream, IOPMessage
+from kafka_demo.local_mode.iris.iris_standin import CharacterStream, IOPMessage
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
     KafkaRawMessage,

@@ -11,8 +11,8 @@ from sqlalchemy import Column, Engine, Integer, MetaData, Numeric, String, Table
 
 from kafka_demo import storage
 from kafka_demo.bo import LocalStorageBO
-from kafka_demo.local_mode.iris_standin import IrisStandIn
-from kafka_demo.local_mode.persistent import PersistentClass
+from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
+from kafka_demo.local_mode.iris.persistent import PersistentClass
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from kafka_demo.msg import ProductIRISMessage, ProductStored
 from kafka_demo.product import Product

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine
 
-from kafka_demo.local_mode.sql_trace import IDS_PER_RESERVATION, SqlTrace, last_sessions
-from kafka_demo.local_mode.trace import Hop
+from kafka_demo.local_mode.viewer.sql_trace import IDS_PER_RESERVATION, SqlTrace, last_sessions
+from kafka_demo.local_mode.viewer.trace import Hop
 
 BS, BP, BO = "Python.KafkaDemoBS", "Python.KafkaDemoBP", "Python.LocalStorageBO"
 
@@ -59,7 +59,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from sqlalchemy import create_engine
-    from kafka_demo.local_mode.sql_trace import SqlTrace
+    from kafka_demo.local_mode.viewer.sql_trace import SqlTrace
     from tests.unit.test_trace_ids import run_session
 
     url, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])

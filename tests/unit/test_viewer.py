@@ -10,11 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine
 
-from kafka_demo.local_mode import sql_trace
-from kafka_demo.local_mode.pages import messages_blueprint
-from kafka_demo.local_mode.sequence import COLOURS, error_gist, sequence_diagram
-from kafka_demo.local_mode.sql_trace import SqlTrace, find_sessions
-from kafka_demo.local_mode.trace import Hop
+from kafka_demo.local_mode.viewer import sql_trace
+from kafka_demo.local_mode.viewer.pages import messages_blueprint
+from kafka_demo.local_mode.viewer.sequence import COLOURS, error_gist, sequence_diagram
+from kafka_demo.local_mode.viewer.sql_trace import SqlTrace, find_sessions
+from kafka_demo.local_mode.viewer.trace import Hop
 from kafka_demo.replies import Rejected, Stored
 from kafka_demo.rest.contract import create_app
 

@@ -5,7 +5,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType
@@ -74,18 +74,6 @@ def open_consumer(
         session_timeout_ms=min(10_000, max_poll_interval_ms),
         heartbeat_interval_ms=max(100, min(3_000, max_poll_interval_ms // 3)),
     )
-
-
-GroupRole = Literal["leader", "follower", "joining"]
-
-
-def group_role(consumer: KafkaConsumer) -> GroupRole:
-    """The consumer's part in its group: the leader of the last assignment, a follower that
-    holds partitions, or neither yet (joining). kafka-python tells leadership only in its
-    coordinator's private state; without it, a consumer is taken for a follower."""
-    if getattr(getattr(consumer, "_coordinator", None), "_is_leader", False):
-        return "leader"
-    return "follower" if consumer.assignment() else "joining"
 
 
 def open_producer(

@@ -1,8 +1,11 @@
 """The local mode (`kafka-demo local`): the production run without IRIS, on Tansu and SQLite.
 
-A stand-in for the few IRIS calls, a router that delivers every send through
-IoP's own dispatch, a message trace, and the `kafka-demo` command. Used by the
-tests and by `kafka-demo local`. IRIS stays the engine for real use.
+Sub-packages by role: iris/ (stand-ins for IRIS and the router that plays
+Ens.Director, delivering every send through IoP's own dispatch), viewer/ (the
+message trace and the /messages page), cli/ (the `kafka-demo` command), broker/
+(the embedded Tansu broker). Beside them: config, the database and its claim,
+and the HTTP server. Used by the tests and by `kafka-demo local`. IRIS stays the
+engine for real use.
 
 Three different things are called "local" in and around this project:
 - the local mode: this package, the production without IRIS;

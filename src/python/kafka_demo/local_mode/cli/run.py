@@ -12,11 +12,11 @@ import argparse
 import logging
 from typing import TYPE_CHECKING
 
-from kafka_demo.local_mode.commands.common import CommandError, usable_database
-from kafka_demo.local_mode.ports import PortInUse, broker_answers, port_is_free
+from kafka_demo.local_mode.broker.ports import PortInUse, broker_answers, port_is_free
+from kafka_demo.local_mode.cli.common import CommandError, usable_database
 
 if TYPE_CHECKING:
-    from kafka_demo.local_mode.broker import EmbeddedBroker
+    from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
     from kafka_demo.local_mode.claim import DatabaseClaim
 
 HTTP_HOST = "127.0.0.1"
@@ -26,7 +26,7 @@ _log = logging.getLogger("kafka_demo.local_mode")
 
 
 def run_local(args: argparse.Namespace) -> int:
-    from kafka_demo.local_mode.broker import EmbeddedBroker, create_topics
+    from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
     from kafka_demo.local_mode.config import LocalConfig
     from kafka_demo.local_mode.server import LocalServer
 

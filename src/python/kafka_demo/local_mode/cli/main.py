@@ -10,11 +10,11 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from kafka_demo.local_mode.commands.common import CommandError
-from kafka_demo.local_mode.commands.inspect import run_dlq, run_products, run_trace
-from kafka_demo.local_mode.commands.produce import run_produce
-from kafka_demo.local_mode.commands.replay import run_replay
-from kafka_demo.local_mode.commands.run import run_local
+from kafka_demo.local_mode.cli.common import CommandError
+from kafka_demo.local_mode.cli.inspect import run_dlq, run_products, run_trace
+from kafka_demo.local_mode.cli.produce import run_produce
+from kafka_demo.local_mode.cli.replay import run_replay
+from kafka_demo.local_mode.cli.run import run_local
 from kafka_demo.local_mode.config import (
     DEFAULT_DURABILITY,
     DURABILITIES,

@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from kafka_demo.local_mode.commands.common import (
+from kafka_demo.local_mode.cli.common import (
     CommandError,
     existing_database,
     one_line,
@@ -27,7 +27,7 @@ def run_products(args: argparse.Namespace) -> int:
     from sqlalchemy.orm import Session
 
     from kafka_demo.local_mode.database import open_database, open_trace_database
-    from kafka_demo.local_mode.sql_trace import stored_routes
+    from kafka_demo.local_mode.viewer.sql_trace import stored_routes
     from kafka_demo.models import Base, ProductRow
 
     db_url = existing_database(args.db)
@@ -46,7 +46,7 @@ def run_products(args: argparse.Namespace) -> int:
 
 def run_trace(args: argparse.Namespace) -> int:
     from kafka_demo.local_mode.database import open_trace_database
-    from kafka_demo.local_mode.sql_trace import find_sessions, last_sessions, resent_as
+    from kafka_demo.local_mode.viewer.sql_trace import find_sessions, last_sessions, resent_as
 
     engine = open_trace_database(existing_database(args.db))
     summaries = find_sessions(engine, args.last)  # newest first, with /messages' statuses
@@ -126,8 +126,8 @@ def _short_class(classname: str) -> str:
 
 def run_dlq(args: argparse.Namespace) -> int:
     """The dead-letter topic, newest first: each record's reason, origin and size."""
+    from kafka_demo.local_mode.cli.dead_letters import read_topic
     from kafka_demo.local_mode.config import LocalConfig
-    from kafka_demo.local_mode.dead_letters import read_topic
 
     topic = LocalConfig().dlq_topic
     require_broker(args.bootstrap)

@@ -31,13 +31,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import Any, Literal
 
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from kafka_demo.kafka_clients import GroupRole, group_role, open_consumer
-from kafka_demo.local_mode.iris_standin import GlobalStream, IrisObject
+from kafka_demo.kafka_clients import open_consumer
+from kafka_demo.local_mode.iris.iris_standin import GlobalStream, IrisObject
 
 SERVICE_CLASS = "EnsLib.Kafka.Service"
 IRIS_CLASS = "EnsLib.Kafka.Message"
@@ -108,6 +108,19 @@ class KafkaMessage(IrisObject):
         return cls(body["topic"], body["value"], body.get("key", ""), binary)
 
 
+GroupRole = Literal["leader", "follower", "joining"]
+
+
+def consumer_group_role(consumer: KafkaConsumer) -> GroupRole:
+    """The consumer's part in its group: the leader of the last assignment, a follower that
+    holds partitions, or neither yet (joining). kafka-python tells leadership only in its
+    coordinator's private state (read only here: the local mode's stop order, see
+    runtime.stop_production, needs it for Tansu); without it, a consumer is taken for a follower."""
+    if getattr(getattr(consumer, "_coordinator", None), "_is_leader", False):
+        return "leader"
+    return "follower" if consumer.assignment() else "joining"
+
+
 class IrisKafkaService:
     """The item EnsLib.Kafka.Service: a consumer thread, and a sender thread for the async sends.
 
@@ -168,7 +181,7 @@ class IrisKafkaService:
 
     def group_role(self) -> GroupRole:
         consumer = self._consumer
-        return "joining" if consumer is None else group_role(consumer)
+        return "joining" if consumer is None else consumer_group_role(consumer)
 
     def _consume(self) -> None:
         self._consumer = consumer = open_consumer(

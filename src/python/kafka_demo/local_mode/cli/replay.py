@@ -16,7 +16,7 @@ import urllib.request
 from typing import Any
 
 from kafka_demo.defaults import IRIS_KAFKA_SERVICE, KAFKA_DEMO_BS, KAFKA_REST_BS
-from kafka_demo.local_mode.commands.common import CommandError, existing_database, one_line
+from kafka_demo.local_mode.cli.common import CommandError, existing_database, one_line
 
 WIDTH = 80
 SERVICES = (KAFKA_DEMO_BS, KAFKA_REST_BS, IRIS_KAFKA_SERVICE)
@@ -45,9 +45,9 @@ def run_replay(args: argparse.Namespace) -> int:
 def _replay_here(db_url: str, bootstrap: str) -> int:
     from kafka_demo.local_mode.config import LocalConfig
     from kafka_demo.local_mode.database import open_trace_database
-    from kafka_demo.local_mode.resend import resend
-    from kafka_demo.local_mode.runtime import LocalRuntime
-    from kafka_demo.local_mode.sql_trace import failed_inputs
+    from kafka_demo.local_mode.iris.runtime import LocalRuntime
+    from kafka_demo.local_mode.viewer.resend import resend
+    from kafka_demo.local_mode.viewer.sql_trace import failed_inputs
 
     engine = open_trace_database(db_url)
     try:
@@ -72,7 +72,7 @@ def _replay_here(db_url: str, bootstrap: str) -> int:
 
 def _replay_through(url: str, token: str) -> list[dict[str, Any]]:
     """POST /messages/replay of the running instance: what it resent, and how it went."""
-    from kafka_demo.local_mode.resend import TOKEN_HEADER
+    from kafka_demo.local_mode.viewer.resend import TOKEN_HEADER
 
     request = urllib.request.Request(
         f"{url}/messages/replay", data=b"", method="POST", headers={TOKEN_HEADER: token}

@@ -22,7 +22,7 @@ from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from sqlalchemy import Engine
 
 from kafka_demo.defaults import KAFKA_REST_BS
-from kafka_demo.local_mode.trace import Hop
+from kafka_demo.local_mode.viewer.trace import Hop
 
 TOKEN_FIELD = "token"
 TOKEN_HEADER = "X-Kafka-Demo-Token"
@@ -57,10 +57,10 @@ def resendable(hops: list[Hop]) -> bool:
 
 def resend(production: Any, engine: Engine, hop: Hop) -> Resent:
     """Send the input `hop` carried to its target again, and mark it Resent if it went through."""
-    from kafka_demo.local_mode.iris_kafka_service import IRIS_CLASS, KafkaMessage
-    from kafka_demo.local_mode.iris_standin import IOPMessage
-    from kafka_demo.local_mode.router import DeliveryError
-    from kafka_demo.local_mode.sql_trace import mark_resent
+    from kafka_demo.local_mode.iris.iris_kafka_service import IRIS_CLASS, KafkaMessage
+    from kafka_demo.local_mode.iris.iris_standin import IOPMessage
+    from kafka_demo.local_mode.iris.router import DeliveryError
+    from kafka_demo.local_mode.viewer.sql_trace import mark_resent
 
     if hop.message_class == IRIS_CLASS:
         message: object = KafkaMessage.from_json_text(hop.body)
@@ -79,7 +79,7 @@ def resend_blueprint(
 ) -> Blueprint:
     """POST /messages/resend (the page's button) and POST /messages/replay (`kafka-demo
     replay`), resending through the running `production()`; `flush` writes the trace."""
-    from kafka_demo.local_mode.sql_trace import failed_inputs, session_hops
+    from kafka_demo.local_mode.viewer.sql_trace import failed_inputs, session_hops
 
     pages = Blueprint("local_resend", __name__)
 

@@ -38,7 +38,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.sql import ColumnElement
 
 from kafka_demo.defaults import KAFKA_REST_BS
-from kafka_demo.local_mode.trace import Hop
+from kafka_demo.local_mode.viewer.trace import Hop
 
 _log = logging.getLogger("kafka_demo.local")
 

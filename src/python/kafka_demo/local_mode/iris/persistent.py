@@ -54,7 +54,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from kafka_demo.local_mode.iris_standin import IrisObject
+from kafka_demo.local_mode.iris.iris_standin import IrisObject
 
 
 def error_status(*errors: str) -> str:

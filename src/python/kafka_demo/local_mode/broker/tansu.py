@@ -18,7 +18,13 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from kafka_demo.local_mode.ports import PortInUse, accepts, broker_answers, listens, port_is_free
+from kafka_demo.local_mode.broker.ports import (
+    PortInUse,
+    accepts,
+    broker_answers,
+    listens,
+    port_is_free,
+)
 
 _PR_SET_PDEATHSIG = 1
 

@@ -4,7 +4,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from kafka_demo.local_mode.ports import broker_answers
+from kafka_demo.local_mode.broker.ports import broker_answers
 
 BROKER_TIMEOUT_S = 3.0
 """How long a short command waits for a broker to answer before it says there is none."""

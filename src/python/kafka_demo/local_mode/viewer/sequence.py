@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from kafka_demo.local_mode.trace import Hop
+from kafka_demo.local_mode.viewer.trace import Hop
 
 LIFELINE_SPACING = 210
 MARGIN = 12

@@ -1,1 +1,0 @@
-"""The `kafka-demo` commands, one module per group: run, produce, inspect, replay."""
