@@ -11,8 +11,6 @@ import settings
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode.iris.router import LocalProduction
 
-pytestmark = pytest.mark.integration
-
 _groups = itertools.count(1)
 
 

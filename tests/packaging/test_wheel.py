@@ -10,6 +10,8 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -60,12 +62,23 @@ def _copy_sources(destination: Path) -> Path:
     return destination
 
 
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
 def test_kafka_demo_local_runs_from_an_installed_wheel(tmp_path: Path) -> None:
     started = time.monotonic()
     sources = _copy_sources(tmp_path / "sources")
     wheels = tmp_path / "wheels"
     _run(sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-q", "-w", wheels, cwd=sources)
     (wheel,) = wheels.glob("iris_kafka_demo-*.whl")
+    viewer = "kafka_demo/local_mode/viewer/"
+    assert {
+        f"{viewer}templates/viewer/messages.html",
+        f"{viewer}templates/viewer/message.html",
+        f"{viewer}static/viewer.css",
+    } <= set(zipfile.ZipFile(wheel).namelist())
 
     venv = tmp_path / "venv"
     _run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
@@ -84,6 +97,8 @@ def test_kafka_demo_local_runs_from_an_installed_wheel(tmp_path: Path) -> None:
     try:
         answer = http("POST", f"{local.url}/kafka", {"name": "wheel apple", "price": 2.5})
         products = kafka_demo("products", "--db", database, executable=executable, cwd=workdir)
+        page = _get(f"{local.url}/messages?refresh=0")
+        stylesheet = _get(f"{local.url}/messages/static/viewer.css")
     finally:
         exit_code = local.stop()
 
@@ -96,4 +111,6 @@ def test_kafka_demo_local_runs_from_an_installed_wheel(tmp_path: Path) -> None:
     assert "1 product(s)" in products.stdout
     assert (workdir / "products.db").is_file()
     assert exit_code == 0
+    assert "wheel apple" in page and "/messages/static/viewer.css" in page
+    assert "svg.trace" in stylesheet
     print(f"wheel built, installed and run in {time.monotonic() - started:.1f} s")

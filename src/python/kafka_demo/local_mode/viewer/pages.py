@@ -2,7 +2,8 @@
 
 A list of sessions (newest first, filtered by status and source item), the
 selected session's visual trace as an SVG sequence diagram, and each message's
-body. Server-rendered; Jinja escapes every text, so a hostile body stays text.
+body. Server-rendered from templates/viewer/ with static/viewer.css; Jinja escapes every
+text, so a hostile body stays text.
 The page reloads itself every few seconds, unless a message body is open.
 """
 
@@ -17,7 +18,7 @@ from flask import (
     Response,
     abort,
     jsonify,
-    render_template_string,
+    render_template,
     request,
     url_for,
 )
@@ -46,192 +47,6 @@ HTTP_CLIENT = "HTTP client"
 REST_DOOR = "REST door"
 DEFAULT_REFRESH_SECONDS = 5
 _log = logging.getLogger("kafka_demo.local_mode")
-
-_STYLE = """
-body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d2733; background: #f4f6f9; }
-header { background: #1f4e79; color: #fff; padding: .7rem 1.2rem; display: flex;
-  align-items: center; gap: 1.5rem; flex-wrap: wrap; }
-header h1 { font-size: 1.25rem; margin: 0; }
-header .sub { opacity: .8; }
-header a { color: #fff; }
-form.filters { display: flex; gap: .8rem; align-items: center; margin-left: auto; }
-form.filters select, form.filters button { font: inherit; padding: .15rem .3rem; }
-main { display: grid; grid-template-columns: minmax(580px, 1fr) minmax(0, 1.2fr); gap: 1rem;
-  padding: 1rem; align-items: start; }
-section.sessions table { font-size: 13px; }
-section.sessions td { white-space: nowrap; }
-section { background: #fff; border: 1px solid #d5dbe3; border-radius: 6px; padding: .6rem .8rem;
-  overflow-x: auto; }
-h2 { font-size: 1.05rem; margin: .2rem 0 .6rem; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: .3rem .45rem; border-bottom: 1px solid #e6e9ee;
-  vertical-align: top; }
-th { font-weight: 600; color: #4a5868; background: #f7f9fb; }
-tr.selected td { background: #e3eefb; }
-td a { color: inherit; text-decoration: none; display: block; }
-.status { display: inline-block; padding: 0 .45rem; border-radius: 9px; font-size: .85em;
-  font-weight: 600; color: #fff; background: #2e7d32; white-space: nowrap; }
-.status.Error { background: #c62828; } .status.Rejected { background: #e65100; }
-.status.Dead-lettered { background: #6a1b9a; } .status.Resent { background: #607d8b; }
-.status.Delivered { background: #90a4ae; }
-.note { background: #fff3e0; border-left: 4px solid #e65100; padding: .3rem .6rem; }
-.empty { color: #6b7785; }
-svg.trace { display: block; margin: .4rem 0 1rem; overflow: visible; }
-svg.trace text { font: 12px system-ui, sans-serif; }
-svg.trace .item text { font-weight: 600; }
-svg.trace a:hover path.line, svg.trace a:hover polygon { stroke-width: 3; }
-.hops .row { display: grid; gap: .5rem; padding: .3rem .45rem; border-bottom: 1px solid #e6e9ee;
-  grid-template-columns: 1.2rem 6.2rem minmax(9rem, 1fr) 4.6rem minmax(9rem, 1fr) 6rem; }
-.hops .head { font-weight: 600; color: #4a5868; background: #f7f9fb; }
-.hops summary { cursor: pointer; list-style: none; }
-.hops summary:hover { background: #f2f6fb; }
-.hops summary .class { color: #1f4e79; text-decoration: underline dotted; white-space: nowrap; }
-.hops summary .class::before { content: "\\25B8  "; }
-.hops details[open] summary .class::before { content: "\\25BE  "; }
-.hops .gist { grid-column: 3 / -1; }
-.hops .message { padding: .2rem .45rem .6rem 1.7rem; border-bottom: 1px solid #e6e9ee; }
-pre { background: #f7f9fb; border: 1px solid #e6e9ee; padding: .4rem; margin: .3rem 0;
-  white-space: pre-wrap; overflow-wrap: anywhere; }
-.error-text { color: #c62828; }
-form.resend { margin: 0 0 .6rem; }
-form.resend button { font: inherit; font-weight: 600; color: #fff; background: #1f4e79;
-  border: 0; border-radius: 4px; padding: .2rem .8rem; cursor: pointer; }
-"""
-
-_VIEWER = (
-    """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Messages - iris-kafka-demo (local)</title>
-<style>"""
-    + _STYLE
-    + """</style></head><body>
-<header><h1>Messages</h1>
-<span class="sub">local twin of IRIS's Message Viewer</span>
-<form class="filters" method="get" action="{{ url_for('local_pages.messages') }}">
-<label>Status <select name="status"><option value="">all</option>
-{% for choice in statuses %}
-<option{% if choice == status_filter %} selected{% endif %}>{{ choice }}</option>{% endfor %}
-</select></label>
-<label>Source <select name="source"><option value="">all</option>
-{% for choice in sources %}
-<option{% if choice == source_filter %} selected{% endif %}>{{ choice }}</option>{% endfor %}
-</select></label>
-<input type="hidden" name="refresh" value="{{ refresh }}">
-<button type="submit">Filter</button>
-{% if refresh %}<span>auto-refresh {{ refresh }} s
-(<a href="{{ link(refresh=0) }}">pause</a>)</span>
-{% else %}<span>auto-refresh off
-(<a href="{{ link(refresh=default_refresh) }}">resume</a>)</span>{% endif %}
-</form></header>
-<main>
-<section class="sessions"><h2>Sessions, newest first</h2>
-{% if sessions %}<table><thead><tr><th title="Session">#</th><th>Time (UTC)</th><th>Source</th>
-<th>Status</th><th>First message</th></tr></thead><tbody>
-{% for row in sessions %}{% set href = link(session=row.id) %}
-<tr class="session{% if selected and row.id == selected.id %} selected{% endif %}"
- data-session="{{ row.id }}" data-status="{{ row.status }}">
-<td><a href="{{ href }}">{{ row.id }}</a></td>
-<td title="{{ row.first.time.isoformat() }}"><a href="{{ href }}">
-{{- row.first.time.strftime('%H:%M:%S.%f')[:-3] }}</a></td>
-<td><a href="{{ href }}">{{ row.first.source }}</a></td>
-<td><a href="{{ href }}"><span class="status {{ row.status }}">{{ row.status }}</span></a></td>
-<td><a href="{{ href }}">{{ short_class(row.first.message_class) }}</a></td></tr>
-{% endfor %}</tbody></table>
-{% else %}<p class="empty">No session
-{%- if status_filter or source_filter %} matches these filters{% endif %} yet.
-POST a product to /kafka, or produce a record to the topic.</p>{% endif %}
-</section>
-<section class="trace">
-{% if selected %}
-<h2>Session {{ selected.id }} <span class="status {{ selected.status }}">
-{{- selected.status }}</span></h2>
-{% if token and selected.resendable %}<form class="resend" method="post"
- action="{{ url_for('local_resend.resend_session') }}">
-<input type="hidden" name="session" value="{{ selected.id }}">
-<input type="hidden" name="token" value="{{ token }}">
-<button type="submit">Resend</button> its input to {{ selected.hops[0].target }},
-as IRIS's Message Viewer resends a message through the running production.</form>{% endif %}
-{% if selected.refused_at_door %}<p class="note">Refused by the REST door: the request
-never entered the production, so IRIS's own viewer shows no such session.</p>{% endif %}
-{% if selected.resent_as %}<p class="note resent">Resent as
-<a href="{{ link(session=selected.resent_as) }}">session {{ selected.resent_as }}</a>.</p>
-{% endif %}
-{% set d = selected.diagram %}
-<svg class="trace" xmlns="http://www.w3.org/2000/svg" width="{{ d.width }}"
- height="{{ d.height }}" viewBox="0 0 {{ d.width }} {{ d.height }}" role="img"
- aria-label="Visual trace of session {{ selected.id }}">
-{% for line in d.lifelines %}<g class="item" data-item="{{ line.name }}">
-<title>{{ line.name }}</title>
-<line x1="{{ line.x }}" y1="40" x2="{{ line.x }}" y2="{{ d.lifeline_bottom }}"
- stroke="#9aa7b5" stroke-dasharray="2 4"/>
-<rect x="{{ line.x - 95 }}" y="8" width="190" height="32" rx="5" fill="#e8eef6"
- stroke="#1f4e79"/>
-<text x="{{ line.x }}" y="29" text-anchor="middle" fill="#1f4e79">{{ line.label }}</text></g>
-{% endfor %}
-{% for a in d.arrows %}<a href="{{ url_for('local_pages.message', hop_id=a.hop_id) }}">
-<g class="hop {{ a.kind|lower }} {{ a.tone }}" data-hop="{{ a.hop_id }}">
-<title>{{ a.title }}</title>
-<path class="line" d="{{ a.path }}" fill="none" stroke="{{ a.colour }}" stroke-width="2"
-{%- if a.dashed %} stroke-dasharray="6 4"{% endif %}/>
-<polygon points="{{ a.head }}" fill="{{ a.colour }}" stroke="{{ a.colour }}"/>
-<text x="{{ a.label_x }}" y="{{ a.y - 7 }}" text-anchor="{{ a.label_anchor }}"
- fill="{{ a.colour }}">{{ a.label }}</text>
-{% if a.note %}<text class="note" x="{{ a.label_x }}" y="{{ a.y + 16 }}"
- text-anchor="{{ a.label_anchor }}" fill="{{ a.colour }}" font-weight="600">{{ a.note }}</text>
-{% endif %}<path class="hit" d="{{ a.path }}" fill="none" stroke="transparent"
- stroke-width="14"/></g></a>
-{% endfor %}</svg>
-<div class="hops"><div class="row head"><span>#</span><span>Time (UTC)</span>
-<span>From &rarr; to</span><span>Type</span><span>Message (click for its body)</span>
-<span>Status</span></div>
-{% for hop in selected.hops %}<details class="hop {{ hop_tone(hop) }}" data-hop="{{ hop.id }}">
-<summary class="row"><span>{{ loop.index }}</span>
-<span>{{ hop.time.strftime('%H:%M:%S.%f')[:-3] }}</span>
-<span>{{ hop.source }} &rarr; {{ hop.target }}</span><span>{{ hop.kind }}</span>
-<span class="class">{{ short_class(hop.message_class) }}</span>
-<span><span class="status {{ hop.status }}">{{ hop.status }}</span></span>
-{% if hop.error %}<span class="error-text gist">{{ error_gist(hop.error) }}</span>{% endif %}
-</summary>
-<div class="message"><pre class="body">{{ pretty(hop.body) }}</pre>
-{% if hop.error %}<pre class="error-text">{{ hop.error }}</pre>{% endif %}
-<a href="{{ url_for('local_pages.message', hop_id=hop.id) }}">open this message</a></div>
-</details>
-{% endfor %}</div>
-{% else %}<p class="empty">Select a session to see its trace.</p>{% endif %}
-</section></main>
-{% if refresh %}<script>
-setInterval(function () {
-  if (!document.querySelector("details[open]")) { location.reload(); }
-}, {{ refresh * 1000 }});
-</script>{% endif %}
-</body></html>"""
-)
-
-_MESSAGE = (
-    """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Message {{ hop.id }} - iris-kafka-demo (local)</title>
-<style>"""
-    + _STYLE
-    + """ main { display: block; } th { width: 9rem; }</style></head><body>
-<header><h1>Message {{ hop.id }}</h1>
-<a href="{{ url_for('local_pages.messages', session=hop.session_id, refresh=0) }}">
-&larr; session {{ hop.session_id }}</a></header>
-<main><section>
-<table class="header">
-<tr><th>Session</th><td>{{ hop.session_id }}</td></tr>
-<tr><th>Time (UTC)</th><td>{{ hop.time.isoformat() }}</td></tr>
-<tr><th>Source</th><td>{{ hop.source }}</td></tr>
-<tr><th>Target</th><td>{{ hop.target }}</td></tr>
-<tr><th>Type</th><td>{{ hop.kind }}</td></tr>
-<tr><th>Message class</th><td>{{ hop.message_class }}</td></tr>
-<tr><th>Status</th><td><span class="status {{ hop.status }}">{{ hop.status }}</span></td></tr>
-{% if hop.error %}<tr><th>Error</th><td><pre class="error-text">{{ hop.error }}</pre></td></tr>
-{% endif %}
-</table>
-<h2>Body</h2><pre class="body">{{ pretty(hop.body) }}</pre>
-</section></main></body></html>"""
-)
 
 
 def pretty(body: str) -> str:
@@ -270,7 +85,13 @@ def messages_blueprint(
     running instance's `token`, a failed Kafka input gets a Resend button
     (kafka_demo.local_mode.viewer.resend).
     """
-    pages = Blueprint("local_pages", __name__)
+    pages = Blueprint(
+        "local_pages",
+        __name__,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/messages/static",
+    )
 
     @pages.get("/messages")
     def messages() -> str | tuple[Response, int]:
@@ -283,8 +104,8 @@ def messages_blueprint(
         source = request.args.get("source", "")
         refresh = _refresh_seconds(request.args.get("refresh"))
         sessions = find_sessions(engine, last, status=status or None, source=source or None)
-        return render_template_string(
-            _VIEWER,
+        return render_template(
+            "viewer/messages.html",
             sessions=sessions,
             selected=_selected(engine, sessions, request.args.get("session", type=int)),
             statuses=SESSION_STATUSES,
@@ -306,7 +127,7 @@ def messages_blueprint(
         hop = find_hop(engine, hop_id)
         if hop is None:
             abort(404)
-        return render_template_string(_MESSAGE, hop=hop, pretty=pretty)
+        return render_template("viewer/message.html", hop=hop, pretty=pretty)
 
     @pages.before_app_request
     def keep_door_body() -> None:
