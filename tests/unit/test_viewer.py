@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 
 from kafka_demo.local_mode.viewer import sql_trace
 from kafka_demo.local_mode.viewer.pages import messages_blueprint
-from kafka_demo.local_mode.viewer.sequence import COLOURS, error_gist, sequence_diagram
+from kafka_demo.local_mode.viewer.sequence import COLOURS, sequence_diagram
 from kafka_demo.local_mode.viewer.sql_trace import SqlTrace, find_sessions
-from kafka_demo.local_mode.viewer.trace import Hop
+from kafka_demo.local_mode.viewer.trace import Hop, error_gist, short_class
 from kafka_demo.replies import Rejected, Stored
 from kafka_demo.rest.contract import create_app
 
@@ -200,7 +200,7 @@ def test_an_error_is_red_and_says_what_failed(
         path, head = g.find(f"{SVG}path"), g.find(f"{SVG}polygon")
         assert path is not None and path.get("stroke") == COLOURS["error"] == "#c62828"
         assert head is not None and head.get("fill") == COLOURS["error"]
-        assert texts(g)[1] == "\u2716 Error: IntegrityError - (sqlite3.IntegrityError) disk says no"
+        assert texts(g)[1] == "\u2716 Error: IntegrityError - disk says no"
     assert STORAGE_ERROR.split("\n")[1] in html  # the whole error, in the message's details
 
 
@@ -343,7 +343,7 @@ def test_the_rest_doors_refusal_is_listed_as_rejected(engine: Engine, trace: Sql
 
 
 def test_error_gist_keeps_the_innermost_cause() -> None:
-    assert error_gist(STORAGE_ERROR) == "IntegrityError - (sqlite3.IntegrityError) disk says no"
+    assert error_gist(STORAGE_ERROR) == "IntegrityError - disk says no"
     assert error_gist("ERROR <Ens>ErrBusinessDispatchNameNotRegistered: X") == (
         "ERROR <Ens>ErrBusinessDispatchNameNotRegistered: X"
     )
@@ -360,3 +360,23 @@ def test_sessions_are_found_the_same_when_read_a_few_at_a_time(
     assert [s.id for s in find_sessions(engine, 2)] == [sessions["hostile"], sessions["dead"]]
     assert [s.id for s in find_sessions(engine, 1, source=BS)] == [sessions["dead"]]
     assert find_sessions(engine, 5, session_id=sessions["failed"])[0].status == "Error"
+
+
+def test_class_names_are_shown_as_the_cli_shows_them() -> None:
+    assert short_class("kafka_demo.msg.ProductStored") == "ProductStored"
+    assert short_class("EnsLib.Kafka.Message") == "EnsLib.Kafka.Message"
+    iris_hop = Hop(
+        1, "EnsLib.Kafka.Service", "Python.KafkaDemoBP", "Request", "EnsLib.Kafka.Message", "{}"
+    )
+    (arrow,) = sequence_diagram([iris_hop]).arrows
+    assert arrow.label == "1. EnsLib.Kafka.Message"
+
+
+def test_a_reload_reads_the_trace_without_checking_its_schema(
+    client: FlaskClient, engine: Engine, sessions: dict[str, int]
+) -> None:
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    html = page(client, f"?session={sessions['failed']}")
+    assert "IntegrityError - disk says no" in html
+    assert statements and all(s.lstrip().upper().startswith("SELECT") for s in statements)

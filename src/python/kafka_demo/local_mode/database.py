@@ -73,8 +73,13 @@ def trace_url(db_url: str) -> str:
 
 
 def open_trace_database(db_url: str, durability: Durability = DEFAULT_DURABILITY) -> Engine:
-    """An engine on the trace of the production whose products are on `db_url`."""
-    return open_database(trace_url(db_url), durability)
+    """An engine on the trace of the production whose products are on `db_url`, its tables
+    made if missing."""
+    from kafka_demo.local_mode.viewer.sql_trace import create_trace_tables
+
+    engine = open_database(trace_url(db_url), durability)
+    create_trace_tables(engine)
+    return engine
 
 
 def sqlite_path(url: URL) -> Path | None:

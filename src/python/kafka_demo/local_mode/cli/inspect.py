@@ -5,8 +5,6 @@ are cut to one line; the whole text stays in the database and on /messages.
 """
 
 import argparse
-import json
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -17,9 +15,15 @@ from kafka_demo.local_mode.cli.common import (
     require_broker,
     table,
 )
+from kafka_demo.local_mode.viewer.trace import (
+    DEAD_LETTER_CLASS,
+    RESENT,
+    dead_letter_reason,
+    error_gist,
+    short_class,
+)
 
 WIDTH = 80
-DEAD_LETTER_CLASS = "KafkaDeadLetterMessage"
 
 
 def run_products(args: argparse.Namespace) -> int:
@@ -58,7 +62,7 @@ def run_trace(args: argparse.Namespace) -> int:
     for summary in summaries:
         print()
         print(_session_text(summary.id, summary.status, hops.get(summary.id, [summary.first])))
-        if summary.status == "Resent" and (again := resent_as(engine, summary.id)) is not None:
+        if summary.status == RESENT and (again := resent_as(engine, summary.id)) is not None:
             print(f"  resent as session {again}")
     return 0
 
@@ -74,7 +78,7 @@ def _session_text(session_id: int, status: str, hops: list[Any]) -> str:
             (
                 f"+{elapsed_ms:.0f} ms",
                 f"{_item(hop.source)} -> {_item(hop.target)}",
-                _short_class(hop.message_class),
+                short_class(hop.message_class),
                 hop.status,
             )
         )
@@ -90,38 +94,15 @@ def _session_text(session_id: int, status: str, hops: list[Any]) -> str:
 def _hop_notes(hop: Any) -> list[str]:
     notes = []
     if hop.error:
-        notes.append(f"error: {_innermost(hop.error)}")
-    if _short_class(hop.message_class) == DEAD_LETTER_CLASS and hop.kind == "Request":
-        notes.append(f"dead letter: {_json_field(hop.body, 'reason')}")
+        notes.append(f"error: {error_gist(hop.error)}")
+    if short_class(hop.message_class) == DEAD_LETTER_CLASS and hop.kind == "Request":
+        notes.append(f"dead letter: {dead_letter_reason(hop.body)}")
     return notes
-
-
-def _innermost(error: str) -> str:
-    """A failure wrapped by each item it went back through, as the one that happened first:
-    "Exception in Python class: KafkaDemoBP - DeliveryError - Exception in Python class:
-    LocalStorageBO - IntegrityError - (sqlite3.IntegrityError) ..." reads
-    "LocalStorageBO - IntegrityError - ..." (SQLAlchemy's repeat of the class dropped too)."""
-    return re.sub(r" - \([\w.]+\) ", " - ", error.rsplit(_WRAPPED, 1)[-1])
-
-
-_WRAPPED = "Exception in Python class: "
-
-
-def _json_field(body: str, name: str) -> str:
-    try:
-        return str(json.loads(body).get(name, ""))
-    except (ValueError, AttributeError):
-        return ""
 
 
 def _item(name: str) -> str:
     """Item names without the `Python.` every item of this production carries."""
     return name.removeprefix("Python.")
-
-
-def _short_class(classname: str) -> str:
-    """The project's messages by class name; IRIS's (EnsLib.Kafka.Message) in full."""
-    return classname.removeprefix("kafka_demo.msg.")
 
 
 def run_dlq(args: argparse.Namespace) -> int:

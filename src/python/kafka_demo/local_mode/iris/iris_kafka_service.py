@@ -38,6 +38,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from kafka_demo.kafka_clients import open_consumer
 from kafka_demo.local_mode.iris.iris_standin import GlobalStream, IrisObject
+from kafka_demo.rules import iris_length
 
 SERVICE_CLASS = "EnsLib.Kafka.Service"
 IRIS_CLASS = "EnsLib.Kafka.Message"
@@ -84,7 +85,7 @@ class KafkaMessage(IrisObject):
             # GUESS: bytes that are not UTF-8 text in binaryValue, whole; IRIS's Java adapter
             # may instead decode them with replacement characters.
             return cls(record.topic, "", key, raw)
-        if len(text.encode("utf-16-le")) // 2 > STRING_MAX_LENGTH:
+        if iris_length(text) > STRING_MAX_LENGTH:
             return cls(record.topic, "", key, raw)
         return cls(record.topic, text, key)
 

@@ -55,16 +55,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from kafka_demo.local_mode.iris.iris_standin import IrisObject
+from kafka_demo.rules import iris_length
 
 
 def error_status(*errors: str) -> str:
     """An error %Status. IRIS encodes one as "0 " and a $LIST of errors; here their text follows."""
     return "0 " + " > ".join(errors)
-
-
-def iris_length(text: str) -> int:
-    """$LENGTH of the string in IRIS: 16-bit characters, so a surrogate pair counts as two."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 class PersistentClass:

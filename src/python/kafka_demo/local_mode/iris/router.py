@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from iop import BusinessOperation, BusinessProcess, BusinessService, Production
 
-from kafka_demo.local_mode.viewer.trace import Hop, MemoryTrace, TraceSink
+from kafka_demo.local_mode.viewer.trace import COMPLETED, ERROR, Hop, MemoryTrace, TraceSink
 
 _session: contextvars.ContextVar[int | None] = contextvars.ContextVar("session", default=None)
 _log = logging.getLogger("kafka_demo.local_mode")
@@ -249,7 +249,7 @@ class LocalProduction:
         item = self.items.get(target)
         if item is None:
             error = f"ERROR <Ens>ErrBusinessDispatchNameNotRegistered: {target}"
-            self.trace.finish(hop, "Error", error)
+            self.trace.finish(hop, ERROR, error)
             raise DeliveryError(error)
         token = _session.set(session_id)
         try:
@@ -259,7 +259,7 @@ class LocalProduction:
                 f"Exception in Python class: {type(item.component).__name__}"
                 f" - {type(exc).__name__} - {exc}"
             )
-            self.trace.finish(hop, "Error", error)
+            self.trace.finish(hop, ERROR, error)
             _log.warning("%s -> %s: %s", source, target, error)
             if sync:
                 raise DeliveryError(error) from exc
@@ -268,10 +268,10 @@ class LocalProduction:
             return None
         finally:
             _session.reset(token)
-        self.trace.finish(hop, "Completed")
+        self.trace.finish(hop, COMPLETED)
         if sync and response not in (None, ""):
             reply = self.trace.record(_hop(session_id, target, source, "Response", response))
-            self.trace.finish(reply, "Completed")
+            self.trace.finish(reply, COMPLETED)
         return response if sync else None
 
     def _start_item(self, ref: Any) -> RunningItem:

@@ -25,21 +25,23 @@ from flask import (
 from sqlalchemy import Engine
 
 from kafka_demo.local_mode.viewer.resend import resendable
-from kafka_demo.local_mode.viewer.sequence import (
-    error_gist,
-    hop_tone,
-    sequence_diagram,
-    short_class,
-)
+from kafka_demo.local_mode.viewer.sequence import hop_tone, sequence_diagram
 from kafka_demo.local_mode.viewer.sql_trace import (
-    SESSION_STATUSES,
     find_hop,
     find_sessions,
     resent_as,
     session_hops,
     session_sources,
 )
-from kafka_demo.local_mode.viewer.trace import Hop, TraceSink
+from kafka_demo.local_mode.viewer.trace import (
+    COMPLETED,
+    REJECTED,
+    SESSION_STATUSES,
+    Hop,
+    TraceSink,
+    error_gist,
+    short_class,
+)
 from kafka_demo.rest.contract import MAX_BODY_BYTES
 
 DOOR_PATH = "/kafka"
@@ -208,7 +210,7 @@ def _record_refusal(sink: TraceSink, response: Response) -> None:
         refused = sink.record(
             Hop(session_id, HTTP_CLIENT, REST_DOOR, "Request", f"POST {DOOR_PATH}", _text(body))
         )
-        sink.finish(refused, "Rejected", f"HTTP {response.status_code}: {reason}")
+        sink.finish(refused, REJECTED, f"HTTP {response.status_code}: {reason}")
         reply = sink.record(
             Hop(
                 session_id,
@@ -219,7 +221,7 @@ def _record_refusal(sink: TraceSink, response: Response) -> None:
                 answer,
             )
         )
-        sink.finish(reply, "Completed")
+        sink.finish(reply, COMPLETED)
         sink.end_session(session_id)
     except Exception as error:
         _log.error("the REST door's refusal was not traced: %s", error)

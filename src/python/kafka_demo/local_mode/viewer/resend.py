@@ -22,7 +22,7 @@ from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from sqlalchemy import Engine
 
 from kafka_demo.defaults import KAFKA_REST_BS
-from kafka_demo.local_mode.viewer.trace import Hop
+from kafka_demo.local_mode.viewer.trace import ERROR, Hop
 
 TOKEN_FIELD = "token"
 TOKEN_HEADER = "X-Kafka-Demo-Token"
@@ -52,7 +52,7 @@ class Resent:
 def resendable(hops: list[Hop]) -> bool:
     """Whether a session (its hops, in order) is one `replay` sends again: its first request
     ended in an Error and came from Kafka (a REST caller was told of its failure)."""
-    return bool(hops) and hops[0].status == "Error" and hops[0].source != KAFKA_REST_BS
+    return bool(hops) and hops[0].status == ERROR and hops[0].source != KAFKA_REST_BS
 
 
 def resend(production: Any, engine: Engine, hop: Hop) -> Resent:

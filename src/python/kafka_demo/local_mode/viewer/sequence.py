@@ -4,11 +4,18 @@ Only geometry and meaning live here (where each line goes, its colour and its
 label); the page's template draws them as SVG, escaping every text.
 """
 
-import json
-import re
 from dataclasses import dataclass
 
-from kafka_demo.local_mode.viewer.trace import Hop
+from kafka_demo.local_mode.viewer.trace import (
+    DEAD_LETTER_CLASS,
+    ERROR,
+    REJECTED,
+    REJECTED_CLASS,
+    Hop,
+    dead_letter_reason,
+    error_gist,
+    short_class,
+)
 
 LIFELINE_SPACING = 210
 MARGIN = 12
@@ -116,47 +123,21 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def short_class(message_class: str) -> str:
-    """`kafka_demo.msg.ProductStored` as the viewer labels it: `ProductStored`."""
-    return message_class.rsplit(".", 1)[-1]
-
-
 def hop_tone(hop: Hop) -> str:
-    if hop.status == "Error":
+    if hop.status == ERROR:
         return "error"
-    if hop.status == "Rejected" or short_class(hop.message_class) == "ProductRejected":
+    if hop.status == REJECTED or short_class(hop.message_class) == REJECTED_CLASS:
         return "rejected"
-    if short_class(hop.message_class) == "KafkaDeadLetterMessage":
+    if short_class(hop.message_class) == DEAD_LETTER_CLASS:
         return "dead-letter"
     return "normal"
-
-
-_WRAPPED_ERROR = re.compile(r"^.*Exception in Python class: \S+ - ")
-
-
-def error_gist(error: str) -> str:
-    """The innermost cause of an error, on one line: what went wrong, without its wrappers.
-
-    `Exception in Python class: KafkaDemoBP - DeliveryError - Exception in Python class:
-    LocalStorageBO - IntegrityError - disk full` is `IntegrityError - disk full`.
-    """
-    first_line = error.strip().split("\n", 1)[0]
-    return _WRAPPED_ERROR.sub("", first_line)
-
-
-def dead_letter_reason(hop: Hop) -> str:
-    try:
-        reason = json.loads(hop.body).get("reason", "")
-    except (ValueError, AttributeError):
-        return ""
-    return str(reason)
 
 
 def hop_note(hop: Hop, tone: str) -> str:
     """What is written under an arrow that is not plain: its mark, and why."""
     if tone == "normal":
         return ""
-    detail = dead_letter_reason(hop) if tone == "dead-letter" else error_gist(hop.error)
+    detail = dead_letter_reason(hop.body) if tone == "dead-letter" else error_gist(hop.error)
     note = f"{MARKS[tone]}: {detail}" if detail else MARKS[tone]
     return shorten(note, MAX_NOTE)
 

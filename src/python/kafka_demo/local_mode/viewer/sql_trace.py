@@ -38,7 +38,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.sql import ColumnElement
 
 from kafka_demo.defaults import KAFKA_REST_BS
-from kafka_demo.local_mode.viewer.trace import Hop
+from kafka_demo.local_mode.viewer.trace import (
+    COMPLETED,
+    DEAD_LETTER_CLASS,
+    DEAD_LETTERED,
+    ERROR,
+    REJECTED,
+    REJECTED_CLASS,
+    RESENT,
+    Hop,
+)
 
 _log = logging.getLogger("kafka_demo.local")
 
@@ -111,9 +120,15 @@ def reserve_ids(engine: Engine, count: int) -> int:
         return int(connection.scalar(select(_COUNTER.c.value).where(named)))
 
 
+def create_trace_tables(engine: Engine) -> None:
+    """The trace's tables, made when the store opens (database.open_trace_database, and the
+    SqlTrace that writes there); the functions that read the trace expect them."""
+    _TraceBase.metadata.create_all(engine, checkfirst=True)
+
+
 def _start_counter(engine: Engine) -> None:
     """The counter row, made once per trace database, after any message kept there already."""
-    _TraceBase.metadata.create_all(engine, checkfirst=True)
+    create_trace_tables(engine)
     with engine.connect() as connection:
         if connection.scalar(select(_COUNTER.c.value).where(_COUNTER.c.name == MESSAGE_IDS)):
             return
@@ -271,7 +286,6 @@ class TracedSession:
 
 def last_sessions(engine: Engine, last: int) -> list[TracedSession]:
     """The `last` most recent sessions, oldest first, each with its hops in order."""
-    _TraceBase.metadata.create_all(engine, checkfirst=True)
     with Session(engine) as session:
         ids = list(
             session.scalars(
@@ -288,11 +302,6 @@ def last_sessions(engine: Engine, last: int) -> list[TracedSession]:
     for row in rows:
         by_session[row.session_id].append(_as_hop(row))
     return [TracedSession(session_id, hops) for session_id, hops in by_session.items()]
-
-
-SESSION_STATUSES = ("Completed", "Error", "Rejected", "Dead-lettered", "Resent")
-DEAD_LETTER_CLASS = "KafkaDeadLetterMessage"
-REJECTED_CLASS = "ProductRejected"
 
 
 @dataclass
@@ -321,10 +330,10 @@ def _session_flags(lowest: int, highest: int) -> Subquery:
         select(
             HopRow.session_id,
             func.min(HopRow.id).label("first_id"),
-            any_hop(HopRow.status == "Error").label("failed"),
+            any_hop(HopRow.status == ERROR).label("failed"),
             any_hop(HopRow.message_class.like(f"%{DEAD_LETTER_CLASS}")).label("dead_lettered"),
             any_hop(
-                (HopRow.status == "Rejected") | HopRow.message_class.like(f"%{REJECTED_CLASS}")
+                (HopRow.status == REJECTED) | HopRow.message_class.like(f"%{REJECTED_CLASS}")
             ).label("rejected"),
         )
         .where(HopRow.session_id.between(lowest, highest))
@@ -356,7 +365,6 @@ def find_sessions(
     (a ProductRejected answer, or a refusal at the REST door); else Completed.
     Sessions are read newest first, SCAN_CHUNK ids at a time, until `last` match.
     """
-    _TraceBase.metadata.create_all(engine, checkfirst=True)
     found: list[SessionSummary] = []
     with Session(engine) as session:
         if session_id is not None:
@@ -383,11 +391,11 @@ def _matching(
     """The newest `limit` sessions in [lowest, highest] of this status and source."""
     flags = _session_flags(lowest, highest)
     session_status = case(
-        (HopRow.status == "Resent", "Resent"),
-        (flags.c.failed == 1, "Error"),
-        (flags.c.dead_lettered == 1, "Dead-lettered"),
-        (flags.c.rejected == 1, "Rejected"),
-        else_="Completed",
+        (HopRow.status == RESENT, RESENT),
+        (flags.c.failed == 1, ERROR),
+        (flags.c.dead_lettered == 1, DEAD_LETTERED),
+        (flags.c.rejected == 1, REJECTED),
+        else_=COMPLETED,
     )
     query = select(flags.c.session_id, session_status, HopRow).join(
         HopRow, HopRow.id == flags.c.first_id
@@ -403,7 +411,6 @@ def _matching(
 def session_sources(engine: Engine) -> list[str]:
     """The items that opened one of the latest SOURCES_WINDOW sessions: the source filter's
     choices (bounded, so that a long trace does not slow every reload of the page)."""
-    _TraceBase.metadata.create_all(engine, checkfirst=True)
     with Session(engine) as session:
         kept = _session_id_range(session)
         if kept is None:
@@ -426,7 +433,6 @@ def session_sources(engine: Engine) -> list[str]:
 
 def session_hops(engine: Engine, session_id: int) -> list[Hop]:
     """One session's hops, in the order they were sent."""
-    _TraceBase.metadata.create_all(engine, checkfirst=True)
     with Session(engine) as session:
         rows = session.scalars(
             select(HopRow).where(HopRow.session_id == session_id).order_by(HopRow.id)
@@ -435,7 +441,6 @@ def session_hops(engine: Engine, session_id: int) -> list[Hop]:
 
 
 def find_hop(engine: Engine, hop_id: int) -> Hop | None:
-    _TraceBase.metadata.create_all(engine, checkfirst=True)
     with Session(engine) as session:
         row = session.get(HopRow, hop_id)
     return None if row is None else _as_hop(row)
@@ -451,7 +456,6 @@ def stored_routes(engine: Engine) -> dict[int, str]:
     trace keeps LocalStorageBO's reply, which says which route stored the row.
     A redelivered record's later reply names the same row: the first one wins.
     """
-    _TraceBase.metadata.create_all(engine, checkfirst=True)
     routes: dict[int, str] = {}
     with Session(engine) as session:
         bodies = session.scalars(
@@ -470,12 +474,11 @@ def failed_inputs(engine: Engine) -> list[Hop]:
 
     Requests from KafkaRestBS are left out: their HTTP caller was told of the failure.
     """
-    _TraceBase.metadata.create_all(engine, checkfirst=True)
     first_hops = select(func.min(HopRow.id)).group_by(HopRow.session_id).scalar_subquery()
     with Session(engine) as session:
         rows = session.scalars(
             select(HopRow)
-            .where(HopRow.id.in_(first_hops), HopRow.status == "Error")
+            .where(HopRow.id.in_(first_hops), HopRow.status == ERROR)
             .where(HopRow.source != KAFKA_REST_BS)
             .order_by(HopRow.id)
         ).all()
@@ -494,16 +497,14 @@ class ResendRow(_TraceBase):
 def mark_resent(engine: Engine, hop_id: int, resent_as: int | None = None) -> None:
     """The operator sent this request again (as IRIS marks a resent message), in the session
     `resent_as`, to which the request's session then links."""
-    _TraceBase.metadata.create_all(engine, checkfirst=True)
     with Session(engine) as session, session.begin():
-        session.execute(update(HopRow).where(HopRow.id == hop_id).values(status="Resent"))
+        session.execute(update(HopRow).where(HopRow.id == hop_id).values(status=RESENT))
         if resent_as is not None:
             session.merge(ResendRow(hop_id=hop_id, resent_as=resent_as))
 
 
 def resent_as(engine: Engine, session_id: int) -> int | None:
     """The session that last sent a request of this session again, if one did."""
-    _TraceBase.metadata.create_all(engine, checkfirst=True)
     with Session(engine) as session:
         return session.scalar(
             select(func.max(ResendRow.resent_as))

@@ -1,10 +1,61 @@
-"""The local mode's message trace: one entry per hop, as IRIS records an Ens.MessageHeader."""
+"""The local mode's message trace: one entry per hop, as IRIS records an Ens.MessageHeader.
 
+Also the trace's one vocabulary, which the page (/messages) and the CLI (`kafka-demo
+trace`) both speak: the statuses, the class names as shown, and an error's summary.
+"""
+
+import json
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import count
 from typing import Protocol
+
+DELIVERED = "Delivered"
+COMPLETED = "Completed"
+ERROR = "Error"
+REJECTED = "Rejected"
+RESENT = "Resent"
+DEAD_LETTERED = "Dead-lettered"
+"""A hop is Delivered, then Completed or Error; the REST door's refusal is Rejected, and a
+failed input sent again is Resent. A session takes its status from its hops (sql_trace)."""
+SESSION_STATUSES = (COMPLETED, ERROR, REJECTED, DEAD_LETTERED, RESENT)
+
+PROJECT_MESSAGES = "kafka_demo.msg."
+DEAD_LETTER_CLASS = "KafkaDeadLetterMessage"
+REJECTED_CLASS = "ProductRejected"
+"""Two of the project's messages by their short_class name."""
+
+
+def short_class(message_class: str) -> str:
+    """A message class as the page and the CLI show it: the project's messages by class name
+    (`kafka_demo.msg.ProductStored` is `ProductStored`), IRIS's (`EnsLib.Kafka.Message`) and
+    any other in full."""
+    return message_class.removeprefix(PROJECT_MESSAGES)
+
+
+_WRAPPED_ERROR = re.compile(r"^.*Exception in Python class: \S+ - ")
+_SQLALCHEMY_REPEAT = re.compile(r" - \([\w.]+\) ")
+
+
+def error_gist(error: str) -> str:
+    """The innermost cause of an error, on one line: what went wrong, without its wrappers.
+
+    `Exception in Python class: KafkaDemoBP - DeliveryError - Exception in Python class:
+    LocalStorageBO - IntegrityError - (sqlite3.IntegrityError) disk full` is
+    `IntegrityError - disk full` (SQLAlchemy's repeat of the class dropped too).
+    """
+    first_line = error.strip().split("\n", 1)[0]
+    return _SQLALCHEMY_REPEAT.sub(" - ", _WRAPPED_ERROR.sub("", first_line), count=1)
+
+
+def dead_letter_reason(body: str) -> str:
+    """The reason a dead letter's body gives; empty if it gives none."""
+    try:
+        return str(json.loads(body).get("reason", ""))
+    except (ValueError, AttributeError):
+        return ""
 
 
 def _now() -> datetime:
@@ -21,7 +72,7 @@ class Hop:
     kind: str  # "Request" or "Response"
     message_class: str
     body: str
-    status: str = "Delivered"  # "Delivered", then "Completed" or "Error"
+    status: str = DELIVERED
     error: str = ""
     time: datetime = field(default_factory=_now)
     id: int = 0
