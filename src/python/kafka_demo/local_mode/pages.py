@@ -347,7 +347,7 @@ def _linker(status: str, source: str, refresh: int) -> Callable[..., str]:
     """url_for('messages') keeping the current filters, with some parameters changed."""
 
     def link(**changes: Any) -> str:
-        params = {"status": status, "source": source, "refresh": refresh}
+        params: dict[str, Any] = {"status": status, "source": source, "refresh": refresh}
         params.update(changes)
         kept = {name: value for name, value in params.items() if value not in ("", None)}
         return url_for("local_pages.messages", **kept)

@@ -12,7 +12,9 @@ import logging
 from typing import Any, Protocol
 
 from flask import Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Response as BaseResponse
 
 from kafka_demo import rules
 from kafka_demo.replies import Rejected, Stored
@@ -52,8 +54,7 @@ def create_app(gateway: ProductionGateway) -> Flask:
     """The Flask app of one door, answering every request with JSON."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = READ_LIMIT_BYTES
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = _JsonInOrder(app)
 
     @app.post("/kafka")
     def post_product() -> tuple[Response, int]:
@@ -81,6 +82,13 @@ def create_app(gateway: ProductionGateway) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_fault)
     return app
+
+
+class _JsonInOrder(DefaultJSONProvider):
+    """JSON with its keys in the order written and non-ASCII text as is."""
+
+    ensure_ascii = False
+    sort_keys = False
 
 
 def _reply(outcome: Stored | Rejected) -> tuple[Response, int]:
@@ -112,7 +120,7 @@ _HTTP_ERROR_TEXTS = {
 }
 
 
-def _http_error(error: HTTPException) -> Response:
+def _http_error(error: HTTPException) -> BaseResponse:
     """Flask's own errors (404, 405, 413...) as JSON, keeping their headers (such as Allow)."""
     status = error.code or 500
     if status == 405:

@@ -43,7 +43,7 @@ class NativeApi(Protocol):
 
 def load_native_api() -> NativeApi:
     """`import iris`, when first needed, so that importing the app needs no IRIS SDK."""
-    return importlib.import_module("iris")  # type: ignore[return-value]
+    return importlib.import_module("iris")
 
 
 @dataclass(frozen=True)
