@@ -12,12 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from kafka_demo.rest.contract import (
-    IRIS_UNREACHABLE_TEXT,
-    MAX_BODY_BYTES,
-    PRODUCTION_NOT_RUNNING_TEXT,
-    SENT_MESSAGE,
-)
+from kafka_demo.rest.contract import MAX_BODY_BYTES, SENT_MESSAGE
+from kafka_demo.rest.gateway import IRIS_UNREACHABLE_TEXT, PRODUCTION_NOT_RUNNING_TEXT
 from tests.support.doors import RESERVED_NAME, STORAGE_ROUTES, Door, State
 
 JSON = "application/json"
