@@ -31,7 +31,7 @@ LOG_LEVELS = {
     6: logging.CRITICAL,
 }
 _LOG_TYPES = {1: "Assert", 2: "Error", 3: "Warning", 4: "Info", 5: "Trace", 6: "Alert"}
-_logger = logging.getLogger("kafka_demo.production")
+_logger = logging.getLogger(__name__)
 
 
 class IrisObject:

@@ -41,7 +41,7 @@ MESSAGES_PATH = "/messages"
 HTTP_CLIENT = "HTTP client"
 REST_DOOR = "REST door"
 DEFAULT_REFRESH_SECONDS = 5
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 _STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d2733; background: #f4f6f9; }

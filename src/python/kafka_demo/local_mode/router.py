@@ -26,7 +26,7 @@ from kafka_demo.kafka_clients import GroupRole
 from kafka_demo.local_mode.trace import Hop, MemoryTrace, TraceSink
 
 _session: contextvars.ContextVar[int | None] = contextvars.ContextVar("session", default=None)
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 
 class StandIn(Protocol):

@@ -18,7 +18,7 @@ from gunicorn.arbiter import Arbiter
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.rest.gateway import endpoints_text
 
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 
 class _StopOnHangUp(Arbiter):

@@ -40,7 +40,7 @@ from sqlalchemy.sql import ColumnElement
 from kafka_demo.defaults import KAFKA_REST_BS
 from kafka_demo.local_mode.trace import Hop
 
-_log = logging.getLogger("kafka_demo.local")
+_log = logging.getLogger(__name__)
 
 
 class _TraceBase(DeclarativeBase):

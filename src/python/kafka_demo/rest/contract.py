@@ -36,7 +36,7 @@ enforced on the bytes read: a chunked body is never cut to the limit and parsed.
 SENT_MESSAGE = "Message sent to KafkaDemoBP"
 RETRY_AFTER_SECONDS = 5
 
-_log = logging.getLogger("kafka_demo.rest")
+_log = logging.getLogger(__name__)
 
 
 def create_app(gateway: ProductionGateway) -> Flask:

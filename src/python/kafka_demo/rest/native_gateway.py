@@ -27,7 +27,7 @@ from kafka_demo.rest.gateway import IRIS_UNREACHABLE_TEXT, ProductionUnavailable
 SERVICE_NAME = KAFKA_REST_BS
 DIRECTOR_CLASS = "IOP.Director"
 
-_log = logging.getLogger("kafka_demo.rest.native_gateway")
+_log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 

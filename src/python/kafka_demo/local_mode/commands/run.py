@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 HTTP_HOST = "127.0.0.1"
 EXTERNAL_BROKER_TIMEOUT_S = 10.0
 MAX_PORT = 65535
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 
 def run_local(args: argparse.Namespace) -> int:
