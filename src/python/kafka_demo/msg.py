@@ -2,8 +2,10 @@
 
 They are IoP PydanticMessages: the JSON is the same as a dataclass Message's,
 but IoP rebuilds them with pydantic's compiled validator (about 15 us a message
-instead of about 250 us), and a field of the wrong type fails on receipt
-instead of passing through. Do not add `from __future__ import annotations`
+instead of about 250 us), and a field of the wrong type fails on receipt (IoP's
+SerializationError, before any handler) instead of passing through as a dataclass
+Message's would. The business rules are not types: the BP and the operations check
+those. Do not add `from __future__ import annotations`
 here: IoP rebuilds messages from their annotations.
 
 The messages that the original demo has take its positional arguments too,
