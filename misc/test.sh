@@ -1,7 +1,7 @@
 #!/usr/bin/env sh
-# Sets up .venv (first run), then runs lint and the whole test suite: unit,
-# integration (a Tansu broker is started by the tests themselves) and static
-# checks of the IRIS files. The live suite in tests/e2e skips unless
+# Sets up .venv (first run), then runs lint, the type checker (mypy, configured in
+# pyproject.toml) and the whole test suite: unit, integration (a Tansu broker is
+# started by the tests themselves) and static checks of the IRIS files. The live suite in tests/e2e skips unless
 # KAFKA_DEMO_E2E=1 and a docker compose stack is up. The browser test (tests/browser)
 # drives Debian's Chromium, installed here when missing (as root, with apt); without
 # it that test fails. Extra arguments go to pytest.
@@ -33,4 +33,5 @@ install_chromium() {
 install_chromium
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

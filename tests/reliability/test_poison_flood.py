@@ -87,6 +87,6 @@ def _faithful(letter: Any, originals: dict[tuple[int, int], bytes], values: set[
     return letter.value == originals[origin]
 
 
-def _origin(letter: object) -> tuple[int, int]:
-    headers = dict(letter.headers)  # type: ignore[attr-defined]
+def _origin(letter: Any) -> tuple[int, int]:
+    headers = dict(letter.headers)
     return int(headers["dlq.partition"]), int(headers["dlq.offset"])

@@ -43,7 +43,7 @@ SERVICE_CLASS = "EnsLib.Kafka.Service"
 IRIS_CLASS = "EnsLib.Kafka.Message"
 STRING_MAX_LENGTH = 3_641_144
 """The longest %String, in 16-bit characters (docs "General System Limits", GORIENT_appx_limits)."""
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 
 class BinaryStream(GlobalStream):

@@ -35,12 +35,13 @@ from kafka_demo.local_mode.sql_trace import (
 )
 from kafka_demo.local_mode.trace import Hop, TraceSink
 from kafka_demo.rest.contract import MAX_BODY_BYTES
+from kafka_demo.rest.gateway import PRODUCT_PATH
 
-DOOR_PATH = "/kafka"
+MESSAGES_PATH = "/messages"
 HTTP_CLIENT = "HTTP client"
 REST_DOOR = "REST door"
 DEFAULT_REFRESH_SECONDS = 5
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 _STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d2733; background: #f4f6f9; }
@@ -134,7 +135,7 @@ _VIEWER = (
 {% endfor %}</tbody></table>
 {% else %}<p class="empty">No session
 {%- if status_filter or source_filter %} matches these filters{% endif %} yet.
-POST a product to /kafka, or produce a record to the topic.</p>{% endif %}
+POST a product to {{ product_path }}, or produce a record to the topic.</p>{% endif %}
 </section>
 <section class="trace">
 {% if selected %}
@@ -267,7 +268,7 @@ def messages_blueprint(
     """
     pages = Blueprint("local_pages", __name__)
 
-    @pages.get("/messages")
+    @pages.get(MESSAGES_PATH)
     def messages() -> str | tuple[Response, int]:
         status = request.args.get("status", "")
         if status and status not in SESSION_STATUSES:
@@ -294,6 +295,7 @@ def messages_blueprint(
             error_gist=error_gist,
             pretty=pretty,
             token=token,
+            product_path=PRODUCT_PATH,
         )
 
     @pages.get("/messages/hop/<int:hop_id>")
@@ -347,7 +349,7 @@ def _linker(status: str, source: str, refresh: int) -> Callable[..., str]:
     """url_for('messages') keeping the current filters, with some parameters changed."""
 
     def link(**changes: Any) -> str:
-        params = {"status": status, "source": source, "refresh": refresh}
+        params: dict[str, Any] = {"status": status, "source": source, "refresh": refresh}
         params.update(changes)
         kept = {name: value for name, value in params.items() if value not in ("", None)}
         return url_for("local_pages.messages", **kept)
@@ -356,7 +358,7 @@ def _linker(status: str, source: str, refresh: int) -> Callable[..., str]:
 
 
 def _is_door_request() -> bool:
-    return request.method == "POST" and request.path == DOOR_PATH
+    return request.method == "POST" and request.path == PRODUCT_PATH
 
 
 def _body_is_small() -> bool:
@@ -380,7 +382,7 @@ def _record_refusal(sink: TraceSink, response: Response) -> None:
     try:
         session_id = sink.new_session()
         refused = sink.record(
-            Hop(session_id, HTTP_CLIENT, REST_DOOR, "Request", f"POST {DOOR_PATH}", _text(body))
+            Hop(session_id, HTTP_CLIENT, REST_DOOR, "Request", f"POST {PRODUCT_PATH}", _text(body))
         )
         sink.finish(refused, "Rejected", f"HTTP {response.status_code}: {reason}")
         reply = sink.record(

@@ -31,7 +31,7 @@ from kafka_demo.local_mode.sql_trace import SqlTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from kafka_demo.production import build_production
 
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 
 def load_production() -> Any:
