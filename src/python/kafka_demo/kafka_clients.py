@@ -69,9 +69,20 @@ def open_consumer(
         max_poll_interval_ms=max_poll_interval_ms,
         max_poll_records=max_poll_records,
         # The heartbeat must stay below both timeouts, whatever max_poll_interval_ms is.
-        session_timeout_ms=min(10_000, max_poll_interval_ms),
+        session_timeout_ms=session_timeout_ms(max_poll_interval_ms),
         heartbeat_interval_ms=max(100, min(3_000, max_poll_interval_ms // 3)),
     )
+
+
+MIN_SESSION_TIMEOUT_MS = 6_000
+"""Apache Kafka's default `group.min.session.timeout.ms` (Broker Configs): a consumer asking
+for less is refused with InvalidSessionTimeoutError and never joins its group."""
+
+
+def session_timeout_ms(max_poll_interval_ms: int) -> int:
+    """How long the group waits for a silent consumer's heartbeat: as long as a poll may take,
+    within 6 to 10 s, the range a broker with default settings accepts (Tansu checks none)."""
+    return max(MIN_SESSION_TIMEOUT_MS, min(10_000, max_poll_interval_ms))
 
 
 GroupRole = Literal["leader", "follower", "joining"]
