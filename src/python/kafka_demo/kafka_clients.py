@@ -85,6 +85,25 @@ def session_timeout_ms(max_poll_interval_ms: int) -> int:
     return max(MIN_SESSION_TIMEOUT_MS, min(10_000, max_poll_interval_ms))
 
 
+TANSU_CLUSTER_ID = "tansu_cluster"
+"""The cluster id Tansu answers DescribeCluster with, the same on every instance."""
+
+
+def broker_is_tansu(kafka_broker: str | Sequence[str]) -> bool:
+    """Whether the cluster is Tansu (its constant cluster id); True if it cannot be asked, so
+    that the workarounds for Tansu, harmless elsewhere, are kept when in doubt."""
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(kafka_broker))
+    except KafkaError:
+        return True
+    try:
+        return admin.describe_cluster().get("cluster_id") == TANSU_CLUSTER_ID
+    except KafkaError:
+        return True
+    finally:
+        admin.close()
+
+
 GroupRole = Literal["leader", "follower", "joining"]
 
 

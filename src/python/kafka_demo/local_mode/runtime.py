@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
+from kafka_demo.kafka_clients import broker_is_tansu
 from kafka_demo.local_mode import iris_standin
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.inbound_adapter import InboundAdapterLoop
@@ -138,6 +139,8 @@ class LocalRuntime:
             skip=self._skip,
             trace=self.trace,
             standins={SERVICE_CLASS: self._iris_kafka_service},
+            # Only Tansu needs the group's leader to leave first (LocalProduction.stop).
+            leader_leaves_first=broker_is_tansu(self.config.bootstrap),
         )
         standin.add_class("IOP.Director", LocalDirector(production))
         production.start()
