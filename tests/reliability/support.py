@@ -50,7 +50,9 @@ class PacedProducer:
     """Sends records to a topic from a thread, `rate` per second, so a stream spans a test."""
 
     def __init__(self, bootstrap: str, topic: str, values: Iterable[bytes], rate: float) -> None:
-        self._producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5
+        )
         self._topic = topic
         self._values = list(values)
         self._rate = rate

@@ -126,6 +126,9 @@ def open_producer(
     return KafkaProducer(
         bootstrap_servers=bootstrap_servers(kafka_broker),
         acks="all",
+        # A retry after a lost acknowledgement is not written twice (kafka-python's default,
+        # said here since the settings for a cluster in docs/kafka.md rely on it).
+        enable_idempotence=True,
         max_request_size=max_request_size,
     )
 
