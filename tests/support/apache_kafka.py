@@ -297,14 +297,14 @@ class KafkaCluster:
         lagging = []
         for topic in self.describe_topics(topics):
             for partition in topic["partitions"]:
-                if set(partition["isr"]) != set(partition["replicas"]):
-                    lagging.append((topic["topic"], partition["partition"]))
+                if set(partition["isr_nodes"]) != set(partition["replica_nodes"]):
+                    lagging.append((topic["name"], partition["partition_index"]))
         return lagging
 
     def leaders(self, topic: str) -> dict[int, int]:
         """Partition number -> id of the node that leads it (-1 where none does)."""
         [described] = self.describe_topics([topic])
-        return {p["partition"]: p["leader"] for p in described["partitions"]}
+        return {p["partition_index"]: p["leader_id"] for p in described["partitions"]}
 
     def describe_topics(self, topics: list[str]) -> list[dict]:
         admin = KafkaAdminClient(bootstrap_servers=self._live_bootstrap())
