@@ -428,3 +428,11 @@ def _log_config(path: Path) -> str:
         "rootLogger.level = WARN\n"
         "rootLogger.appenderRef.file.ref = file\n"
     )
+
+
+if __name__ == "__main__":
+    # misc/test.sh: fetch the jars once, before the tests need them.
+    try:
+        print(f"Apache Kafka {KAFKA_VERSION} for the tests: {fetch_jars()}")
+    except KafkaUnavailable as error:
+        sys.exit(str(error))
