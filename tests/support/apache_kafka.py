@@ -58,7 +58,8 @@ class KafkaUnavailable(RuntimeError):
 
 def missing_tools() -> str | None:
     """What this machine lacks to run Apache Kafka here, or None."""
-    missing = [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
+    needed = ("java",) if jars_ready() else ("java", "mvn")  # Maven only to fetch the jars
+    missing = [tool for tool in needed if shutil.which(tool) is None]
     if not missing:
         return None
     return f"Apache Kafka tests need {' and '.join(missing)} on PATH (Java 17 and Maven)"
