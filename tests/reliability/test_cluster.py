@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,21 @@ PRICE = "7.25"
 KEYLESS_BOUND_PER_REBALANCE = 2 * LocalConfig().max_poll_records
 """As in test_crash: what the two consumers may hold uncommitted when the group rebalances
 (the EnsLib.Kafka.Service stand-in hands records over without a source key)."""
+
+
+@pytest.fixture
+def local_process() -> Iterator[Callable[[LocalProcess], LocalProcess]]:
+    """Registers a `kafka-demo local` to be killed after the test if it still runs."""
+    started: list[LocalProcess] = []
+
+    def register(process: LocalProcess) -> LocalProcess:
+        started.append(process)
+        return process
+
+    yield register
+    for process in started:
+        if process.process is not None and process.process.poll() is None:
+            process.kill()
 
 
 @pytest.fixture
@@ -104,13 +119,18 @@ def partition_leader(cluster: KafkaCluster, partition: int) -> int:
 
 
 def test_a_broker_killed_and_restarted_loses_nothing_and_stores_nothing_twice(
-    cluster: KafkaCluster, db_path: Path, tmp_path: Path
+    cluster: KafkaCluster,
+    db_path: Path,
+    tmp_path: Path,
+    local_process: Callable[[LocalProcess], LocalProcess],
 ) -> None:
     names = [f"cluster-{index:05d}" for index in range(RECORDS)]
     poison = {name for index, name in enumerate(names) if index % POISON_EVERY == POISON_EVERY - 1}
     products = [name for name in names if name not in poison]
     values = [poison_value(n) if n in poison else product_value(n, PRICE) for n in names]
-    local = LocalProcess(f"sqlite:///{db_path}", tmp_path / "local.log", cluster.bootstrap)
+    local = local_process(
+        LocalProcess(f"sqlite:///{db_path}", tmp_path / "local.log", cluster.bootstrap)
+    )
     local.start(timeout=90)
     clock = StorageClock(db_path).start()
     producer = PacedProducer(cluster.bootstrap, TOPIC, values, RATE_PER_S).start()

@@ -139,8 +139,9 @@ class LocalRuntime:
             skip=self._skip,
             trace=self.trace,
             standins={SERVICE_CLASS: self._iris_kafka_service},
-            # Only Tansu needs the group's leader to leave first (LocalProduction.stop).
-            leader_leaves_first=broker_is_tansu(self.config.bootstrap),
+            # Only Tansu needs the group's leader to leave first (LocalProduction.stop); without
+            # polling no consumer joins the group, and the broker is not asked.
+            leader_leaves_first=not self._poll or broker_is_tansu(self.config.bootstrap),
         )
         standin.add_class("IOP.Director", LocalDirector(production))
         production.start()
