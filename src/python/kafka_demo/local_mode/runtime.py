@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
+from kafka_demo.kafka_clients import broker_is_tansu
 from kafka_demo.local_mode import iris_standin
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.database import open_database, open_trace_database
@@ -132,6 +133,9 @@ class LocalRuntime:
             trace=self.trace,
             standins={SERVICE_CLASS: self._iris_kafka_service},
             pool_sizes=local_pool_sizes(self.config),
+            # Only Tansu needs the group's leader to leave first (LocalProduction.stop); without
+            # polling no consumer joins the group, and the broker is not asked.
+            leader_leaves_first=not self._poll or broker_is_tansu(self.config.bootstrap),
         )
         standin.add_class("IOP.Director", LocalDirector(production))
         production.start()

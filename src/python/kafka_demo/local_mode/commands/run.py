@@ -95,7 +95,9 @@ def _require_free_http_port(port: int) -> None:
 
 
 def _require_external_broker(bootstrap: str) -> None:
-    if not broker_answers(bootstrap, EXTERNAL_BROKER_TIMEOUT_S):
+    """One of the listed brokers (a cluster's, comma-separated) must answer."""
+    servers = [server.strip() for server in bootstrap.split(",") if server.strip()]
+    if not any(broker_answers(server, EXTERNAL_BROKER_TIMEOUT_S) for server in servers):
         raise CommandError(
             f"no Kafka broker answers at {bootstrap} (--bootstrap); start it, or leave"
             " --bootstrap out to run the embedded broker"
