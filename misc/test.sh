@@ -1,10 +1,13 @@
 #!/usr/bin/env sh
-# Sets up .venv (first run), then runs lint and the whole test suite: unit,
-# integration (a Tansu broker is started by the tests themselves) and static
-# checks of the IRIS files. The live suite in tests/e2e skips unless
+# Sets up .venv (first run), then runs lint, the type checker (mypy, configured in
+# pyproject.toml) and the whole test suite: unit, integration (a Tansu broker is
+# started by the tests themselves) and static checks of the IRIS files. The live suite in tests/e2e skips unless
 # KAFKA_DEMO_E2E=1 and a docker compose stack is up. The browser test (tests/browser)
 # drives Debian's Chromium, installed here when missing (as root, with apt); without
-# it that test fails. Extra arguments go to pytest.
+# it that test fails. The Kafka tests also run on Apache Kafka 4.1.1 on the JVM: its jars
+# are fetched once with Maven (misc/kafka/pom.xml) into ~/.cache/iris-kafka-demo; without
+# java or mvn those tests skip, saying so (under CI=true they fail). Extra arguments go
+# to pytest.
 set -eu
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -31,6 +34,15 @@ install_chromium() {
     rm -f "$log"
 }
 install_chromium
+fetch_kafka() {
+    if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+        echo "No java or mvn: the Apache Kafka tests will skip (under CI=true, fail)." >&2
+        return 0
+    fi
+    .venv/bin/python -m tests.support.apache_kafka || echo "The Apache Kafka tests will skip (under CI=true, fail)." >&2
+}
+fetch_kafka
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

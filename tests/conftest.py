@@ -51,7 +51,9 @@ def product_class(iris: IrisStandIn) -> ProductClass:
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> Iterator[str]:
-    """A real Kafka-protocol broker (Tansu) on a free loopback port, for the whole session."""
+    """A real Kafka-protocol broker (Tansu) on a free loopback port, for the whole session.
+
+    tests/integration overrides it to run each test on Tansu and on Apache Kafka."""
     with EmbeddedBroker() as broker:
         yield broker.bootstrap
 

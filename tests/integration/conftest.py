@@ -1,4 +1,8 @@
-"""A production wired by settings.py, on a real broker and a real SQLite file."""
+"""A production wired by settings.py, on a real broker and a real SQLite file.
+
+Every test here runs twice: on Tansu, the local mode's broker, and on Apache Kafka 4.1.1,
+the compose stack's, whose topics misc/kafka/create-topics.sh makes.
+"""
 
 import itertools
 from collections.abc import Callable, Iterator
@@ -10,8 +14,39 @@ import pytest
 import settings
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode.iris.router import LocalProduction
+from tests.support.brokers import (
+    BROKER_KINDS,
+    Broker,
+    create_demo_topics,
+    create_topics_like_the_script,
+    running_broker,
+)
 
 _groups = itertools.count(1)
+_topic_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="package", params=BROKER_KINDS)
+def broker(request: pytest.FixtureRequest) -> Iterator[Broker]:
+    """One broker of each kind for this folder's tests; Apache Kafka gets the compose stack's
+    topics from misc/kafka/create-topics.sh."""
+    with running_broker(request.param) as started:
+        create_demo_topics(started, "kafka_demo", "kafka_demo.dlq")
+        yield started
+
+
+@pytest.fixture(scope="package")
+def kafka_bootstrap(broker: Broker) -> str:
+    return broker.bootstrap
+
+
+@pytest.fixture
+def topics(broker: Broker) -> dict[str, str]:
+    """A fresh product topic (2 partitions) and DLQ topic for one test."""
+    number = next(_topic_numbers)
+    names = {"topic": f"kafka_demo_{number}", "dlq_topic": f"kafka_demo_{number}.dlq"}
+    create_topics_like_the_script(broker, names["topic"], names["dlq_topic"])
+    return names
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ def test_records_and_poison_through_the_iris_adapter_reach_the_table_and_the_dlq
     trace = production.trace
     assert isinstance(trace, MemoryTrace)
     assert sessions_by_door(trace) == {(SERVICE, "EnsLib.Kafka.Message"): 9}
-    assert all(hop.status == "Completed" for hop in trace.hops)
+    assert [h for h in trace.hops if h.status != "Completed"] == []
     group = production_settings["Python.KafkaDemoBS"]["group_id"]
     ends = log_end_offsets(kafka_bootstrap, topics["topic"], len(valid + poison))
     wait_for(lambda: committed_offsets(kafka_bootstrap, topics["topic"], group) == ends)

@@ -18,7 +18,7 @@ from kafka_demo import rules
 from kafka_demo.bs import KafkaDemoBS
 from kafka_demo.consuming import HandOffFailed
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS
-from kafka_demo.kafka_clients import fetch_log_identity
+from kafka_demo.kafka_clients import MIN_SESSION_TIMEOUT_MS, fetch_log_identity
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.msg import KafkaRecordSent, KafkaTestMessage
@@ -222,7 +222,8 @@ def test_records_handed_over_are_not_delivered_to_another_consumer_of_the_group(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_interval_ms=1500,
-        session_timeout_ms=1500,
+        # Apache Kafka refuses less than its group.min.session.timeout.ms.
+        session_timeout_ms=MIN_SESSION_TIMEOUT_MS,
         heartbeat_interval_ms=500,
     )
     received = []

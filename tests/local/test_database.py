@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine, create_engine
 
 from kafka_demo.defaults import LOCAL_STORAGE_BO
-from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.local_mode.config import Durability, LocalConfig
 from kafka_demo.local_mode.database import open_database, trace_url
 from kafka_demo.local_mode.iris.runtime import LocalRuntime
 from kafka_demo.local_mode.viewer.sql_trace import last_sessions
@@ -25,11 +25,11 @@ def pragmas(engine: Engine) -> tuple[str, int]:
 
 @pytest.mark.parametrize(("durability", "synchronous"), [("normal", NORMAL), ("full", FULL)])
 def test_every_engine_on_the_local_database_commits_with_its_durability(
-    durability: str, synchronous: int, tmp_path: Path
+    durability: Durability, synchronous: int, tmp_path: Path
 ) -> None:
     """LocalStorageBO opens its own engine from its connection string: it commits the same way."""
     url = f"sqlite:///{tmp_path / 'kafka_demo.db'}"
-    assert pragmas(open_database(url, durability)) == ("wal", synchronous)  # type: ignore[arg-type]
+    assert pragmas(open_database(url, durability)) == ("wal", synchronous)
     assert pragmas(create_engine(url)) == ("wal", synchronous)
 
 
@@ -40,10 +40,10 @@ def test_another_sqlite_file_keeps_sqlites_own_default(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("durability", "synchronous"), [("normal", NORMAL), ("full", FULL)])
 def test_the_runtime_stores_and_traces_with_the_durability_it_is_given(
-    durability: str, synchronous: int, tmp_path: Path
+    durability: Durability, synchronous: int, tmp_path: Path
 ) -> None:
     path = tmp_path / "products.db"
-    config = LocalConfig(db_url=f"sqlite:///{path}", durability=durability)  # type: ignore[arg-type]
+    config = LocalConfig(db_url=f"sqlite:///{path}", durability=durability)
     runtime = LocalRuntime(config, poll=False)
     production = runtime.start()
     try:

@@ -52,7 +52,7 @@ def test_a_failed_call_is_logged_and_the_loop_goes_on(caplog: pytest.LogCaptureF
         calls.append(1)
         raise RuntimeError("broker away")
 
-    with caplog.at_level(logging.ERROR, logger="kafka_demo.local_mode"):
+    with caplog.at_level(logging.ERROR, logger="kafka_demo.local_mode.iris.inbound_adapter"):
         run_for(InboundAdapterLoop("Python.KafkaDemoBS", failing, call_interval=0.1), 0.45)
 
     assert len(calls) >= 3

@@ -1,4 +1,7 @@
-"""Fixtures of the reliability suite: an external broker that outlives `kafka-demo local`."""
+"""Fixtures of the reliability suite: an external broker that outlives `kafka-demo local`.
+
+`broker` is Tansu unless a test module asks for both brokers with
+`pytest.mark.parametrize("broker", BROKER_KINDS, indirect=True)`."""
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -6,15 +9,16 @@ from pathlib import Path
 import pytest
 
 from kafka_demo import defaults
-from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
+from tests.support.brokers import TANSU, Broker, create_demo_topics, running_broker
 from tests.support.local_process import LocalProcess
 
 
 @pytest.fixture
-def broker() -> Iterator[EmbeddedBroker]:
-    """A Tansu broker of this test's own, with the topics `kafka-demo local` uses."""
-    with EmbeddedBroker() as started:
-        create_topics(started.bootstrap, {defaults.TOPIC: 2, defaults.DLQ_TOPIC: 1})
+def broker(request: pytest.FixtureRequest) -> Iterator[Broker]:
+    """A broker of this test's own (Tansu, or the kind the test asks for), with the topics
+    `kafka-demo local` uses, made as that broker's users make them."""
+    with running_broker(getattr(request, "param", TANSU)) as started:
+        create_demo_topics(started, defaults.TOPIC, defaults.DLQ_TOPIC)
         yield started
 
 
@@ -25,7 +29,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def start_local(
-    broker: EmbeddedBroker, db_path: Path, tmp_path: Path
+    broker: Broker, db_path: Path, tmp_path: Path
 ) -> Iterator[Callable[[], LocalProcess]]:
     """Start `kafka-demo local` on the test's broker and database; killed at the end if alive."""
     started: list[LocalProcess] = []

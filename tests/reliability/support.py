@@ -61,7 +61,9 @@ class PacedProducer:
         *,
         keyed: bool = True,
     ) -> None:
-        self._producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5
+        )
         self._topic = topic
         self._keyed = keyed
         self._values = list(values)

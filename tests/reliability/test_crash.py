@@ -35,13 +35,17 @@ from typing import Any
 import pytest
 
 from kafka_demo.defaults import DLQ_TOPIC, GROUP_ID, TOPIC
-from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 from tests.reliability.support import PacedProducer, figures, product_value, scaled, wait_until
+from tests.support.brokers import BROKER_KINDS, Broker
 from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
 from tests.support.local_process import LocalProcess
 from tests.support.storage import duplicates_by_key, stored_names
 
-pytestmark = [pytest.mark.reliability, pytest.mark.integration]
+pytestmark = [
+    pytest.mark.reliability,
+    pytest.mark.integration,
+    pytest.mark.parametrize("broker", BROKER_KINDS, indirect=True),
+]
 
 RECORDS = scaled(900, 10_000)
 KILLS = scaled(2, 5)
@@ -56,7 +60,7 @@ DRAIN_BOUND_S = 60 + RECORDS / 10
 
 
 def test_sigkill_at_random_moments_loses_nothing_and_stores_nothing_twice(
-    broker: EmbeddedBroker, db_path: Path, start_local: Callable[[], LocalProcess]
+    broker: Broker, db_path: Path, start_local: Callable[[], LocalProcess]
 ) -> None:
     seed = int(os.environ.get("KAFKA_DEMO_SEED", "20260611"))
     chance = random.Random(seed)

@@ -10,7 +10,6 @@ import pytest
 
 from kafka_demo import storage
 from kafka_demo.defaults import TOPIC
-from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.local_mode.iris.persistent import PersistentClass
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
@@ -20,11 +19,15 @@ from tests.reliability.support import (
     figures,
     wait_until,
 )
+from tests.support.brokers import BROKER_KINDS, Broker
 from tests.support.doors import Door, State
 from tests.support.local_process import LocalProcess, http
 from tests.support.storage import stored_names, table_names
 
-pytestmark = [pytest.mark.reliability, pytest.mark.integration]
+pytestmark = [
+    pytest.mark.reliability,
+    pytest.mark.integration,
+]
 
 HOSTILE_NAMES = [
     "'; DROP TABLE product; --",
@@ -87,8 +90,9 @@ def test_hostile_names_are_stored_verbatim_through_both_rest_doors(
     assert door.row_count() == len(HOSTILE_NAMES)
 
 
+@pytest.mark.parametrize("broker", BROKER_KINDS, indirect=True)
 def test_hostile_names_are_stored_verbatim_through_gunicorn_and_kafka(
-    broker: EmbeddedBroker, db_path: Path, start_local: Callable[[], LocalProcess]
+    broker: Broker, db_path: Path, start_local: Callable[[], LocalProcess]
 ) -> None:
     runtime = start_local()
     statuses = [

@@ -51,7 +51,7 @@ from sqlalchemy import create_engine
 from kafka_demo.defaults import DLQ_TOPIC, KAFKA_DEMO_BP, KAFKA_REST_BS, TOPIC
 from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics, free_port
 from kafka_demo.local_mode.database import trace_url
-from kafka_demo.local_mode.viewer.sql_trace import failed_inputs, last_sessions
+from kafka_demo.local_mode.viewer.sql_trace import TracedSession, failed_inputs, last_sessions
 from tests.reliability.support import FULL, figures, product_value, scaled
 from tests.support.local_process import LocalProcess, http, kafka_demo
 from tests.support.storage import stored_names
@@ -270,7 +270,7 @@ class Operator(RuleBasedStateMachine):
         finally:
             engine.dispose()
 
-    def _sessions(self) -> list[object]:
+    def _sessions(self) -> list[TracedSession]:
         engine = create_engine(trace_url(self.db_url))
         try:
             return list(last_sessions(engine, 1_000_000))
@@ -282,19 +282,17 @@ class Operator(RuleBasedStateMachine):
         merged = []
         for session in self._sessions():
             inputs = [
-                hop
-                for hop in session.hops  # type: ignore[attr-defined]
-                if hop.kind == "Request" and hop.target == KAFKA_DEMO_BP
+                hop for hop in session.hops if hop.kind == "Request" and hop.target == KAFKA_DEMO_BP
             ]
             if len(inputs) > 1:
-                merged.append(session.id)  # type: ignore[attr-defined]
+                merged.append(session.id)
         return merged
 
     def _errored_names(self) -> set[str]:
         """Inputs from Kafka whose session has an Error (their first request failed)."""
         names = set()
         for session in self._sessions():
-            hops = session.hops  # type: ignore[attr-defined]
+            hops = session.hops
             first = hops[0] if hops else None
             if first is not None and first.status == "Error" and first.source != KAFKA_REST_BS:
                 names.add(_input_name(first.body))

@@ -14,21 +14,25 @@ from typing import Any
 import pytest
 
 from kafka_demo.defaults import DLQ_TOPIC, GROUP_ID, TOPIC
-from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 from tests.reliability.poison import GARBAGE, flood
 from tests.reliability.support import PacedProducer, figures, scaled, wait_until
+from tests.support.brokers import BROKER_KINDS, Broker
 from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
 from tests.support.local_process import LocalProcess
 from tests.support.storage import stored_names
 
-pytestmark = [pytest.mark.reliability, pytest.mark.integration]
+pytestmark = [
+    pytest.mark.reliability,
+    pytest.mark.integration,
+    pytest.mark.parametrize("broker", BROKER_KINDS, indirect=True),
+]
 
 RECORDS = scaled(330, 2_000)
 LAG_BOUND_S = 30 + RECORDS / 20
 
 
 def test_a_poison_flood_is_dead_lettered_with_reasons_and_the_lag_returns_to_zero(
-    broker: EmbeddedBroker, db_path: Path, start_local: Callable[[], LocalProcess]
+    broker: Broker, db_path: Path, start_local: Callable[[], LocalProcess]
 ) -> None:
     seed = int(os.environ.get("KAFKA_DEMO_SEED", "20260611"))
     records = flood(RECORDS, seed)
@@ -87,6 +91,6 @@ def _faithful(letter: Any, originals: dict[tuple[int, int], bytes], values: set[
     return letter.value == originals[origin]
 
 
-def _origin(letter: object) -> tuple[int, int]:
-    headers = dict(letter.headers)  # type: ignore[attr-defined]
+def _origin(letter: Any) -> tuple[int, int]:
+    headers = dict(letter.headers)
     return int(headers["dlq.partition"]), int(headers["dlq.offset"])

@@ -24,15 +24,19 @@ import pytest
 from sqlalchemy import create_engine
 
 from kafka_demo.defaults import GROUP_ID, TOPIC
-from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 from kafka_demo.local_mode.database import trace_url
 from kafka_demo.local_mode.viewer.sql_trace import failed_inputs
 from tests.reliability.support import PacedProducer, figures, product_value, scaled, wait_until
+from tests.support.brokers import BROKER_KINDS, Broker
 from tests.support.kafka import committed_offsets, log_end_offsets
 from tests.support.local_process import LocalProcess, http, kafka_demo
 from tests.support.storage import duplicates_by_key, stored_names
 
-pytestmark = [pytest.mark.reliability, pytest.mark.integration]
+pytestmark = [
+    pytest.mark.reliability,
+    pytest.mark.integration,
+    pytest.mark.parametrize("broker", BROKER_KINDS, indirect=True),
+]
 
 RECORDS = scaled(400, 1_500)
 RATE_PER_S = 40
@@ -42,7 +46,7 @@ DRAIN_BOUND_S = 60 + RECORDS / 10
 
 
 def test_a_locked_database_neither_drops_nor_duplicates_and_replay_stores_the_failures(
-    broker: EmbeddedBroker, db_path: Path, start_local: Callable[[], LocalProcess]
+    broker: Broker, db_path: Path, start_local: Callable[[], LocalProcess]
 ) -> None:
     names = [f"outage-{index:05d}" for index in range(RECORDS)]
     runtime = start_local()

@@ -12,12 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from kafka_demo.rest.contract import (
-    IRIS_UNREACHABLE_TEXT,
-    MAX_BODY_BYTES,
-    PRODUCTION_NOT_RUNNING_TEXT,
-    SENT_MESSAGE,
-)
+from kafka_demo.rest.contract import MAX_BODY_BYTES, SENT_MESSAGE
+from kafka_demo.rest.gateway import IRIS_UNREACHABLE_TEXT, PRODUCTION_NOT_RUNNING_TEXT
 from tests.support.doors import RESERVED_NAME, STORAGE_ROUTES, Door, State
 
 JSON = "application/json"
@@ -340,7 +336,7 @@ def test_server_fault_is_logged_and_not_shown(open_door, caplog: pytest.LogCaptu
     assert response.get_json() == SERVER_FAULT
     for internal in ("Traceback", "sqlite", "nonexistent-directory", "LocalStorageBO", "Error"):
         assert internal not in text
-    logged = [record for record in caplog.records if record.name == "kafka_demo.rest"]
+    logged = [record for record in caplog.records if record.name == "kafka_demo.rest.contract"]
     assert logged and logged[-1].exc_info is not None
     assert "unable to open database file" in caplog.text
 

@@ -7,13 +7,9 @@ import pytest
 
 import app as iris_app_module
 from kafka_demo.defaults import KAFKA_DEMO_BP, KAFKA_REST_BS
-from kafka_demo.rest.contract import (
-    IRIS_UNREACHABLE_TEXT,
-    MAX_BODY_BYTES,
-    PRODUCTION_NOT_RUNNING_TEXT,
-    create_app,
-)
+from kafka_demo.rest.contract import MAX_BODY_BYTES, create_app
 from kafka_demo.rest.director_gateway import DirectorGateway
+from kafka_demo.rest.gateway import IRIS_UNREACHABLE_TEXT, PRODUCTION_NOT_RUNNING_TEXT
 from tests.support.doors import Door, State
 
 APPLE = {"name": "apple", "price": 1}

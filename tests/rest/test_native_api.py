@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 import app_standalone
-from kafka_demo.rest.contract import IRIS_UNREACHABLE_TEXT, SENT_MESSAGE
+from kafka_demo.rest.contract import SENT_MESSAGE
+from kafka_demo.rest.gateway import IRIS_UNREACHABLE_TEXT
 from kafka_demo.rest.native_gateway import NativeSettings
 from tests.support.doors import TEST_IRIS, Door, State
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -35,7 +36,7 @@ def engine(tmp_path: Path) -> Iterator[sa.Engine]:
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'main.db'}", poolclass=sa.pool.NullPool)
 
     @sa.event.listens_for(engine, "connect")
-    def attach(connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def attach(connection: Any, _record: Any) -> None:
         for schema in ("Ens_Util", "Ens_Config", "SQLUser"):
             connection.execute(f"ATTACH DATABASE '{tmp_path / schema}.db' AS {schema}")
 

@@ -1,4 +1,5 @@
-"""misc/test.sh upgrades pip once, when it creates the venv, not on every run.
+"""misc/test.sh upgrades pip once, when it creates the venv, not on every run; it runs
+the linter, then the type checker, then the tests.
 
 It runs in a copy of the repository layout with stand-ins: a `python3` that makes a
 `.venv` whose `python` and `ruff` only record how they were called.
@@ -14,11 +15,11 @@ VENV_TOOL = """#!/bin/bash
 echo "$(basename "$0") $*" >> "$CALLS"
 """
 
-# Stands in for the system python3: `-m venv DIR` makes DIR/bin/python and DIR/bin/ruff.
+# Stands in for the system python3: `-m venv DIR` makes DIR/bin/python, ruff and mypy.
 FAKE_PYTHON3 = f"""#!/bin/bash
 if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
     mkdir -p "$3/bin"
-    for tool in python ruff; do
+    for tool in python ruff mypy; do
         cat > "$3/bin/$tool" <<'EOF'
 {VENV_TOOL}EOF
         chmod +x "$3/bin/$tool"
@@ -56,3 +57,13 @@ def test_pip_is_upgraded_only_when_the_venv_is_created(tmp_path: Path) -> None:
     assert upgrade not in second
     assert second[0] == install
     assert second[-1] == "python -m pytest -q"
+
+
+def test_the_type_checker_runs_after_the_linter_and_before_the_tests(tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout"
+    (checkout / "misc").mkdir(parents=True)
+    shutil.copy(ROOT / "misc/test.sh", checkout / "misc/test.sh")
+
+    tools = [line.split()[0] for line in _run(checkout, tmp_path / "calls.log")]
+
+    assert tools[-4:] == ["ruff", "ruff", "mypy", "python"]

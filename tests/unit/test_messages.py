@@ -1,11 +1,14 @@
 """Every message survives IoP's own serialization, as it does between two IRIS jobs."""
 
 import ast
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from iop import Message
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
+from iop.messages.serialization import SerializationError
 
 from kafka_demo.local_mode.iris.iris_standin import CharacterStream, IOPMessage
 from kafka_demo.msg import (
@@ -94,3 +97,36 @@ def test_message_module_does_not_postpone_annotations() -> None:
         if isinstance(node, ast.ImportFrom) and node.module == "__future__"
     ]
     assert future_imports == []
+
+
+@dataclass
+class PlainDataclassMessage(Message):
+    """IoP's other kind of message, for contrast: a dataclass Message."""
+
+    price: Decimal
+
+
+def test_iop_checks_the_field_types_of_our_messages_on_receipt() -> None:
+    """IoP 4.1 rebuilds a PydanticMessage with the class's pydantic model: a price that is no
+    number fails on receipt, before any handler (a dataclass Message would keep the text)."""
+    wrong_type = '{"name": "apple", "price": "not a number"}'
+
+    with pytest.raises(SerializationError, match="price"):
+        dispatch_deserializer(IOPMessage.holding("kafka_demo.msg.ProductSQLMessage", wrong_type))
+    plain = dispatch_deserializer(
+        IOPMessage.holding(f"{__name__}.PlainDataclassMessage", '{"price": "not a number"}')
+    )
+    assert isinstance(plain, PlainDataclassMessage)
+    assert plain.price == "not a number"
+
+
+def test_iop_lets_through_a_product_of_the_right_types_that_breaks_the_rules() -> None:
+    """The business rules are not types: a blank name or a third decimal reaches the handler,
+    which is why the operations check the rules again (kafka_demo.bo)."""
+    breaking = '{"name": " ", "price": "1.999"}'
+
+    received = dispatch_deserializer(
+        IOPMessage.holding("kafka_demo.msg.ProductSQLMessage", breaking)
+    )
+
+    assert received == ProductSQLMessage(name=" ", price=Decimal("1.999"))

@@ -99,7 +99,7 @@ def test_a_trace_that_cannot_be_kept_does_not_undo_a_delivery(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     production = start(tmp_path, trace=TraceThatCannotBeKept())
-    with caplog.at_level(logging.ERROR, logger="kafka_demo.local_mode"):
+    with caplog.at_level(logging.ERROR, logger="kafka_demo.local_mode.iris.router"):
         production.deliver("Python.KafkaDemoBS", "Python.KafkaDemoBP", record("stored"), sync=False)
     assert rows(tmp_path) == ["stored"]  # the sender must not send it again
     assert "was delivered, but its trace was not kept: database is locked" in caplog.text

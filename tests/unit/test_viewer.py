@@ -214,7 +214,9 @@ def test_dead_letters_and_rejections_are_marked(
         "hop response normal",
     ]
     assert texts(dead[1])[1] == "\u2709 Dead letter: payload must be a JSON object, not an array"
-    assert dead[1].find(f"{SVG}path").get("stroke") == COLOURS["dead-letter"]  # type: ignore[union-attr]
+    path = dead[1].find(f"{SVG}path")
+    assert path is not None
+    assert path.get("stroke") == COLOURS["dead-letter"]
 
     rejected = arrows(trace_svg(page(client, f"?session={sessions['hostile']}")))
     assert rejected[1].get("class") == "hop response rejected"

@@ -1,7 +1,8 @@
 """The operations: storing products, and publishing to Kafka."""
 
 import uuid
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol
 
 from iop import BusinessOperation, setting
 from kafka import KafkaProducer
@@ -31,8 +32,16 @@ from kafka_demo.msg import (
 from kafka_demo.product import Product
 
 
-def _valid(message: Product) -> Product:
-    """IoP does not check field types on receipt, so a message sent by hand may hold anything."""
+class _ProductFields(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def price(self) -> Decimal: ...
+
+
+def _valid(message: _ProductFields) -> Product:
+    """The rules again: IoP checks a message's field types on receipt (its pydantic model),
+    but not the business rules, which a message sent by hand (not through the BP) may break."""
     return rules.validate_product({"name": message.name, "price": message.price})
 
 

@@ -146,7 +146,7 @@ class KafkaRestBS(BusinessService):
 
     Output = target(defaults.KAFKA_DEMO_BP)
 
-    def on_process_input(self, request: str) -> ProductStored | ProductRejected:
+    def on_process_input(self, request: object = None) -> ProductStored | ProductRejected:
         if not isinstance(request, str):
             raise TypeError(f"KafkaRestBS takes the request body as a str, not {type(request)}")
         reply = self.send_request_sync(self.Output, KafkaRawMessage(value=request.encode("utf-8")))

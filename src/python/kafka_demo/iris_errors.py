@@ -4,7 +4,7 @@ Both REST gateways use this: the first kind is a 503 (try again later), every
 other error a 500. Pure, so the standalone server can use it without IoP.
 """
 
-from kafka_demo.rest.contract import (
+from kafka_demo.rest.gateway import (
     IRIS_UNREACHABLE_TEXT,
     PRODUCTION_NOT_RUNNING_TEXT,
     ProductionUnavailable,

@@ -71,9 +71,39 @@ def open_consumer(
         max_poll_interval_ms=max_poll_interval_ms,
         max_poll_records=max_poll_records,
         # The heartbeat must stay below both timeouts, whatever max_poll_interval_ms is.
-        session_timeout_ms=min(10_000, max_poll_interval_ms),
+        session_timeout_ms=session_timeout_ms(max_poll_interval_ms),
         heartbeat_interval_ms=max(100, min(3_000, max_poll_interval_ms // 3)),
     )
+
+
+MIN_SESSION_TIMEOUT_MS = 6_000
+"""Apache Kafka's default `group.min.session.timeout.ms` (Broker Configs): a consumer asking
+for less is refused with InvalidSessionTimeoutError and never joins its group."""
+
+
+def session_timeout_ms(max_poll_interval_ms: int) -> int:
+    """How long the group waits for a silent consumer's heartbeat: as long as a poll may take,
+    within 6 to 10 s, the range a broker with default settings accepts (Tansu checks none)."""
+    return max(MIN_SESSION_TIMEOUT_MS, min(10_000, max_poll_interval_ms))
+
+
+TANSU_CLUSTER_ID = "tansu_cluster"
+"""The cluster id Tansu answers DescribeCluster with, the same on every instance."""
+
+
+def broker_is_tansu(kafka_broker: str | Sequence[str]) -> bool:
+    """Whether the cluster is Tansu (its constant cluster id); True if it cannot be asked, so
+    that the workarounds for Tansu, harmless elsewhere, are kept when in doubt."""
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(kafka_broker))
+    except KafkaError:
+        return True
+    try:
+        return admin.describe_cluster().get("cluster_id") == TANSU_CLUSTER_ID
+    except KafkaError:
+        return True
+    finally:
+        admin.close()
 
 
 def open_producer(
@@ -86,6 +116,9 @@ def open_producer(
     return KafkaProducer(
         bootstrap_servers=bootstrap_servers(kafka_broker),
         acks="all",
+        # A retry after a lost acknowledgement is not written twice (kafka-python's default,
+        # said here since the settings for a cluster in docs/kafka.md rely on it).
+        enable_idempotence=True,
         max_request_size=max_request_size,
     )
 

@@ -39,6 +39,6 @@ class ProductRow(Base):
 ProductModel = ProductRow
 """The original demo's name for the model, so its code that imports it still runs."""
 
-PRODUCT_TABLE = ProductRow.__table__
+PRODUCT_TABLE = Base.metadata.tables[ProductRow.__tablename__]
 IRIS_PRODUCT_CLASS = f"User.{PRODUCT_TABLE.name}"
 """The %Persistent class IRIS projects from the table, used by the IRIS ORM route."""

@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 
 CLAIM_SUFFIX = ".claim"
 HOLDER_WRITE_WAIT_S = 1.0
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

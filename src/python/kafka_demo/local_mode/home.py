@@ -3,9 +3,12 @@ to go (a browser user most likely wants /messages)."""
 
 from flask import Blueprint, Response, jsonify
 
+from kafka_demo.local_mode.viewer.pages import MESSAGES_PATH
+from kafka_demo.rest.gateway import endpoints_text
+
 HOME_ERROR = (
-    "no page here: open /messages for the message trace;"
-    " the REST door is POST /kafka and GET /health"
+    f"no page here: open {MESSAGES_PATH} for the message trace;"
+    f" the REST door is {endpoints_text(' and ')}"
 )
 
 
@@ -14,6 +17,6 @@ def home_blueprint() -> Blueprint:
 
     @home.get("/")
     def index() -> tuple[Response, int]:
-        return jsonify(error=HOME_ERROR, messages="/messages"), 404
+        return jsonify(error=HOME_ERROR, messages=MESSAGES_PATH), 404
 
     return home

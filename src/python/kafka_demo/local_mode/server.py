@@ -16,8 +16,9 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.rest.gateway import endpoints_text
 
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 
 class _StopOnHangUp(Arbiter):
@@ -118,7 +119,9 @@ class LocalServer(BaseApplication):
         # die of it, as gunicorn leaves it to do, before the consumer is closed.
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         self.runtime.start()
-        _log.info("ready: http://%s (POST /kafka, GET /health, GET /messages)", self.bind)
+        from kafka_demo.local_mode.viewer.pages import MESSAGES_PATH
+
+        _log.info("ready: http://%s (%s, GET %s)", self.bind, endpoints_text(", "), MESSAGES_PATH)
 
     def _stop_production(self, server: Any, worker: Any) -> None:
         if self.runtime is not None:

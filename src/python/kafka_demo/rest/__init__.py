@@ -1,5 +1,7 @@
 """The REST door: one contract, two ways to reach Python.KafkaRestBS.
 
+- `gateway`: without Flask, the endpoints, the gateway a door reaches the service
+  through, and what a door says when IRIS is away.
 - `contract`: the Flask app (routes, input checks, status codes) every door serves.
 - `director_gateway`: reaches the service through IoP's director, inside an IRIS
   process (or the local mode's stand-in for it).

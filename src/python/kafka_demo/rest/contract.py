@@ -9,13 +9,22 @@ verdict is final. Pure of IoP: the standalone server imports this without it.
 """
 
 import logging
-from typing import Any, Protocol
+from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Response as BaseResponse
 
 from kafka_demo import rules
 from kafka_demo.replies import Rejected, Stored
+from kafka_demo.rest.gateway import (
+    HEALTH_PATH,
+    PRODUCT_PATH,
+    ProductionGateway,
+    ProductionUnavailable,
+    endpoints_text,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 """Largest request body accepted; a valid product needs well under 2 KiB."""
@@ -25,37 +34,18 @@ at the limit, whether its size was declared (Content-Length) or not (chunked). T
 enforced on the bytes read: a chunked body is never cut to the limit and parsed."""
 
 SENT_MESSAGE = "Message sent to KafkaDemoBP"
-IRIS_UNREACHABLE_TEXT = "IRIS is not reachable; try again later"
-PRODUCTION_NOT_RUNNING_TEXT = "the IRIS production is not running; try again later"
 RETRY_AFTER_SECONDS = 5
 
-_log = logging.getLogger("kafka_demo.rest")
-
-
-class ProductionUnavailable(RuntimeError):
-    """IRIS or the production cannot be reached; the message is shown to the client as is."""
-
-
-class ProductionGateway(Protocol):
-    """How a door reaches `Python.KafkaRestBS`."""
-
-    def submit(self, body: str) -> Stored | Rejected:
-        """Hand the request body to the service; raise ProductionUnavailable if it cannot."""
-        ...
-
-    def check(self) -> None:
-        """Raise ProductionUnavailable unless IRIS and the production can be reached."""
-        ...
+_log = logging.getLogger(__name__)
 
 
 def create_app(gateway: ProductionGateway) -> Flask:
     """The Flask app of one door, answering every request with JSON."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = READ_LIMIT_BYTES
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = _JsonInOrder(app)
 
-    @app.post("/kafka")
+    @app.post(PRODUCT_PATH)
     def post_product() -> tuple[Response, int]:
         if not request.is_json:
             return _error(415, "Content-Type must be application/json")
@@ -69,7 +59,7 @@ def create_app(gateway: ProductionGateway) -> Flask:
             return jsonify(invalid.as_dict()), 400
         return _reply(gateway.submit(text))
 
-    @app.get("/health")
+    @app.get(HEALTH_PATH)
     def health() -> tuple[Response, int]:
         try:
             gateway.check()
@@ -81,6 +71,13 @@ def create_app(gateway: ProductionGateway) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_fault)
     return app
+
+
+class _JsonInOrder(DefaultJSONProvider):
+    """JSON with its keys in the order written and non-ASCII text as is."""
+
+    ensure_ascii = False
+    sort_keys = False
 
 
 def _reply(outcome: Stored | Rejected) -> tuple[Response, int]:
@@ -107,12 +104,12 @@ def _production_unavailable(unavailable: ProductionUnavailable) -> tuple[Respons
 
 
 _HTTP_ERROR_TEXTS = {
-    404: "no such endpoint: use POST /kafka or GET /health",
+    404: f"no such endpoint: use {endpoints_text(' or ')}",
     413: f"request body is larger than {MAX_BODY_BYTES} bytes",
 }
 
 
-def _http_error(error: HTTPException) -> Response:
+def _http_error(error: HTTPException) -> BaseResponse:
     """Flask's own errors (404, 405, 413...) as JSON, keeping their headers (such as Allow)."""
     status = error.code or 500
     if status == 405:

@@ -22,12 +22,12 @@ from typing import Any, Protocol, TypeVar
 from kafka_demo.defaults import KAFKA_REST_BS
 from kafka_demo.iris_errors import means_production_not_running, unavailable_for
 from kafka_demo.replies import Rejected, Stored, parse_reply
-from kafka_demo.rest.contract import IRIS_UNREACHABLE_TEXT, ProductionUnavailable
+from kafka_demo.rest.gateway import IRIS_UNREACHABLE_TEXT, ProductionUnavailable
 
 SERVICE_NAME = KAFKA_REST_BS
 DIRECTOR_CLASS = "IOP.Director"
 
-_log = logging.getLogger("kafka_demo.rest.native_gateway")
+_log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
@@ -43,7 +43,7 @@ class NativeApi(Protocol):
 
 def load_native_api() -> NativeApi:
     """`import iris`, when first needed, so that importing the app needs no IRIS SDK."""
-    return importlib.import_module("iris")  # type: ignore[return-value]
+    return importlib.import_module("iris")
 
 
 @dataclass(frozen=True)

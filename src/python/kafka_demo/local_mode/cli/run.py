@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 HTTP_HOST = "127.0.0.1"
 EXTERNAL_BROKER_TIMEOUT_S = 10.0
 MAX_PORT = 65535
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 
 def run_local(args: argparse.Namespace) -> int:
@@ -38,14 +38,16 @@ def run_local(args: argparse.Namespace) -> int:
     try:
         _require_free_http_port(args.port)
         broker = None
-        if args.bootstrap:
-            _require_external_broker(args.bootstrap)
+        bootstrap = args.bootstrap
+        if bootstrap:
+            _require_external_broker(bootstrap)
         else:
             broker = _start_embedded_broker(EmbeddedBroker(port=args.broker_port))
+            bootstrap = broker.bootstrap
         try:
             config = LocalConfig(
                 db_url=db_url,
-                bootstrap=args.bootstrap or broker.bootstrap,
+                bootstrap=bootstrap,
                 durability=args.durability,
                 pool_size=args.pool_size,
             )
@@ -93,7 +95,9 @@ def _require_free_http_port(port: int) -> None:
 
 
 def _require_external_broker(bootstrap: str) -> None:
-    if not broker_answers(bootstrap, EXTERNAL_BROKER_TIMEOUT_S):
+    """One of the listed brokers (a cluster's, comma-separated) must answer."""
+    servers = [server.strip() for server in bootstrap.split(",") if server.strip()]
+    if not any(broker_answers(server, EXTERNAL_BROKER_TIMEOUT_S) for server in servers):
         raise CommandError(
             f"no Kafka broker answers at {bootstrap} (--bootstrap); start it, or leave"
             " --bootstrap out to run the embedded broker"

@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 
 class InboundAdapterLoop:

@@ -44,7 +44,7 @@ SERVICE_CLASS = "EnsLib.Kafka.Service"
 IRIS_CLASS = "EnsLib.Kafka.Message"
 STRING_MAX_LENGTH = 3_641_144
 """The longest %String, in 16-bit characters (docs "General System Limits", GORIENT_appx_limits)."""
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 
 class BinaryStream(GlobalStream):
@@ -112,7 +112,7 @@ class KafkaMessage(IrisObject):
 GroupRole = Literal["leader", "follower", "joining"]
 
 
-def consumer_group_role(consumer: KafkaConsumer) -> GroupRole:
+def group_role(consumer: KafkaConsumer) -> GroupRole:
     """The consumer's part in its group: the leader of the last assignment, a follower that
     holds partitions, or neither yet (joining). kafka-python tells leadership only in its
     coordinator's private state (read only here: the local mode's stop order, see
@@ -182,7 +182,7 @@ class IrisKafkaService:
 
     def group_role(self) -> GroupRole:
         consumer = self._consumer
-        return "joining" if consumer is None else consumer_group_role(consumer)
+        return "joining" if consumer is None else group_role(consumer)
 
     def _consume(self) -> None:
         self._consumer = consumer = open_consumer(

@@ -31,7 +31,7 @@ LOG_LEVELS = {
     6: logging.CRITICAL,
 }
 _LOG_TYPES = {1: "Assert", 2: "Error", 3: "Warning", 4: "Info", 5: "Trace", 6: "Alert"}
-_logger = logging.getLogger("kafka_demo.production")
+_logger = logging.getLogger(__name__)
 
 
 class IrisObject:
@@ -92,6 +92,7 @@ class CharacterStream(GlobalStream):
         super().__init__("")
 
     def Write(self, text: str) -> int:  # noqa: N802
+        assert isinstance(self._content, str)  # built empty as text, written only here
         self._content += text
         return 1
 
@@ -217,7 +218,7 @@ class GlobalNode(_GlobalBase):
     value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
-_NODES = GlobalNode.__table__
+_NODES = _GlobalBase.metadata.tables[GlobalNode.__tablename__]
 _UPDATE_NODE = (
     update(_NODES)
     .where(_NODES.c.name == bindparam("key_name"), _NODES.c.subscripts == bindparam("key_subs"))
@@ -356,7 +357,7 @@ class PersistenceBackend(WrapperBackend):
     def __init__(self, standin: "IrisStandIn") -> None:
         self._standin = standin
 
-    def _iris(self) -> Any:  # type: ignore[override]
+    def _iris(self) -> Any:
         return self._standin
 
     def state(self) -> Any:

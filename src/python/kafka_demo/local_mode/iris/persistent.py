@@ -93,7 +93,9 @@ class PersistentClass:
             with self.engine.begin() as connection:
                 if row.saved_id is None:
                     result = connection.execute(self._insert, values)
-                    row.saved_id = int(result.inserted_primary_key[0])
+                    key = result.inserted_primary_key
+                    assert key is not None  # an INSERT's result always has one
+                    row.saved_id = int(key[0])
                 else:
                     connection.execute(
                         update(self.table).where(self._id_column == row.saved_id).values(values)

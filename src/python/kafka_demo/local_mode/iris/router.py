@@ -25,7 +25,7 @@ from iop import BusinessOperation, BusinessProcess, BusinessService, Production
 from kafka_demo.local_mode.viewer.trace import COMPLETED, ERROR, Hop, MemoryTrace, TraceSink
 
 _session: contextvars.ContextVar[int | None] = contextvars.ContextVar("session", default=None)
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 
 class StandIn(Protocol):
@@ -152,6 +152,7 @@ class LocalProduction:
             if reason:
                 self.skipped.append(SkippedItem(ref.name, reason))
             elif ref.component_class is None:
+                assert ref.class_name is not None  # else _cannot_run_reason gave a reason
                 self.standins[ref.name] = self._standin_factories[ref.class_name](self, ref)
                 _log.info("started %s (stand-in for the IRIS class %s)", ref.name, ref.class_name)
             else:

