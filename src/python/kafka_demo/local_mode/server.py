@@ -37,13 +37,16 @@ class _MetadataRefreshCutByTheStop(logging.Filter):
     """Installed in the worker when it stops: closing a consumer cuts a metadata refresh in
     flight (a group join still going on, say), which kafka-python logs as an ERROR
     ("Metadata refresh: failed Cancelled"); or a network task its I/O thread is running
-    ("Error closing coroutine for cancelled task", ValueError: generator already executing).
-    That is the stop itself, not a fault."""
+    ("Error closing coroutine for cancelled task", ValueError: generator already executing),
+    or a read on a connection the close has just closed ("<KafkaTCPTransport ... (closed)>:
+    Error receiving network data"). That is the stop itself, not a fault."""
 
     CUT = ("Metadata refresh: failed", "Error closing coroutine for cancelled task")
+    CLOSED_READ = "(closed)>: Error receiving network data"
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith(self.CUT)
+        message = record.getMessage()
+        return not (message.startswith(self.CUT) or self.CLOSED_READ in message)
 
 
 class LocalServer(BaseApplication):
@@ -125,6 +128,6 @@ class LocalServer(BaseApplication):
 
     def _stop_production(self, server: Any, worker: Any) -> None:
         if self.runtime is not None:
-            for name in ("kafka.cluster", "kafka.net.selector"):
+            for name in ("kafka.cluster", "kafka.net.selector", "kafka.net.transport"):
                 logging.getLogger(name).addFilter(_MetadataRefreshCutByTheStop())
             self.runtime.stop()
