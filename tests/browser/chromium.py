@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, sync_playwright
 
 CHROMIUM = Path(os.environ.get("KAFKA_DEMO_CHROMIUM", "/usr/bin/chromium"))
@@ -59,3 +60,16 @@ def chromium_page(width: int = 1400, height: int = 900) -> Iterator[Page]:
                 context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def require_browser() -> None:
+    """A missing browser fails the test: skipping would report a check that never ran.
+
+    Outside CI, KAFKA_DEMO_BROWSER=skip turns that into a skip, knowingly.
+    """
+    reason = missing_browser()
+    if reason is None:
+        return
+    if os.environ.get("KAFKA_DEMO_BROWSER") == "skip" and not os.environ.get("CI"):
+        pytest.skip(reason)
+    pytest.fail(f"{reason} (outside CI, KAFKA_DEMO_BROWSER=skip skips this test)")

@@ -1,13 +1,12 @@
 """/messages in a real headless Chromium, against a running `kafka-demo local`: what one sees."""
 
-import os
 import re
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.chromium import chromium_page, missing_browser
+from tests.browser.chromium import require_browser
 from tests.browser.scenario import (
     HOSTILE_NAME,
     SESSIONS,
@@ -23,19 +22,6 @@ KAFKA = "a Kafka consumer"
 KAFKA_CONSUMERS = {"Python.KafkaDemoBS", "EnsLib.Kafka.Service"}
 
 
-def require_browser() -> None:
-    """A missing browser fails the test: skipping would report a check that never ran.
-
-    Outside CI, KAFKA_DEMO_BROWSER=skip turns that into a skip, knowingly.
-    """
-    reason = missing_browser()
-    if reason is None:
-        return
-    if os.environ.get("KAFKA_DEMO_BROWSER") == "skip" and not os.environ.get("CI"):
-        pytest.skip(reason)
-    pytest.fail(f"{reason} (outside CI, KAFKA_DEMO_BROWSER=skip skips this test)")
-
-
 @pytest.fixture(scope="module")
 def viewer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_browser()
@@ -48,13 +34,6 @@ def viewer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield local.url
     finally:
         local.kill()
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    require_browser()
-    with chromium_page() as page:
-        yield page
 
 
 def session_rows(page: Page) -> list[tuple[str, str]]:

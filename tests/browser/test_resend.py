@@ -15,9 +15,8 @@ from playwright.sync_api import Page, expect
 from kafka_demo.defaults import TOPIC
 from kafka_demo.local_mode.broker.tansu import free_port
 from kafka_demo.local_mode.claim import claim_path
-from tests.browser.chromium import chromium_page
+from tests.browser.chromium import require_browser
 from tests.browser.scenario import FAILS_IN_STORAGE, listed_sessions, refuse_in_storage
-from tests.browser.test_messages_page import require_browser
 from tests.support.kafka import produce
 from tests.support.local_process import LocalProcess, http
 
@@ -56,13 +55,6 @@ def viewer(tmp_path: Path) -> Iterator[Viewer]:
         yield Viewer(local, db_path)
     finally:
         local.kill()
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    require_browser()
-    with chromium_page() as page:
-        yield page
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ from kafka_demo.local_mode.database import trace_url
 from kafka_demo.local_mode.viewer.sql_trace import TracedSession, failed_inputs, last_sessions
 from tests.reliability.support import FULL, figures, product_value, scaled
 from tests.support.local_process import LocalProcess, http, kafka_demo
-from tests.support.storage import stored_names
+from tests.support.storage import hold_exclusive_lock, stored_names
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -169,7 +169,7 @@ class Operator(RuleBasedStateMachine):
         """Another program holds the file while records arrive: they fail, or wait and pass."""
         self.locks += 1
         names = [self._new_name("k") for _ in range(2)]
-        locker = threading.Thread(target=_hold_exclusive_lock, args=(self.db, LOCK_S))
+        locker = threading.Thread(target=hold_exclusive_lock, args=(self.db, LOCK_S))
         locker.start()
         time.sleep(0.5)
         _produce(self.broker.bootstrap, names, keyed=True)
@@ -327,16 +327,6 @@ def _produce(bootstrap: str, names: list[str], keyed: bool) -> None:
             producer.send(TOPIC, product_value(name, PRICE), key=key).get(timeout=30)
     finally:
         producer.close(timeout=5)
-
-
-def _hold_exclusive_lock(db: Path, seconds: float) -> None:
-    connection = sqlite3.connect(db, timeout=30, isolation_level=None)
-    try:
-        connection.execute("BEGIN EXCLUSIVE")
-        time.sleep(seconds)
-        connection.execute("ROLLBACK")
-    finally:
-        connection.close()
 
 
 def _rows(db: Path) -> dict[int, tuple[object, ...]]:

@@ -15,7 +15,6 @@ without (`keyless_duplicates`).
 """
 
 import json
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +29,7 @@ from tests.reliability.support import PacedProducer, figures, product_value, sca
 from tests.support.brokers import BROKER_KINDS, Broker
 from tests.support.kafka import committed_offsets, log_end_offsets
 from tests.support.local_process import LocalProcess, http, kafka_demo
-from tests.support.storage import duplicates_by_key, stored_names
+from tests.support.storage import duplicates_by_key, hold_exclusive_lock, stored_names
 
 pytestmark = [
     pytest.mark.reliability,
@@ -96,17 +95,6 @@ def test_a_locked_database_neither_drops_nor_duplicates_and_replay_stores_the_fa
     assert keyless_duplicates == 0  # every record has a key, so replay finds what Kafka stored
     assert failed_names(db_path) == []
     assert alive and healthy
-
-
-def hold_exclusive_lock(db_path: Path, seconds: float) -> None:
-    """What another program writing to the file would do: no one else may write meanwhile."""
-    connection = sqlite3.connect(db_path, timeout=30, isolation_level=None)
-    try:
-        connection.execute("BEGIN EXCLUSIVE")
-        time.sleep(seconds)
-        connection.execute("ROLLBACK")
-    finally:
-        connection.close()
 
 
 def failed_names(db_path: Path) -> list[str]:

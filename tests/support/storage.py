@@ -1,6 +1,8 @@
-"""The product table read back as another client of the SQLite file would read it."""
+"""The product table read back as another client of the SQLite file would read it, and that
+client holding the file's write lock."""
 
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal
@@ -66,3 +68,14 @@ def duplicates_by_key(database: Path, copies: Mapping[str, int]) -> tuple[int, i
     extra = {name: max(0, stored[name] - count) for name, count in copies.items()}
     without_key = sum(min(extra[name], keyless[name]) for name in copies)
     return sum(extra.values()) - without_key, without_key
+
+
+def hold_exclusive_lock(database: Path, seconds: float) -> None:
+    """What another program writing to the file would do: no one else may write meanwhile."""
+    connection = sqlite3.connect(database, timeout=30, isolation_level=None)
+    try:
+        connection.execute("BEGIN EXCLUSIVE")
+        time.sleep(seconds)
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
