@@ -14,8 +14,8 @@
 # on 2026-09-29 this registry's :2025.1 failed at start on any core count with "Invalid
 # Community Edition license, may have exceeded core limit" while :2026.1, :latest-em and
 # intersystemsdc/iris-community:latest started (intersystems-community/iris-devtester,
-# docs/learnings/community-license-expiry-not-core-limit.md). misc/iris/build.sh and
-# misc/doctor.sh name that cause when IRIS logs that line; then move this tag to a current
+# docs/learnings/community-license-expiry-not-core-limit.md). misc/deploy/iris/build.sh and
+# misc/deploy/doctor.sh name that cause when IRIS logs that line; then move this tag to a current
 # release. The 2026.1 build pinned here, 2026.1.0.234 (built 2026-04-23), reaches that
 # point around spring 2027 (docs/iris-evidence.md#licence-expiry). Alternatives: the
 # rolling :latest-em of this registry (InterSystems' current extended-maintenance release,
@@ -43,14 +43,14 @@ USER root
 # EnsLib.Kafka.Service runs on the %Java Server (docs/iris-evidence.md#kafka-java-server): install a JRE only
 # if the image lacks one, and give it a stable, architecture-free JAVA_HOME, which the
 # %Java Server uses (docs/iris-evidence.md#java-home). Only that optional item needs Java, so a failed install is a
-# WARNING in the build log (misc/iris/build.sh keeps it for misc/doctor.sh), never a failed build.
+# WARNING in the build log (misc/deploy/iris/build.sh keeps it for misc/deploy/doctor.sh), never a failed build.
 # UNCONFIRMED: whether the image ships Java; the package name is Ubuntu's (docs/iris-evidence.md#jre-install).
 # hadolint ignore=DL3008
 RUN mkdir -p /irisdev/app \
     && if ! command -v java >/dev/null 2>&1; then \
         { apt-get update \
           && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jre-headless; } \
-        || echo "WARNING: the JRE could not be installed (misc/iris/build.sh records it)"; \
+        || echo "WARNING: the JRE could not be installed (misc/deploy/iris/build.sh records it)"; \
         rm -rf /var/lib/apt/lists/*; \
     fi \
     && if command -v java >/dev/null 2>&1; then \
@@ -84,14 +84,14 @@ ENV IRISUSERNAME=SuperUser \
 # and in one run: intersystems-irispython (which IoP's iris wrapper requires) and the wrapper
 # both ship iris/__init__.py, and pip installs a dependency before what needs it, so the
 # wrapper's file, the one that serves embedded Python, is written last
-# (docs/iris-evidence.md#python-in-iris). misc/iris/build.sh then proves the result in an
-# IRIS Python process (misc/iris/probe.py).
+# (docs/iris-evidence.md#python-in-iris). misc/deploy/iris/build.sh then proves the result in an
+# IRIS Python process (misc/deploy/iris/probe.py).
 COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} requirements.txt ./
 RUN python3 -m pip install -r requirements.txt
 
 COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} merge.cpf iris.script ./
-COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} misc/iris/ ./misc/iris/
-COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} misc/gunicorn/ ./misc/gunicorn/
+COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} misc/deploy/iris/ ./misc/deploy/iris/
+COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} misc/deploy/gunicorn/ ./misc/deploy/gunicorn/
 COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} src/python/ ./src/python/
 
 # Read by src/python/settings.py during `iop --migrate` (build arguments are environment
@@ -106,22 +106,22 @@ ARG STORAGE_CONNECTION_STRING=iris+emb:///IRISAPP
 # (checked result by result), iop --init, iop --migrate, iop --default, then iris.script
 # (checks, final password, auto-start) and stop. What the production cannot run without
 # fails the build with one ERROR line; what only an optional item needs prints a WARNING
-# line and is kept in /irisdev/app/build-warnings.log for misc/doctor.sh.
+# line and is kept in /irisdev/app/build-warnings.log for misc/deploy/doctor.sh.
 # The product table is not created here: LocalStorageBO creates it when it starts.
-RUN bash /irisdev/app/misc/iris/build.sh
+RUN bash /irisdev/app/misc/deploy/iris/build.sh
 
 EXPOSE 1972 52773 5000
 
 # Healthy means the production runs, not merely that IRIS is up.
 HEALTHCHECK --interval=10s --timeout=20s --start-period=90s --retries=30 \
-    CMD ["/bin/bash", "/irisdev/app/misc/iris/production-running.sh"]
+    CMD ["/bin/bash", "/irisdev/app/misc/deploy/iris/production-running.sh"]
 
 # IRIS through /iris-main, as IoP's and iris-flask-template's entrypoints start it, plus
-# the gunicorn supervisor (misc/iris/entrypoint.sh). /iris-main is the documented
+# the gunicorn supervisor (misc/deploy/iris/entrypoint.sh). /iris-main is the documented
 # entrypoint of InterSystems images (ADOCK_iris_iscmain). /tini is likely there too
 # (zpm-dockerhub's Dockerfile-phase2 sets ENTRYPOINT ["/tini", ...] on
 # intersystems/iris-community:2024.1 without installing it; a public reference of the
 # 2026.1 image lists ENTRYPOINT ["/tini", "--", "/iris-main"]), but it is not used:
 # docker-compose.yml sets `init: true`, and the script forwards TERM to iris-main itself.
-ENTRYPOINT ["/bin/bash", "/irisdev/app/misc/iris/entrypoint.sh"]
+ENTRYPOINT ["/bin/bash", "/irisdev/app/misc/deploy/iris/entrypoint.sh"]
 CMD ["--check-caps", "false"]

@@ -1,6 +1,6 @@
 """The bare handler: Flask, one POST that parses the JSON body and inserts the row, nothing else.
 
-Served by gunicorn with misc/gunicorn/gunicorn.conf.py, it is the REST baseline.
+Served by gunicorn with misc/deploy/gunicorn/gunicorn.conf.py, it is the REST baseline.
 The insert is the one LocalStorageBO's raw SQL route runs, on an engine made the
 same way (SQLAlchemy URL from BENCH_DB_URL, one transaction per row), committing with
 the durability of BENCH_DURABILITY (normal or full), as the local mode does.

@@ -15,7 +15,7 @@ from pathlib import Path
 from stats import wait_for
 
 BENCH_DIR = Path(__file__).resolve().parent
-GUNICORN_CONF = BENCH_DIR.parents[0] / "gunicorn" / "gunicorn.conf.py"
+GUNICORN_CONF = BENCH_DIR.parents[0] / "deploy" / "gunicorn" / "gunicorn.conf.py"
 LOCAL_WORKER_MODEL = {"GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "4"}
 """What LocalServer runs (one gthread worker, four threads), so both servers do the same."""
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from kafka import KafkaConsumer, KafkaProducer
 
-from kafka_demo.kafka_clients import open_consumer
+from kafka_demo.kafka_io.clients import open_consumer
 from kafka_demo.local_mode.broker.tansu import create_topics
 from kafka_demo.local_mode.config import LocalConfig
 

@@ -26,11 +26,11 @@ from stopwatch import Stopwatch
 
 from kafka_demo import storage
 from kafka_demo.defaults import KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
+from kafka_demo.kafka_io.offsets import GlobalOffsetStore
 from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.local_mode.iris.runtime import LocalConfig, LocalRuntime
 from kafka_demo.models import Base
 from kafka_demo.msg import ProductIRISMessage, ProductSQLAlchemyMessage, ProductSQLMessage
-from kafka_demo.offsets import GlobalOffsetStore
 
 MAX_POLL_INTERVAL_MS = 60_000
 ROUTE_MESSAGES = {

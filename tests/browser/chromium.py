@@ -1,6 +1,6 @@
 """Headless Chromium from the Debian packages, driven by Playwright without a browser download.
 
-Shared by the browser tests and misc/screenshot.py. The flags keep the browser
+Shared by the browser tests and misc/scripts/screenshot.py. The flags keep the browser
 off the network (no updates, no sync, no QUIC) and give it a fresh profile.
 """
 
@@ -26,7 +26,7 @@ FLAGS = [
     "--disable-sync",
 ]
 INSTALL_HINT = (
-    "apt-get install chromium (./misc/test.sh does it when run as root with apt), "
+    "apt-get install chromium (./misc/scripts/test.sh does it when run as root with apt), "
     "or point KAFKA_DEMO_CHROMIUM at a Chromium binary"
 )
 

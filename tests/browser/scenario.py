@@ -1,5 +1,5 @@
 """A running `kafka-demo local` fed what the Message Viewer must show: stored, refused,
-dead-lettered and failed inputs. Shared by the browser test and misc/screenshot.py."""
+dead-lettered and failed inputs. Shared by the browser test and misc/scripts/screenshot.py."""
 
 import re
 import sqlite3

@@ -10,8 +10,8 @@ import pytest
 
 from kafka_demo import rules
 from kafka_demo.bs import KafkaDemoBS
+from kafka_demo.kafka_io.offsets import GlobalOffsetStore
 from kafka_demo.msg import KafkaRawMessage
-from kafka_demo.offsets import GlobalOffsetStore
 from tests.support.kafka import produce
 
 pytestmark = pytest.mark.integration

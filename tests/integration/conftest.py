@@ -1,7 +1,7 @@
 """A production wired by settings.py, on a real broker and a real SQLite file.
 
 Every test here runs twice: on Tansu, the local mode's broker, and on Apache Kafka 4.1.1,
-the compose stack's, whose topics misc/kafka/create-topics.sh makes.
+the compose stack's, whose topics misc/deploy/kafka/create-topics.sh makes.
 """
 
 import itertools
@@ -29,7 +29,7 @@ _topic_numbers = itertools.count(1)
 @pytest.fixture(scope="package", params=BROKER_KINDS)
 def broker(request: pytest.FixtureRequest) -> Iterator[Broker]:
     """One broker of each kind for this folder's tests; Apache Kafka gets the compose stack's
-    topics from misc/kafka/create-topics.sh."""
+    topics from misc/deploy/kafka/create-topics.sh."""
     with running_broker(request.param) as started:
         create_demo_topics(started, "kafka_demo", "kafka_demo.dlq")
         yield started

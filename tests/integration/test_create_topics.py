@@ -1,4 +1,4 @@
-"""misc/kafka/create-topics.sh, which the compose stack's kafka-init runs, run here with
+"""misc/deploy/kafka/create-topics.sh, which the compose stack's kafka-init runs, run here with
 Apache Kafka's own kafka-topics against a real broker."""
 
 from typing import Any

@@ -15,7 +15,7 @@ from kafka.errors import MessageSizeTooLargeError
 
 from kafka_demo.bo import dead_letter_headers
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BS
-from kafka_demo.kafka_clients import (
+from kafka_demo.kafka_io.clients import (
     RECORD_OVERHEAD_BYTES,
     UNREPORTED_RECORD_LIMIT,
     RecordLimits,

@@ -17,9 +17,9 @@ from kafka.errors import CommitFailedError, TopicAlreadyExistsError, UnknownTopi
 
 from kafka_demo import rules
 from kafka_demo.bs import KafkaDemoBS
-from kafka_demo.consuming import HandOffFailed
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS
-from kafka_demo.kafka_clients import MIN_SESSION_TIMEOUT_MS, fetch_log_identity
+from kafka_demo.kafka_io.clients import MIN_SESSION_TIMEOUT_MS, fetch_log_identity
+from kafka_demo.kafka_io.consuming import HandOffFailed
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.msg import KafkaRecordSent, KafkaTestMessage

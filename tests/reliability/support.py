@@ -1,6 +1,6 @@
 """Counts, figures and probes shared by the reliability suite.
 
-Counts are small by default so CI stays quick; KAFKA_DEMO_FULL=1 (misc/reliability.sh)
+Counts are small by default so CI stays quick; KAFKA_DEMO_FULL=1 (misc/scripts/reliability.sh)
 runs the full counts. Every test prints its figures on one line, e.g.
 `CRASH records=10000 kills=5 lost=0 duplicates=1 drain_s=12.3`.
 """

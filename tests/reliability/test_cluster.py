@@ -2,7 +2,7 @@
 consumes a stream: nothing is lost, nothing is stored twice by key, no dead letter is lost.
 
 The cluster runs in KRaft combined mode (each node broker and controller); the topics are
-made by misc/kafka/create-topics.sh at replication factor 3 with min.insync.replicas=2, and
+made by misc/deploy/kafka/create-topics.sh at replication factor 3 with min.insync.replicas=2, and
 every producer (the test's, and the BO's dead-letter producer) uses acks=all with
 idempotence. So a record acknowledged is on at least two brokers, and one broker's death
 loses none. The broker that leads a partition of kafka_demo is SIGKILLed, then restarted;

@@ -21,7 +21,7 @@ its log (cluster, topic id, partition, offset), so neither a rebalance between t
 doors nor a new broker stores a record twice or skips one.
 
 Short form in the normal suite: a fixed sequence doing every action, and three derandomized
-sequences of up to 12 steps; KAFKA_DEMO_FULL=1 (misc/reliability.sh) runs ten random
+sequences of up to 12 steps; KAFKA_DEMO_FULL=1 (misc/scripts/reliability.sh) runs ten random
 sequences of up to 40 steps.
 """
 

@@ -1,8 +1,8 @@
-"""misc/iris/probe.py, the build's embedded-Python probe: what it covers and what it reports.
+"""misc/deploy/iris/probe.py, the build's embedded-Python probe: what it covers and what it reports.
 
 Run here in this Python, with SQLite for the storage URL and the User.product
 stand-in at the one IRIS seam; in the image build it runs in irispython against
-IRIS (misc/iris/build.sh, tested in test_build_script.py).
+IRIS (misc/deploy/iris/build.sh, tested in test_build_script.py).
 """
 
 import importlib.metadata
@@ -26,7 +26,7 @@ from tests.static.repo import text as repo_text
 from tests.static.test_wsgi_imports import _closure
 from tests.support.iris_fakes import ProductClass
 
-PROBE = ROOT / "misc/iris/probe.py"
+PROBE = ROOT / "misc/deploy/iris/probe.py"
 
 
 def _probe() -> ModuleType:
@@ -69,21 +69,21 @@ def _run(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
 
 
 def test_the_build_runs_the_probe_in_irispython_on_the_copied_sources() -> None:
-    build = repo_text("misc/iris/build.sh")
-    assert 'irispython "${app_dir}/misc/iris/probe.py" "${app_dir}/src/python"' in build
+    build = repo_text("misc/deploy/iris/build.sh")
+    assert 'irispython "${app_dir}/misc/deploy/iris/probe.py" "${app_dir}/src/python"' in build
     calls = [line.strip() for line in build.splitlines() if line.strip() == "run_probe"]
     assert calls == ["run_probe"]
     assert build.index("run_probe\n") > build.index('iop --default "$production"')
     copied = {i.args.split()[-2] for i in iris_dockerfile() if i.keyword == "COPY"}
-    assert {"misc/iris/", "src/python/"} <= copied
+    assert {"misc/deploy/iris/", "src/python/"} <= copied
 
 
 def test_the_entry_modules_are_the_files_iris_loads() -> None:
     probe = _probe()
     assert probe.ENTRY_MODULES == ("settings", "app")
-    assert 'settings="${app_dir}/src/python/settings.py"' in repo_text("misc/iris/build.sh")
+    assert 'settings="${app_dir}/src/python/settings.py"' in repo_text("misc/deploy/iris/build.sh")
     assert web_application("/flask")["WSGIAppName"] == "app"
-    assert "app:app" in repo_text("misc/iris/gunicorn-supervisor.sh")
+    assert "app:app" in repo_text("misc/deploy/iris/gunicorn-supervisor.sh")
 
 
 def test_the_probe_imports_every_module_the_production_and_the_app_import() -> None:

@@ -1,4 +1,4 @@
-"""misc/iris/build.sh, run against stand-ins for `iris` and `python3`.
+"""misc/deploy/iris/build.sh, run against stand-ins for `iris` and `python3`.
 
 The stand-ins answer as IRIS and IoP would; each test sets one of them to fail and
 checks the build's verdict: failed with one ERROR line, or passed with a WARNING line
@@ -12,7 +12,7 @@ import pytest
 from tests.static.repo import ROOT
 from tests.static.standins import Run, calls, install, run_script
 
-BUILD = ROOT / "misc/iris/build.sh"
+BUILD = ROOT / "misc/deploy/iris/build.sh"
 
 # `iris session` answers according to the script it is fed (recognised by its marker).
 FAKE_IRIS = r"""
@@ -60,7 +60,7 @@ fi
 exit 3
 """
 
-# irispython runs misc/iris/probe.py: by default it answers as the probe does when every
+# irispython runs misc/deploy/iris/probe.py: by default it answers as the probe does when every
 # step passes; FAKE_PROBE_OUTPUT and FAKE_PROBE_STATUS make it fail or crash.
 FAKE_IRISPYTHON = r"""
 echo "irispython ${1##*/} ${2#"$APP_DIR"/} IRISPASSWORD=$IRISPASSWORD" >> "$FAKE_LOG"
@@ -369,10 +369,10 @@ def test_an_unclean_stop_is_a_warning_as_in_iops_ci(tmp_path: Path) -> None:
 
 def test_the_dockerfile_runs_the_build_script_after_copying_what_it_reads() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    build = dockerfile.index("RUN bash /irisdev/app/misc/iris/build.sh")
+    build = dockerfile.index("RUN bash /irisdev/app/misc/deploy/iris/build.sh")
     for copied in (
         "merge.cpf iris.script ./",
-        "misc/iris/ ./misc/iris/",
+        "misc/deploy/iris/ ./misc/deploy/iris/",
         "src/python/ ./src/python/",
     ):
         assert dockerfile.index(copied) < build, copied

@@ -59,7 +59,7 @@ def test_iris_image_default_is_the_same_official_tag_in_compose_and_dockerfile()
 
 def test_env_example_sets_iris_image_to_the_dockerfile_default() -> None:
     default = _dockerfile_arg_default("IMAGE")
-    assert f"\nIRIS_IMAGE={default}\n" in text("misc/.env.example")
+    assert f"\nIRIS_IMAGE={default}\n" in text("misc/deploy/.env.example")
 
 
 def test_iris_runs_under_an_init_with_a_grace_period_beyond_iris_shutdown_timeout() -> None:
@@ -96,18 +96,18 @@ def test_every_long_running_service_declares_a_health_check() -> None:
 
 def test_iris_health_check_runs_the_production_check_script() -> None:
     check = service("iris")["healthcheck"]["test"]
-    assert check[-1] == "/irisdev/app/misc/iris/production-running.sh"
+    assert check[-1] == "/irisdev/app/misc/deploy/iris/production-running.sh"
 
 
 def test_kafka_init_mounts_the_topic_script_with_two_partitions_by_default() -> None:
     init = service("kafka-init")
     assert init["depends_on"]["kafka"]["condition"] == "service_healthy"
-    script = text("misc/kafka/create-topics.sh")
+    script = text("misc/deploy/kafka/create-topics.sh")
     assert '--topic "$topic" --partitions "$partitions"' in script
     assert '--topic "$dlq"' in script
     assert init["environment"]["KAFKA_TOPIC_PARTITIONS"] == "${KAFKA_TOPIC_PARTITIONS:-2}"
     mounted = {volume.split(":")[0] for volume in init["volumes"]}
-    assert "./misc/kafka/create-topics.sh" in mounted
+    assert "./misc/deploy/kafka/create-topics.sh" in mounted
 
 
 def test_iris_depends_on_healthy_kafka_and_completed_topic_init() -> None:
@@ -146,6 +146,6 @@ def test_standalone_credentials_are_environment_variables_with_demo_defaults() -
 
 def test_env_example_lists_every_variable_compose_reads() -> None:
     used = set(re.findall(r"\$\{([A-Z_]+):-", text("docker-compose.yml")))
-    example = text("misc/.env.example")
+    example = text("misc/deploy/.env.example")
     documented = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))
     assert used <= documented

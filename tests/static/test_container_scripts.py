@@ -12,13 +12,13 @@ import pytest
 from tests.static.repo import ROOT, text
 
 SCRIPTS = [
-    "misc/iris/build.sh",
-    "misc/iris/entrypoint.sh",
-    "misc/iris/gunicorn-supervisor.sh",
-    "misc/iris/production-running.sh",
-    "misc/kafka/create-topics.sh",
-    "misc/run-e2e.sh",
-    "misc/doctor.sh",
+    "misc/deploy/iris/build.sh",
+    "misc/deploy/iris/entrypoint.sh",
+    "misc/deploy/iris/gunicorn-supervisor.sh",
+    "misc/deploy/iris/production-running.sh",
+    "misc/deploy/kafka/create-topics.sh",
+    "misc/scripts/run-e2e.sh",
+    "misc/deploy/doctor.sh",
 ]
 
 # Stands in for python3 in the container: `-m iop --status` prints what IoP would,
@@ -69,7 +69,7 @@ def _env(fake_bin: Path, **values: str) -> dict[str, str]:
 
 
 def _health(fake_bin: Path, **values: str) -> int:
-    script = ROOT / "misc/iris/production-running.sh"
+    script = ROOT / "misc/deploy/iris/production-running.sh"
     result = subprocess.run(["bash", str(script)], env=_env(fake_bin, **values), timeout=30)
     return result.returncode
 
@@ -96,7 +96,7 @@ def test_health_script_fails_when_iop_status_fails(fake_bin: Path) -> None:
 def test_supervisor_starts_gunicorn_again_when_it_exits(fake_bin: Path, tmp_path: Path) -> None:
     log = tmp_path / "gunicorn.log"
     env = _env(fake_bin, FAKE_GUNICORN_LOG=str(log), GUNICORN_RESTART_DELAY="0.1")
-    script = ROOT / "misc/iris/gunicorn-supervisor.sh"
+    script = ROOT / "misc/deploy/iris/gunicorn-supervisor.sh"
     supervisor = subprocess.Popen(["bash", str(script)], env=env, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 20
@@ -107,7 +107,7 @@ def test_supervisor_starts_gunicorn_again_when_it_exits(fake_bin: Path, tmp_path
         supervisor.wait(timeout=10)
     assert _starts(log) >= 2
     first = log.read_text().splitlines()[0]
-    assert "-c " + str(ROOT / "misc/gunicorn/gunicorn.conf.py") in first
+    assert "-c " + str(ROOT / "misc/deploy/gunicorn/gunicorn.conf.py") in first
     assert first.endswith("app:app")
 
 
@@ -116,7 +116,7 @@ def _starts(log: Path) -> int:
 
 
 def test_the_supervisor_script_calls_the_health_check_before_gunicorn() -> None:
-    script = text("misc/iris/gunicorn-supervisor.sh")
+    script = text("misc/deploy/iris/gunicorn-supervisor.sh")
     assert script.index("production-running.sh") < script.index("python3 -m gunicorn")
 
 
@@ -145,7 +145,7 @@ def _start_entrypoint(fake_bin: Path, tmp_path: Path, **values: str) -> subproce
         FAKE_GUNICORN_STAYS="1",
         **values,
     )
-    script = ROOT / "misc/iris/entrypoint.sh"
+    script = ROOT / "misc/deploy/iris/entrypoint.sh"
     return subprocess.Popen(
         ["bash", str(script), "--check-caps", "false"], env=env, stdout=subprocess.DEVNULL
     )
@@ -201,7 +201,7 @@ def test_when_iris_main_exits_on_its_own_the_supervisor_stops_too(
 
 
 def test_entrypoint_script_defaults_to_iris_main_and_never_calls_docker_entrypoint_sh() -> None:
-    script = text("misc/iris/entrypoint.sh")
+    script = text("misc/deploy/iris/entrypoint.sh")
     assert 'iris_main="${IRIS_MAIN:-/iris-main}"' in script
     assert '"$iris_main" "$@" &' in script
     commands = [line for line in script.splitlines() if not line.lstrip().startswith("#")]

@@ -1,4 +1,4 @@
-"""misc/doctor.sh against stand-ins for `docker` (compose ps/exec) and `curl`.
+"""misc/deploy/doctor.sh against stand-ins for `docker` (compose ps/exec) and `curl`.
 
 A healthy stack is the default answer of every stand-in; each test breaks one thing
 and checks the doctor's line for it, its exit status, and that the other checks
@@ -14,7 +14,7 @@ import pytest
 from tests.static.repo import ROOT
 from tests.static.standins import Run, calls, install, run_script
 
-DOCTOR = ROOT / "misc/doctor.sh"
+DOCTOR = ROOT / "misc/deploy/doctor.sh"
 STACK_DEFAULTS = {
     "DOCTOR_HOST": "localhost",
     "IRIS_USERNAME": "SuperUser",

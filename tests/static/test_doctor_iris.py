@@ -1,4 +1,4 @@
-"""misc/iris/doctor_iris.py against SQLite holding the IRIS tables it reads.
+"""misc/deploy/iris/doctor_iris.py against SQLite holding the IRIS tables it reads.
 
 SQLite's attached databases give the tables their IRIS schema names (Ens_Util.Log,
 Ens_Config.Item, SQLUser.product), so the snippet's SQLAlchemy queries run unchanged.
@@ -21,7 +21,9 @@ PRODUCTION = "Python.Production"
 
 
 def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("doctor_iris", ROOT / "misc/iris/doctor_iris.py")
+    spec = importlib.util.spec_from_file_location(
+        "doctor_iris", ROOT / "misc/deploy/iris/doctor_iris.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

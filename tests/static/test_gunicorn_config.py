@@ -9,7 +9,7 @@ from gunicorn.config import Config
 
 from tests.static.repo import ROOT, SRC_PYTHON
 
-CONFIG = "misc/gunicorn/gunicorn.conf.py"
+CONFIG = "misc/deploy/gunicorn/gunicorn.conf.py"
 ENV_NAMES = (
     "GUNICORN_BIND",
     "GUNICORN_WORKERS",
@@ -76,6 +76,6 @@ def test_a_bad_worker_count_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_standalone_dockerfile_sets_bind_5001_and_names_the_shared_config() -> None:
-    dockerfile = (ROOT / "misc/Dockerfile.standalone").read_text()
+    dockerfile = (ROOT / "misc/deploy/Dockerfile.standalone").read_text()
     assert "ENV GUNICORN_BIND=0.0.0.0:5001" in dockerfile
     assert f'"-c", "{CONFIG}"' in dockerfile

@@ -10,7 +10,7 @@ import pytest
 from tests.static.repo import ROOT
 
 
-@pytest.mark.parametrize("dockerfile", ["Dockerfile", "misc/Dockerfile.standalone"])
+@pytest.mark.parametrize("dockerfile", ["Dockerfile", "misc/deploy/Dockerfile.standalone"])
 def test_hadolint_finds_nothing(dockerfile: str) -> None:
     # The venv's bin directory first: the test command runs pytest without activating the venv.
     binary = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which(

@@ -50,19 +50,32 @@ def test_requirements_are_copied_before_pip_installs_them() -> None:
 
 def test_copy_sources_exist_in_the_repository() -> None:
     sources = {i.args.split()[-2] for i in iris_dockerfile() if i.keyword == "COPY"}
-    assert {"src/python/", "misc/iris/", "misc/gunicorn/", "iris.script"} <= sources
-    for path in ("src/python", "misc/iris", "misc/gunicorn", "merge.cpf", "iris.script"):
+    assert {"src/python/", "misc/deploy/iris/", "misc/deploy/gunicorn/", "iris.script"} <= sources
+    for path in (
+        "src/python",
+        "misc/deploy/iris",
+        "misc/deploy/gunicorn",
+        "merge.cpf",
+        "iris.script",
+    ):
         assert (ROOT / path).exists(), path
 
 
 def test_dockerignore_keeps_every_copied_path() -> None:
     ignored = {line.strip() for line in text(".dockerignore").splitlines()}
-    for path in ("src", "src/python", "misc", "misc/iris", "misc/gunicorn", "merge.cpf"):
+    for path in (
+        "src",
+        "src/python",
+        "misc",
+        "misc/deploy/iris",
+        "misc/deploy/gunicorn",
+        "merge.cpf",
+    ):
         assert path not in ignored, path
 
 
 def test_the_build_step_is_the_build_script_after_every_setting_argument() -> None:
-    build = _position("RUN", "bash /irisdev/app/misc/iris/build.sh")
+    build = _position("RUN", "bash /irisdev/app/misc/deploy/iris/build.sh")
     for name in (
         "KAFKA_BOOTSTRAP_SERVERS",
         "KAFKA_TOPIC",
@@ -97,15 +110,24 @@ def test_last_user_is_the_iris_owner() -> None:
 
 
 def test_entrypoint_is_the_project_script_under_bash_without_tini() -> None:
-    assert _first("ENTRYPOINT").args == ('["/bin/bash", "/irisdev/app/misc/iris/entrypoint.sh"]')
+    assert _first("ENTRYPOINT").args == (
+        '["/bin/bash", "/irisdev/app/misc/deploy/iris/entrypoint.sh"]'
+    )
     assert _first("CMD").args == '["--check-caps", "false"]'
 
 
 def test_healthcheck_runs_the_production_check() -> None:
     check = _first("HEALTHCHECK").args
-    assert check.endswith('CMD ["/bin/bash", "/irisdev/app/misc/iris/production-running.sh"]')
+    assert check.endswith(
+        'CMD ["/bin/bash", "/irisdev/app/misc/deploy/iris/production-running.sh"]'
+    )
 
 
 def test_no_create_table_in_the_image_build() -> None:
-    for path in ("Dockerfile", "iris.script", "misc/iris/build.sh", "misc/iris/check-merge.script"):
+    for path in (
+        "Dockerfile",
+        "iris.script",
+        "misc/deploy/iris/build.sh",
+        "misc/deploy/iris/check-merge.script",
+    ):
         assert "CREATE TABLE" not in text(path).upper(), path

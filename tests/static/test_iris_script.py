@@ -1,7 +1,7 @@
-"""iris.script, misc/iris/check-merge.script and check-java.script, read line by line.
+"""iris.script, misc/deploy/iris/check-merge.script and check-java.script, read line by line.
 
 These run inside IRIS only; the tests check which lines they hold and in what order.
-How misc/iris/build.sh reacts to their output is tested against stand-ins in
+How misc/deploy/iris/build.sh reacts to their output is tested against stand-ins in
 test_build_script.py.
 """
 
@@ -32,7 +32,7 @@ def test_iris_script_first_line_sets_an_error_trap_that_terminates() -> None:
 def test_every_checked_script_ends_with_its_marker_then_halt() -> None:
     for path, marker in (
         ("iris.script", 'write "iris.script: ","do"_"ne",!'),
-        ("misc/iris/check-merge.script", 'write "check-merge: ","do"_"ne",!'),
+        ("misc/deploy/iris/check-merge.script", 'write "check-merge: ","do"_"ne",!'),
     ):
         lines = _lines(path)
         assert lines[-2:] == [marker, "halt"], path
@@ -41,7 +41,7 @@ def test_every_checked_script_ends_with_its_marker_then_halt() -> None:
 
 
 def test_every_failed_check_writes_one_error_line_and_counts_it() -> None:
-    for path in ("iris.script", "misc/iris/check-merge.script"):
+    for path in ("iris.script", "misc/deploy/iris/check-merge.script"):
         checks = [line for line in _lines(path) if line.startswith("if ") and "ERROR: " in line]
         assert checks, path
         for line in checks:
@@ -50,7 +50,7 @@ def test_every_failed_check_writes_one_error_line_and_counts_it() -> None:
 
 
 def test_check_merge_names_the_namespace_both_databases_and_interop() -> None:
-    lines = _lines("misc/iris/check-merge.script")
+    lines = _lines("misc/deploy/iris/check-merge.script")
     (namespace,) = merge_actions()["CreateNamespace"]
     assert _line_with(f'Config.Namespaces).Exists("{namespace["Name"]}")', lines) >= 0
     for database in merge_actions()["CreateDatabase"]:
@@ -59,7 +59,7 @@ def test_check_merge_names_the_namespace_both_databases_and_interop() -> None:
 
 
 def test_check_merge_compares_callin_and_each_flask_property_with_merge_cpf() -> None:
-    lines = _lines("misc/iris/check-merge.script")
+    lines = _lines("misc/deploy/iris/check-merge.script")
     assert 'callin("Enabled")' in lines[_line_with('"%Service_CallIn"', lines) + 1]
     app = web_application("/flask")
     for key in ("DispatchClass", "NameSpace", "WSGIAppName", "WSGICallable"):
@@ -91,10 +91,10 @@ def test_iris_script_sets_auto_start_after_the_class_check_and_reads_it_back() -
 
 
 def test_check_java_starts_then_stops_the_java_server_and_writes_ok_only_on_success() -> None:
-    lines = _lines("misc/iris/check-java.script")
+    lines = _lines("misc/deploy/iris/check-java.script")
     start = _line_with('$system.external.startServer("%Java Server")', lines)
     assert lines[start].startswith("try {") and "catch" in lines[start]
     ok = lines[_line_with('"java-server: ","o"_"k"', lines)]
     assert ok.startswith("if started {")
     assert '$system.external.stopServer("%Java Server")' in ok
-    assert TERMINATE not in text("misc/iris/check-java.script")
+    assert TERMINATE not in text("misc/deploy/iris/check-java.script")

@@ -27,7 +27,7 @@ def _gunicorn_threads(monkeypatch: pytest.MonkeyPatch, workers: int) -> int:
     for name in ("GUNICORN_THREADS", "GUNICORN_CMD_ARGS", "WEB_CONCURRENCY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GUNICORN_WORKERS", str(workers))
-    config = str(ROOT / "misc/gunicorn/gunicorn.conf.py")
+    config = str(ROOT / "misc/deploy/gunicorn/gunicorn.conf.py")
     monkeypatch.setattr("sys.argv", ["gunicorn", "-c", config, "app:app"])
     cfg = WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").cfg
     assert cfg.workers == workers
@@ -42,7 +42,7 @@ def _peak(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     assert _gunicorn_threads(monkeypatch, iris_workers) >= 1
     # Docker runs one health check at a time; the check is one `iop --status` process.
     assert service("iris")["healthcheck"]["test"][-1].endswith("production-running.sh")
-    assert "python3 -m iop" in text("misc/iris/production-running.sh")
+    assert "python3 -m iop" in text("misc/deploy/iris/production-running.sh")
     return {
         "gunicorn in the IRIS container": iris_workers,
         "standalone server": standalone_workers,
@@ -78,4 +78,4 @@ def test_the_readme_table_states_the_computed_numbers(monkeypatch: pytest.Monkey
 
 
 def test_the_env_example_keeps_the_one_worker_default() -> None:
-    assert "\nGUNICORN_WORKERS=1\n" in text("misc/.env.example") + "\n"
+    assert "\nGUNICORN_WORKERS=1\n" in text("misc/deploy/.env.example") + "\n"

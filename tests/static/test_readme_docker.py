@@ -56,7 +56,7 @@ def test_the_section_has_bash_blocks_that_bash_parses() -> None:
 
 
 def test_every_command_is_of_a_kind_checked_here() -> None:
-    known = ("docker", "curl", "./misc/doctor.sh", "./misc/run-e2e.sh")
+    known = ("docker", "curl", "./misc/deploy/doctor.sh", "./misc/scripts/run-e2e.sh")
     for command in _commands():
         assert command[0] in known, command
 
@@ -143,7 +143,7 @@ def test_scripts_named_by_the_section_exist_and_are_executable() -> None:
 
 
 def test_the_section_ends_with_the_doctor() -> None:
-    assert _commands()[-1] == ["./misc/doctor.sh"]
+    assert _commands()[-1] == ["./misc/deploy/doctor.sh"]
 
 
 def test_the_python_block_parses_and_uses_the_live_suites_url() -> None:
@@ -166,7 +166,7 @@ def test_only_the_confirmed_portal_home_url_is_linked() -> None:
 @pytest.mark.parametrize("name", ["IRIS_IMAGE", "KAFKA_IMAGE", "GUNICORN_WORKERS"])
 def test_the_section_documents_the_compose_variables(name: str) -> None:
     assert f"`{name}" in _section()
-    assert Path(ROOT / "misc/.env.example").read_text().count(f"\n{name}=") == 1
+    assert Path(ROOT / "misc/deploy/.env.example").read_text().count(f"\n{name}=") == 1
 
 
 def test_the_section_says_what_an_expired_community_licence_looks_like_and_the_fix() -> None:

@@ -55,7 +55,7 @@ def test_requirements_are_mutually_installable(
 def test_the_check_works_with_the_pip_of_the_quick_starts_venv(
     index_reachable: None, quick_start_python: str, tmp_path: Path
 ) -> None:
-    """./misc/test.sh in the venv the quick start made must not fail for pip's version."""
+    """./misc/scripts/test.sh in the venv the quick start made must not fail for pip's version."""
     _check_resolves("requirements.txt", tmp_path, quick_start_python)
 
 

@@ -1,4 +1,4 @@
-"""misc/run-e2e.sh checks its Python before it deletes and rebuilds the stack.
+"""misc/scripts/run-e2e.sh checks its Python before it deletes and rebuilds the stack.
 
 `docker` is a stand-in on PATH that records each call, so the tests see whether the
 script reached `docker compose down -v` (which deletes the stack's volumes).
@@ -13,7 +13,7 @@ import pytest
 
 from tests.static.repo import ROOT
 
-SCRIPT = ROOT / "misc/run-e2e.sh"
+SCRIPT = ROOT / "misc/scripts/run-e2e.sh"
 
 # Records its arguments; `compose exec` (the production health check) fails, so the
 # script's first wait ends at once with E2E_WAIT_TIMEOUT=0 and nothing else runs.
@@ -67,7 +67,7 @@ def test_a_missing_interpreter_fails_before_the_stack_is_touched(
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"run-e2e.sh: no Python at {tmp_path / 'no-such-python'}; create the project's venv"
-        " with ./misc/test.sh, or set PYTHON=/path/to/python"
+        " with ./misc/scripts/test.sh, or set PYTHON=/path/to/python"
     ]
     assert _docker_calls(docker_log) == []
 
@@ -91,7 +91,7 @@ def test_the_projects_venv_is_the_default_and_the_stack_is_rebuilt_after_the_che
     tmp_path: Path, docker_log: Path
 ) -> None:
     if not (ROOT / ".venv/bin/python").exists():
-        pytest.skip("no .venv in the checkout; ./misc/test.sh creates it")
+        pytest.skip("no .venv in the checkout; ./misc/scripts/test.sh creates it")
     result = _run(tmp_path, docker_log)
     assert result.stdout.splitlines()[0].startswith(
         "run-e2e.sh: running the suite with .venv/bin/python (Python 3."

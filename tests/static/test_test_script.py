@@ -1,4 +1,4 @@
-"""misc/test.sh upgrades pip once, when it creates the venv, not on every run; it runs
+"""misc/scripts/test.sh upgrades pip once, when it creates the venv, not on every run; it runs
 the linter, then the type checker, then the tests.
 
 It runs in a copy of the repository layout with stand-ins: a `python3` that makes a
@@ -34,7 +34,9 @@ def _run(checkout: Path, calls: Path) -> list[str]:
     python3.write_text(FAKE_PYTHON3)
     python3.chmod(0o755)
     env = {"PATH": "/usr/bin:/bin", "PYTHON": str(python3), "CALLS": str(calls)}
-    subprocess.run(["sh", str(checkout / "misc/test.sh"), "-q"], env=env, check=True, timeout=60)
+    subprocess.run(
+        ["sh", str(checkout / "misc/scripts/test.sh"), "-q"], env=env, check=True, timeout=60
+    )
     lines = calls.read_text().splitlines()
     calls.unlink()
     return lines
@@ -42,8 +44,8 @@ def _run(checkout: Path, calls: Path) -> list[str]:
 
 def test_pip_is_upgraded_only_when_the_venv_is_created(tmp_path: Path) -> None:
     checkout = tmp_path / "checkout"
-    (checkout / "misc").mkdir(parents=True)
-    shutil.copy(ROOT / "misc/test.sh", checkout / "misc/test.sh")
+    (checkout / "misc" / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "misc/scripts/test.sh", checkout / "misc/scripts/test.sh")
     calls = tmp_path / "calls.log"
     upgrade = "python -m pip install --quiet --disable-pip-version-check --upgrade pip"
     install = "python -m pip install --quiet --disable-pip-version-check -e .[dev]"
@@ -61,8 +63,8 @@ def test_pip_is_upgraded_only_when_the_venv_is_created(tmp_path: Path) -> None:
 
 def test_the_type_checker_runs_after_the_linter_and_before_the_tests(tmp_path: Path) -> None:
     checkout = tmp_path / "checkout"
-    (checkout / "misc").mkdir(parents=True)
-    shutil.copy(ROOT / "misc/test.sh", checkout / "misc/test.sh")
+    (checkout / "misc" / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "misc/scripts/test.sh", checkout / "misc/scripts/test.sh")
 
     tools = [line.split()[0] for line in _run(checkout, tmp_path / "calls.log")]
 

@@ -47,24 +47,24 @@ def test_actionlint_finds_nothing() -> None:
 def test_the_build_output_is_teed_to_build_log_before_the_suite() -> None:
     build, step = _step("docker compose build")
     assert step["run"].endswith("| tee build.log")
-    suite, _ = _step("./misc/run-e2e.sh")
+    suite, _ = _step("./misc/scripts/run-e2e.sh")
     assert build < suite
 
 
 def test_the_suite_keeps_the_stack_for_the_doctor_and_the_logs() -> None:
-    _, suite = _step("./misc/run-e2e.sh")
+    _, suite = _step("./misc/scripts/run-e2e.sh")
     assert suite["env"]["KEEP_STACK"] == "1"
 
 
 def test_the_doctor_runs_only_when_a_step_before_failed() -> None:
-    suite, _ = _step("./misc/run-e2e.sh")
-    doctor, step = _step("./misc/doctor.sh")
+    suite, _ = _step("./misc/scripts/run-e2e.sh")
+    doctor, step = _step("./misc/deploy/doctor.sh")
     assert step["if"] == "failure()"
     assert suite < doctor
 
 
 def test_logs_are_collected_and_uploaded_whatever_happened() -> None:
-    doctor, _ = _step("./misc/doctor.sh")
+    doctor, _ = _step("./misc/deploy/doctor.sh")
     collect, step = _step("docker compose logs")
     assert step["if"] == "always()"
     for service in ("kafka", "kafka-init", "iris", "standalone"):

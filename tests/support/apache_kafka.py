@@ -1,10 +1,10 @@
 """Apache Kafka 4.1.1 on the JVM for tests: one KRaft broker, or a cluster of them, on loopback.
 
-The jars come from misc/kafka/pom.xml (Kafka's own artifacts, the release the compose stack
-pins), copied once by Maven into a cache outside the repository. Each node runs in combined
-mode (broker and controller in one JVM); its storage is formatted with Kafka's own storage
-tool, and it is stopped by its process id. Heaps are small and the serial collector is used:
-the machines that run the suite have two cores.
+The jars come from misc/scripts/apache-kafka/pom.xml (Kafka's own artifacts, the release
+the compose stack pins), copied once by Maven into a cache outside the repository. Each node
+runs in combined mode (broker and controller in one JVM); its storage is formatted with
+Kafka's own storage tool, and it is stopped by its process id. Heaps are small and the
+serial collector is used: the machines that run the suite have two cores.
 """
 
 import base64
@@ -31,8 +31,8 @@ from kafka_demo.local_mode.broker.tansu import free_port
 
 KAFKA_VERSION = "4.1.1"
 REPOSITORY = Path(__file__).resolve().parents[2]
-POM = REPOSITORY / "misc" / "kafka" / "pom.xml"
-CREATE_TOPICS = REPOSITORY / "misc" / "kafka" / "create-topics.sh"
+POM = REPOSITORY / "misc" / "scripts" / "apache-kafka" / "pom.xml"
+CREATE_TOPICS = REPOSITORY / "misc" / "deploy" / "kafka" / "create-topics.sh"
 JARS = Path(
     os.environ.get(
         "KAFKA_DEMO_KAFKA_JARS",
@@ -122,7 +122,7 @@ def run_tool(main_class: str, *args: str, timeout: float = 120) -> subprocess.Co
 
 
 def topics_command() -> str:
-    """kafka-topics as a command line, for misc/kafka/create-topics.sh's KAFKA_TOPICS_CMD."""
+    """kafka-topics as a command line, for misc/deploy/kafka/create-topics.sh's KAFKA_TOPICS_CMD."""
     options = " ".join(TOOL_JVM_OPTIONS)
     return f"java {options} -cp {classpath()} org.apache.kafka.tools.TopicCommand"
 
@@ -130,7 +130,7 @@ def topics_command() -> str:
 def create_topics_with_script(
     bootstrap: str, environment: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run misc/kafka/create-topics.sh, as the compose stack's kafka-init does, with Kafka's
+    """Run misc/deploy/kafka/create-topics.sh, as the compose stack's kafka-init does, with Kafka's
     own kafka-topics from the jars instead of the image's /opt/kafka/bin."""
     return subprocess.run(
         ["bash", str(CREATE_TOPICS)],
@@ -432,7 +432,7 @@ def _log_config(path: Path) -> str:
 
 
 if __name__ == "__main__":
-    # misc/test.sh: fetch the jars once, before the tests need them.
+    # misc/scripts/test.sh: fetch the jars once, before the tests need them.
     try:
         print(f"Apache Kafka {KAFKA_VERSION} for the tests: {fetch_jars()}")
     except KafkaUnavailable as error:

@@ -29,7 +29,7 @@ APACHE_KAFKA = "apache-kafka"
 BROKER_KINDS = (TANSU, APACHE_KAFKA)
 
 TOPIC_MAX_MESSAGE_BYTES = 1_048_588
-"""misc/kafka/create-topics.sh's defaults, which tests/integration checks it really sets:
+"""misc/deploy/kafka/create-topics.sh's defaults, which tests/integration checks it really sets:
 Kafka's default max.message.bytes on the topic, 64 KiB more on its dead-letter topic."""
 DLQ_MAX_MESSAGE_BYTES = TOPIC_MAX_MESSAGE_BYTES + 65_536
 
@@ -71,7 +71,7 @@ def running_broker(kind: str) -> Iterator[Broker]:
 
 def create_demo_topics(broker: Broker, topic: str, dlq_topic: str) -> None:
     """The product topic (2 partitions) and its DLQ, made as each broker's users make them:
-    misc/kafka/create-topics.sh on Apache Kafka, the local mode's own call on Tansu."""
+    misc/deploy/kafka/create-topics.sh on Apache Kafka, the local mode's own call on Tansu."""
     if broker.kind == TANSU:
         create_topics(broker.bootstrap, {topic: 2, dlq_topic: 1})
         return

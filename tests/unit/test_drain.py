@@ -1,6 +1,6 @@
 """consuming.drain: how long one on_poll keeps polling, on a clock the test moves."""
 
-from kafka_demo.consuming import PollResult, drain
+from kafka_demo.kafka_io.consuming import PollResult, drain
 
 
 class Clock:

@@ -7,8 +7,8 @@ from iop.runtime import iris as iop_iris
 from sqlalchemy import create_engine
 
 from kafka_demo import iris_gateway, storage
+from kafka_demo.kafka_io.offsets import GlobalOffsetStore
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
-from kafka_demo.offsets import GlobalOffsetStore
 from kafka_demo.product import Product
 
 

@@ -5,8 +5,8 @@ import uuid
 import pytest
 from kafka.errors import UnsupportedVersionError
 
-from kafka_demo import kafka_clients
-from kafka_demo.kafka_clients import (
+from kafka_demo.kafka_io import clients as kafka_clients
+from kafka_demo.kafka_io.clients import (
     LogIdentities,
     LogIdentity,
     fetch_log_identity,

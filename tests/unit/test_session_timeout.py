@@ -2,7 +2,7 @@
 
 import pytest
 
-from kafka_demo.kafka_clients import MIN_SESSION_TIMEOUT_MS, session_timeout_ms
+from kafka_demo.kafka_io.clients import MIN_SESSION_TIMEOUT_MS, session_timeout_ms
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from kafka_demo import defaults, rules, storage
-from kafka_demo.kafka_clients import (
+from kafka_demo.kafka_io.clients import (
     RECORD_OVERHEAD_BYTES,
     bootstrap_servers,
     fetch_record_limits,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from iop import BusinessProcess, setting, target
 
 from kafka_demo import defaults, rules
-from kafka_demo.iris_kafka import raw_message_from_iris_kafka
+from kafka_demo.kafka_io.iris_adapter import raw_message_from_iris_kafka
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
     KafkaRawMessage,

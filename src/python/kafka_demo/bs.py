@@ -6,8 +6,7 @@ from iop import BusinessService, PollingBusinessService, setting, target
 from kafka import KafkaConsumer
 
 from kafka_demo import defaults
-from kafka_demo.consuming import PollResult, drain, poll_and_hand_over
-from kafka_demo.kafka_clients import (
+from kafka_demo.kafka_io.clients import (
     LogIdentities,
     LogIdentity,
     bootstrap_servers,
@@ -17,8 +16,9 @@ from kafka_demo.kafka_clients import (
     open_consumer,
     seconds_setting,
 )
+from kafka_demo.kafka_io.consuming import PollResult, drain, poll_and_hand_over
+from kafka_demo.kafka_io.offsets import GlobalOffsetStore
 from kafka_demo.msg import KafkaRawMessage, ProductRejected, ProductStored
-from kafka_demo.offsets import GlobalOffsetStore
 
 
 class KafkaDemoBS(PollingBusinessService):

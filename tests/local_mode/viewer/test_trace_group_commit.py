@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import OperationalError
 
+from kafka_demo.kafka_io.offsets import OFFSET_GLOBAL
 from kafka_demo.local_mode.iris.iris_standin import GlobalRef, SqlGlobals
 from kafka_demo.local_mode.viewer.sql_trace import SqlTrace, last_sessions
 from kafka_demo.local_mode.viewer.trace import Hop
-from kafka_demo.offsets import OFFSET_GLOBAL
 
 
 @pytest.fixture

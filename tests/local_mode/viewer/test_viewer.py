@@ -15,8 +15,8 @@ from kafka_demo.local_mode.viewer.pages import messages_blueprint
 from kafka_demo.local_mode.viewer.sequence import COLOURS, sequence_diagram
 from kafka_demo.local_mode.viewer.sql_trace import SqlTrace, find_sessions
 from kafka_demo.local_mode.viewer.trace import Hop, error_gist, short_class
-from kafka_demo.replies import Rejected, Stored
 from kafka_demo.rest.contract import create_app
+from kafka_demo.rest.replies import Rejected, Stored
 
 SVG = "{http://www.w3.org/2000/svg}"
 BS, REST_BS, BP = "Python.KafkaDemoBS", "Python.KafkaRestBS", "Python.KafkaDemoBP"

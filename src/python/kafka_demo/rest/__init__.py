@@ -9,6 +9,10 @@
   in the IRIS container) and the local mode serve it.
 - `native_gateway`: reaches the service over the IRIS native API, from outside IRIS;
   app_standalone.py (the standalone image, which has no IoP) uses it.
+- `replies`: the BP's answer (ProductStored or ProductRejected) read the same way
+  whichever gateway brought it.
+- `iris_errors`: tells "IRIS or the production is away" (503) from a fault (500) in an
+  IRIS error's text.
 
 Keep this file free of imports: the standalone image imports the package without IoP.
 """

@@ -17,7 +17,6 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
 from kafka_demo import rules
-from kafka_demo.replies import Rejected, Stored
 from kafka_demo.rest.gateway import (
     HEALTH_PATH,
     PRODUCT_PATH,
@@ -25,6 +24,7 @@ from kafka_demo.rest.gateway import (
     ProductionUnavailable,
     endpoints_text,
 )
+from kafka_demo.rest.replies import Rejected, Stored
 
 MAX_BODY_BYTES = 64 * 1024
 """Largest request body accepted; a valid product needs well under 2 KiB."""

@@ -13,10 +13,10 @@ from iop.runtime.director import create_python_business_service
 from pydantic import BaseModel
 
 from kafka_demo.defaults import KAFKA_REST_BS
-from kafka_demo.iris_errors import unavailable_for
 from kafka_demo.iris_gateway import IrisUnavailable, require_real
-from kafka_demo.replies import Rejected, Stored, parse_reply
 from kafka_demo.rest.gateway import IRIS_UNREACHABLE_TEXT, ProductionUnavailable
+from kafka_demo.rest.iris_errors import unavailable_for
+from kafka_demo.rest.replies import Rejected, Stored, parse_reply
 
 SERVICE_NAME = KAFKA_REST_BS
 

@@ -2,12 +2,12 @@
 request to `Python.KafkaRestBS`, and what a door says when IRIS is away.
 
 The Flask app (kafka_demo.rest.contract), both gateways and the pure error classifier
-(kafka_demo.iris_errors) import this; it imports nothing of Flask or IoP.
+(kafka_demo.rest.iris_errors) import this; it imports nothing of Flask or IoP.
 """
 
 from typing import Protocol
 
-from kafka_demo.replies import Rejected, Stored
+from kafka_demo.rest.replies import Rejected, Stored
 
 PRODUCT_PATH = "/kafka"
 HEALTH_PATH = "/health"

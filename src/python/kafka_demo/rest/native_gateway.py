@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from kafka_demo.defaults import KAFKA_REST_BS
-from kafka_demo.iris_errors import means_production_not_running, unavailable_for
-from kafka_demo.replies import Rejected, Stored, parse_reply
 from kafka_demo.rest.gateway import IRIS_UNREACHABLE_TEXT, ProductionUnavailable
+from kafka_demo.rest.iris_errors import means_production_not_running, unavailable_for
+from kafka_demo.rest.replies import Rejected, Stored, parse_reply
 
 SERVICE_NAME = KAFKA_REST_BS
 DIRECTOR_CLASS = "IOP.Director"

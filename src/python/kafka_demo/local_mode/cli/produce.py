@@ -99,7 +99,7 @@ def _send_raw(bootstrap: str, payload: bytes, count: int, *, keyed: bool) -> Non
     from kafka.errors import KafkaError
 
     from kafka_demo.bo import new_record_key
-    from kafka_demo.kafka_clients import open_producer
+    from kafka_demo.kafka_io.clients import open_producer
     from kafka_demo.local_mode.config import LocalConfig
 
     topic = LocalConfig().topic

@@ -36,7 +36,7 @@ from typing import Any, Literal
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from kafka_demo.kafka_clients import open_consumer
+from kafka_demo.kafka_io.clients import open_consumer
 from kafka_demo.local_mode.iris.iris_standin import GlobalStream, IrisObject
 from kafka_demo.rules import iris_length
 

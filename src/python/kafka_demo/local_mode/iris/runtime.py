@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
-from kafka_demo.kafka_clients import broker_is_tansu
+from kafka_demo.kafka_io.clients import broker_is_tansu
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.database import open_database, open_trace_database
 from kafka_demo.local_mode.iris import iris_standin

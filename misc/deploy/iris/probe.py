@@ -1,6 +1,6 @@
 """The image build's proof that embedded Python works with what pip put into IRIS.
 
-misc/iris/build.sh runs it once, with irispython (IRIS's own Python, with IRIS's
+misc/deploy/iris/build.sh runs it once, with irispython (IRIS's own Python, with IRIS's
 `iris` module and the packages pip installed), while IRIS runs during the build.
 GUESS: that irispython meets the same `iris` module as the production's jobs, which
 run Python inside IRIS itself (docs/iris-evidence.md#embedded-python-probe).

@@ -5,11 +5,11 @@
 # KAFKA_DEMO_E2E=1 and a docker compose stack is up. The browser test (tests/browser)
 # drives Debian's Chromium, installed here when missing (as root, with apt); without
 # it that test fails. The Kafka tests also run on Apache Kafka 4.1.1 on the JVM: its jars
-# are fetched once with Maven (misc/kafka/pom.xml) into ~/.cache/iris-kafka-demo; without
+# are fetched once with Maven (misc/scripts/apache-kafka/pom.xml) into ~/.cache/iris-kafka-demo; without
 # java or mvn those tests skip, saying so (under CI=true they fail). Extra arguments go
 # to pytest.
 set -eu
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv

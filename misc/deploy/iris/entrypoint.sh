@@ -20,7 +20,7 @@ iris_main="${IRIS_MAIN:-/iris-main}"
 "$iris_main" "$@" &
 iris_pid=$!
 
-bash "${app_dir}/misc/iris/gunicorn-supervisor.sh" &
+bash "${app_dir}/misc/deploy/iris/gunicorn-supervisor.sh" &
 supervisor_pid=$!
 
 stop_all() {

@@ -3,8 +3,8 @@
 # poison flood, hundreds of fuzzed requests, a three-broker Apache Kafka cluster with a
 # broker killed and a rolling restart), printing each test's figures; the Kafka tests run
 # on Tansu and on Apache Kafka 4.1.1.
-# Uses .venv as misc/test.sh sets it up, or PYTHON_VENV. Extra arguments go to pytest.
+# Uses .venv as misc/scripts/test.sh sets it up, or PYTHON_VENV. Extra arguments go to pytest.
 set -eu
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 VENV="${PYTHON_VENV:-.venv}"
 KAFKA_DEMO_FULL=1 exec "$VENV/bin/python" -m pytest tests/reliability -m reliability -s -q "$@"

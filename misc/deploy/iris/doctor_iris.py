@@ -1,7 +1,7 @@
-"""The doctor's look inside IRIS, run in the IRIS container by misc/doctor.sh.
+"""The doctor's look inside IRIS, run in the IRIS container by misc/deploy/doctor.sh.
 
-    python3 misc/iris/doctor_iris.py items    one verdict line per production item
-    python3 misc/iris/doctor_iris.py row NAME  exit 0 once SQLUser.product has NAME
+    python3 misc/deploy/iris/doctor_iris.py items    one verdict line per production item
+    python3 misc/deploy/iris/doctor_iris.py row NAME  exit 0 once SQLUser.product has NAME
 
 It reads IRIS over SQL with SQLAlchemy (sqlalchemy-iris, installed in the image), at
 ``iris://$IRISUSERNAME:$IRISPASSWORD@localhost:1972/IRISAPP`` unless DOCTOR_SQL_URL

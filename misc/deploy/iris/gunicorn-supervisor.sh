@@ -5,7 +5,7 @@
 set -uo pipefail
 
 app_dir="${APP_DIR:-/irisdev/app}"
-config="${app_dir}/misc/gunicorn/gunicorn.conf.py"
+config="${app_dir}/misc/deploy/gunicorn/gunicorn.conf.py"
 restart_delay="${GUNICORN_RESTART_DELAY:-5}"
 
 log() { printf '%s gunicorn-supervisor: %s\n' "$(date -u +%FT%TZ)" "$*"; }
@@ -21,7 +21,7 @@ stop() {
 }
 trap stop TERM INT
 
-until bash "${app_dir}/misc/iris/production-running.sh"; do
+until bash "${app_dir}/misc/deploy/iris/production-running.sh"; do
     log "waiting for the production to run"
     sleep 5
 done

@@ -7,7 +7,7 @@
 # interpreter and the packages the suite imports are checked before the stack is touched.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 python="${PYTHON:-.venv/bin/python}"
 wait_timeout="${E2E_WAIT_TIMEOUT:-900}"
@@ -21,7 +21,7 @@ fail() {
 
 check_python() {
     if ! command -v "$python" >/dev/null 2>&1; then
-        fail "no Python at ${python}; create the project's venv with ./misc/test.sh," \
+        fail "no Python at ${python}; create the project's venv with ./misc/scripts/test.sh," \
             "or set PYTHON=/path/to/python"
     fi
     local missing
@@ -72,7 +72,7 @@ http_ok() {
     "$python" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=3)" "$1"
 }
 wait_for "Python.Production running" \
-    docker compose exec -T iris bash /irisdev/app/misc/iris/production-running.sh
+    docker compose exec -T iris bash /irisdev/app/misc/deploy/iris/production-running.sh
 wait_for "gunicorn in IRIS (5000)" http_ok http://localhost:5000/health
 wait_for "standalone server (5001)" http_ok http://localhost:5001/health
 

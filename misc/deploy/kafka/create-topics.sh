@@ -16,7 +16,7 @@ replicas="${KAFKA_REPLICATION_FACTOR:-1}"
 min_insync="${KAFKA_MIN_INSYNC_REPLICAS:-}"
 # Kafka's default max.message.bytes. The dead-letter topic takes 64 KiB more, so a record
 # of the largest size the topic takes still fits with the dead-letter headers
-# (kafka_clients.RECORD_OVERHEAD_BYTES).
+# (kafka_demo.kafka_io.clients.RECORD_OVERHEAD_BYTES).
 max_bytes="${KAFKA_TOPIC_MAX_MESSAGE_BYTES:-1048588}"
 dlq_max_bytes=$((max_bytes + 65536))
 read -r -a topics <<<"${KAFKA_TOPICS_CMD:-/opt/kafka/bin/kafka-topics.sh}"

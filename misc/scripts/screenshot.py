@@ -4,7 +4,7 @@ Starts a `kafka-demo local` of its own in a temporary folder, feeds it the
 browser test's inputs (stored, refused, dead-lettered, failed), and shows one
 session's trace in headless Chromium, with the body of its marked message (a dead
 letter, an error) open as a click shows it. Run it from the project's venv:
-`.venv/bin/python misc/screenshot.py [--session-status Error] [--out docs/messages.png]`.
+`.venv/bin/python misc/scripts/screenshot.py [--session-status Error] [--out docs/messages.png]`.
 """
 
 import argparse
@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.browser.chromium import chromium_page  # noqa: E402

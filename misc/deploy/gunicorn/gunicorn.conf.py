@@ -13,8 +13,8 @@ from pathlib import Path
 DEFAULT_BIND = "0.0.0.0:5000"
 
 # src/python holds both app modules and the kafka_demo package; this file sits in
-# misc/gunicorn/ both in the repository and in the image.
-_SRC_PYTHON = Path(__file__).resolve().parents[2] / "src" / "python"
+# misc/deploy/gunicorn/ both in the repository and in the image.
+_SRC_PYTHON = Path(__file__).resolve().parents[3] / "src" / "python"
 
 
 def _env_int(name: str, default: int) -> int:

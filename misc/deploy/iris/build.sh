@@ -9,7 +9,7 @@
 #
 # What makes the production unusable fails the build, with one ERROR line naming
 # what is missing. What only an optional item needs prints a WARNING line, which
-# is also kept in $BUILD_WARNINGS for misc/doctor.sh to report.
+# is also kept in $BUILD_WARNINGS for misc/deploy/doctor.sh to report.
 set -uo pipefail
 
 app_dir="${APP_DIR:-/irisdev/app}"
@@ -96,12 +96,12 @@ run_checked_session() {
     fail "$what: $reason"
 }
 
-# Runs misc/iris/probe.py in irispython, IRIS's own Python, logged in through callin as
+# Runs misc/deploy/iris/probe.py in irispython, IRIS's own Python, logged in through callin as
 # the production's jobs are. It fails the build with one ERROR line naming the probe's
 # step: the probe's own probe-error line, or, when the process crashed (a signal), the
 # last step it announced.
 run_probe() {
-    IRISPASSWORD=SYS irispython "${app_dir}/misc/iris/probe.py" "${app_dir}/src/python" 2>&1 |
+    IRISPASSWORD=SYS irispython "${app_dir}/misc/deploy/iris/probe.py" "${app_dir}/src/python" 2>&1 |
         tee "$session_log"
     local status="${PIPESTATUS[0]}"
     if [ "$status" -eq 0 ] && grep -qx 'probe: ok' "$session_log"; then
@@ -151,7 +151,7 @@ iris merge "$instance" "${app_dir}/merge.cpf" || fail "iris merge of merge.cpf f
 # Not in IoP's CI: `iris merge` reports success even when an action did nothing
 # (docs/iris-evidence.md#merge-silent), so each result it must leave is checked by name here.
 say "checking what merge.cpf created"
-run_checked_session "${app_dir}/misc/iris/check-merge.script" "%SYS" \
+run_checked_session "${app_dir}/misc/deploy/iris/check-merge.script" "%SYS" \
     "check-merge: done" "merge.cpf check"
 
 # IoP's CI prints the IRIS version through embedded Python first: it proves that
@@ -172,7 +172,7 @@ iop --default "$production" || fail "iop --default ${production} failed"
 # Not in IoP's CI: the production's own imports, its storage URL and a User.product save,
 # in an IRIS Python process, so that a package that breaks embedded Python fails the build
 # here instead of the first stored message (docs/iris-evidence.md#python-in-iris).
-say "probing embedded Python with the installed packages (misc/iris/probe.py)"
+say "probing embedded Python with the installed packages (misc/deploy/iris/probe.py)"
 run_probe
 
 # Strict validation checks the setting names of native items (EnsLib.Kafka.Service and
@@ -193,7 +193,7 @@ run_checked_session "${app_dir}/iris.script" "%SYS" "iris.script: done" "iris.sc
 # (docs/iris-evidence.md#kafka-java-server).
 # Only that optional item needs it, so a server that cannot start is a warning.
 say "checking the %Java Server for EnsLib.Kafka.Service"
-iris session "$instance" -U "%SYS" <"${app_dir}/misc/iris/check-java.script" 2>&1 |
+iris session "$instance" -U "%SYS" <"${app_dir}/misc/deploy/iris/check-java.script" 2>&1 |
     tee "$session_log"
 if ! grep -qF "java-server: ok" "$session_log"; then
     warn "the %Java Server did not start: EnsLib.Kafka.Service cannot connect ($(

@@ -4,15 +4,15 @@
 #   FAIL <check>: <what it saw> -- likely cause: <...>; fix: <...>
 # 1. containers up and healthy (an unhealthy iris whose log shows a rejected Community
 #    licence gets that cause, and the doctor stops there)    2. production running (iop --status)
-# 3. each item and its last errors (Ens_Util.Log over iris://, misc/iris/doctor_iris.py)
+# 3. each item and its last errors (Ens_Util.Log over iris://, misc/deploy/iris/doctor_iris.py)
 # 4. the three HTTP doors: GET /health, one POST /kafka probe, and its row
 # 5. the topics, and the consumer group's lag    6. EnsLib.Kafka.Service connects
-# 7. the WARNING lines of the image build (misc/iris/build.sh kept them)
-# Exits 0 only if every check passes. Run it from anywhere: ./misc/doctor.sh
+# 7. the WARNING lines of the image build (misc/deploy/iris/build.sh kept them)
+# Exits 0 only if every check passes. Run it from anywhere: ./misc/deploy/doctor.sh
 # Needs docker (with compose) and curl on the host; everything else runs in the containers.
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 host="${DOCTOR_HOST:-localhost}"
 user="${IRIS_USERNAME:-SuperUser}"
@@ -23,7 +23,7 @@ dlq="${KAFKA_DLQ_TOPIC:-kafka_demo.dlq}"
 group="${KAFKA_GROUP_ID:-demo-group}"
 partitions="${KAFKA_TOPIC_PARTITIONS:-2}"
 max_lag="${DOCTOR_MAX_LAG:-100}"
-doctor_iris=/irisdev/app/misc/iris/doctor_iris.py
+doctor_iris=/irisdev/app/misc/deploy/iris/doctor_iris.py
 kafka_bin=/opt/kafka/bin
 
 checks=0
@@ -274,12 +274,12 @@ check_iris_kafka() {
     fi
 }
 
-# 7. WARNING lines kept by misc/iris/build.sh while the image was built.
+# 7. WARNING lines kept by misc/deploy/iris/build.sh while the image was built.
 check_build_warnings() {
     local warnings count
     if ! warnings="$(in_iris cat /irisdev/app/build-warnings.log 2>&1)"; then
         fail "build warnings: cannot read /irisdev/app/build-warnings.log" \
-            "the image was built before misc/iris/build.sh, or iris is not running" \
+            "the image was built before misc/deploy/iris/build.sh, or iris is not running" \
             "docker compose build iris && docker compose up -d"
         return
     fi

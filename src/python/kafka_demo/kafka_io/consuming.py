@@ -25,9 +25,9 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
 from kafka_demo import rules
-from kafka_demo.kafka_clients import LogIdentity
+from kafka_demo.kafka_io.clients import LogIdentity
+from kafka_demo.kafka_io.offsets import OffsetStore
 from kafka_demo.msg import KafkaRawMessage
-from kafka_demo.offsets import OffsetStore
 
 
 class HandOffFailed(RuntimeError):
