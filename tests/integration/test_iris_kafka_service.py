@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from kafka import KafkaProducer
-from sqlalchemy import create_engine
 
 import settings
+from kafka_demo import storage
 from kafka_demo.local_mode.iris.iris_kafka_service import IrisKafkaService, target_names
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.local_mode.iris.persistent import PersistentClass
@@ -37,7 +37,7 @@ def start_with_iris_adapter(
 ) -> Iterator[Callable[..., LocalProduction]]:
     """settings.py's production with the stand-ins of EnsLib.Kafka.Service and User.product, in
     KafkaDemoBS's group; all three storage routes write to the test's database."""
-    engine = create_engine(f"sqlite:///{database}")
+    engine = storage.open_engine(f"sqlite:///{database}")
     iris.add_class(IRIS_PRODUCT_CLASS, PersistentClass(engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS))
     bs_settings = production_settings["Python.KafkaDemoBS"]
     adapter = {

@@ -57,8 +57,6 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def user_product(iris: IrisStandIn, database: Path) -> PersistentClass:
     engine = create_engine(f"sqlite:///{database}")
     standin = PersistentClass(engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS)
-    # The stand-in makes its table; in IRIS the class exists only once the table does.
-    PRODUCT_TABLE.drop(engine)
     iris.add_class(IRIS_PRODUCT_CLASS, standin)
     return standin
 

@@ -40,9 +40,15 @@ _CENT = Decimal("0.01")
 def open_engine(connection_string: str) -> Engine:
     """Connect to the database and make sure the `product` table exists, `source` included."""
     engine = create_engine(connection_string)
+    create_product_table(engine)
+    return engine
+
+
+def create_product_table(engine: Engine) -> None:
+    """The `product` table, made when its store opens (here, and the local mode's database);
+    in IRIS, DDL projects it to the %Persistent class `User.product`."""
     Base.metadata.create_all(engine, checkfirst=True)
     _add_source_column_if_missing(engine)
-    return engine
 
 
 def _add_source_column_if_missing(engine: Engine) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
-from sqlalchemy import Column, Engine, Integer, MetaData, Numeric, String, Table, create_engine
+from sqlalchemy import Column, Engine, Integer, MetaData, Numeric, String, Table
 
 from kafka_demo import storage
 from kafka_demo.bo import LocalStorageBO
@@ -27,7 +27,8 @@ def database(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def engine(database: Path) -> Engine:
-    return create_engine(f"sqlite:///{database}")
+    """The product table made as its store makes it; the stand-in, like IRIS's class, expects it."""
+    return storage.open_engine(f"sqlite:///{database}")
 
 
 @pytest.fixture
@@ -182,6 +183,7 @@ def test_a_second_value_of_a_unique_key_is_error_5808(engine: Engine) -> None:
         Column("code", String(20), nullable=True, unique=True),
         Column("amount", Numeric(4, 1), nullable=False),
     )
+    keyed.create(engine)
     cls = PersistentClass(engine, keyed, "User.keyed")
 
     first = new_product(cls, code="k-1", amount="1.5")

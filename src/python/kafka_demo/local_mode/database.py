@@ -72,6 +72,15 @@ def trace_url(db_url: str) -> str:
     )
 
 
+def open_product_database(db_url: str, durability: Durability = DEFAULT_DURABILITY) -> Engine:
+    """An engine on the local mode's product database, its `product` table made if missing."""
+    from kafka_demo.storage import create_product_table
+
+    engine = open_database(db_url, durability)
+    create_product_table(engine)
+    return engine
+
+
 def open_trace_database(db_url: str, durability: Durability = DEFAULT_DURABILITY) -> Engine:
     """An engine on the trace of the production whose products are on `db_url`, its tables
     made if missing."""

@@ -30,13 +30,12 @@ def run_products(args: argparse.Namespace) -> int:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from kafka_demo.local_mode.database import open_database, open_trace_database
+    from kafka_demo.local_mode.database import open_product_database, open_trace_database
     from kafka_demo.local_mode.viewer.sql_trace import stored_routes
-    from kafka_demo.models import Base, ProductRow
+    from kafka_demo.models import ProductRow
 
     db_url = existing_database(args.db)
-    engine = open_database(db_url)
-    Base.metadata.create_all(engine, checkfirst=True)
+    engine = open_product_database(db_url)
     routes = stored_routes(open_trace_database(db_url))
     with Session(engine) as session:
         rows = [

@@ -75,7 +75,6 @@ class PersistentClass:
         self._unique = [column for column in self.properties if _is_unique(table, column)]
         # Built once: the values go in as parameters, so every save reuses one compiled statement.
         self._insert = insert(table)
-        table.metadata.create_all(engine, tables=[table], checkfirst=True)
 
     def _New(self, *_: Any) -> "PersistentObject":  # noqa: N802 (IRIS method name)
         return PersistentObject(self)

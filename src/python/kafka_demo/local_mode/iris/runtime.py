@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.kafka_io.clients import broker_is_tansu
 from kafka_demo.local_mode.config import LocalConfig
-from kafka_demo.local_mode.database import open_database, open_trace_database
+from kafka_demo.local_mode.database import open_product_database, open_trace_database
 from kafka_demo.local_mode.iris import iris_standin
 from kafka_demo.local_mode.iris.inbound_adapter import InboundAdapterLoop
 from kafka_demo.local_mode.iris.iris_kafka_service import (
@@ -175,7 +175,7 @@ class LocalRuntime:
         self._skip = dict(skip or {})
         self._stopping = threading.Event()
         self._poller: threading.Thread | None = None
-        self.engine = open_database(config.db_url, config.durability)
+        self.engine = open_product_database(config.db_url, config.durability)
         self.trace_engine = open_trace_database(config.db_url, config.durability)
         self.production: LocalProduction | None = None
         self.trace: SqlTrace | None = None
