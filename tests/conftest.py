@@ -10,6 +10,7 @@ answer with silent mocks.
 
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 import iris as iris_wrapper
 import pytest
@@ -68,3 +69,13 @@ def topics(kafka_bootstrap: str) -> dict[str, str]:
     names = {"topic": f"kafka_demo_{number}", "dlq_topic": f"kafka_demo_{number}.dlq"}
     create_topics(kafka_bootstrap, {names["topic"]: 2, names["dlq_topic"]: 1})
     return names
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each folder under tests/ is a tier, and its tests carry its name as their marker
+    (`pytest -m integration`, `-m "not reliability"`); pyproject.toml declares one per folder."""
+    for item in items:
+        item.add_marker(item.path.relative_to(TESTS).parts[0])

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Runs the live end-to-end suite (tests/e2e, marker iris) against a fresh stack:
-#   docker compose down -v; docker compose up -d --build; wait; pytest -m iris tests/e2e
+# Runs the live end-to-end suite (tests/e2e, marker e2e) against a fresh stack:
+#   docker compose down -v; docker compose up -d --build; wait; pytest -m e2e tests/e2e
 # The stack is taken down afterwards unless KEEP_STACK=1.
 # `down -v` deletes the stack's volumes: whatever the running stack stored is lost.
 # The suite runs in the project's .venv (PYTHON=... chooses another interpreter); the
@@ -76,4 +76,4 @@ wait_for "Python.Production running" \
 wait_for "gunicorn in IRIS (5000)" http_ok http://localhost:5000/health
 wait_for "standalone server (5001)" http_ok http://localhost:5001/health
 
-KAFKA_DEMO_E2E=1 "$python" -m pytest -m iris tests/e2e -v "$@"
+KAFKA_DEMO_E2E=1 "$python" -m pytest -m e2e tests/e2e -v "$@"

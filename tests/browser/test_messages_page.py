@@ -15,7 +15,6 @@ from tests.browser.scenario import (
 )
 from tests.support.local_process import LocalProcess, http
 
-pytestmark = [pytest.mark.integration, pytest.mark.browser]
 RED = "rgb(198, 40, 40)"
 KAFKA = "a Kafka consumer"
 """KafkaDemoBS or EnsLib.Kafka.Service: the group's two consumers share the topic's records."""

@@ -20,8 +20,6 @@ from tests.browser.scenario import FAILS_IN_STORAGE, listed_sessions, refuse_in_
 from tests.support.kafka import produce
 from tests.support.local_process import LocalProcess, http
 
-pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
 
 class Viewer:
     def __init__(self, local: LocalProcess, db_path: Path) -> None:

@@ -35,7 +35,6 @@ def random_name(rng: random.Random) -> str:
     return "".join(rng.choice(string.ascii_lowercase) for _ in range(10))
 
 
-@pytest.mark.integration
 class TestKafkaDemoBo:
     def test_on_kafka_message(
         self, kafka_demo_bo: KafkaDemoBO, kafka_bootstrap: str, topics: dict[str, str]

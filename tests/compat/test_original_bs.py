@@ -14,8 +14,6 @@ from kafka_demo.kafka_io.offsets import GlobalOffsetStore
 from kafka_demo.msg import KafkaRawMessage
 from tests.support.kafka import produce
 
-pytestmark = pytest.mark.integration
-
 _groups = itertools.count(1)
 
 

@@ -102,7 +102,6 @@ def test_kafka_rest_bs_sends_the_request_body_as_a_raw_message() -> None:
     assert reply == ProductStored(route="sql", id=4)
 
 
-@pytest.mark.integration
 def test_kafka_demo_bo_puts_the_test_message_on_the_topic(
     kafka_bootstrap: str, topics: dict[str, str]
 ) -> None:
@@ -118,7 +117,6 @@ def test_kafka_demo_bo_puts_the_test_message_on_the_topic(
     )
 
 
-@pytest.mark.integration
 def test_iop_test_of_kafka_demo_bo_with_the_readmes_body_puts_it_on_the_topic(
     iris: IrisStandIn, kafka_bootstrap: str, topics: dict[str, str]
 ) -> None:

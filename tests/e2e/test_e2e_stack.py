@@ -10,8 +10,6 @@ import sqlalchemy as sa
 from tests.e2e import stack
 from tests.e2e.stack import DOORS, Door
 
-pytestmark = pytest.mark.iris
-
 PRICE = Decimal("12.50")
 
 

@@ -16,7 +16,6 @@ from tests.support.brokers import (
 )
 
 pytestmark = [
-    pytest.mark.integration,
     pytest.mark.parametrize("broker", [APACHE_KAFKA], indirect=True),
 ]
 

@@ -35,8 +35,6 @@ from tests.support.brokers import (
 from tests.support.kafka import poll_until, produce, read_topic
 from tests.support.storage import stored_rows
 
-pytestmark = pytest.mark.integration
-
 MIB = 1024 * 1024
 
 

@@ -20,8 +20,6 @@ from kafka_demo.msg import KafkaRawMessage
 from tests.support.hosts import RecordingHandle, build_component
 from tests.support.kafka import produce
 
-pytestmark = pytest.mark.integration
-
 POLL_TIMEOUT_S = 0.5
 _groups = itertools.count(1)
 

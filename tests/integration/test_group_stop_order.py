@@ -24,8 +24,6 @@ from tests.support.brokers import APACHE_KAFKA, TANSU, Broker
 from tests.support.kafka import produce
 from tests.support.storage import stored_rows
 
-pytestmark = pytest.mark.integration
-
 SERVICE = "EnsLib.Kafka.Service"
 
 

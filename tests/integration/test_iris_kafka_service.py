@@ -22,8 +22,6 @@ from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
 from tests.support.storage import stored_rows
 
-pytestmark = pytest.mark.integration
-
 SERVICE = "EnsLib.Kafka.Service"
 
 

@@ -32,8 +32,6 @@ from tests.support.kafka import (
 )
 from tests.support.storage import stored_rows
 
-pytestmark = pytest.mark.integration
-
 
 def skipped_as_already_handed_over(iris: IrisStandIn) -> int:
     """The records KafkaDemoBS's polls skipped, summed from its event log lines."""

@@ -18,8 +18,6 @@ from tests.support.brokers import Broker
 from tests.support.kafka import poll_until, produce
 from tests.support.storage import stored_rows
 
-pytestmark = pytest.mark.integration
-
 CODECS = ("gzip", "snappy", "lz4", "zstd")
 PER_CODEC = 5
 

@@ -105,7 +105,6 @@ def test_durability_takes_only_normal_or_full() -> None:
     assert "argument --durability: invalid choice: 'off' (choose from" in result.stderr
 
 
-@pytest.mark.integration
 def test_kafka_demo_local_runs_the_pool_size_it_is_given(db_url: str, tmp_path: Path) -> None:
     """Two jobs each for the BP and the storing BO, both storing what the door sends at once."""
     local = LocalProcess(

@@ -5,7 +5,6 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from kafka import KafkaProducer
 
 from kafka_demo import defaults
@@ -14,8 +13,6 @@ from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 from kafka_demo.local_mode.iris.runtime import load_production
 from tests.support.kafka import produce, read_topic
 from tests.support.local_process import LocalProcess, http, kafka_demo
-
-pytestmark = pytest.mark.integration
 
 VALID_HTTP = [
     {"name": "curl product", "price": 10},

@@ -8,8 +8,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from kafka_demo.defaults import TOPIC
 from kafka_demo.local_mode.broker.tansu import free_port
 from kafka_demo.local_mode.claim import claim_path
@@ -17,8 +15,6 @@ from kafka_demo.local_mode.viewer.resend import TOKEN_HEADER
 from tests.browser.scenario import FAILS_IN_STORAGE, refuse_in_storage
 from tests.support.kafka import produce
 from tests.support.local_process import LocalProcess, http, kafka_demo
-
-pytestmark = pytest.mark.integration
 
 
 def db_file(local: LocalProcess) -> Path:

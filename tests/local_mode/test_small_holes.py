@@ -18,8 +18,6 @@ from kafka_demo.local_mode.iris.runtime import LocalRuntime
 from kafka_demo.rest.contract import MAX_BODY_BYTES
 from tests.support.local_process import LocalProcess, kafka_demo, post_chunked
 
-pytestmark = pytest.mark.integration
-
 
 def one_line_refusal(*args: str) -> str:
     """Run a command that must be refused before it starts anything; its one line of stderr."""

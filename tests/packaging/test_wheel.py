@@ -14,8 +14,6 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from tests.support.local_process import LocalProcess, http, kafka_demo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,8 +24,6 @@ PACKAGING_FILES = (
     "requirements-dev.txt",
     "requirements-local.txt",
 )
-
-pytestmark = pytest.mark.integration
 
 
 def _run(*command: str | Path, cwd: Path, timeout: float = 300) -> str:

@@ -37,8 +37,6 @@ from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
 from tests.support.local_process import LocalProcess
 from tests.support.storage import duplicates_by_key, stored_names
 
-pytestmark = [pytest.mark.reliability, pytest.mark.integration]
-
 RECORDS = scaled(400, 5_000)
 RATE_PER_S = scaled(40, 50)
 """The stream lasts 10 s in the short form, 100 s in full: every event lands inside it."""

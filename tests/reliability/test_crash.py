@@ -42,8 +42,6 @@ from tests.support.local_process import LocalProcess
 from tests.support.storage import duplicates_by_key, stored_names
 
 pytestmark = [
-    pytest.mark.reliability,
-    pytest.mark.integration,
     pytest.mark.parametrize("broker", BROKER_KINDS, indirect=True),
 ]
 

@@ -24,11 +24,6 @@ from tests.support.doors import Door, State
 from tests.support.local_process import LocalProcess, http
 from tests.support.storage import stored_names, table_names
 
-pytestmark = [
-    pytest.mark.reliability,
-    pytest.mark.integration,
-]
-
 HOSTILE_NAMES = [
     "'; DROP TABLE product; --",
     "Robert'); DROP TABLE product;--",

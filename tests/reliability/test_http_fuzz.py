@@ -18,8 +18,6 @@ from tests.reliability.support import figures, scaled
 from tests.support.doors import Door, State
 from tests.support.local_process import LocalProcess
 
-pytestmark = [pytest.mark.reliability, pytest.mark.integration]
-
 CLIENT_CASES = scaled(150, 1_000)
 GUNICORN_CASES = scaled(120, 400)
 

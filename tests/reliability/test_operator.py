@@ -34,7 +34,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -55,8 +54,6 @@ from kafka_demo.local_mode.viewer.sql_trace import TracedSession, failed_inputs,
 from tests.reliability.support import FULL, figures, product_value, scaled
 from tests.support.local_process import LocalProcess, http, kafka_demo
 from tests.support.storage import hold_exclusive_lock, stored_names
-
-pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
 SEQUENCES = scaled(3, 10)
 STEPS = scaled(12, 40)

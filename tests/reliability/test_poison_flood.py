@@ -22,8 +22,6 @@ from tests.support.local_process import LocalProcess
 from tests.support.storage import stored_names
 
 pytestmark = [
-    pytest.mark.reliability,
-    pytest.mark.integration,
     pytest.mark.parametrize("broker", BROKER_KINDS, indirect=True),
 ]
 

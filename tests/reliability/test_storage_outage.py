@@ -32,8 +32,6 @@ from tests.support.local_process import LocalProcess, http, kafka_demo
 from tests.support.storage import duplicates_by_key, hold_exclusive_lock, stored_names
 
 pytestmark = [
-    pytest.mark.reliability,
-    pytest.mark.integration,
     pytest.mark.parametrize("broker", BROKER_KINDS, indirect=True),
 ]
 

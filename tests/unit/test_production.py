@@ -4,7 +4,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from iop import BusinessOperation, BusinessProcess, BusinessService
 
 import settings
@@ -131,7 +130,6 @@ def test_the_production_validates_strictly() -> None:
     settings.PRODUCTIONS[0].validate(strict=True)
 
 
-@pytest.mark.integration
 def test_iop_migrate_dry_run_with_strict_validation_exits_0() -> None:
     iop = Path(sys.executable).with_name("iop")
     completed = subprocess.run(

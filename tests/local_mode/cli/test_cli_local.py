@@ -15,8 +15,6 @@ from kafka_demo.local_mode.broker.ports import accepts, listens
 from kafka_demo.local_mode.broker.tansu import free_port
 from tests.support.local_process import KAFKA_DEMO, LocalProcess, http, kafka_demo
 
-pytestmark = pytest.mark.integration
-
 NOISE = re.compile(r"\b(ERROR|WARNING|CRITICAL)\b|Traceback")
 FORGOT = "forgot"
 PLACE_KEY = re.compile(r"kafka:tansu_cluster/kafka_demo/[0-9a-f-]{36}/\d+/\d+")

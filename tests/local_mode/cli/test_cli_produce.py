@@ -11,8 +11,6 @@ from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics, fr
 from tests.support.kafka import read_topic
 from tests.support.local_process import LocalProcess, kafka_demo
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(scope="module")
 def broker() -> Iterator[EmbeddedBroker]:
