@@ -433,6 +433,14 @@ def table_rows(figures: dict[str, Any]) -> list[list[str]]:
     routes = dict(figures["in-process drain (now)"]["route_us"])
     raw = routes.pop("raw insert")
     rows.append(report.row("  (now) raw insert, just before the routes", raw, "us/row"))
+    if "dispatch alone" in routes:
+        rows.append(
+            report.row(
+                "  (now) LocalStorageBO's IoP dispatch alone, no insert",
+                routes.pop("dispatch alone"),
+                "us/msg",
+            )
+        )
     for route, cost in routes.items():
         rows.append(
             report.row(
