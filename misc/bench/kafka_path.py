@@ -119,18 +119,32 @@ def _empty_poll_apart(label: str, batch: Any) -> str:
 
 
 def route_costs(runtime: LocalRuntime, rows: int, raw_db: Path) -> dict[str, float]:
-    """Microseconds per row of each route, through LocalStorageBO's IoP dispatch, and of a
+    """Microseconds per row of each route, through LocalStorageBO's IoP dispatch, of that
+    dispatch alone (the raw SQL route's message, its insert replaced by nothing), and of a
     raw insert measured just before them (the disk's commit time swings on a shared machine)."""
     assert runtime.production is not None
     bo = runtime.production.items[LOCAL_STORAGE_BO]
     costs = {"raw insert": 1e6 / baselines.insert_rate(f"sqlite:///{raw_db}", rows)}
     for route, message_class in ROUTE_MESSAGES.items():
-        bo.receive(dispatch_serializer(message_class(name="warm", price=Decimal("1.50"))))
-        started = time.perf_counter()
-        for i in range(rows):
-            bo.receive(dispatch_serializer(message_class(name=f"r{i}", price=Decimal("1.50"))))
-        costs[route] = (time.perf_counter() - started) / rows * 1e6
+        costs[route] = _us_per_message(bo, message_class, rows)
+    insert = storage.insert_with_sql
+    storage.insert_with_sql = lambda *_: 0  # type: ignore[assignment]
+    try:
+        costs[DISPATCH_ALONE] = _us_per_message(bo, ProductSQLMessage, rows)
+    finally:
+        storage.insert_with_sql = insert
     return costs
+
+
+DISPATCH_ALONE = "dispatch alone"
+
+
+def _us_per_message(bo: Any, message_class: Any, rows: int) -> float:
+    bo.receive(dispatch_serializer(message_class(name="warm", price=Decimal("1.50"))))
+    started = time.perf_counter()
+    for i in range(rows):
+        bo.receive(dispatch_serializer(message_class(name=f"r{i}", price=Decimal("1.50"))))
+    return (time.perf_counter() - started) / rows * 1e6
 
 
 def measure(args: argparse.Namespace, runtime: LocalRuntime, db_path: Path) -> dict[str, Any]:

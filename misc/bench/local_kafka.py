@@ -40,17 +40,28 @@ def cli_module(src: Path) -> str:
 
 @contextmanager
 def local_mode(
-    src: Path, db_path: Path, log: Path, options: Sequence[str] = ()
+    src: Path,
+    db_path: Path,
+    log: Path,
+    options: Sequence[str] = (),
+    bootstrap: str | None = None,
 ) -> Iterator[tuple[int, str]]:
-    """`kafka-demo local` from `src`, with its own broker, until the block ends; `options`
-    are added to its command line (--durability, --pool-size).
+    """`kafka-demo local` from `src` until the block ends, with its own broker, or on the
+    running broker at `bootstrap` (--bootstrap); `options` are added to its command line
+    (--durability, --pool-size).
 
     Yields the HTTP port and the broker's bootstrap address."""
-    port, broker_port = free_port(), free_port()
+    port = free_port()
     command = [sys.executable, "-m", cli_module(src), "local", "--port", str(port)]
-    command += ["--broker-port", str(broker_port), "--db", f"sqlite:///{db_path}", *options]
+    if bootstrap is None:
+        broker_port = free_port()
+        bootstrap = f"127.0.0.1:{broker_port}"
+        command += ["--broker-port", str(broker_port)]
+    else:
+        command += ["--bootstrap", bootstrap]
+    command += ["--db", f"sqlite:///{db_path}", *options]
     with serving(command, {"PYTHONPATH": str(src)}, port, log):
-        yield port, f"127.0.0.1:{broker_port}"
+        yield port, bootstrap
 
 
 @contextmanager

@@ -3,6 +3,7 @@
     pip install -r misc/bench/requirements.txt   # matplotlib and pyinstrument, once
     python misc/bench/run.py [--before REV] [--durability normal|full]
     python misc/bench/run.py --quick             # one repetition of small loads: minutes
+    python misc/bench/run.py --broker both       # the Kafka figures on Apache Kafka too
 
 Measures, 3 repetitions each, in SQLite files of a temporary folder:
 - the baselines: kafka-python consuming (on a Tansu broker of its own), one SQLite
@@ -18,6 +19,10 @@ Measures, 3 repetitions each, in SQLite files of a temporary folder:
   beside the consumer a user would write by hand (handwritten.py: kafka-python into
   SQLite, one commit per row) on the same broker: both drains of the same backlog,
   and the REST door's 4-client throughput against the bare handler's.
+--broker tansu (the default: the broker `kafka-demo local` embeds), apache (Apache Kafka
+4.1.1 on the JVM, the test suite's single KRaft broker: `kafka-demo local --bootstrap`) or
+both: every figure on the first, and on Apache Kafka the Kafka figures again (its consume
+baseline and bound, the Kafka path's drain, the drains beside the hand-written consumer).
 Every SQLite commit compared (the bound's insert, the bare handler, the hand-written
 consumer, `kafka-demo local`) uses the same --durability: normal (WAL,
 synchronous=NORMAL, IRIS's default SynchCommit=0) unless told otherwise; the report
@@ -37,16 +42,18 @@ import sys
 import tarfile
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import baselines
+import brokers
 import http_load
 import local_kafka
 import report
 from stats import Figure, figure, figures_of
 
-from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, free_port
+from kafka_demo.local_mode.broker.tansu import free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parents[1]
@@ -66,6 +73,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=1_000, help="per repetition, 4 clients")
     parser.add_argument("--seconds", type=float, default=5.0, help="time cap of each load")
     parser.add_argument("--durability", choices=("normal", "full"), default="normal")
+    parser.add_argument(
+        "--broker",
+        choices=tuple(brokers.CHOICES),
+        default=brokers.TANSU,
+        help="where the Kafka figures are measured (both: every figure on Tansu, the Kafka "
+        "figures on Apache Kafka too)",
+    )
     parser.add_argument(
         "--pool-sizes", type=lambda text: [int(n) for n in text.split(",")], default=[1, 2, 4]
     )
@@ -169,7 +183,7 @@ def bound_of(base: dict[str, Figure], insert: float) -> float:
 def paired_repetitions(
     args: argparse.Namespace,
     base: dict[str, Figure],
-    bare_port: int,
+    bare_port: int | None,
     local: tuple[int, str],
     db: Path,
     records: int,
@@ -178,30 +192,36 @@ def paired_repetitions(
 ) -> dict[str, Any]:
     """Each repetition measures a revision beside its baseline, at the same moment: the bare
     handler then the REST door; a fresh insert baseline then the Kafka path's drain. The disk's
-    commit time swings several-fold on a shared machine, so only paired ratios are fair."""
+    commit time swings several-fold on a shared machine, so only paired ratios are fair.
+    Without a bare handler (`bare_port` None), the Kafka path's figures only."""
     port, broker = local
     local_kafka.wait_for_join(broker, db)
-    http_load.load(port, 100, 4, args.seconds)  # warm up
+    if bare_port is not None:
+        http_load.load(port, 100, 4, args.seconds)  # warm up
     bare, door, inserts, rates = [], [], [], []
     for rep in range(args.reps):
-        bare.append(http_repetition(args, bare_port))
-        door.append(http_repetition(args, port))
+        if bare_port is not None:
+            bare.append(http_repetition(args, bare_port))
+            door.append(http_repetition(args, port))
         url = f"sqlite:///{work / f'insert_{tag}_{rep}.db'}"
         inserts.append(baselines.insert_rate(url, args.insert_rows, args.durability))
         rates.append(local_kafka.drain_rate(broker, db, records, f"{tag}{rep}"))
     bounds = [bound_of(base, insert) for insert in inserts]
+    kafka_path = {
+        "records": records,
+        "records_per_s": figure(rates),
+        "insert": figure(inserts),
+        "bound": figure(bounds),
+        "to bound": figure([r / b for r, b in zip(rates, bounds, strict=True)]),
+    }
+    if bare_port is None:
+        return {"kafka path": kafka_path}
 
     def ratios(key: str, clients: str) -> Figure:
         return figure([d[clients][key] / b[clients][key] for d, b in zip(door, bare, strict=True)])
 
     return {
-        "kafka path": {
-            "records": records,
-            "records_per_s": figure(rates),
-            "insert": figure(inserts),
-            "bound": figure(bounds),
-            "to bound": figure([r / b for r, b in zip(rates, bounds, strict=True)]),
-        },
+        "kafka path": kafka_path,
         "bare handler": {
             c: figures_of([run[c] for run in bare]) for c in ("1 client", "4 clients")
         },
@@ -213,13 +233,19 @@ def paired_repetitions(
     }
 
 
-def measure(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[str, Any]:
+def measure(args: argparse.Namespace, bootstraps: dict[str, str], work: Path) -> dict[str, Any]:
+    """Every figure on the first broker of --broker; the Kafka figures on the other one."""
+    kinds = list(bootstraps)
+    first = kinds[0]
+    bootstrap = bootstraps[first]
+    # kafka-demo local on Tansu starts its own, as users run it; on Apache Kafka, --bootstrap.
+    local_bootstrap = None if first == brokers.TANSU else bootstrap
     revisions = [("now", REPO / "src" / "python", args.path_records)]
     if args.before:
         before = revision_source(args.before, work / "before")
         revisions.insert(0, ("before", before, args.before_path_records))
     base = raw_baselines(args, bootstrap, work)
-    figures: dict[str, Any] = {"baselines": base}
+    figures: dict[str, Any] = {"broker": brokers.NAMES[first], "baselines": base}
     bare_db = f"sqlite:///{work / 'bare.db'}"
     baselines.prepare_database(bare_db, args.durability)
     bare_port = free_port()
@@ -228,57 +254,98 @@ def measure(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[str, A
         for tag, src, records in revisions:
             db = work / f"local_{tag}.db"
             options = ["--durability", args.durability] if tag == "now" else []
-            with local_kafka.local_mode(src, db, work / f"local_{tag}.log", options) as local:
+            log = work / f"local_{tag}.log"
+            with local_kafka.local_mode(src, db, log, options, local_bootstrap) as local:
                 figures[tag] = paired_repetitions(
                     args, base, bare_port, local, db, records, work, tag
                 )
-        figures["pool sizes"] = pool_size_figures(args, bare_port, work)
+        figures["pool sizes"] = pool_size_figures(args, bare_port, work, local_bootstrap)
     # The hop breakdown imports today's modules, so it runs on this tree only.
     figures["in-process drain (now)"] = kafka_path(
         args, revisions[-1][1], bootstrap, work, "now", args.path_records
     )
     figures["revisions"] = {tag: str(src) for tag, src, _ in revisions}
+    figures["other brokers"] = {
+        brokers.NAMES[kind]: kafka_figures_on(args, bootstraps[kind], base, work, kind)
+        for kind in kinds[1:]
+    }
     return figures
 
 
-def pool_size_figures(args: argparse.Namespace, bare_port: int, work: Path) -> dict[str, Any]:
-    """Per PoolSize: the drain of `kafka-demo local --pool-size N` and of the hand-written
-    consumer on the same broker, and the REST door's 4-client throughput beside the bare
-    handler's, repetition by repetition."""
+def kafka_figures_on(
+    args: argparse.Namespace, bootstrap: str, base: dict[str, Figure], work: Path, kind: str
+) -> dict[str, Any]:
+    """The Kafka figures on another running broker: its consume baseline, the bound with it
+    (the same insert and IoP floor), the Kafka path's drain through `kafka-demo local
+    --bootstrap`, and the drains beside the hand-written consumer, per PoolSize."""
+    consume = figure(
+        [baselines.consume_rate(bootstrap, args.consume_records) for _ in range(args.reps)]
+    )
+    here = {**base, "consume": consume}
+    db = work / f"local_{kind}.db"
+    options = ["--durability", args.durability]
+    with local_kafka.local_mode(
+        REPO / "src" / "python", db, work / f"local_{kind}.log", options, bootstrap
+    ) as local:
+        path = paired_repetitions(args, here, None, local, db, args.path_records, work, kind)
+    return {
+        "consume": consume,
+        "kafka path": path["kafka path"],
+        "pool sizes": pool_size_figures(args, None, work, bootstrap, kind),
+    }
+
+
+def pool_size_figures(
+    args: argparse.Namespace,
+    bare_port: int | None,
+    work: Path,
+    bootstrap: str | None = None,
+    tag: str = "",
+) -> dict[str, Any]:
+    """Per PoolSize: the drain of `kafka-demo local --pool-size N` (with its own broker, or
+    on `bootstrap`) and of the hand-written consumer on the same broker, and the REST door's
+    4-client throughput beside the bare handler's (unless `bare_port` is None), repetition
+    by repetition."""
     found: dict[str, Any] = {}
     for size in args.pool_sizes:
-        db, peer_db, topic = work / f"pool_{size}.db", work / f"peer_{size}.db", f"peer_{size}"
+        name = f"{tag}pool_{size}"
+        db, peer_db, topic = work / f"{name}.db", work / f"{tag}peer_{size}.db", f"peer_{size}"
         options = ["--durability", args.durability, "--pool-size", str(size)]
-        log = work / f"pool_{size}.log"
-        with local_kafka.local_mode(REPO / "src" / "python", db, log, options) as (port, broker):
+        src, log = REPO / "src" / "python", work / f"{name}.log"
+        with local_kafka.local_mode(src, db, log, options, bootstrap) as (port, broker):
             local_kafka.wait_for_join(broker, db)
-            peer_log = work / f"peer_{size}.log"
+            peer_log = work / f"{tag}peer_{size}.log"
             with local_kafka.handwritten_consumer(
                 broker, topic, peer_db, args.durability, peer_log
             ):
-                http_load.load(port, 100, 4, args.seconds)  # warm up
+                if bare_port is not None:
+                    http_load.load(port, 100, 4, args.seconds)  # warm up
                 door, bare, drains, peers = [], [], [], []
                 for rep in range(args.reps):
-                    bare.append(http_load.load(bare_port, args.requests, 4, args.seconds))
-                    door.append(http_load.load(port, args.requests, 4, args.seconds))
+                    if bare_port is not None:
+                        bare.append(http_load.load(bare_port, args.requests, 4, args.seconds))
+                        door.append(http_load.load(port, args.requests, 4, args.seconds))
                     peers.append(
                         local_kafka.drain_rate(
                             broker, peer_db, args.path_records, f"peer{size}-{rep}", topic
                         )
                     )
                     drains.append(
-                        local_kafka.drain_rate(broker, db, args.path_records, f"pool{size}-{rep}")
+                        local_kafka.drain_rate(broker, db, args.path_records, f"{name}-{rep}")
                     )
-        door_rates = [run["requests_per_s"] for run in door]
-        bare_rates = [run["requests_per_s"] for run in bare]
         found[str(size)] = {
             "drain": figure(drains),
             "handwritten": figure(peers),
             "to handwritten": figure([d / p for d, p in zip(drains, peers, strict=True)]),
-            "door 4 clients": figure(door_rates),
-            "bare 4 clients": figure(bare_rates),
-            "to bare": figure([d / b for d, b in zip(door_rates, bare_rates, strict=True)]),
         }
+        if bare_port is not None:
+            door_rates = [run["requests_per_s"] for run in door]
+            bare_rates = [run["requests_per_s"] for run in bare]
+            found[str(size)] |= {
+                "door 4 clients": figure(door_rates),
+                "bare 4 clients": figure(bare_rates),
+                "to bare": figure([d / b for d, b in zip(door_rates, bare_rates, strict=True)]),
+            }
     return found
 
 
@@ -361,9 +428,19 @@ def table_rows(figures: dict[str, Any]) -> list[list[str]]:
                 "bare (goal >= 0.8)",
             ),
         ]
+    for broker, other in figures["other brokers"].items():
+        rows += other_broker_rows(broker, other, base)
     routes = dict(figures["in-process drain (now)"]["route_us"])
     raw = routes.pop("raw insert")
     rows.append(report.row("  (now) raw insert, just before the routes", raw, "us/row"))
+    if "dispatch alone" in routes:
+        rows.append(
+            report.row(
+                "  (now) LocalStorageBO's IoP dispatch alone, no insert",
+                routes.pop("dispatch alone"),
+                "us/msg",
+            )
+        )
     for route, cost in routes.items():
         rows.append(
             report.row(
@@ -374,6 +451,41 @@ def table_rows(figures: dict[str, Any]) -> list[list[str]]:
                 "raw insert",
             )
         )
+    return rows
+
+
+def other_broker_rows(
+    broker: str, other: dict[str, Any], base: dict[str, Figure]
+) -> list[list[str]]:
+    """The Kafka figures measured on another broker, each named with it."""
+    path = other["kafka path"]
+    rows = [
+        report.row(f"kafka-python consume ({broker})", other["consume"], "rec/s"),
+        report.row(f"  ({broker}) SQLite insert, just before each drain", path["insert"], "rows/s"),
+        report.row(f"  ({broker}) bound with that insert", path["bound"], "rec/s"),
+        report.row(
+            f"Kafka path: drain of {path['records']} via kafka-demo local ({broker})",
+            path["records_per_s"],
+            "rec/s",
+            path["to bound"].median,
+            "bound (goal >= 0.8)",
+        ),
+    ]
+    for size, pool in other["pool sizes"].items():
+        rows += [
+            report.row(
+                f"  (PoolSize {size}, {broker}) hand-written kafka-python -> SQLite",
+                pool["handwritten"],
+                "rec/s",
+            ),
+            report.row(
+                f"drain via kafka-demo local --pool-size {size} ({broker})",
+                pool["drain"],
+                "rec/s",
+                pool["to handwritten"].median,
+                "hand-written (goal >= 0.3)",
+            ),
+        ]
     return rows
 
 
@@ -412,11 +524,12 @@ def chart_bars(figures: dict[str, Any]) -> list[tuple[str, Figure]]:
     return bars
 
 
-def durability_line(durability: str) -> str:
+def durability_line(durability: str, broker: str) -> str:
     synchronous = {"normal": "NORMAL", "full": "FULL"}[durability]
     return (
         f"durability: {durability} (SQLite WAL, synchronous={synchronous}) for the bound's insert,"
-        " the bare handler, the hand-written consumer and kafka-demo local (now)"
+        " the bare handler, the hand-written consumer and kafka-demo local (now); broker:"
+        f" {broker} unless a figure names another"
     )
 
 
@@ -435,20 +548,24 @@ def main() -> int:
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix="kafka-demo-bench-") as folder,
-        EmbeddedBroker() as broker,
+        ExitStack() as running,
     ):
-        figures = measure(args, broker.bootstrap, Path(folder))
+        bootstraps = {
+            kind: running.enter_context(brokers.running(kind))
+            for kind in brokers.CHOICES[args.broker]
+        }
+        figures = measure(args, bootstraps, Path(folder))
     figures["seconds"] = time.monotonic() - started
     figures["cpus"] = os.cpu_count()
     figures["durability"] = args.durability
     figures["load average"] = os.getloadavg()
     rows = table_rows(figures)
-    print(durability_line(args.durability))
+    print(durability_line(args.durability, figures["broker"]))
     print(report.table(rows))
     print("\n".join(hop_rows(figures)))
     report.write_json(OUT / "bench.json", figures)
     (OUT / "bench.md").write_text(
-        durability_line(args.durability)
+        durability_line(args.durability, figures["broker"])
         + "\n\n"
         + report.markdown(rows)
         + "\n\n"

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 
 from kafka_demo.defaults import LOCAL_STORAGE_BO
 from kafka_demo.local_mode.config import Durability, LocalConfig
@@ -16,10 +16,14 @@ from tests.support.local_runtime import hand_over
 NORMAL, FULL = 1, 2  # what `PRAGMA synchronous` answers
 
 
-def pragmas(engine: Engine) -> tuple[str, int]:
-    with engine.connect() as connection:
-        journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
-        synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+def pragmas(database: Engine | Connection) -> tuple[str, int]:
+    """Those of a connection of the engine, or of the connection given (LocalStorageBO's)."""
+    if isinstance(database, Engine):
+        with database.connect() as connection:
+            return pragmas(connection)
+    journal = database.exec_driver_sql("PRAGMA journal_mode").scalar()
+    synchronous = database.exec_driver_sql("PRAGMA synchronous").scalar()
+    database.rollback()  # the PRAGMAs began a transaction: the job's connection is left without
     return str(journal), int(synchronous)
 
 
@@ -48,8 +52,12 @@ def test_the_runtime_stores_and_traces_with_the_durability_it_is_given(
     production = runtime.start()
     try:
         hand_over(runtime, b'{"name": "durable", "price": 1}', 0)
-        storage_engine = production.component(LOCAL_STORAGE_BO)._database()
-        engines = {"products": runtime.engine, "trace": runtime.trace_engine, "BO": storage_engine}
+        storage_connection = production.component(LOCAL_STORAGE_BO)._database()
+        engines = {
+            "products": runtime.engine,
+            "trace": runtime.trace_engine,
+            "BO": storage_connection,
+        }
         assert {name: pragmas(e) for name, e in engines.items()} == {
             name: ("wal", synchronous) for name in engines
         }

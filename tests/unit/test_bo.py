@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 from iop.messages.serialization import SerializationError
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from kafka_demo import rules, storage
 from kafka_demo.bo import KafkaDemoBO, LocalStorageBO, dead_letter_headers
@@ -232,6 +232,43 @@ def test_a_locked_database_is_an_error_not_a_lost_row(
         locker.execute("ROLLBACK")
         locker.close()
     assert store(storage_bo, ProductSQLMessage(name="after", price=Decimal("3"))).route == "sql"
+    assert [name for _, name, _ in product_rows(database)] == ["before", "after"]
+
+
+def test_a_job_stores_each_message_in_its_own_commit_on_the_one_connection_it_holds(
+    storage_bo: LocalStorageBO, database: Path
+) -> None:
+    """Every row is committed when its message is answered (another client reads it), and
+    the job keeps one connection for all of them, however each message ends: none is taken
+    from the engine's pool again."""
+    store(storage_bo, ProductSQLMessage(name="first", price=Decimal("1")))
+    assert storage_bo._engine is not None
+    taken: list[object] = []
+    event.listen(storage_bo._engine, "checkout", lambda connection, *_: taken.append(connection))
+    seen = []
+    for message in (
+        ProductSQLAlchemyMessage(name="second", price=Decimal("2"), source="kafka:t/0/2"),
+        ProductSQLMessage(name="second", price=Decimal("2"), source="kafka:t/0/2"),
+        ProductSQLMessage(name="third", price=Decimal("3")),
+    ):
+        store(storage_bo, message)
+        seen.append([name for _, name, _ in product_rows(database)])
+    assert seen == [
+        ["first", "second"],
+        ["first", "second"],
+        ["first", "second", "third"],
+    ]
+    assert taken == []
+    assert storage_bo._connection is not None and not storage_bo._connection.in_transaction()
+
+
+def test_a_connection_the_database_dropped_is_opened_again_for_the_next_message(
+    storage_bo: LocalStorageBO, database: Path
+) -> None:
+    store(storage_bo, ProductSQLMessage(name="before", price=Decimal("1")))
+    assert storage_bo._connection is not None
+    storage_bo._connection.invalidate()
+    store(storage_bo, ProductSQLAlchemyMessage(name="after", price=Decimal("2")))
     assert [name for _, name, _ in product_rows(database)] == ["before", "after"]
 
 

@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 from iop import BusinessOperation, setting
 from kafka import KafkaProducer
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -55,6 +55,8 @@ class LocalStorageBO(BusinessOperation):
 
     A product whose source is already stored is answered with that row's id, adding no row.
     The engine opens on first use, so the handlers work without on_init (as in a unit test).
+    Each job (each object, one per PoolSize slot) holds one connection from then on, and
+    runs each message's one transaction on it (see kafka_demo.storage).
     """
 
     connection_string = setting(
@@ -62,6 +64,7 @@ class LocalStorageBO(BusinessOperation):
         description=f"SQLAlchemy URL of the database ({defaults.CONNECTION_STRING} inside IRIS).",
     )
     _engine: Engine | None = None
+    _connection: Connection | None = None
 
     def on_init(self) -> None:
         """A malformed URL or an unknown dialect stops the BO at start; a database that is
@@ -72,6 +75,9 @@ class LocalStorageBO(BusinessOperation):
             raise ValueError(f"connection_string is not a usable SQLAlchemy URL: {error}") from None
 
     def on_tear_down(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
         if self._engine is not None:
             self._engine.dispose()
 
@@ -92,11 +98,17 @@ class LocalStorageBO(BusinessOperation):
         """The original demo's name for the SQLAlchemy route (IoP dispatches on exact classes)."""
         return self.on_product_sqlalchemy_message(request)
 
-    def _database(self) -> Engine:
-        """Opened on first use, so a database that is down at start only fails its messages."""
+    def _database(self) -> Connection:
+        """Opened on first use, so a database that is down at start only fails its messages.
+
+        A connection that the database dropped is opened again by SQLAlchemy on its next use
+        (an invalidated Connection reconnects); a failed open leaves none, for the next message.
+        """
         if self._engine is None:
             self._engine = storage.open_engine(str(self.connection_string))
-        return self._engine
+        if self._connection is None or self._connection.closed:
+            self._connection = self._engine.connect()
+        return self._connection
 
 
 class KafkaDemoBO(BusinessOperation):

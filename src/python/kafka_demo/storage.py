@@ -10,12 +10,18 @@ always adds a row. The insert comes first and the lookup only
 after it failed: a new record, the usual case, costs one statement; and a
 lookup first would still need the unique violation handled, for a twin stored
 between the lookup and the insert.
+
+Each route takes an Engine or a Connection. LocalStorageBO gives each of its jobs one
+Connection, held for the job's life as an IRIS job holds its process: a message then
+costs its one transaction, begun and committed on it, and no checkout from the pool,
+no new Connection object and no reset on the way back.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
-from sqlalchemy import Engine, bindparam, create_engine, inspect, text
+from sqlalchemy import Connection, Engine, bindparam, create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -65,28 +71,45 @@ def _add_source_column_if_missing(engine: Engine) -> None:
             index.create(connection)
 
 
-def insert_with_sql(engine: Engine, product: Product, source: str = "") -> int:
+Database = Engine | Connection
+"""Where a route stores: an Engine (a connection from its pool per call) or a Connection."""
+
+
+@contextmanager
+def transaction(database: Database) -> Iterator[Connection]:
+    """One transaction, committed on success and rolled back on error, on `database`."""
+    if isinstance(database, Engine):
+        with database.begin() as connection:
+            yield connection
+    else:
+        with database.begin():
+            yield database
+
+
+def insert_with_sql(database: Database, product: Product, source: str = "") -> int:
     """Raw SQL through SQLAlchemy `text()`."""
 
     def insert() -> int:
-        with engine.begin() as connection:
+        with transaction(database) as connection:
             values = {"name": product.name, "price": product.price, "source": source or None}
             return int(connection.execute(_INSERT_PRODUCT, values).lastrowid)
 
-    return _stored_once(engine, product, source, insert)
+    return _stored_once(database, product, source, insert)
 
 
-def insert_with_sqlalchemy(engine: Engine, product: Product, source: str = "") -> int:
-    """The SQLAlchemy ORM model."""
+def insert_with_sqlalchemy(database: Database, product: Product, source: str = "") -> int:
+    """The SQLAlchemy ORM model, one session per message. On a Connection, the session begins
+    and commits the connection's own transaction. The row is not used after the commit, so
+    the commit does not expire it (expire_on_commit=False): its id is read after the flush."""
 
     def insert() -> int:
-        with Session(engine) as session, session.begin():
+        with Session(database, expire_on_commit=False) as session, session.begin():
             row = ProductRow(name=product.name, price=product.price, source=source or None)
             session.add(row)
             session.flush()
             return row.id
 
-    return _stored_once(engine, product, source, insert)
+    return _stored_once(database, product, source, insert)
 
 
 class SourceHoldsAnotherProduct(ValueError):
@@ -94,7 +117,9 @@ class SourceHoldsAnotherProduct(ValueError):
     another record under the same key (a producer that gave two records one Kafka key)."""
 
 
-def _stored_once(engine: Engine, product: Product, source: str, insert: Callable[[], int]) -> int:
+def _stored_once(
+    database: Database, product: Product, source: str, insert: Callable[[], int]
+) -> int:
     """Run `insert`; if it fails and a row already holds `source`, that row's id.
 
     Whatever error class the driver gives a unique violation (sqlalchemy-iris's
@@ -105,7 +130,7 @@ def _stored_once(engine: Engine, product: Product, source: str, insert: Callable
     try:
         return insert()
     except (DBAPIError, KeyNotUnique) as error:
-        stored = _row_of_source(engine, source) if source else None
+        stored = _row_of_source(database, source) if source else None
         if stored is None:
             raise
         row_id, name, price = stored
@@ -117,9 +142,10 @@ def _stored_once(engine: Engine, product: Product, source: str, insert: Callable
         return row_id
 
 
-def _row_of_source(engine: Engine, source: str) -> tuple[int, str, Decimal] | None:
-    """The id, name and price of the row that holds `source`, or None."""
-    with engine.connect() as connection:
+def _row_of_source(database: Database, source: str) -> tuple[int, str, Decimal] | None:
+    """The id, name and price of the row that holds `source`, or None; read in a transaction
+    of its own, so a held Connection is left with none open."""
+    with transaction(database) as connection:
         row = connection.execute(_ROW_OF_SOURCE, {"source": source}).first()
     if row is None:
         return None
@@ -139,12 +165,12 @@ class KeyNotUnique(RuntimeError):
     """A %Save failed with ERROR #5808: a unique index (that of `source`) holds its key."""
 
 
-def insert_with_iris_orm(engine: Engine, product: Product, source: str = "") -> int:
+def insert_with_iris_orm(database: Database, product: Product, source: str = "") -> int:
     """The IRIS ORM: `User.product._New()`, set the properties, `_Save()`.
 
     Idempotent as the other routes: the save comes first; only when its %Status is
     ERROR #5808 is the row that holds the source looked up, by SQL on the same table
-    (`engine`), since the name IRIS gives the index of a DDL UNIQUE column, and so its
+    (`database`), since the name IRIS gives the index of a DDL UNIQUE column, and so its
     generated `<index>Open()`, is not documented.
     """
 
@@ -167,4 +193,4 @@ def insert_with_iris_orm(engine: Engine, product: Product, source: str = "") -> 
             raise
         return int(row._Id())
 
-    return _stored_once(engine, product, source, insert)
+    return _stored_once(database, product, source, insert)
