@@ -34,6 +34,8 @@ def consume_rate(bootstrap: str, records: int) -> float:
 def prepare_database(db_url: str, durability: str = "normal") -> None:
     """The table, in a file left in WAL mode as the local mode leaves it; every engine of this
     process on that file then commits with `durability`, as the local mode's do."""
+    # The ignore: `durability` is run.py's checked command-line string, and open_database
+    # takes the Literal of its two values.
     engine = open_database(db_url, durability)  # type: ignore[arg-type]
     Base.metadata.create_all(engine, checkfirst=True)
     engine.dispose()

@@ -2,7 +2,8 @@
 embeds, and Apache Kafka 4.1.1 on the JVM, what the compose stack and production users run.
 
 Apache Kafka is the test suite's single KRaft broker (tests/support/apache_kafka.py, its
-jars fetched once by Maven from misc/kafka/pom.xml into a cache outside the repository).
+jars fetched once by Maven from misc/scripts/apache-kafka/pom.xml into a cache outside the
+repository).
 """
 
 import sys

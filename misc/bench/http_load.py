@@ -42,12 +42,17 @@ def serving(command: list[str], env: dict[str, str], port: int, log: Path) -> It
             wait_for(lambda: _status(port, "/health") in (200, 404), 60, f"{command[2:4]}")
             yield
         finally:
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped within 20 s."""
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def bare_handler(

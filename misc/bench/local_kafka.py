@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from http_load import serving
+from http_load import serving, stop_process
 from kafka import KafkaProducer
 from kafka_io import PARTITIONS, product_values
 from stats import wait_for
@@ -78,12 +78,7 @@ def handwritten_consumer(
             produce_and_wait(bootstrap, db_path, product_values(1, "join"), 60, topic)
             yield
         finally:
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 def stored(db_path: Path) -> int:
