@@ -26,6 +26,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from kafka_demo.local_mode.database import sqlite_path
+
 CLAIM_SUFFIX = ".claim"
 HOLDER_WRITE_WAIT_S = 1.0
 _log = logging.getLogger(__name__)
@@ -66,8 +68,8 @@ class DatabaseInUse(Exception):
 def claim_path(db_url: str) -> Path:
     """Where the claim of the database at `db_url` is kept."""
     url = make_url(db_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        database = Path(url.database).expanduser().resolve()
+    database = sqlite_path(url)
+    if database is not None:
         return database.with_name(database.name + CLAIM_SUFFIX)
     digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"kafka-demo-{digest}{CLAIM_SUFFIX}"
@@ -76,9 +78,8 @@ def claim_path(db_url: str) -> Path:
 def database_name(db_url: str) -> str:
     """The database as the user named it: the SQLite file, else the URL without its password."""
     url = make_url(db_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return str(Path(url.database).expanduser().resolve())
-    return url.render_as_string(hide_password=True)
+    database = sqlite_path(url)
+    return str(database) if database is not None else url.render_as_string(hide_password=True)
 
 
 class DatabaseClaim:

@@ -30,15 +30,15 @@ def sqlite_file(url: str) -> Path | None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    from kafka_demo.local_mode.database import sqlite_path
+
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise CommandError(
             f"--db {url!r} is neither a database URL nor a path", exit_code=2
         ) from None
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database).expanduser().resolve()
+    return sqlite_path(parsed)
 
 
 def existing_database(value: str) -> str:

@@ -96,7 +96,12 @@ def _require_free_http_port(port: int) -> None:
 
 def _require_external_broker(bootstrap: str) -> None:
     """One of the listed brokers (a cluster's, comma-separated) must answer."""
-    servers = [server.strip() for server in bootstrap.split(",") if server.strip()]
+    from kafka_demo.kafka_io.clients import bootstrap_servers
+
+    try:
+        servers = bootstrap_servers(bootstrap)
+    except ValueError:  # nothing but commas: no broker to ask
+        servers = []
     if not any(broker_answers(server, EXTERNAL_BROKER_TIMEOUT_S) for server in servers):
         raise CommandError(
             f"no Kafka broker answers at {bootstrap} (--bootstrap); start it, or leave"

@@ -180,9 +180,9 @@ class LocalRuntime:
         self.production: LocalProduction | None = None
         self.trace: SqlTrace | None = None
         self._services: dict[str, IrisKafkaService] = {}
-        self.leader_leaves_first = True
         """The stand-ins for EnsLib.Kafka.Service, built by the router, started and stopped
         here."""
+        self.leader_leaves_first = True
 
     def start(self) -> LocalProduction:
         self.trace = SqlTrace(self.trace_engine, flush_every_s=TRACE_FLUSH_EVERY_S)

@@ -141,7 +141,7 @@ def _start_counter(engine: Engine) -> None:
     """The counter row, made once per trace database, after any message kept there already."""
     create_trace_tables(engine)
     with engine.connect() as connection:
-        if connection.scalar(select(_COUNTER.c.value).where(_COUNTER.c.name == MESSAGE_IDS)):
+        if connection.scalar(_COUNTER_VALUE, {"counter": MESSAGE_IDS}) is not None:
             return
     try:
         with engine.begin() as connection:
