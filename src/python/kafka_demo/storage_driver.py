@@ -1,0 +1,96 @@
+"""Whether the storage URL's driver finds a DB-API in this process, checked at LocalStorageBO's start.
+
+Inside IRIS, `iris+emb://` takes its DB-API from `import iris; iris.dbapi` (sqlalchemy-iris
+0.20 `embedded.py`). The production's jobs run Python inside the IRIS kernel, where IRIS
+puts its own `iris` module in place before any project code runs; only
+iris-embedded-python-wrapper's facade gives that module a `dbapi`. IRIS's own module
+answers any attribute with an ObjectScript package wrapper, so `iris.dbapi` exists there
+and fails only when called ("Cannot call an iris.package wrapper ... Given name was:
+dbapi.connect"): without this check the first stored message would fail, not the start.
+See docs/iris-evidence.md#python-in-iris.
+"""
+
+import sys
+from importlib import import_module
+from typing import Any
+
+from sqlalchemy.engine import Dialect, make_url
+
+NO_DBAPI = "no DB-API for the storage URL"
+"""How the line starts; misc/deploy/iris/doctor_iris.py recognises it in Ens_Util.Log."""
+WRAPPER_HOOK = "_iris_ep_sitehook"
+"""The wrapper's installer, by the module name its iris_ep.pth imports."""
+FIX = (
+    "install requirements.txt in one pip run into <installdir>/mgr/python, as the Dockerfile"
+    " does, and rebuild; the build's kernel probe prints which `iris` module the kernel gives"
+    " (docs/iris-evidence.md#python-in-iris)"
+)
+
+
+class NoDBAPI(RuntimeError):
+    """The storage URL's driver has no usable DB-API here: every stored message would fail."""
+
+
+def require_dbapi(connection_string: str) -> None:
+    """Raise NoDBAPI, with one line naming the cause and the fix, unless the URL's driver
+    finds a DB-API module in this process."""
+    dialect = make_url(connection_string).get_dialect()
+    try:
+        if dialect.driver == "emb":
+            install_wrapper_facade()
+        dbapi = dialect.import_dbapi()
+    except Exception as error:
+        raise NoDBAPI(_line(dialect, f"{type(error).__name__}: {error}")) from None
+    if not is_dbapi(dbapi):
+        raise NoDBAPI(_line(dialect, f"it got {describe(dbapi)}, not a DB-API module"))
+
+
+def install_wrapper_facade() -> None:
+    """Give the kernel's `iris` the wrapper's facade (`dbapi`, `runtime`), as iris_ep.pth would.
+
+    That start-up hook runs only from a site directory Python processes at start, which
+    IRIS may not make of <installdir>/mgr/python. The wrapper's README names this
+    explicit call as the alternative ("idempotent and safe in every runtime"). It is
+    reached by the hook's own module name: the README's `iris_ep.install()` could resolve
+    to the iris_ep.py that IRIS ships in <installdir>/lib/python.
+    """
+    import_module(WRAPPER_HOOK).install()
+
+
+def is_dbapi(candidate: Any) -> bool:
+    """What PEP 249 asks of a DB-API module: `apilevel` and `paramstyle` strings, `connect()`."""
+    try:
+        return (
+            isinstance(candidate.apilevel, str)
+            and isinstance(candidate.paramstyle, str)
+            and callable(candidate.connect)
+        )
+    except Exception:
+        return False
+
+
+def describe(candidate: Any) -> str:
+    kind = type(candidate)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def iris_origin() -> str:
+    """Where this process's `iris` module came from."""
+    module = sys.modules.get("iris")
+    if module is None:
+        return "not imported"
+    return getattr(module, "__file__", None) or "built into the IRIS kernel"
+
+
+def _line(dialect: type[Dialect], what: str) -> str:
+    if dialect.driver == "emb":
+        cause = (
+            "the IRIS kernel gives its own `iris` module, without iris-embedded-python-wrapper's"
+            " dbapi"
+        )
+    else:
+        cause = f"the package of the {dialect.driver} driver is missing from this Python"
+    return (
+        f"{NO_DBAPI} ({dialect.name}+{dialect.driver}): {what}; the `iris` module here is"
+        f" {iris_origin()} -- likely cause: {cause}; fix: {FIX}"
+    )
