@@ -1,4 +1,4 @@
-"""Whether the storage URL's driver finds a DB-API in this process, checked at LocalStorageBO's start.
+"""Whether the storage URL's driver finds a DB-API here, checked when LocalStorageBO starts.
 
 Inside IRIS, `iris+emb://` takes its DB-API from `import iris; iris.dbapi` (sqlalchemy-iris
 0.20 `embedded.py`). The production's jobs run Python inside the IRIS kernel, where IRIS
