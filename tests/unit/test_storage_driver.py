@@ -88,7 +88,7 @@ def test_the_kernels_builtin_module_gets_the_wrappers_facade_when_the_hook_did_n
     builtin = _kernel_builtin_module()
     monkeypatch.setitem(sys.modules, "iris", builtin)
     require_dbapi(EMBEDDED_URL)
-    assert type(builtin.dbapi).__module__ == "_iris_ep._dbapi_facade"  # type: ignore[attr-defined]
+    assert type(builtin.dbapi).__module__ == "_iris_ep._dbapi_facade"
 
 
 def test_a_missing_wrapper_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
