@@ -14,7 +14,8 @@ import sys
 from importlib import import_module
 from typing import Any
 
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 NO_DBAPI = "no DB-API for the storage URL"
 """How the line starts; misc/deploy/iris/doctor_iris.py recognises it in Ens_Util.Log."""
@@ -33,16 +34,22 @@ class NoDBAPI(RuntimeError):
 
 def require_dbapi(connection_string: str) -> None:
     """Raise NoDBAPI, with one line naming the cause and the fix, unless the URL's driver
-    finds a DB-API module in this process."""
-    dialect = make_url(connection_string).get_dialect()
+    finds a DB-API module in this process. A malformed URL or an unknown dialect raises
+    SQLAlchemy's ArgumentError, as make_url and get_dialect do."""
+    url = make_url(connection_string)
+    embedded = url.get_driver_name() == "emb"
     try:
-        if dialect.driver == "emb":
+        if embedded:
             install_wrapper_facade()
+        dialect = url.get_dialect()
         dbapi = dialect.import_dbapi()
-    except Exception as error:
-        raise NoDBAPI(_line(dialect, f"{type(error).__name__}: {error}")) from None
+    except ArgumentError:
+        raise
+    except Exception as error:  # IRIS's own `iris` fails sqlalchemy-iris's import with NameError
+        raise NoDBAPI(_line(url.drivername, embedded, f"{type(error).__name__}: {error}")) from None
     if not is_dbapi(dbapi):
-        raise NoDBAPI(_line(dialect, f"it got {describe(dbapi)}, not a DB-API module"))
+        what = f"it got {describe(dbapi)}, not a DB-API module"
+        raise NoDBAPI(_line(url.drivername, embedded, what))
 
 
 def install_wrapper_facade() -> None:
@@ -82,15 +89,15 @@ def iris_origin() -> str:
     return getattr(module, "__file__", None) or "built into the IRIS kernel"
 
 
-def _line(dialect: type[Dialect], what: str) -> str:
-    if dialect.driver == "emb":
+def _line(drivername: str, embedded: bool, what: str) -> str:
+    if embedded:
         cause = (
             "the IRIS kernel gives its own `iris` module, without iris-embedded-python-wrapper's"
             " dbapi"
         )
     else:
-        cause = f"the package of the {dialect.driver} driver is missing from this Python"
+        cause = f"the package of the {drivername} driver is missing from this Python"
     return (
-        f"{NO_DBAPI} ({dialect.name}+{dialect.driver}): {what}; the `iris` module here is"
-        f" {iris_origin()} -- likely cause: {cause}; fix: {FIX}"
+        f"{NO_DBAPI} ({drivername}): {what}; the `iris` module here is {iris_origin()}"
+        f" -- likely cause: {cause}; fix: {FIX}"
     )
