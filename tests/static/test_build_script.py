@@ -33,6 +33,9 @@ case "$1" in
             *iris.script:*) echo "session iris.script" >> "$FAKE_LOG"
                 printf '%b' "${FAKE_IRIS_SCRIPT:-IRISAPP>\niris.script: done\n}"
                 exit "${FAKE_IRIS_SCRIPT_STATUS:-0}" ;;
+            *licence-expiry*) echo "session licence" >> "$FAKE_LOG"
+                printf '%b' "${FAKE_LICENCE-licence-expiry: 2027-04-23 137\n}"
+                exit 0 ;;
             *java-server:*) echo "session java" >> "$FAKE_LOG"
                 printf '%b' "${FAKE_JAVA:-java-server: ok\n}"
                 exit 0 ;;
@@ -167,9 +170,15 @@ def test_a_clean_build_runs_iops_ci_sequence_and_warns_of_nothing(tmp_path: Path
         "iris session IRIS -U %SYS",
         "session iris.script",
         "iris session IRIS -U %SYS",
+        "session licence",
+        "iris session IRIS -U %SYS",
         "session java",
         "iris stop IRIS quietly",
     ]
+    assert (
+        "build: licence: the instance's key expires 2027-04-23, 137 day(s) after this build"
+        in run.stdout.splitlines()
+    )
     assert "WARNING" not in run.output
     assert _warnings(warnings) == []
     assert run.stdout.splitlines()[-1] == "build: done, 0 warning(s)"
@@ -512,6 +521,32 @@ def test_unknown_setting_names_are_a_warning_not_a_failure(tmp_path: Path) -> No
     assert "EnsLib.Kafka.Service.adapter.Topic is unknown" in warning
     assert warning in run.stdout.splitlines()
     assert run.stdout.splitlines()[-1] == "build: done, 1 warning(s)"
+
+
+def test_a_licence_that_ends_within_30_days_is_a_warning_kept_for_the_doctor(
+    tmp_path: Path,
+) -> None:
+    run, _, warnings = _build(tmp_path, FAKE_LICENCE="%SYS>\nlicence-expiry: 2027-04-23 12\n")
+    assert run.status == 0, run.output
+    assert _warnings(warnings) == [
+        "WARNING: the instance's licence key expires 2027-04-23, 12 day(s) after this build:"
+        " IRIS will not start after it; set IRIS_IMAGE in .env to a current tag and rebuild"
+    ]
+
+
+def test_a_licence_expiry_that_cannot_be_read_is_a_warning(tmp_path: Path) -> None:
+    run, _, warnings = _build(tmp_path, FAKE_LICENCE="%SYS>\n<METHOD DOES NOT EXIST>\n")
+    assert run.status == 0, run.output
+    assert _warnings(warnings) == [
+        "WARNING: the licence key's expiry could not be read: <METHOD DOES NOT EXIST>"
+    ]
+
+
+def test_a_key_without_an_expiry_date_is_said(tmp_path: Path) -> None:
+    run, _, warnings = _build(tmp_path, FAKE_LICENCE="licence-expiry: none\n")
+    assert run.status == 0, run.output
+    assert "build: licence: the instance's key has no expiry date" in run.stdout.splitlines()
+    assert _warnings(warnings) == []
 
 
 def test_a_java_server_that_does_not_start_is_a_warning(tmp_path: Path) -> None:

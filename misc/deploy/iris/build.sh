@@ -280,6 +280,25 @@ fi
 say "final checks, password and auto-start (iris.script)"
 run_checked_session "${app_dir}/iris.script" "%SYS" "iris.script: done" "iris.script"
 
+# Not in IoP's CI: the instance's own licence expiry (docs/iris-evidence.md#licence-expiry).
+# A Community image stops starting once it has passed, so a key that ends within
+# LICENCE_WARN_DAYS is a warning, kept for the doctor; an expiry that cannot be read is one too.
+say "reading the licence key's expiry (misc/deploy/iris/licence.script)"
+iris session "$instance" -U "%SYS" <"${app_dir}/misc/deploy/iris/licence.script" >"$session_log" 2>&1
+licence="$(grep -m1 '^licence-expiry: ' "$session_log" | sed 's/^licence-expiry: //')"
+case "$licence" in
+"") warn "the licence key's expiry could not be read: $(grep -v '^[[:space:]]*$' "$session_log" |
+    tail -n 1 | cut -c1-200)" ;;
+none) say "licence: the instance's key has no expiry date" ;;
+*)
+    read -r expiry_date days_left <<<"$licence"
+    say "licence: the instance's key expires ${expiry_date}, ${days_left} day(s) after this build"
+    if [ "$days_left" -lt "${LICENCE_WARN_DAYS:-30}" ]; then
+        warn "the instance's licence key expires ${expiry_date}, ${days_left} day(s) after this build: IRIS will not start after it; set IRIS_IMAGE in .env to a current tag and rebuild"
+    fi
+    ;;
+esac
+
 # Not in IoP's CI: EnsLib.Kafka.Service runs on the %Java Server
 # (docs/iris-evidence.md#kafka-java-server).
 # Only that optional item needs it, so a server that cannot start is a warning.
