@@ -179,6 +179,8 @@ def test_a_clean_build_runs_iops_ci_sequence_and_warns_of_nothing(tmp_path: Path
         "build: licence: the instance's key expires 2027-04-23, 137 day(s) after this build"
         in run.stdout.splitlines()
     )
+    for route in ROUTES:
+        assert f"build: route {route}: stored by Python.LocalStorageBO" in run.stdout.splitlines()
     assert "WARNING" not in run.output
     assert _warnings(warnings) == []
     assert run.stdout.splitlines()[-1] == "build: done, 0 warning(s)"
@@ -393,6 +395,17 @@ def test_rows_that_do_not_read_back_fail_the_build_naming_the_route(tmp_path: Pa
     ]
     assert not any(step.endswith("--stop IRISPASSWORD=SYS") for step in steps)
     assert steps[-1] == "iris stop IRIS quietly"
+
+
+def test_a_production_that_does_not_stop_fails_the_build(tmp_path: Path) -> None:
+    run, steps, _ = _build(
+        tmp_path, FAKE_IOP_FAILS="--stop", FAKE_IOP_ERROR="Error: ERROR #6000: stop timed out"
+    )
+    assert run.status == 1
+    assert _errors(run) == [
+        "ERROR: three-route store, step production stop: Error: ERROR #6000: stop timed out"
+    ]
+    assert not any("iris.script" in step for step in steps)
 
 
 # What IRIS printed when a Community image's licence had expired (iris-devtester,

@@ -181,8 +181,7 @@ last_line() { grep -v '^[[:space:]]*$' "$1" | tail -n 1 | cut -c1-300; }
 # cannot reach a broker; so a failed start is fatal only when no route then stores.
 log_mark=0
 store_through_the_production() {
-    local output route classname name names=() start_error=""
-    output="$(mktemp)"
+    local output="$session_log" route classname name names=() start_error=""
     route_store mark >"$output" 2>&1 || fail "three-route store, step log mark: $(last_line "$output")"
     log_mark="$(last_line "$output")"
     if ! iop --start "$production" --detach >"$output" 2>&1; then
@@ -197,7 +196,8 @@ store_through_the_production() {
             cat "$output"
             fail "three-route store, route ${route}: $(logged_or "${start_error:-$(last_line "$output")}")"
         fi
-        say "route ${route}: $(last_line "$output")"
+        cat "$output"
+        say "route ${route}: stored by ${storage_item}"
         names+=("$name")
     done
     if ! route_store read-back "${names[@]}" >"$output" 2>&1; then
@@ -207,7 +207,6 @@ store_through_the_production() {
     fi
     cat "$output"
     iop --stop >"$output" 2>&1 || fail "three-route store, step production stop: $(last_line "$output")"
-    rm -f "$output"
 }
 
 : >"$warnings_file"
