@@ -93,7 +93,10 @@ COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} requirements.txt ./
 # installs a dependency before its dependent within one run, so the wrapper's file is
 # written last. --upgrade replaces what the image may already hold there (--target skips
 # an existing folder otherwise). PYTHONPATH makes the folder python3's too (iop, gunicorn,
-# irissqlcli); the console scripts land in its bin/, which PATH names.
+# irissqlcli), and puts it first in the kernel's Python, as the wrapper's README asks for
+# embedded-kernel ("Set PYTHONPATH to the project or installed package location when you
+# need the wrapper instead of the built-in iris module"); the console scripts land in its
+# bin/, which PATH names.
 # UNCONFIRMED without IRIS: that the production's jobs, started by IRIS, see PYTHONPATH
 # and mgr/python ahead of <installdir>/lib/python; the build's kernel probe prints their
 # sys.path (misc/deploy/iris/kernel_probe.py).
