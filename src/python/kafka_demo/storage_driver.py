@@ -22,8 +22,9 @@ NO_DBAPI = "no DB-API for the storage URL"
 WRAPPER_HOOK = "_iris_ep_sitehook"
 """The wrapper's installer, by the module name its iris_ep.pth imports."""
 FIX = (
-    "install requirements.txt in one pip run into <installdir>/mgr/python, as the Dockerfile"
-    " does, and rebuild; the build's kernel probe prints which `iris` module the kernel gives"
+    "install requirements.txt in one pip run into <installdir>/mgr/python and put that folder"
+    " first on the kernel's sys.path (PYTHONPATH), as the Dockerfile does, then rebuild; the"
+    " build's kernel probe prints sys.path and where iris and iris_ep came from"
     " (docs/iris-evidence.md#python-in-iris)"
 )
 
