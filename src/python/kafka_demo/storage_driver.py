@@ -3,10 +3,11 @@
 Inside IRIS, `iris+emb://` takes its DB-API from `import iris; iris.dbapi` (sqlalchemy-iris
 0.20 `embedded.py`). The production's jobs run Python inside the IRIS kernel, where IRIS
 puts its own `iris` module in place before any project code runs; only
-iris-embedded-python-wrapper's facade gives that module a `dbapi`. IRIS's own module
-answers any attribute with an ObjectScript package wrapper, so `iris.dbapi` exists there
-and fails only when called ("Cannot call an iris.package wrapper ... Given name was:
-dbapi.connect"): without this check the first stored message would fail, not the start.
+iris-embedded-python-wrapper's facade gives that module a `dbapi`. IRIS's own `iris`
+package (as measured on 2026.2) answers any attribute with an ObjectScript package
+wrapper, so `iris.dbapi` exists there and fails only when called ("Cannot call an
+iris.package wrapper ... Given name was: dbapi.connect"): without this check the first
+stored message would fail, not the start.
 See docs/iris-evidence.md#python-in-iris.
 """
 
@@ -18,7 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 NO_DBAPI = "no DB-API for the storage URL"
-"""How the line starts; misc/deploy/iris/doctor_iris.py recognises it in Ens_Util.Log."""
+"""How the line starts. It ends with ` -- likely cause: ...; fix: ...`, which the doctor
+(misc/deploy/iris/doctor_iris.py) shows as the item's cause and fix."""
 WRAPPER_HOOK = "_iris_ep_sitehook"
 """The wrapper's installer, by the module name its iris_ep.pth imports."""
 FIX = (
