@@ -2,7 +2,8 @@
 
 misc/deploy/iris/build.sh feeds this file to `iris python <instance>` (the kernel's own
 Python, "embedded-kernel" in the wrapper's README; its CI runs its kernel test that way),
-with src/python ahead on PYTHONPATH. Standard library and kafka_demo.storage_driver only.
+with src/python ahead on PYTHONPATH. Standard library, and kafka_demo.storage_driver (with
+SQLAlchemy) for the last step.
 
 1. start-up hook: whether iris_ep.pth ran when the kernel's Python started;
 2. iris module: sys.path, where `iris` and `iris_ep` came from, what `iris.dbapi` is and
