@@ -2,7 +2,8 @@
 `iris python IRIS`: here, where `import iris` gives the wrapper, and where a folder ahead on
 the path holds a stand-in of IRIS's own `iris` package (as <installdir>/lib/python does).
 
-What the build prints on an image whose kernel gives IRIS's own module is the second case.
+What the build prints on an image whose kernel gives IRIS's own modules is in the second
+and third cases.
 """
 
 import os
@@ -71,35 +72,57 @@ def test_where_import_iris_gives_the_wrapper_every_step_passes() -> None:
     assert "kernel-probe:   iris.dbapi before any patch: _iris_ep._dbapi_facade._DBAPI" in report
     assert "kernel-probe:   iris.runtime.get().state: " in report
     assert "kernel-probe:   iris_ep.__file__: " in report
+    assert "kernel-probe:   _iris_ep.__file__: " in report
     assert (
         "kernel-probe:   iris+emb: a DB-API; iris.dbapi now: _iris_ep._dbapi_facade._DBAPI"
         in report
     )
 
 
-def _iris_own_folder(tmp_path: Path, with_iris_ep: bool) -> Path:
-    """<installdir>/lib/python as a 2026 image holds it: IRIS's own `iris` package and, in
-    2026.2 (the same spike), an `iris_ep.py` of its own."""
+def _iris_own_folder(tmp_path: Path, wrapper_importable: bool = True) -> Path:
+    """<installdir>/lib/python ahead on the path as a 2026 image holds it (the same spike):
+    IRIS's own `iris` package and an `iris_ep.py` of its own. Without the wrapper, the
+    folder also shadows the wrapper's modules with ones that cannot be imported, as if
+    the kernel did not see <installdir>/mgr/python."""
     own = tmp_path / "lib-python"
     (own / "iris").mkdir(parents=True)
     (own / "iris" / "__init__.py").write_text(IRIS_OWN_PACKAGE)
-    if with_iris_ep:
-        (own / "iris_ep.py").write_text('"""InterSystems\' own iris_ep: not the wrapper\'s."""\n')
+    (own / "iris_ep.py").write_text('"""InterSystems\' own iris_ep: not the wrapper\'s."""\n')
+    if not wrapper_importable:
+        missing = 'raise ModuleNotFoundError("No module named {0!r}", name={0!r})\n'
+        (own / "_iris_ep.py").write_text(missing.format("_iris_ep"))
+        (own / "_iris_ep_sitehook.py").write_text(missing.format("_iris_ep_sitehook"))
     return own
 
 
-def test_where_iris_own_modules_come_first_the_storage_step_fails_with_one_line(
+def test_iris_own_package_gets_the_wrappers_facade_even_where_iris_own_iris_ep_comes_first(
     tmp_path: Path,
 ) -> None:
-    own = _iris_own_folder(tmp_path, with_iris_ep=True)
+    """LocalStorageBO's installer imports the wrapper's `_iris_ep`, which copies its facade
+    onto the `iris` already imported (_iris_ep/_runtime_facade.py, sync_public_modules)."""
+    own = _iris_own_folder(tmp_path)
     run = _feed(own)
-    assert run.returncode == 1
-    lines = _lines(run)
-    report = "\n".join(lines)
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = run.stdout
     assert f"kernel-probe:   iris.__file__: {own / 'iris' / '__init__.py'}" in report
     assert "kernel-probe:   iris.dbapi before any patch: iris._PackageWrapper" in report
     assert "kernel-probe:   iris.runtime.get().state: not provided (NameError: " in report
     assert f"kernel-probe:   iris_ep.__file__: {own / 'iris_ep.py'}" in report
+    assert "kernel-probe:   _iris_ep.__file__: " in report
+    assert (
+        "kernel-probe:   iris+emb: a DB-API; iris.dbapi now: _iris_ep._dbapi_facade._DBAPI"
+        in report
+    )
+
+
+def test_where_the_kernel_sees_no_wrapper_the_storage_step_fails_with_one_line(
+    tmp_path: Path,
+) -> None:
+    own = _iris_own_folder(tmp_path, wrapper_importable=False)
+    run = _feed(own)
+    assert run.returncode == 1
+    lines = _lines(run)
+    assert f"kernel-probe:   _iris_ep.__file__: {own / '_iris_ep.py'}" in lines
     (error,) = [line for line in lines if line.startswith("kernel-probe-error: ")]
     # sqlalchemy-iris's own import already fails there: its intersystems dialect subclasses
     # iris.irissdk.dbapiCursor, which IRIS's package wrapper answers with a NameError.
@@ -108,24 +131,10 @@ def test_where_iris_own_modules_come_first_the_storage_step_fails_with_one_line(
         " NameError: Cannot call an iris.package wrapper. Given name was: irissdk.dbapiCursor"
     )
     assert (
-        f"; the `iris` module here is {own / 'iris' / '__init__.py'} -- likely cause: the IRIS"
-        " kernel gives its own `iris` module, without iris-embedded-python-wrapper's dbapi;"
-        " fix: install requirements.txt in one pip run into <installdir>/mgr/python"
+        " (the wrapper's installer could not run: ModuleNotFoundError: No module named"
+        " '_iris_ep'); the `iris` module here is"
+        f" {own / 'iris' / '__init__.py'} -- likely cause: the IRIS kernel gives its own `iris`"
+        " module, without iris-embedded-python-wrapper's dbapi; fix: install requirements.txt"
+        " in one pip run into <installdir>/mgr/python"
     ) in error
     assert "kernel-probe: ok" not in lines
-
-
-def test_iris_own_package_gets_the_facade_when_the_wrappers_iris_ep_is_found_first(
-    tmp_path: Path,
-) -> None:
-    """Importing the wrapper's iris_ep copies its facade onto an `iris` already imported
-    (_iris_ep/_runtime_facade.py, sync_public_modules)."""
-    own = _iris_own_folder(tmp_path, with_iris_ep=False)
-    run = _feed(own)
-    assert run.returncode == 0, run.stdout + run.stderr
-    report = run.stdout
-    assert "kernel-probe:   iris.dbapi before any patch: iris._PackageWrapper" in report
-    assert (
-        "kernel-probe:   iris+emb: a DB-API; iris.dbapi now: _iris_ep._dbapi_facade._DBAPI"
-        in report
-    )

@@ -6,8 +6,9 @@ with src/python ahead on PYTHONPATH. Standard library, and kafka_demo.storage_dr
 SQLAlchemy) for the last step.
 
 1. start-up hook: whether iris_ep.pth ran when the kernel's Python started;
-2. iris module: sys.path, where `iris` and `iris_ep` came from, what `iris.dbapi` is and
-   `iris.runtime.get().state` where the wrapper provides it, before anything is patched;
+2. iris module: sys.path, where `iris` came from and where `iris_ep` and the wrapper's
+   `_iris_ep` would come from, what `iris.dbapi` is and `iris.runtime.get().state` where
+   the wrapper provides it, before anything is patched;
 3. storage DB-API: LocalStorageBO's start-up check (kafka_demo.storage_driver) on the
    production's storage URL, and what `iris.dbapi` is after it.
 
@@ -16,6 +17,7 @@ Each step prints `kernel-probe: <step>` before it runs; a step that fails prints
 crash, into the build's one ERROR line.
 """
 
+import importlib.util
 import os
 import sys
 import traceback
@@ -51,13 +53,21 @@ def iris_module() -> list[str]:
     lines.append(f"iris.__file__: {_origin(iris)}")
     lines.append(f"iris.dbapi before any patch: {_dbapi_kind(iris)}")
     lines.append(f"iris.runtime.get().state: {_runtime_state(iris)}")
-    try:
-        import iris_ep
-
-        lines.append(f"iris_ep.__file__: {_origin(iris_ep)}")
-    except Exception as error:
-        lines.append(f"iris_ep: not importable ({type(error).__name__}: {error})")
+    for name in ("iris_ep", "_iris_ep"):
+        lines.append(f"{name}.__file__: {_would_import(name)}")
     return lines
+
+
+def _would_import(name: str) -> str:
+    """The file `import <name>` loads here, found without importing it: importing the
+    wrapper's modules patches `iris`, which is the next step's business."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except Exception as error:
+        return f"not found ({type(error).__name__}: {error})"
+    if spec is None:
+        return "not found"
+    return spec.origin or "no file"
 
 
 def _dbapi_kind(iris: Any) -> str:

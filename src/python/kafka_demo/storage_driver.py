@@ -24,9 +24,9 @@ NO_DBAPI = "no DB-API for the storage URL"
 WRAPPER_HOOK = "_iris_ep_sitehook"
 """The wrapper's installer, by the module name its iris_ep.pth imports."""
 FIX = (
-    "install requirements.txt in one pip run into <installdir>/mgr/python and put that folder"
-    " first on the kernel's sys.path (PYTHONPATH), as the Dockerfile does, then rebuild; the"
-    " build's kernel probe prints sys.path and where iris and iris_ep came from"
+    "install requirements.txt in one pip run into <installdir>/mgr/python, a folder on the"
+    " kernel's sys.path, as the Dockerfile does, then rebuild; the build's kernel probe prints"
+    " sys.path and where iris, iris_ep and _iris_ep come from"
     " (docs/iris-evidence.md#python-in-iris)"
 )
 
@@ -41,30 +41,39 @@ def require_dbapi(connection_string: str) -> None:
     SQLAlchemy's ArgumentError, as make_url and get_dialect do."""
     url = make_url(connection_string)
     embedded = url.get_driver_name() == "emb"
+    installer = install_wrapper_facade() if embedded else ""
     try:
-        if embedded:
-            install_wrapper_facade()
         dialect = url.get_dialect()
         dbapi = dialect.import_dbapi()
     except ArgumentError:
         raise
     except Exception as error:  # IRIS's own `iris` fails sqlalchemy-iris's import with NameError
-        raise NoDBAPI(_line(url.drivername, embedded, f"{type(error).__name__}: {error}")) from None
+        what = f"{type(error).__name__}: {error}{installer}"
+        raise NoDBAPI(_line(url.drivername, embedded, what)) from None
     if not is_dbapi(dbapi):
-        what = f"it got {describe(dbapi)}, not a DB-API module"
+        what = f"it got {describe(dbapi)}, not a DB-API module{installer}"
         raise NoDBAPI(_line(url.drivername, embedded, what))
 
 
-def install_wrapper_facade() -> None:
-    """Give the kernel's `iris` the wrapper's facade (`dbapi`, `runtime`), as iris_ep.pth would.
+def install_wrapper_facade() -> str:
+    """Give the kernel's `iris` the wrapper's facade (`dbapi`, `runtime`), as iris_ep.pth would;
+    "" once done, else why the wrapper's installer could not run, for the error line.
 
     That start-up hook runs only from a site directory Python processes at start, which
-    IRIS may not make of <installdir>/mgr/python. The wrapper's README names this
-    explicit call as the alternative ("idempotent and safe in every runtime"). It is
-    reached by the hook's own module name: the README's `iris_ep.install()` could resolve
-    to the iris_ep.py that IRIS ships in <installdir>/lib/python.
+    IRIS may not make of <installdir>/mgr/python. The wrapper's README names an explicit
+    call as the alternative (`iris_ep.install()`, "idempotent and safe in every runtime").
+    Both go by module names that IRIS's own files do not take: `_iris_ep`, whose first
+    import copies the facade onto the `iris` module already imported, whichever it is
+    (`_iris_ep/_runtime_facade.py`, `sync_public_modules`), and the hook's module, which
+    patches the kernel's built-in `iris`. `iris_ep` itself could resolve to the iris_ep.py
+    that IRIS ships in <installdir>/lib/python.
     """
-    import_module(WRAPPER_HOOK).install()
+    try:
+        import_module("_iris_ep")
+        import_module(WRAPPER_HOOK).install()
+    except Exception as error:
+        return f" (the wrapper's installer could not run: {type(error).__name__}: {error})"
+    return ""
 
 
 def is_dbapi(candidate: Any) -> bool:
