@@ -78,16 +78,29 @@ ENV IRISUSERNAME=SuperUser \
     PIP_BREAK_SYSTEM_PACKAGES=1 \
     PIP_NO_CACHE_DIR=1 \
     LD_LIBRARY_PATH=${ISC_PACKAGE_INSTALLDIR}/bin${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}} \
-    PATH=/home/irisowner/.local/bin:/usr/irissys/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/home/irisowner/bin
+    PYTHONPATH=${ISC_PACKAGE_INSTALLDIR}/mgr/python \
+    PATH=${ISC_PACKAGE_INSTALLDIR}/mgr/python/bin:/usr/irissys/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/home/irisowner/bin
 
-# Plain pip as irisowner (user site, console scripts in ~/.local/bin), as IoP's own CI does,
-# and in one run: intersystems-irispython (which IoP's iris wrapper requires) and the wrapper
-# both ship iris/__init__.py, and pip installs a dependency before what needs it, so the
-# wrapper's file, the one that serves embedded Python, is written last
-# (docs/iris-evidence.md#python-in-iris). misc/deploy/iris/build.sh then proves the result in an
-# IRIS Python process (misc/deploy/iris/probe.py).
 COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} requirements.txt ./
-RUN python3 -m pip install -r requirements.txt
+# Into <installdir>/mgr/python, where InterSystems documents packages for embedded Python
+# ("Install and Import Python Packages", KEY=GEPYTHON_loadlib: `pip3 install --target
+# <installdir>/mgr/python <package>`), not the user site (~/.local), which IRIS's iris_site.py
+# warns "will not always be visible" to the kernel's Python. The wrapper's start-up hook
+# iris_ep.pth lands there too (with --user it landed in ~/.local, never processed);
+# LocalStorageBO also runs the wrapper's explicit installer, in case IRIS does not process
+# .pth files in that folder (docs/iris-evidence.md#python-in-iris).
+# One pip run: intersystems-irispython and the wrapper both ship iris/__init__.py, and pip
+# installs a dependency before its dependent within one run, so the wrapper's file is
+# written last. --upgrade replaces what the image may already hold there (--target skips
+# an existing folder otherwise). PYTHONPATH makes the folder python3's too (iop, gunicorn,
+# irissqlcli), and puts it first in the kernel's Python, as the wrapper's README asks for
+# embedded-kernel ("Set PYTHONPATH to the project or installed package location when you
+# need the wrapper instead of the built-in iris module"); the console scripts land in its
+# bin/, which PATH names.
+# UNCONFIRMED without IRIS: that the production's jobs, started by IRIS, see PYTHONPATH
+# and mgr/python ahead of <installdir>/lib/python; the build's kernel probe prints their
+# sys.path (misc/deploy/iris/kernel_probe.py).
+RUN python3 -m pip install --upgrade --target "${ISC_PACKAGE_INSTALLDIR}/mgr/python" -r requirements.txt
 
 COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} merge.cpf iris.script ./
 COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} misc/deploy/iris/ ./misc/deploy/iris/

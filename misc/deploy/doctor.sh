@@ -4,10 +4,11 @@
 #   FAIL <check>: <what it saw> -- likely cause: <...>; fix: <...>
 # 1. containers up and healthy (an unhealthy iris whose log shows a rejected Community
 #    licence gets that cause, and the doctor stops there)    2. production running (iop --status)
-# 3. each item and its last errors (Ens_Util.Log over iris://, misc/deploy/iris/doctor_iris.py)
+# 3. each item and its last errors (Ens_Util.Log over iris://, misc/deploy/iris/doctor_iris.py;
+#    an error that names its own cause and fix, as LocalStorageBO's start-up check does, keeps them)
 # 4. the three HTTP doors: GET /health, one POST /kafka probe, and its row
 # 5. the topics, and the consumer group's lag    6. EnsLib.Kafka.Service connects
-# 7. the WARNING lines of the image build (misc/deploy/iris/build.sh kept them)
+# 7. the instance's licence key expiry    8. the WARNING lines of the image build (build.sh kept them)
 # Exits 0 only if every check passes. Run it from anywhere: ./misc/deploy/doctor.sh
 # Needs docker (with compose) and curl on the host; everything else runs in the containers.
 set -uo pipefail
@@ -293,6 +294,31 @@ check_build_warnings() {
     fi
 }
 
+# 7. The licence key's expiry, read from the running instance ($SYSTEM.License.KeyExpirationDate(),
+# misc/deploy/iris/licence.script, as the build reads it); fewer than 30 days left fails.
+check_licence() {
+    local answer expiry expiry_date days_left
+    answer="$(in_iris iris session IRIS -U %SYS <misc/deploy/iris/licence.script 2>&1)"
+    expiry="$(grep -m1 '^licence-expiry: ' <<<"$answer" | sed 's/^licence-expiry: //')"
+    case "$expiry" in
+    "")
+        fail "licence: no expiry read: $(grep -v '^[[:space:]]*$' <<<"$answer" | tail -n 1 | cut -c1-200)" \
+            "IRIS is not up in the iris container" "docker compose ps iris; docker compose logs iris"
+        ;;
+    none) pass "licence: the instance's key has no expiry date" ;;
+    *)
+        read -r expiry_date days_left <<<"$expiry"
+        if [ "$days_left" -lt 30 ]; then
+            fail "licence: the instance's key expires ${expiry_date} (${days_left} day(s) left)" \
+                "the Community image's bundled licence ends about a year after its release" \
+                "set IRIS_IMAGE in .env to a current tag, for instance containers.intersystems.com/intersystems/iris-community:latest-em, and rebuild: docker compose build --pull iris"
+        else
+            pass "licence: the instance's key expires ${expiry_date} (${days_left} days left)"
+        fi
+        ;;
+    esac
+}
+
 check_containers
 check_production
 check_items
@@ -300,6 +326,7 @@ check_doors
 check_topics
 check_lag
 check_iris_kafka
+check_licence
 check_build_warnings
 
 if [ "$failures" -eq 0 ]; then

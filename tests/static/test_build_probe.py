@@ -69,9 +69,9 @@ def _run(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
 def test_the_build_runs_the_probe_in_irispython_on_the_copied_sources() -> None:
     build = repo_text("misc/deploy/iris/build.sh")
     assert 'irispython "${app_dir}/misc/deploy/iris/probe.py" "${app_dir}/src/python"' in build
-    calls = [line.strip() for line in build.splitlines() if line.strip() == "run_probe"]
-    assert calls == ["run_probe"]
-    assert build.index("run_probe\n") > build.index('iop --default "$production"')
+    call = 'run_probe probe "embedded-Python probe" irispython irispython_probe\n'
+    assert build.count(call) == 1
+    assert build.index(call) > build.index('iop --default "$production"')
     copied = {i.args.split()[-2] for i in iris_dockerfile() if i.keyword == "COPY"}
     assert {"misc/deploy/iris/", "src/python/"} <= copied
 

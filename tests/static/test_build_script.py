@@ -33,11 +33,24 @@ case "$1" in
             *iris.script:*) echo "session iris.script" >> "$FAKE_LOG"
                 printf '%b' "${FAKE_IRIS_SCRIPT:-IRISAPP>\niris.script: done\n}"
                 exit "${FAKE_IRIS_SCRIPT_STATUS:-0}" ;;
+            *licence-expiry*) echo "session licence" >> "$FAKE_LOG"
+                printf '%b' "${FAKE_LICENCE-licence-expiry: 2027-04-23 137\n}"
+                exit 0 ;;
             *java-server:*) echo "session java" >> "$FAKE_LOG"
                 printf '%b' "${FAKE_JAVA:-java-server: ok\n}"
                 exit 0 ;;
         esac
         exit 9 ;;
+    python)
+        # The kernel's Python, fed misc/deploy/iris/kernel_probe.py; it answers as the probe
+        # does when every step passes, unless FAKE_KERNEL_OUTPUT says otherwise.
+        script="$(cat)"
+        [[ "$script" == *"kernel-probe"* ]] || exit 8
+        echo "kernel-probe PYTHONPATH=${PYTHONPATH%%:*}" >> "$FAKE_LOG"
+        passed='kernel-probe: start-up hook\nkernel-probe: iris module\n'
+        passed+='kernel-probe: storage DB-API\nkernel-probe: ok\n'
+        printf '%b' "${FAKE_KERNEL_OUTPUT:-$passed}"
+        exit "${FAKE_KERNEL_STATUS:-0}" ;;
 esac
 exit 2
 """
@@ -51,10 +64,24 @@ fi
 if [ "$1" = "-m" ] && [ "$2" = "iop" ]; then
     shift 2
     echo "iop $* IRISPASSWORD=$IRISPASSWORD" >> "$FAKE_LOG"
-    if [ -n "$FAKE_IOP_FAILS" ] && [[ "$*" == *"$FAKE_IOP_FAILS"* ]]; then
-        echo "Production validation failed: EnsLib.Kafka.Service.adapter.Topic is unknown" >&2
+    if [ -n "$FAKE_IOP_FAILS" ] && [[ "$*" =~ $FAKE_IOP_FAILS ]]; then
+        default_error="Production validation failed: EnsLib.Kafka.Service.adapter.Topic is unknown"
+        echo "${FAKE_IOP_ERROR:-$default_error}" >&2
         exit 1
     fi
+    [[ "$*" == *--test* ]] && echo '{"route": "sql", "id": 1}'
+    exit 0
+fi
+# misc/deploy/iris/route_store.py: the log mark, the item's logged error, the read-back.
+if [[ "$1" == */route_store.py ]]; then
+    shift
+    (IFS='|'; echo "route_store $* PYTHONPATH=${PYTHONPATH%%:*}") >> "$FAKE_LOG"
+    case "$1" in
+        mark) echo 41 ;;
+        logged-error) printf '%s\n' "${FAKE_LOGGED_ERROR:-}" ;;
+        read-back) printf '%b' "${FAKE_READ_BACK:-route-store: ok\n}"
+            exit "${FAKE_READ_BACK_STATUS:-0}" ;;
+    esac
     exit 0
 fi
 exit 3
@@ -68,6 +95,26 @@ passed='probe: imports\nprobe: iris module\nprobe: storage URL\nprobe: User.prod
 printf '%b' "${FAKE_PROBE_OUTPUT:-$passed}"
 exit "${FAKE_PROBE_STATUS:-0}"
 """
+
+
+ROUTES = {
+    "sql": "kafka_demo.msg.ProductSQLMessage",
+    "iris": "kafka_demo.msg.ProductIRISMessage",
+    "sqlalchemy": "kafka_demo.msg.ProductSQLAlchemyMessage",
+}
+NAMES = [f"image build, {route} route" for route in ROUTES]
+ROUTE_STORE = f"PYTHONPATH={ROOT}/src/python"
+THREE_ROUTE_STORE = [
+    f"route_store mark {ROUTE_STORE}",
+    "iop --force-local --start Python.Production --detach IRISPASSWORD=SYS",
+    *(
+        f"iop --force-local --test Python.LocalStorageBO --classname {classname}"
+        f' --body {{"name": "image build, {route} route", "price": "0.01"}} IRISPASSWORD=SYS'
+        for route, classname in ROUTES.items()
+    ),
+    f"route_store read-back|{'|'.join(NAMES)} {ROUTE_STORE}",
+    "iop --force-local --stop IRISPASSWORD=SYS",
+]
 
 
 def _build(tmp_path: Path, java: bool = True, **env: str) -> tuple[Run, list[str], Path]:
@@ -115,14 +162,25 @@ def test_a_clean_build_runs_iops_ci_sequence_and_warns_of_nothing(tmp_path: Path
         f"iop --force-local --migrate {settings} IRISPASSWORD=SYS",
         "iop --force-local --default Python.Production IRISPASSWORD=SYS",
         "irispython probe.py src/python IRISPASSWORD=SYS",
+        "iris python IRIS",
+        f"kernel-probe PYTHONPATH={ROOT}/src/python",
+        *THREE_ROUTE_STORE,
         f"iop --force-local --migrate {settings} --dry-run --strict-production-validation"
         " IRISPASSWORD=SYS",
         "iris session IRIS -U %SYS",
         "session iris.script",
         "iris session IRIS -U %SYS",
+        "session licence",
+        "iris session IRIS -U %SYS",
         "session java",
         "iris stop IRIS quietly",
     ]
+    assert (
+        "build: licence: the instance's key expires 2027-04-23, 137 day(s) after this build"
+        in run.stdout.splitlines()
+    )
+    for route in ROUTES:
+        assert f"build: route {route}: stored by Python.LocalStorageBO" in run.stdout.splitlines()
     assert "WARNING" not in run.output
     assert _warnings(warnings) == []
     assert run.stdout.splitlines()[-1] == "build: done, 0 warning(s)"
@@ -213,6 +271,141 @@ def test_a_probe_that_stops_early_without_a_status_fails_the_build(tmp_path: Pat
     assert _errors(run) == [
         "ERROR: embedded-Python probe, step imports: the probe stopped before its last step"
     ]
+
+
+NO_DBAPI_LINE = (
+    "no DB-API for the storage URL (iris+emb): it got iris._PackageWrapper, not a DB-API"
+    " module; the `iris` module here is /usr/irissys/lib/python/iris/__init__.py -- likely"
+    " cause: the IRIS kernel gives its own `iris` module, without iris-embedded-python-wrapper's"
+    " dbapi; fix: install requirements.txt in one pip run into <installdir>/mgr/python"
+)
+
+
+def test_a_kernel_without_a_dbapi_fails_the_build_before_the_production_starts(
+    tmp_path: Path,
+) -> None:
+    output = (
+        "kernel-probe: start-up hook\nkernel-probe:   iris_ep.pth ran at start: no\n"
+        "kernel-probe: iris module\nkernel-probe: storage DB-API\nTraceback (most recent call"
+        f" last):\nkernel-probe-error: storage DB-API: NoDBAPI: {NO_DBAPI_LINE}\n"
+    )
+    run, steps, _ = _build(tmp_path, FAKE_KERNEL_OUTPUT=output, FAKE_KERNEL_STATUS="1")
+    assert run.status == 1
+    assert _errors(run) == [f"ERROR: kernel probe, step storage DB-API: NoDBAPI: {NO_DBAPI_LINE}"]
+    assert "kernel-probe:   iris_ep.pth ran at start: no" in run.stdout, "the log keeps the facts"
+    assert not any("--start" in step for step in steps)
+    assert steps[-1] == "iris stop IRIS quietly"
+
+
+def test_a_crash_inside_the_kernel_names_the_step_it_happened_in(tmp_path: Path) -> None:
+    output = "kernel-probe: start-up hook\nkernel-probe: iris module\n"
+    run, _, _ = _build(tmp_path, FAKE_KERNEL_OUTPUT=output, FAKE_KERNEL_STATUS="139")
+    assert run.status == 1
+    assert _errors(run) == [
+        "ERROR: kernel probe, step iris module: iris python ended with status 139"
+        " (signal 11: a crash of embedded Python)"
+    ]
+
+
+def test_a_route_that_fails_names_the_route_and_the_error_iris_logged(tmp_path: Path) -> None:
+    logged = "ERROR <Ens>ErrException: ERROR #7201: Datatype value too long"
+    run, steps, _ = _build(
+        tmp_path,
+        FAKE_IOP_FAILS="ProductIRISMessage",
+        FAKE_IOP_ERROR="Error: ERROR #5005: the test request failed",
+        FAKE_LOGGED_ERROR=logged,
+    )
+    assert run.status == 1
+    assert _errors(run) == [
+        f"ERROR: three-route store, route iris: Python.LocalStorageBO logged: {logged}"
+    ]
+    assert f"route_store logged-error|41 {ROUTE_STORE}" in steps
+    assert not any(step.startswith("route_store read-back") for step in steps)
+    assert not any("ProductSQLAlchemyMessage" in step for step in steps), "it stops at the first"
+    assert steps[-1] == "iris stop IRIS quietly"
+
+
+def test_a_route_that_fails_without_a_logged_error_names_what_iop_said(tmp_path: Path) -> None:
+    run, _, _ = _build(
+        tmp_path,
+        FAKE_IOP_FAILS="ProductSQLMessage",
+        FAKE_IOP_ERROR="Error: Python.LocalStorageBO is not running",
+    )
+    assert run.status == 1
+    assert _errors(run) == [
+        "ERROR: three-route store, route sql: Error: Python.LocalStorageBO is not running"
+    ]
+
+
+def test_a_bo_that_did_not_start_is_named_by_its_logged_on_init_line(tmp_path: Path) -> None:
+    """LocalStorageBO's on_init line, as Ens_Util.Log holds it, ends the build."""
+    run, _, _ = _build(
+        tmp_path,
+        FAKE_IOP_FAILS="--detach|ProductSQLMessage",
+        FAKE_IOP_ERROR="Error: ERROR #6003: the production did not start",
+        FAKE_LOGGED_ERROR=NO_DBAPI_LINE,
+    )
+    assert run.status == 1
+    assert _errors(run) == [
+        f"ERROR: three-route store, route sql: Python.LocalStorageBO logged: {NO_DBAPI_LINE}"
+    ]
+
+
+def test_a_failed_start_with_kafka_absent_is_said_but_the_routes_decide(tmp_path: Path) -> None:
+    run, steps, warnings = _build(
+        tmp_path,
+        FAKE_IOP_FAILS="--start",
+        FAKE_IOP_ERROR="Error: ERROR #5001: EnsLib.Kafka.Service failed to start",
+    )
+    assert run.status == 0, run.output
+    assert (
+        "build: iop --start reported: Error: ERROR #5001: EnsLib.Kafka.Service failed to start"
+        " (Kafka is absent during the build)"
+    ) in run.stdout.splitlines()
+    assert "ERROR" not in run.stderr
+    assert _warnings(warnings) == []
+    assert steps[-1] == "iris stop IRIS quietly"
+
+
+def test_a_start_failure_and_a_failed_route_name_the_start_when_nothing_was_logged(
+    tmp_path: Path,
+) -> None:
+    run, _, _ = _build(
+        tmp_path,
+        FAKE_IOP_FAILS="--detach|ProductSQLMessage",
+        FAKE_IOP_ERROR="Error: ERROR #5001: production start failed",
+    )
+    assert run.status == 1
+    assert _errors(run) == [
+        "ERROR: three-route store, route sql: Error: ERROR #5001: production start failed"
+    ]
+
+
+def test_rows_that_do_not_read_back_fail_the_build_naming_the_route(tmp_path: Path) -> None:
+    answer = (
+        "route-store: 'image build, sql route': read back by SQL and deleted\n"
+        "route-store-error: read-back: RouteStoreFailed: 'image build, iris route': 0 row(s)"
+        " in SQLUser.product, not 1\n"
+    )
+    run, steps, _ = _build(tmp_path, FAKE_READ_BACK=answer, FAKE_READ_BACK_STATUS="1")
+    assert run.status == 1
+    assert _errors(run) == [
+        "ERROR: three-route store, step read back: read-back: RouteStoreFailed: 'image build,"
+        " iris route': 0 row(s) in SQLUser.product, not 1"
+    ]
+    assert not any(step.endswith("--stop IRISPASSWORD=SYS") for step in steps)
+    assert steps[-1] == "iris stop IRIS quietly"
+
+
+def test_a_production_that_does_not_stop_fails_the_build(tmp_path: Path) -> None:
+    run, steps, _ = _build(
+        tmp_path, FAKE_IOP_FAILS="--stop", FAKE_IOP_ERROR="Error: ERROR #6000: stop timed out"
+    )
+    assert run.status == 1
+    assert _errors(run) == [
+        "ERROR: three-route store, step production stop: Error: ERROR #6000: stop timed out"
+    ]
+    assert not any("iris.script" in step for step in steps)
 
 
 # What IRIS printed when a Community image's licence had expired (iris-devtester,
@@ -341,6 +534,32 @@ def test_unknown_setting_names_are_a_warning_not_a_failure(tmp_path: Path) -> No
     assert "EnsLib.Kafka.Service.adapter.Topic is unknown" in warning
     assert warning in run.stdout.splitlines()
     assert run.stdout.splitlines()[-1] == "build: done, 1 warning(s)"
+
+
+def test_a_licence_that_ends_within_30_days_is_a_warning_kept_for_the_doctor(
+    tmp_path: Path,
+) -> None:
+    run, _, warnings = _build(tmp_path, FAKE_LICENCE="%SYS>\nlicence-expiry: 2027-04-23 12\n")
+    assert run.status == 0, run.output
+    assert _warnings(warnings) == [
+        "WARNING: the instance's licence key expires 2027-04-23, 12 day(s) after this build:"
+        " IRIS will not start after it; set IRIS_IMAGE in .env to a current tag and rebuild"
+    ]
+
+
+def test_a_licence_expiry_that_cannot_be_read_is_a_warning(tmp_path: Path) -> None:
+    run, _, warnings = _build(tmp_path, FAKE_LICENCE="%SYS>\n<METHOD DOES NOT EXIST>\n")
+    assert run.status == 0, run.output
+    assert _warnings(warnings) == [
+        "WARNING: the licence key's expiry could not be read: <METHOD DOES NOT EXIST>"
+    ]
+
+
+def test_a_key_without_an_expiry_date_is_said(tmp_path: Path) -> None:
+    run, _, warnings = _build(tmp_path, FAKE_LICENCE="licence-expiry: none\n")
+    assert run.status == 0, run.output
+    assert "build: licence: the instance's key has no expiry date" in run.stdout.splitlines()
+    assert _warnings(warnings) == []
 
 
 def test_a_java_server_that_does_not_start_is_a_warning(tmp_path: Path) -> None:

@@ -84,6 +84,9 @@ case "$service:$args" in
     iris:*"doctor_iris.py row "*)
         echo "row ${args##* }" >> "$FAKE_LOG"; exit "${FAKE_ROW_STATUS:-0}" ;;
     iris:"bash -c "*) exit "${FAKE_JAVA_STATUS:-0}" ;;
+    iris:"iris session IRIS -U %SYS")
+        script="$(cat)"; [[ "$script" == *KeyExpirationDate* ]] || exit 9
+        printf '%b' "${FAKE_LICENCE-licence-expiry: 2027-04-23 137\n}"; exit 0 ;;
     iris:"cat /irisdev/app/build-warnings.log")
         printf '%b' "${FAKE_WARNINGS:-}"; exit "${FAKE_WARNINGS_STATUS:-0}" ;;
     kafka:*"--describe --topic kafka_demo.dlq") exit "${FAKE_DLQ_STATUS:-0}" ;;
@@ -170,9 +173,14 @@ def test_a_healthy_stack_passes_every_check_in_order(tmp_path: Path) -> None:
         "PASS topics",
         "PASS consumer group demo-group",
         "PASS EnsLib.Kafka.Service",
+        "PASS licence",
         "PASS build warnings",
     ]
-    assert run.stdout.splitlines()[-1] == "doctor: all 15 checks passed"
+    assert (
+        "PASS licence: the instance's key expires 2027-04-23 (137 days left)"
+        in run.stdout.splitlines()
+    )
+    assert run.stdout.splitlines()[-1] == "doctor: all 16 checks passed"
     assert _lines(run, "FAIL") == []
 
 
@@ -272,7 +280,7 @@ def test_an_unhealthy_iris_without_the_licence_line_gets_the_usual_container_fai
     assert run.status == 1
     assert _only_failure(run).startswith("FAIL containers: iris running starting")
     assert "docker compose logs --no-color iris" in log
-    assert run.stdout.splitlines()[-1] == "doctor: 1 of 15 check(s) failed"
+    assert run.stdout.splitlines()[-1] == "doctor: 1 of 16 check(s) failed"
 
 
 def test_a_healthy_iris_is_not_blamed_for_an_old_licence_line(tmp_path: Path) -> None:
@@ -397,6 +405,23 @@ def test_no_iris_consumer_in_the_group_fails_the_iris_kafka_check(tmp_path: Path
     )
 
 
+def test_a_licence_that_ends_within_30_days_fails_naming_the_fix(tmp_path: Path) -> None:
+    run, _ = _doctor(tmp_path, FAKE_LICENCE="%SYS>\nlicence-expiry: 2027-04-23 12\n")
+    assert run.status == 1
+    line = _only_failure(run)
+    assert line.startswith(
+        "FAIL licence: the instance's key expires 2027-04-23 (12 day(s) left) -- likely cause:"
+        " the Community image's bundled licence ends about a year after its release; fix: set"
+        " IRIS_IMAGE in .env to a current tag"
+    )
+
+
+def test_a_licence_that_cannot_be_read_fails(tmp_path: Path) -> None:
+    run, _ = _doctor(tmp_path, FAKE_LICENCE="%SYS>\n<METHOD DOES NOT EXIST>\n")
+    assert run.status == 1
+    assert _only_failure(run).startswith("FAIL licence: no expiry read: <METHOD DOES NOT EXIST>")
+
+
 def test_build_warnings_fail_the_last_check_with_the_first_warning(tmp_path: Path) -> None:
     warnings = "WARNING: the %Java Server did not start\nWARNING: strict validation\n"
     run, _ = _doctor(tmp_path, FAKE_WARNINGS=warnings)
@@ -405,7 +430,7 @@ def test_build_warnings_fail_the_last_check_with_the_first_warning(tmp_path: Pat
     assert line.startswith(
         "FAIL build warnings: 2 WARNING line(s), first: WARNING: the %Java Server did not start"
     )
-    assert run.stdout.splitlines()[-1] == "doctor: 1 of 15 check(s) failed"
+    assert run.stdout.splitlines()[-1] == "doctor: 1 of 16 check(s) failed"
 
 
 def test_an_image_without_the_warnings_file_fails_the_last_check(tmp_path: Path) -> None:

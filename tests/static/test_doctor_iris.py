@@ -113,6 +113,32 @@ def test_a_recent_error_fails_its_item_with_the_newest_text_and_a_hint(
     assert lines[1].startswith("PASS item Python.KafkaDemoBP")
 
 
+def test_a_storage_bo_without_a_dbapi_gets_the_cause_and_fix_its_line_names(
+    engine: sa.Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LocalStorageBO's start-up check (kafka_demo.storage_driver) logs one such line."""
+    from kafka_demo.storage_driver import NO_DBAPI
+
+    _items(engine, ("Python.LocalStorageBO", 1))
+    line = (
+        f"{NO_DBAPI} (iris+emb): NameError: Cannot call an iris.package wrapper; the `iris`"
+        " module here is /usr/irissys/lib/python/iris/__init__.py -- likely cause: the IRIS"
+        " kernel gives its own `iris` module, without iris-embedded-python-wrapper's dbapi;"
+        " fix: install requirements.txt in one pip run into <installdir>/mgr/python"
+    )
+    _log(engine, "Python.LocalStorageBO", f"ERROR <Ens>ErrException: {line}", 1, 2)
+    status, lines = _check(engine, capsys)
+    assert status == 1
+    assert lines == [
+        "FAIL item Python.LocalStorageBO: 1 error(s) in the last 10 min, last: ERROR"
+        f" <Ens>ErrException: {NO_DBAPI} (iris+emb): NameError: Cannot call an iris.package"
+        " wrapper; the `iris` module here is /usr/irissys/lib/python/iris/__init__.py -- likely"
+        " cause: the IRIS kernel gives its own `iris` module, without"
+        " iris-embedded-python-wrapper's dbapi; fix: install requirements.txt in one pip run"
+        " into <installdir>/mgr/python"
+    ]
+
+
 def test_a_disabled_item_fails(engine: sa.Engine, capsys: pytest.CaptureFixture[str]) -> None:
     _items(engine, ("Python.KafkaDemoBO", 0))
     status, lines = _check(engine, capsys)

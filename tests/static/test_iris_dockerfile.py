@@ -44,7 +44,7 @@ def test_shell_is_bash_with_pipefail() -> None:
 
 def test_requirements_are_copied_before_pip_installs_them() -> None:
     copy = _position("COPY", "--chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} requirements")
-    install = _position("RUN", "python3 -m pip install -r requirements.txt")
+    install = _position("RUN", "python3 -m pip install --upgrade --target")
     assert copy < install
 
 
@@ -92,8 +92,21 @@ def test_env_sets_the_embedded_python_login_and_library_path() -> None:
     assert env["IRISPASSWORD"] == "${IRIS_PASSWORD}"
     assert env["IRISNAMESPACE"] == "IRISAPP"
     assert env["LD_LIBRARY_PATH"].startswith("${ISC_PACKAGE_INSTALLDIR}/bin")
-    assert env["PATH"].startswith("/home/irisowner/.local/bin:")
+    assert env["PATH"].startswith("${ISC_PACKAGE_INSTALLDIR}/mgr/python/bin:")
     assert env["PIP_BREAK_SYSTEM_PACKAGES"] == "1"
+
+
+def test_packages_go_where_the_kernels_python_looks_with_scripts_on_the_path() -> None:
+    """InterSystems' documented folder for embedded Python packages (GEPYTHON_loadlib)."""
+    (pip,) = [r for r in runs(iris_dockerfile()) if "pip install" in r]
+    assert pip == (
+        'python3 -m pip install --upgrade --target "${ISC_PACKAGE_INSTALLDIR}/mgr/python"'
+        " -r requirements.txt"
+    )
+    assert _env()["PYTHONPATH"] == "${ISC_PACKAGE_INSTALLDIR}/mgr/python"
+    comments = " ".join(_first("RUN", "python3 -m pip").comments)
+    assert "KEY=GEPYTHON_loadlib" in comments
+    assert "docs/iris-evidence.md#python-in-iris" in comments
 
 
 def test_jre_step_installs_only_when_java_is_missing_and_never_fails_the_build() -> None:

@@ -16,6 +16,13 @@ app_dir="${APP_DIR:-/irisdev/app}"
 instance="${ISC_PACKAGE_INSTANCENAME:-IRIS}"
 production="${IRIS_PRODUCTION:-Python.Production}"
 settings="${app_dir}/src/python/settings.py"
+storage_item="Python.LocalStorageBO"
+# One message class per route of LocalStorageBO (kafka_demo.msg).
+declare -A route_messages=(
+    [sql]=kafka_demo.msg.ProductSQLMessage
+    [iris]=kafka_demo.msg.ProductIRISMessage
+    [sqlalchemy]=kafka_demo.msg.ProductSQLAlchemyMessage
+)
 warnings_file="${BUILD_WARNINGS:-${app_dir}/build-warnings.log}"
 session_log="$(mktemp)"
 start_log="$(mktemp)"
@@ -96,29 +103,48 @@ run_checked_session() {
     fail "$what: $reason"
 }
 
-# Runs misc/deploy/iris/probe.py in irispython, IRIS's own Python, logged in through callin as
-# the production's jobs are. It fails the build with one ERROR line naming the probe's
-# step: the probe's own probe-error line, or, when the process crashed (a signal), the
-# last step it announced.
+# Runs one of the build's Python probes: "$4..." is its command, "$3" the process that runs
+# it, "$1" the prefix of its lines (`<prefix>: <step>` before each step, `<prefix>: ok` at
+# the end, one `<prefix>-error: <step>: <what>` when a step fails), "$2" what the ERROR
+# line calls it.
+# It fails the build with one ERROR line naming the probe's step: the probe's own error
+# line, or, when the process crashed (a signal), the last step it announced.
 run_probe() {
-    IRISPASSWORD=SYS irispython "${app_dir}/misc/deploy/iris/probe.py" "${app_dir}/src/python" 2>&1 |
-        tee "$session_log"
+    local prefix="$1" what="$2" process="$3"
+    shift 3
+    "$@" 2>&1 | tee "$session_log"
     local status="${PIPESTATUS[0]}"
-    if [ "$status" -eq 0 ] && grep -qx 'probe: ok' "$session_log"; then
+    if [ "$status" -eq 0 ] && grep -qx "${prefix}: ok" "$session_log"; then
         return 0
     fi
     local reason step
-    reason="$(grep -m1 '^probe-error: ' "$session_log" | sed 's/^probe-error: //')"
+    reason="$(grep -m1 "^${prefix}-error: " "$session_log" | sed "s/^${prefix}-error: //")"
     if [ -z "$reason" ]; then
-        step="$(grep '^probe: [^ ]' "$session_log" | tail -n 1 | sed 's/^probe: //')"
-        reason="${step:-start}: irispython ended with status ${status}"
+        step="$(grep "^${prefix}: [^ ]" "$session_log" | tail -n 1 | sed "s/^${prefix}: //")"
+        reason="${step:-start}: ${process} ended with status ${status}"
         if [ "$status" -gt 128 ]; then
             reason="${reason} (signal $((status - 128)): a crash of embedded Python)"
         elif [ "$status" -eq 0 ]; then
             reason="${step:-start}: the probe stopped before its last step"
         fi
     fi
-    fail "embedded-Python probe, step ${reason}"
+    fail "${what}, step ${reason}"
+}
+
+# misc/deploy/iris/probe.py in irispython, IRIS's own Python, logged in through callin as
+# iop and gunicorn are.
+irispython_probe() {
+    IRISPASSWORD=SYS irispython "${app_dir}/misc/deploy/iris/probe.py" "${app_dir}/src/python"
+}
+
+# misc/deploy/iris/kernel_probe.py inside the IRIS kernel, where the production's jobs run
+# Python: `iris python <instance>` reads the script from its input, as the wrapper's CI
+# runs its kernel test (iris-embedded-python-wrapper tests/iris/test_embedded_runtime_e2e.py).
+# UNCONFIRMED without IRIS: that a script fed this way meets the same `iris` module and
+# sys.path as a job that Ens.Director starts; the three-route store below runs in the jobs.
+kernel_probe() {
+    PYTHONPATH="${app_dir}/src/python${PYTHONPATH:+:${PYTHONPATH}}" \
+        iris python "$instance" <"${app_dir}/misc/deploy/iris/kernel_probe.py"
 }
 
 # The build logs in with merge.cpf's bootstrap password SYS; iris.script sets the final
@@ -126,6 +152,62 @@ run_probe() {
 # --force-local (not in IoP's CI): an IOP_URL or REMOTE_SETTINGS in the environment must
 # never send a build step to another IRIS (IoP cli/parser.py).
 iop() { IRISPASSWORD=SYS python3 -m iop --force-local "$@"; }
+
+# misc/deploy/iris/route_store.py: Ens_Util.Log and the stored rows, through the storage URL.
+route_store() {
+    IRISPASSWORD=SYS PYTHONPATH="${app_dir}/src/python${PYTHONPATH:+:${PYTHONPATH}}" \
+        python3 "${app_dir}/misc/deploy/iris/route_store.py" "$@"
+}
+
+# What IRIS logged for the storage item since the build's mark, else what the command said.
+logged_or() {
+    local logged
+    logged="$(route_store logged-error "$log_mark" 2>/dev/null | tail -n 1)"
+    if [ -n "$logged" ] && [[ "$logged" != route-store-error:* ]]; then
+        printf '%s logged: %s' "$storage_item" "$logged"
+    else
+        printf '%s' "$*"
+    fi
+}
+
+last_line() { grep -v '^[[:space:]]*$' "$1" | tail -n 1 | cut -c1-300; }
+
+# Not in IoP's CI: one product stored by each of LocalStorageBO's routes in the production's
+# own jobs, with Kafka absent (`iop --test`: IoP sends it through EnsLib.Testing.Service;
+# settings.py enables testing), then the three rows read back by SQL and deleted. Any
+# failure ends the build with one ERROR line naming the step or route and the error IRIS
+# logged for the item in Ens_Util.Log.
+# UNCONFIRMED without IRIS: whether `iop --start` exits non-zero when EnsLib.Kafka.Service
+# cannot reach a broker; so a failed start is fatal only when no route then stores.
+log_mark=0
+store_through_the_production() {
+    local output="$session_log" route classname name names=() start_error=""
+    route_store mark >"$output" 2>&1 || fail "three-route store, step log mark: $(last_line "$output")"
+    log_mark="$(last_line "$output")"
+    if ! iop --start "$production" --detach >"$output" 2>&1; then
+        start_error="$(last_line "$output")"
+        say "iop --start reported: ${start_error} (Kafka is absent during the build)"
+    fi
+    for route in sql iris sqlalchemy; do
+        classname="${route_messages[$route]}"
+        name="image build, ${route} route"
+        if ! iop --test "$storage_item" --classname "$classname" \
+            --body "{\"name\": \"${name}\", \"price\": \"0.01\"}" >"$output" 2>&1; then
+            cat "$output"
+            fail "three-route store, route ${route}: $(logged_or "${start_error:-$(last_line "$output")}")"
+        fi
+        cat "$output"
+        say "route ${route}: stored by ${storage_item}"
+        names+=("$name")
+    done
+    if ! route_store read-back "${names[@]}" >"$output" 2>&1; then
+        cat "$output"
+        fail "three-route store, step read back: $(grep -m1 '^route-store-error: ' "$output" |
+            sed 's/^route-store-error: //' || last_line "$output")"
+    fi
+    cat "$output"
+    iop --stop >"$output" 2>&1 || fail "three-route store, step production stop: $(last_line "$output")"
+}
 
 : >"$warnings_file"
 
@@ -173,7 +255,15 @@ iop --default "$production" || fail "iop --default ${production} failed"
 # in an IRIS Python process, so that a package that breaks embedded Python fails the build
 # here instead of the first stored message (docs/iris-evidence.md#python-in-iris).
 say "probing embedded Python with the installed packages (misc/deploy/iris/probe.py)"
-run_probe
+run_probe probe "embedded-Python probe" irispython irispython_probe
+
+# Not in IoP's CI: which `iris` module the kernel's Python gets, and whether the storage
+# URL's driver finds a DB-API there (docs/iris-evidence.md#python-in-iris).
+say "probing Python inside the IRIS kernel (misc/deploy/iris/kernel_probe.py)"
+run_probe kernel-probe "kernel probe" "iris python" kernel_probe
+
+say "storing one product by each route through ${production} (iop --test ${storage_item})"
+store_through_the_production
 
 # Strict validation checks the setting names of native items (EnsLib.Kafka.Service and
 # its adapter) against the real IRIS dictionary. Only that optional item depends on
@@ -188,6 +278,25 @@ fi
 
 say "final checks, password and auto-start (iris.script)"
 run_checked_session "${app_dir}/iris.script" "%SYS" "iris.script: done" "iris.script"
+
+# Not in IoP's CI: the instance's own licence expiry (docs/iris-evidence.md#licence-expiry).
+# A Community image stops starting once it has passed, so a key that ends within
+# LICENCE_WARN_DAYS is a warning, kept for the doctor; an expiry that cannot be read is one too.
+say "reading the licence key's expiry (misc/deploy/iris/licence.script)"
+iris session "$instance" -U "%SYS" <"${app_dir}/misc/deploy/iris/licence.script" >"$session_log" 2>&1
+licence="$(grep -m1 '^licence-expiry: ' "$session_log" | sed 's/^licence-expiry: //')"
+case "$licence" in
+"") warn "the licence key's expiry could not be read: $(grep -v '^[[:space:]]*$' "$session_log" |
+    tail -n 1 | cut -c1-200)" ;;
+none) say "licence: the instance's key has no expiry date" ;;
+*)
+    read -r expiry_date days_left <<<"$licence"
+    say "licence: the instance's key expires ${expiry_date}, ${days_left} day(s) after this build"
+    if [ "$days_left" -lt "${LICENCE_WARN_DAYS:-30}" ]; then
+        warn "the instance's licence key expires ${expiry_date}, ${days_left} day(s) after this build: IRIS will not start after it; set IRIS_IMAGE in .env to a current tag and rebuild"
+    fi
+    ;;
+esac
 
 # Not in IoP's CI: EnsLib.Kafka.Service runs on the %Java Server
 # (docs/iris-evidence.md#kafka-java-server).

@@ -68,6 +68,8 @@ HINTS = {
     ),
 }
 DEFAULT_HINT = ("an error in the item", "docker compose exec iris iop --log 50")
+OWN_HINT = " -- likely cause: "
+"""An error text that carries its own cause and fix, in the doctor's own form."""
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,10 @@ def item_verdicts(
         if not items[name]:
             verdicts.append((False, f"FAIL item {name}: disabled -- fix: enable it in the Portal"))
         elif errors:
-            cause, fix = HINTS.get(name, DEFAULT_HINT)
-            last = " ".join(errors[0].text.split())[:200]
+            last, cause, fix = _own_hint(" ".join(errors[0].text.split()))
+            if not cause:
+                cause, fix = HINTS.get(name, DEFAULT_HINT)
+            last = last[:200]
             verdicts.append(
                 (
                     False,
@@ -137,6 +141,17 @@ def item_verdicts(
                 (True, f"PASS item {name}: enabled, no error logged in the last {minutes} min")
             )
     return verdicts
+
+
+def _own_hint(text: str) -> tuple[str, str, str]:
+    """(what, cause, fix) of an error that names its own cause and fix, as LocalStorageBO's
+    start-up check does (kafka_demo.storage_driver: "no DB-API for the storage URL ...
+    -- likely cause: ...; fix: ..."); (text, "", "") for any other."""
+    what, marker, rest = text.partition(OWN_HINT)
+    cause, separator, fix = rest.partition("; fix: ")
+    if not marker or not separator:
+        return text, "", ""
+    return what, cause, fix
 
 
 def has_product(connection: sa.Connection, name: str) -> bool:

@@ -2,8 +2,9 @@
 
 misc/deploy/iris/build.sh runs it once, with irispython (IRIS's own Python, with IRIS's
 `iris` module and the packages pip installed), while IRIS runs during the build.
-GUESS: that irispython meets the same `iris` module as the production's jobs, which
-run Python inside IRIS itself (docs/iris-evidence.md#embedded-python-probe).
+irispython is a process of its own, not one of the production's jobs, which run Python
+inside the IRIS kernel: misc/deploy/iris/kernel_probe.py looks there, and the build's
+three-route store runs in the jobs themselves (docs/iris-evidence.md#embedded-python-probe).
 
 1. imports: every module the production imports, through the two files IRIS loads:
    settings.py (`iop --migrate`, and so every item's module) and app.py (IRIS WSGI

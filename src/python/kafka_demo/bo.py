@@ -7,10 +7,9 @@ from typing import Any, Protocol
 from iop import BusinessOperation, setting
 from kafka import KafkaProducer
 from sqlalchemy import Connection, Engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from kafka_demo import defaults, rules, storage
+from kafka_demo import defaults, rules, storage, storage_driver
 from kafka_demo.kafka_io.clients import (
     RECORD_OVERHEAD_BYTES,
     bootstrap_servers,
@@ -67,10 +66,10 @@ class LocalStorageBO(BusinessOperation):
     _connection: Connection | None = None
 
     def on_init(self) -> None:
-        """A malformed URL or an unknown dialect stops the BO at start; a database that is
-        down only fails its messages."""
+        """A malformed URL, an unknown dialect or a driver without its DB-API in this process
+        stops the BO at start; a database that is down only fails its messages."""
         try:
-            make_url(str(self.connection_string)).get_dialect()
+            storage_driver.require_dbapi(str(self.connection_string))
         except ArgumentError as error:  # the URL is not echoed: it may hold a password
             raise ValueError(f"connection_string is not a usable SQLAlchemy URL: {error}") from None
 

@@ -3,11 +3,18 @@
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from iop.messages.dispatch import dispatch_deserializer
 from kafka.consumer.fetcher import ConsumerRecord
 
 from kafka_demo.bp import KafkaDemoBP
-from kafka_demo.local_mode.iris.iris_kafka_service import STRING_MAX_LENGTH, KafkaMessage
+from kafka_demo.local_mode.iris.iris_kafka_service import (
+    KEY_MAX_LENGTH,
+    STRING_MAX_LENGTH,
+    IrisKafkaService,
+    KafkaMessage,
+    KeyTooLong,
+)
 from kafka_demo.msg import KafkaDeadLetterMessage, ProductRejected, ProductSQLMessage
 from tests.support.hosts import RecordingHandle, Send, build_component
 
@@ -127,4 +134,54 @@ def test_the_bp_dead_letters_binary_value_with_its_original_bytes() -> None:
     )
     assert dispatch_deserializer(reply) == ProductRejected(
         reason="payload is not valid UTF-8 (byte 0: b'\\xff')", field=""
+    )
+
+
+def test_a_key_longer_than_the_message_holds_fails_as_iris_validation_does() -> None:
+    longest = KafkaMessage.from_record(record(b'{"name": "a", "price": 1}', key=b"k" * 1000))
+    assert len(longest.key) == KEY_MAX_LENGTH == 1000
+    # A character beyond U+FFFF counts twice, as in IRIS's 16-bit strings.
+    emoji_key = ("\U0001f600" * 500 + "k").encode()
+    for key in (b"k" * 1001, emoji_key):
+        with pytest.raises(KeyTooLong) as refused:
+            KafkaMessage.from_record(record(b'{"name": "a", "price": 1}', key=key))
+        assert str(refused.value).startswith("ERROR #7201: Datatype value '")
+        assert str(refused.value).endswith(
+            "length longer than MAXLEN allowed of 1000 > ERROR #5802: Datatype validation failed"
+            " on property 'EnsLib.Kafka.Message:key'"
+        )
+
+
+class _Deliveries:
+    """The router's deliver(), recording what reached each target."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, Any]] = []
+
+    def deliver(self, source: str, target: str, request: Any, *, sync: bool) -> None:
+        self.sent.append((source, target, request))
+
+
+def test_the_door_hands_a_long_keyed_record_to_no_target_names_it_and_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    deliveries = _Deliveries()
+    service = IrisKafkaService(
+        deliveries,
+        "EnsLib.Kafka.Service",
+        {},
+        ["Python.KafkaDemoBP"],
+        max_poll_interval_ms=300_000,
+        max_poll_records=10,
+    )
+    service._hand_over(record(b'{"name": "a", "price": 1}', key=b"k" * 1001))
+    service._hand_over(record(b'{"name": "b", "price": 2}', key=b"k2"))
+    assert [(target, message.key) for _, target, message in deliveries.sent] == [
+        ("Python.KafkaDemoBP", "k2")
+    ]
+    assert service.handed_over == 1
+    (error,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert error.getMessage().startswith(
+        "EnsLib.Kafka.Service: record 1@42 of kafka_demo not handed over, its key is too long:"
+        " ERROR #7201: "
     )

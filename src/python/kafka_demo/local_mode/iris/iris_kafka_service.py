@@ -44,6 +44,9 @@ SERVICE_CLASS = "EnsLib.Kafka.Service"
 IRIS_CLASS = "EnsLib.Kafka.Message"
 STRING_MAX_LENGTH = 3_641_144
 """The longest %String, in 16-bit characters (docs "General System Limits", GORIENT_appx_limits)."""
+KEY_MAX_LENGTH = 1000
+"""EnsLib.Kafka.Message's `key` is a %String(MAXLEN = 1000) (class reference of
+%External.Messaging.KafkaMessage; docs/iris-evidence.md#kafka-key-length)."""
 _log = logging.getLogger(__name__)
 
 
@@ -59,6 +62,10 @@ class BinaryStream(GlobalStream):
     def _as_text(self, chunk: Any) -> str:
         """A binary stream's characters are its bytes (0-255), as IRIS strings hold them."""
         return chunk.decode("latin-1")
+
+
+class KeyTooLong(ValueError):
+    """The record's key does not fit EnsLib.Kafka.Message's `key`: the message cannot be saved."""
 
 
 class KafkaMessage(IrisObject):
@@ -79,6 +86,14 @@ class KafkaMessage(IrisObject):
         """`value` when the bytes are text a %String holds; otherwise they go to `binaryValue`."""
         raw = record.value or b""
         key = (record.key or b"").decode("utf-8", errors="replace")  # GUESS: how IRIS decodes it
+        if iris_length(key) > KEY_MAX_LENGTH:
+            # GUESS: IRIS validates the property when the service saves the request, as any
+            # %Persistent save does; the texts are IRIS's #7201 and #5802.
+            raise KeyTooLong(
+                f"ERROR #7201: Datatype value '{key[:40]}...' length longer than MAXLEN allowed"
+                f" of {KEY_MAX_LENGTH} > ERROR #5802: Datatype validation failed on property"
+                f" '{IRIS_CLASS}:key'"
+            )
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -270,8 +285,22 @@ class IrisKafkaService:
             _log.info("%s reads partitions %s", self.name, sorted(partitions) or "none")
 
     def _hand_over(self, record: ConsumerRecord) -> None:
-        """Send the record to every target, async, as EnsLib.Kafka.Service does."""
-        message = KafkaMessage.from_record(record)
+        """Send the record to every target, async, as EnsLib.Kafka.Service does. A record whose
+        key EnsLib.Kafka.Message cannot hold reaches no target: one error names it, and the
+        records after it go on (GUESS: the item logs the failed save and its adapter moves on;
+        no source says whether IRIS reads such a record again)."""
+        try:
+            message = KafkaMessage.from_record(record)
+        except KeyTooLong as error:
+            _log.error(
+                "%s: record %s@%s of %s not handed over, its key is too long: %s",
+                self.name,
+                record.partition,
+                record.offset,
+                record.topic,
+                error,
+            )
+            return
         for target in self.targets:
             self.production.deliver(self.name, target, message, sync=False)
         self.handed_over += 1
