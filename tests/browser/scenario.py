@@ -17,17 +17,21 @@ VALID_KAFKA = b'{"name": "kafka chair", "price": 80}'
 NOT_AN_OBJECT = b"[]"
 NOT_UTF8 = b"\xff\xfe not utf-8"
 FAILS_IN_STORAGE = "fails in storage"
-STORAGE_FAULT = "the disk refused the row"
+STORAGE_FAULT = "the_disk_is_away"
+"""A table the fault's trigger writes to and that does not exist: SQLite then fails the insert
+with an OperationalError, as a database that is away would (an error for a resend), where a
+trigger's RAISE would be a constraint (a refusal for good, dead-lettered)."""
 SESSIONS = 6
 
 
 def refuse_in_storage(db_path: Path) -> None:
-    """A real storage fault: SQLite itself refuses rows of one name (as a full disk would)."""
+    """A real storage fault: SQLite itself fails rows of one name (as a disk that is away
+    would)."""
     with sqlite3.connect(db_path) as connection:
         connection.execute(
             f"CREATE TRIGGER IF NOT EXISTS refuse_row BEFORE INSERT ON product "
             f"WHEN NEW.name = '{FAILS_IN_STORAGE}' "
-            f"BEGIN SELECT RAISE(ABORT, '{STORAGE_FAULT}'); END"
+            f"BEGIN INSERT INTO {STORAGE_FAULT} VALUES (1); END"
         )
 
 

@@ -47,11 +47,13 @@ def hand_over_as_iris_adapter(
 
 @contextmanager
 def storage_outage(database: Path) -> Iterator[None]:
-    """While inside, SQLite itself refuses every insert into the product table (a trigger)."""
+    """While inside, SQLite itself fails every insert into the product table: a trigger writes
+    to a table that does not exist, an OperationalError as of a database that is away (a
+    trigger's RAISE would be a constraint, which the BO takes as a refusal for good)."""
     with sqlite3.connect(database) as connection:
         connection.execute(
             "CREATE TRIGGER outage BEFORE INSERT ON product "
-            "BEGIN SELECT RAISE(ABORT, 'storage is down'); END"
+            "BEGIN INSERT INTO storage_is_down VALUES (1); END"
         )
     try:
         yield

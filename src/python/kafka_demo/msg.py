@@ -204,6 +204,13 @@ class ProductStored(PydanticMessage):
     id: int
 
 
+class ProductNotStored(PydanticMessage):
+    """LocalStorageBO's answer to a product the table refuses for good (storage.NeverStorable):
+    why. An answer, not an error, so the BP can tell it from an outage and dead-letter it."""
+
+    reason: str
+
+
 class ProductRejected(PydanticMessage):
     """The answer to an event that is not a valid product: why, and which field if one."""
 
@@ -227,6 +234,7 @@ __all__ = [
     "Product",
     "ProductIRISMessage",
     "ProductMessage",
+    "ProductNotStored",
     "ProductRejected",
     "ProductSQLAlchemyMessage",
     "ProductSQLMessage",
