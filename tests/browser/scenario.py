@@ -9,6 +9,7 @@ from pathlib import Path
 from kafka_demo.defaults import TOPIC
 from tests.support.kafka import produce
 from tests.support.local_process import LocalProcess, http
+from tests.support.local_runtime import STORAGE_OUTAGE_TRIGGER
 
 VALID_HTTP = {"name": "desk lamp", "price": 24.5}
 HOSTILE_NAME = '<img src=x onerror="window.owned = 1">'
@@ -17,10 +18,6 @@ VALID_KAFKA = b'{"name": "kafka chair", "price": 80}'
 NOT_AN_OBJECT = b"[]"
 NOT_UTF8 = b"\xff\xfe not utf-8"
 FAILS_IN_STORAGE = "fails in storage"
-STORAGE_FAULT = "the_disk_is_away"
-"""A table the fault's trigger writes to and that does not exist: SQLite then fails the insert
-with an OperationalError, as a database that is away would (an error for a resend), where a
-trigger's RAISE would be a constraint (a refusal for good, dead-lettered)."""
 SESSIONS = 6
 
 
@@ -29,9 +26,9 @@ def refuse_in_storage(db_path: Path) -> None:
     would)."""
     with sqlite3.connect(db_path) as connection:
         connection.execute(
-            f"CREATE TRIGGER IF NOT EXISTS refuse_row BEFORE INSERT ON product "
-            f"WHEN NEW.name = '{FAILS_IN_STORAGE}' "
-            f"BEGIN INSERT INTO {STORAGE_FAULT} VALUES (1); END"
+            STORAGE_OUTAGE_TRIGGER.format(
+                name="refuse_row", when=f"WHEN NEW.name = '{FAILS_IN_STORAGE}' "
+            )
         )
 
 

@@ -70,7 +70,7 @@ def test_trace_is_newest_first_within_80_columns_with_the_error_on_one_line(
     assert headers[1].endswith("  Error")
     errors = [line for line in lines if line.startswith("      error: ")]
     # The BP's hop and the BO's, each cut to its first line: the innermost failure.
-    assert errors == ["      error: OperationalError - no such table: main.storage_is_down"] * 2
+    assert errors == ["      error: OperationalError - integer overflow"] * 2
 
 
 @pytest.mark.parametrize("last", ["0", "-2", "two"])

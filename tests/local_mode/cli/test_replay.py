@@ -1,5 +1,6 @@
 """`kafka-demo replay`: a Kafka input whose storage failed is stored once the database is back."""
 
+import hashlib
 import re
 import sqlite3
 from collections.abc import Callable
@@ -67,7 +68,7 @@ def test_a_keyed_record_read_through_both_kafka_doors_is_stored_once(
     finally:
         runtime.stop()
     assert product_sources(database) == [
-        ("keyed", f"kafka-key:kafka_demo/{KEY}"),
+        ("keyed", key_source(KEY, b'{"name": "keyed", "price": 3}')),
         ("keyless", None),
         ("keyless", None),  # no key, no offset: as before, stored twice
     ]
@@ -95,7 +96,9 @@ def test_a_replayed_input_whose_record_was_stored_since_adds_no_row_and_links_it
     resent = re.search(r"resent to Python\.KafkaDemoBP as session (\d+)", replayed.stdout)
     assert resent is not None, replayed.stdout
     assert "replayed 1 of 1 failed input(s)" in replayed.stdout
-    assert product_sources(database) == [("twice read", f"kafka-key:kafka_demo/{KEY}")]
+    assert product_sources(database) == [
+        ("twice read", key_source(KEY, b'{"name": "twice read", "price": 2}'))
+    ]
     new_session = int(resent.group(1))
     failed = re.search(r"session (\d+) .*Resent\n", trace.stdout)
     assert failed is not None, trace.stdout
@@ -108,6 +111,36 @@ def test_a_replayed_input_whose_record_was_stored_since_adds_no_row_and_links_it
     finally:
         engine.dispose()
     assert re.search(rf'Resent as\s*<a href="[^"]*session={new_session}[^"]*">', html), html
+
+
+@pytest.mark.parametrize(
+    ("first_door", "second_door"),
+    [(hand_over, hand_over_as_iris_adapter), (hand_over_as_iris_adapter, hand_over)],
+)
+def test_an_update_by_key_is_stored_and_the_same_record_again_is_not(
+    tmp_path: Path, first_door: Callable[..., None], second_door: Callable[..., None]
+) -> None:
+    """`sku-42` at 5, at 6, then the record at 5 read again by the other door: two rows."""
+    database = tmp_path / "kafka_demo.db"
+    runtime = LocalRuntime(LocalConfig(db_url=f"sqlite:///{database}"), poll=False)
+    runtime.start()
+    five, six = b'{"name": "widget", "price": 5}', b'{"name": "widget", "price": 6}'
+    try:
+        first_door(runtime, five, 0, key="sku-42")
+        first_door(runtime, six, 1, key="sku-42")
+        second_door(runtime, five, 0, key="sku-42")
+    finally:
+        runtime.stop()
+    with sqlite3.connect(database) as connection:
+        rows = list(connection.execute("SELECT name, price, source FROM product ORDER BY id"))
+    assert rows == [
+        ("widget", 5, key_source("sku-42", five)),
+        ("widget", 6, key_source("sku-42", six)),
+    ]
+
+
+def key_source(key: str, value: bytes) -> str:
+    return f"kafka-key:kafka_demo/{key}/{hashlib.sha256(value).hexdigest()}"
 
 
 def product_sources(database: Path) -> list[tuple[str, str | None]]:
