@@ -37,10 +37,13 @@ def run_products(args: argparse.Namespace) -> int:
     db_url = existing_database(args.db)
     engine = open_product_database(db_url)
     routes = stored_routes(open_trace_database(db_url))
+    query = select(ProductRow).order_by(ProductRow.id.desc())
+    if (last := getattr(args, "last", None)) is not None:
+        query = query.limit(last)
     with Session(engine) as session:
         rows = [
             (str(r.id), routes.get(r.id, "-"), r.name, f"{Decimal(r.price):.2f}")
-            for r in session.scalars(select(ProductRow).order_by(ProductRow.id))
+            for r in reversed(session.scalars(query).all())
         ]
     print(table(("id", "route", "name", "price"), rows))
     print(f"{len(rows)} product(s)")

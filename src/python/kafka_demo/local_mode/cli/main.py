@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--pool-size",
         type=_positive_int,
         metavar="N",
+        default=argparse.SUPPRESS,  # no "(default: None)" beside the default it states
         help="PoolSize of Python.KafkaDemoBP and Python.LocalStorageBO: jobs that each handle"
         " one message at a time (default: the production's, 1)",
     )
@@ -129,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
         "Print the product table of the local mode's database, with each row's route.",
     )
     products.add_argument("--db", default=LOCAL_DB_URL, help=DB_HELP)
+    products.add_argument(
+        "--last",
+        type=_positive_int,
+        metavar="N",
+        default=argparse.SUPPRESS,
+        help="print only the N latest products (default: all)",
+    )
 
     trace = _command(
         commands,
