@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="send TEXT as the record's value instead of a product (\\xNN for any byte)",
     )
     produce.add_argument(
+        "--key",
+        help="with --raw: the Kafka key of every record sent (a unique one each otherwise);"
+        " records with one key and different values are successive states, each stored",
+    )
+    produce.add_argument(
         "--no-key",
         action="store_true",
         help="with --raw: send records without a Kafka key (each gets a unique key otherwise);"
