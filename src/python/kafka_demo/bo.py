@@ -152,8 +152,8 @@ class KafkaDemoBO(BusinessOperation):
             self._producer.close(timeout=self._timeout())
 
     def on_kafka_test_message(self, request: KafkaTestMessage) -> KafkaRecordSent:
-        """Each product record gets a key of its own, so both consumers store it under that key
-        (rules.kafka_source): the record is stored once, whichever of them reads it."""
+        """Each product record gets a key of its own, which with its value names it on both
+        consumers (rules.kafka_source): the record is stored once, whichever of them reads it."""
         return self._send(
             str(self.topic), rules.product_to_json(_valid(request)), key=new_record_key()
         )

@@ -168,9 +168,9 @@ class KafkaTestMessage(_ProductMessage):
 class _ProductToStore(_ProductMessage):
     """A product for LocalStorageBO, and where it came from.
 
-    `source` identifies a Kafka record by its key, or by its log and offset (see
-    rules.kafka_source): storing the same source twice keeps one row. Empty for
-    an input without one, which is always stored as a new row.
+    `source` identifies a Kafka record by its topic, key and value, or by its log and
+    offset (see rules.kafka_source): storing the same source twice keeps one row. Empty
+    for an input without one, which is always stored as a new row.
     """
 
     source: str = ""
