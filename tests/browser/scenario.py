@@ -9,6 +9,7 @@ from pathlib import Path
 from kafka_demo.defaults import TOPIC
 from tests.support.kafka import produce
 from tests.support.local_process import LocalProcess, http
+from tests.support.local_runtime import STORAGE_OUTAGE_TRIGGER
 
 VALID_HTTP = {"name": "desk lamp", "price": 24.5}
 HOSTILE_NAME = '<img src=x onerror="window.owned = 1">'
@@ -17,17 +18,17 @@ VALID_KAFKA = b'{"name": "kafka chair", "price": 80}'
 NOT_AN_OBJECT = b"[]"
 NOT_UTF8 = b"\xff\xfe not utf-8"
 FAILS_IN_STORAGE = "fails in storage"
-STORAGE_FAULT = "the disk refused the row"
 SESSIONS = 6
 
 
 def refuse_in_storage(db_path: Path) -> None:
-    """A real storage fault: SQLite itself refuses rows of one name (as a full disk would)."""
+    """A real storage fault: SQLite itself fails rows of one name (as a disk that is away
+    would)."""
     with sqlite3.connect(db_path) as connection:
         connection.execute(
-            f"CREATE TRIGGER IF NOT EXISTS refuse_row BEFORE INSERT ON product "
-            f"WHEN NEW.name = '{FAILS_IN_STORAGE}' "
-            f"BEGIN SELECT RAISE(ABORT, '{STORAGE_FAULT}'); END"
+            STORAGE_OUTAGE_TRIGGER.format(
+                name="refuse_row", when=f"WHEN NEW.name = '{FAILS_IN_STORAGE}' "
+            )
         )
 
 

@@ -12,8 +12,21 @@ from typing import Any
 import pytest
 
 import settings
-from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
+from kafka_demo import storage
+from kafka_demo.defaults import (
+    IRIS_KAFKA_SERVICE,
+    KAFKA_DEMO_BO,
+    KAFKA_DEMO_BP,
+    KAFKA_DEMO_BS,
+    LOCAL_STORAGE_BO,
+)
+from kafka_demo.local_mode.iris.iris_kafka_service import IrisKafkaService, target_names
+from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
+from kafka_demo.local_mode.iris.persistent import PersistentClass
 from kafka_demo.local_mode.iris.router import LocalProduction
+from kafka_demo.local_mode.iris.runtime import stop_production
+from kafka_demo.local_mode.viewer.trace import MemoryTrace
+from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from tests.support.brokers import (
     BROKER_KINDS,
     Broker,
@@ -92,3 +105,60 @@ def start_production(
     yield start
     for production in started:
         production.stop()
+
+
+@pytest.fixture
+def start_with_iris_adapter(
+    production_settings: dict[str, dict[str, Any]],
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+    iris: IrisStandIn,
+    database: Path,
+) -> Iterator[Callable[..., LocalProduction]]:
+    """settings.py's production with the stand-ins of EnsLib.Kafka.Service and User.product, in
+    KafkaDemoBS's group; all three storage routes write to the test's database."""
+    engine = storage.open_engine(f"sqlite:///{database}")
+    iris.add_class(IRIS_PRODUCT_CLASS, PersistentClass(engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS))
+    bs_settings = production_settings["Python.KafkaDemoBS"]
+    adapter = {
+        "Servers": kafka_bootstrap,
+        "Topic": topics["topic"],
+        "GroupID": bs_settings["group_id"],
+    }
+    overrides = {
+        **production_settings,
+        # Both consumers' polls stay well within max_poll_interval_ms while they share the BP,
+        # even on a loaded machine (a consumer taken for dead would hand records over again).
+        "Python.KafkaDemoBS": {**bs_settings, "max_poll_records": 20, "max_poll_interval_ms": 3000},
+        "Python.KafkaDemoBP": {},
+    }
+    started: list[LocalProduction] = []
+
+    def iris_kafka_service(production: LocalProduction, ref: Any) -> IrisKafkaService:
+        assert {**ref.adapter_settings, **adapter}.keys() == {"Servers", "Topic", "GroupID"}
+        return IrisKafkaService(
+            production,
+            ref.name,
+            adapter,
+            target_names(ref.host_settings["TargetConfigNames"]),
+            max_poll_interval_ms=3000,
+            max_poll_records=20,
+        )
+
+    def start(skip: dict[str, str] | None = None) -> LocalProduction:
+        production = LocalProduction(
+            settings.PRODUCTIONS[0],
+            settings=overrides,
+            skip=skip,
+            trace=MemoryTrace(),
+            standins={"EnsLib.Kafka.Service": iris_kafka_service},
+        )
+        production.start()
+        started.append(production)
+        production.standins[IRIS_KAFKA_SERVICE].start()
+        return production
+
+    yield start
+    for production in started:
+        stop_production(production, production.standins)
+    engine.dispose()

@@ -341,6 +341,19 @@ def test_server_fault_is_logged_and_not_shown(open_door, caplog: pytest.LogCaptu
     assert "unable to open database file" in caplog.text
 
 
+def test_a_body_the_table_refuses_for_good_gets_a_400_with_the_reason(open_door) -> None:
+    """Not a 500: resending it would fail the same way; the client must change the body."""
+    door: Door = open_door(State.TABLE_REFUSES)
+
+    response = door.client.post("/kafka", json={"name": "dear", "price": 5000})
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "the table refuses the product: CHECK constraint failed: price < 1000"
+    }
+    assert door.row_count() == 0
+
+
 def test_parallel_requests_are_each_stored_once(open_door) -> None:
     door: Door = open_door(State.RUNNING)
     app = door.client.application

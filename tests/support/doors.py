@@ -7,6 +7,7 @@ door's seam, and the production in the state asked for.
 
 import enum
 import json
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, make_url, select
 from sqlalchemy.orm import Session
 
 import app_standalone
@@ -49,6 +50,10 @@ class State(enum.Enum):
     BP_NOT_RUNNING = "the BP is not in the production"
     STORAGE_BROKEN = "the BO's database cannot be opened"
     BP_STRICTER = "the BP refuses a name the door's check accepts"
+    TABLE_REFUSES = "the table's own CHECK refuses a price the rules accept"
+
+
+TABLE_PRICE_LIMIT = 1000
 
 
 @dataclass
@@ -91,6 +96,13 @@ def start_production(database_url: str, state: State) -> LocalProduction:
     if state is State.BP_NOT_RUNNING:
         skip[KAFKA_DEMO_BP] = "left out to test a production without it"
     storage_url = database_url
+    if state is State.TABLE_REFUSES:
+        with sqlite3.connect(make_url(database_url).database or "") as connection:
+            connection.execute(
+                "CREATE TABLE product (id INTEGER PRIMARY KEY, name VARCHAR(255) NOT NULL, "
+                f"price NUMERIC(10, 2) NOT NULL CHECK (price < {TABLE_PRICE_LIMIT}), "
+                "source VARCHAR(400) UNIQUE)"
+            )
     if state is State.STORAGE_BROKEN:
         storage_url = "sqlite:////nonexistent-directory/products.db"
     production = LocalProduction(

@@ -45,14 +45,22 @@ def hand_over_as_iris_adapter(
     )
 
 
+STORAGE_OUTAGE_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS {name} BEFORE INSERT ON product {when}"
+    "BEGIN SELECT abs(-9223372036854775807 - 1); END"
+)
+STORAGE_OUTAGE_ERROR = "integer overflow"
+"""What SQLite answers an insert while the trigger is there: an OperationalError, at run time."""
+
+
 @contextmanager
 def storage_outage(database: Path) -> Iterator[None]:
-    """While inside, SQLite itself refuses every insert into the product table (a trigger)."""
+    """While inside, SQLite itself fails every insert into the product table with an
+    OperationalError, as a database that is away fails it: a trigger computes an integer
+    overflow (a trigger's RAISE would be a constraint, which the BO takes as a refusal for
+    good)."""
     with sqlite3.connect(database) as connection:
-        connection.execute(
-            "CREATE TRIGGER outage BEFORE INSERT ON product "
-            "BEGIN SELECT RAISE(ABORT, 'storage is down'); END"
-        )
+        connection.execute(STORAGE_OUTAGE_TRIGGER.format(name="outage", when=""))
     try:
         yield
     finally:

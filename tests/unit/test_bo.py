@@ -9,6 +9,7 @@ import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 from iop.messages.serialization import SerializationError
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import OperationalError
 
 from kafka_demo import rules, storage
 from kafka_demo.bo import KafkaDemoBO, LocalStorageBO, dead_letter_headers
@@ -17,6 +18,7 @@ from kafka_demo.msg import (
     KafkaDeadLetterMessage,
     KafkaRawMessage,
     ProductIRISMessage,
+    ProductNotStored,
     ProductSQLAlchemyMessage,
     ProductSQLMessage,
     ProductStored,
@@ -193,13 +195,54 @@ def test_a_failed_insert_whose_source_is_not_stored_is_still_an_error(
 
 
 @SQL_ROUTES
-def test_a_source_already_holding_another_product_is_an_error_not_a_silent_twin(
+def test_a_source_already_holding_another_product_is_answered_as_never_storable(
     storage_bo: LocalStorageBO, database: Path, message_class: type
 ) -> None:
+    """Not a silent twin, and not an error a resend would repeat: an answer the BP dead-letters."""
     store(storage_bo, message_class(name="old", price=Decimal("1.50"), source="kafka:t/0/0"))
-    with pytest.raises(storage.SourceHoldsAnotherProduct, match="give two records the same key"):
-        store(storage_bo, message_class(name="new", price=Decimal("1.50"), source="kafka:t/0/0"))
+    reply = store(
+        storage_bo, message_class(name="new", price=Decimal("1.50"), source="kafka:t/0/0")
+    )
+    assert reply == ProductNotStored(
+        reason="kafka:t/0/0 is stored already as row 1 with another product ('old', 1.50)"
+    )
     assert product_rows(database) == [(1, "old", "1.50")]
+
+
+@SQL_ROUTES
+def test_a_product_the_table_refuses_by_a_constraint_is_answered_as_never_storable(
+    storage_bo: LocalStorageBO, database: Path, message_class: type
+) -> None:
+    """A CHECK on the table (a rule of the database's owner) refuses the row on every try."""
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "CREATE TABLE product (id INTEGER PRIMARY KEY, name VARCHAR(255) NOT NULL, "
+            "price NUMERIC(10, 2) NOT NULL CHECK (price < 1000), source VARCHAR(400) UNIQUE)"
+        )
+    reply = store(
+        storage_bo, message_class(name="dear", price=Decimal("5000"), source="kafka:t/0/3")
+    )
+    assert reply == ProductNotStored(
+        reason="the table refuses the product: CHECK constraint failed: price < 1000"
+    )
+    assert product_rows(database) == []
+
+
+@SQL_ROUTES
+def test_a_locked_database_stays_an_error_on_the_message_for_a_resend(
+    storage_bo: LocalStorageBO, database: Path, message_class: type
+) -> None:
+    """A lock may pass: the message fails (IRIS marks it Error), no answer is made of it."""
+    store(storage_bo, message_class(name="first", price=Decimal("1"), source="kafka:t/0/4"))
+    locker = sqlite3.connect(database, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(OperationalError, match="database is locked"):
+            store(storage_bo, message_class(name="later", price=Decimal("1"), source="kafka:t/0/5"))
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert product_rows(database) == [(1, "first", "1.00")]
 
 
 def test_the_iris_orm_route_is_given_the_source(

@@ -14,6 +14,7 @@ from kafka_demo.msg import (
     KafkaDeadLetterMessage,
     KafkaRawMessage,
     ProductIRISMessage,
+    ProductNotStored,
     ProductRejected,
     ProductSQLAlchemyMessage,
     ProductSQLMessage,
@@ -192,3 +193,59 @@ def test_built_with_no_production_around_it_the_bp_uses_the_class_defaults() -> 
         "Python.KafkaDemoBO",
         "sql,iris,sqlalchemy",
     )
+
+
+REFUSAL = "the table refuses the product: CHECK constraint failed: price < 1000"
+
+
+def storage_refuses(target: str, message: Any) -> Any:
+    if target == "Python.LocalStorageBO":
+        return ProductNotStored(reason=REFUSAL)
+    return None
+
+
+@pytest.mark.parametrize(
+    "request_message",
+    [
+        KafkaRawMessage.from_record(
+            b'{"name": "dear", "price": 5000}', "kafka_demo", 1, 9, key="k"
+        ),
+        KafkaMessage("kafka_demo", '{"name": "dear", "price": 5000}', "k"),
+    ],
+    ids=["KafkaDemoBS", "EnsLib.Kafka.Service"],
+)
+def test_a_record_the_table_refuses_for_good_is_dead_lettered_with_its_key_and_bytes(
+    request_message: Any, iris: IrisStandIn
+) -> None:
+    handle = RecordingHandle(answer=storage_refuses)
+    bp = build_component(KafkaDemoBP, handle, storage_routes="sql")
+    serial = (
+        request_message
+        if isinstance(request_message, IrisObject)
+        else dispatch_serializer(request_message)
+    )
+    reply = dispatch_deserializer(bp._dispatch_on_request(handle, serial))
+
+    assert reply == ProductRejected(reason=REFUSAL, field="")
+    assert [(send.kind, send.target) for send in handle.sends] == [
+        ("sync", "Python.LocalStorageBO"),
+        ("sync", "Python.KafkaDemoBO"),
+    ]
+    letter = handle.sends[1].message
+    assert isinstance(letter, KafkaDeadLetterMessage)
+    assert (letter.payload(), letter.reason, letter.key, letter.topic) == (
+        b'{"name": "dear", "price": 5000}',
+        REFUSAL,
+        "k",
+        "kafka_demo",
+    )
+    assert len(iris.event_log.texts("Warning")) == 1
+
+
+def test_an_http_body_the_table_refuses_is_answered_and_not_dead_lettered() -> None:
+    handle = RecordingHandle(answer=storage_refuses)
+    bp = build_component(KafkaDemoBP, handle, storage_routes="sql")
+    serial = dispatch_serializer(KafkaRawMessage(value=b'{"name": "dear", "price": 5000}'))
+    reply = dispatch_deserializer(bp._dispatch_on_request(handle, serial))
+    assert reply == ProductRejected(reason=REFUSAL, field="")
+    assert [send.target for send in handle.sends] == ["Python.LocalStorageBO"]

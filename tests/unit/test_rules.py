@@ -178,6 +178,10 @@ TOPIC_ID = "01a24107-d3a5-78a3-a2b1-308219185006"
 LOG = {"cluster_id": "tansu_cluster", "topic_id": TOPIC_ID}
 
 
+VALUE = b'{"name": "widget", "price": 5}'
+VALUE_DIGEST = hashlib.sha256(VALUE).hexdigest()
+
+
 @pytest.mark.parametrize(
     ("topic", "partition", "offset", "source"),
     [
@@ -191,17 +195,24 @@ LOG = {"cluster_id": "tansu_cluster", "topic_id": TOPIC_ID}
 def test_a_kafka_source_key_needs_the_log_and_both_coordinates(
     topic: str, partition: int, offset: int, source: str
 ) -> None:
-    assert rules.kafka_source(topic, partition, offset, **LOG) == source
+    assert rules.kafka_source(topic, partition, offset, value=VALUE, **LOG) == source
 
 
 def test_the_same_offsets_of_another_life_of_the_topic_get_other_keys() -> None:
     """A new Tansu (same constant cluster id) or a topic created again: a new topic id."""
-    before = rules.kafka_source("kafka_demo", 0, 0, **LOG)
+    before = rules.kafka_source("kafka_demo", 0, 0, value=VALUE, **LOG)
     other_id = "01a24108-0000-7000-8000-000000000001"
-    after = rules.kafka_source("kafka_demo", 0, 0, cluster_id="tansu_cluster", topic_id=other_id)
+    after = rules.kafka_source(
+        "kafka_demo", 0, 0, value=VALUE, cluster_id="tansu_cluster", topic_id=other_id
+    )
     assert before != after
     apache = rules.kafka_source(
-        "kafka_demo", 0, 0, cluster_id="5L6g3nShT-eMCtK--X86sw", topic_id=TOPIC_ID.upper()
+        "kafka_demo",
+        0,
+        0,
+        value=VALUE,
+        cluster_id="5L6g3nShT-eMCtK--X86sw",
+        topic_id=TOPIC_ID.upper(),
     )
     assert apache == f"kafka:5L6g3nShT-eMCtK--X86sw/kafka_demo/{TOPIC_ID}/0/0"
 
@@ -211,7 +222,7 @@ def test_the_same_offsets_of_another_life_of_the_topic_get_other_keys() -> None:
 )
 def test_without_a_topic_id_an_offset_names_no_record_so_there_is_no_key(topic_id: str) -> None:
     """The safest rule: a record stored twice is visible, one skipped for another is lost."""
-    found = rules.kafka_source("kafka_demo", 0, 0, cluster_id="c", topic_id=topic_id)
+    found = rules.kafka_source("kafka_demo", 0, 0, value=VALUE, cluster_id="c", topic_id=topic_id)
     assert found == ""
     assert rules.kafka_log_name("c", "kafka_demo", topic_id) == ""
 
@@ -226,38 +237,58 @@ def test_a_cluster_id_that_is_long_or_not_plain_is_written_as_its_digest() -> No
 def test_the_longest_source_keys_fit_the_column() -> None:
     longest_topic = "t" * 249
     coordinates = rules.kafka_source(
-        longest_topic, 2**31 - 1, 2**63 - 1, cluster_id="c" * 65, topic_id=TOPIC_ID
+        longest_topic, 2**31 - 1, 2**63 - 1, value=VALUE, cluster_id="c" * 65, topic_id=TOPIC_ID
     )
-    by_key = rules.kafka_source(longest_topic, 0, 0, key="k" * rules.KEY_LITERAL_MAX, **LOG)
-    hashed = rules.kafka_source(longest_topic, 0, 0, key="K" * 10_000, **LOG)
+    literal_key = "k" * rules.KEY_LITERAL_MAX
+    by_key = rules.kafka_source(longest_topic, 0, 0, value=VALUE, key=literal_key, **LOG)
+    hashed = rules.kafka_source(longest_topic, 0, 0, value=VALUE, key="K" * 10_000, **LOG)
     assert max(map(len, (coordinates, by_key, hashed))) <= SOURCE_LENGTH
-    assert len(coordinates) == 395
+    assert (len(coordinates), len(by_key), len(hashed)) == (395, 389, 396)
 
 
-def test_a_record_with_a_key_is_known_by_its_topic_and_key_whatever_its_offset() -> None:
+def test_a_keyed_record_is_known_by_its_topic_key_and_value_whatever_its_offset() -> None:
     key = "5d0c6f9e-2b1a-4c3e-9f00-7a1b2c3d4e5f"
-    by_bs = rules.kafka_source("kafka_demo", 1, 42, key=key, **LOG)
-    by_iris_adapter = rules.kafka_source("kafka_demo", -1, -1, key=key)
-    assert by_bs == by_iris_adapter == f"kafka-key:kafka_demo/{key}"
-    assert rules.kafka_source("other_topic", -1, -1, key=key) == f"kafka-key:other_topic/{key}"
+    by_bs = rules.kafka_source("kafka_demo", 1, 42, value=VALUE, key=key, **LOG)
+    by_iris_adapter = rules.kafka_source("kafka_demo", -1, -1, value=VALUE, key=key)
+    assert by_bs == by_iris_adapter == f"kafka-key:kafka_demo/{key}/{VALUE_DIGEST}"
+    assert rules.kafka_source("other_topic", -1, -1, value=VALUE, key=key) == (
+        f"kafka-key:other_topic/{key}/{VALUE_DIGEST}"
+    )
 
 
-@pytest.mark.parametrize("key", ["Order-7", "order 7", "order-7 ", "ключ", "k" * 129, "a:b"])
+def test_an_update_by_key_is_another_record_and_the_same_value_again_is_the_same_one() -> None:
+    """`sku-42` at price 5, then at price 6: two sources; price 5 read again: the first one."""
+    five = rules.kafka_key_source("kafka_demo", "sku-42", b'{"name": "widget", "price": 5}')
+    six = rules.kafka_key_source("kafka_demo", "sku-42", b'{"name": "widget", "price": 6}')
+    again = rules.kafka_key_source("kafka_demo", "sku-42", b'{"name": "widget", "price": 5}')
+    assert five != six
+    assert five == again
+    assert five.startswith("kafka-key:kafka_demo/sku-42/")
+
+
+@pytest.mark.parametrize("key", ["Order-7", "order 7", "order-7 ", "ключ", "k" * 65, "a:b"])
 def test_a_key_that_is_not_plain_lowercase_is_written_as_its_digest(key: str) -> None:
     """IRIS's default collation (SQLUPPER) folds case and trailing spaces in a unique index."""
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-    assert rules.kafka_key_source("t", key) == f"kafka-key:t/sha256:{digest}"
+    assert rules.kafka_key_source("t", key, VALUE) == f"kafka-key:t/sha256:{digest}/{VALUE_DIGEST}"
 
 
 def test_keys_that_differ_only_in_case_or_trailing_space_get_keys_apart_under_sqlupper() -> None:
     keys = ["abc", "ABC", "Abc", "abc ", "abc  "]
-    sources = [rules.kafka_key_source("t", key) for key in keys]
+    sources = [rules.kafka_key_source("t", key, VALUE) for key in keys]
     assert len({source.upper().rstrip() for source in sources}) == len(keys)
+
+
+def test_values_that_differ_only_in_case_get_keys_apart_under_sqlupper() -> None:
+    """The value's digest is lowercase hex: two values give two digests, whatever their case."""
+    sources = [rules.kafka_key_source("t", "k", value) for value in (b'{"a": 1}', b'{"A": 1}')]
+    assert len({source.upper() for source in sources}) == 2
+    assert all(source == source.lower() for source in sources)
 
 
 @pytest.mark.parametrize("key", ["", "bad\ufffdkey"])
 def test_an_empty_key_or_one_that_was_not_utf8_is_no_key(key: str) -> None:
-    assert rules.kafka_source("kafka_demo", 0, 5, key=key, **LOG) == (
+    assert rules.kafka_source("kafka_demo", 0, 5, value=VALUE, key=key, **LOG) == (
         f"kafka:tansu_cluster/kafka_demo/{TOPIC_ID}/0/5"
     )
-    assert rules.kafka_source("kafka_demo", -1, -1, key=key) == ""
+    assert rules.kafka_source("kafka_demo", -1, -1, value=VALUE, key=key) == ""

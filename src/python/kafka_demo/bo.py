@@ -1,6 +1,7 @@
 """The operations: storing products, and publishing to Kafka."""
 
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -24,11 +25,14 @@ from kafka_demo.msg import (
     KafkaTestMessage,
     ProductIRISMessage,
     ProductMessage,
+    ProductNotStored,
     ProductSQLAlchemyMessage,
     ProductSQLMessage,
     ProductStored,
 )
 from kafka_demo.product import Product
+
+StorageAnswer = ProductStored | ProductNotStored
 
 
 class _ProductFields(Protocol):
@@ -36,6 +40,11 @@ class _ProductFields(Protocol):
     def name(self) -> str: ...
     @property
     def price(self) -> Decimal: ...
+
+
+class _ProductToStore(_ProductFields, Protocol):
+    @property
+    def source(self) -> str: ...
 
 
 def _valid(message: _ProductFields) -> Product:
@@ -52,7 +61,8 @@ class LocalStorageBO(BusinessOperation):
     namespace's own database, as opposed to Kafka. It is not about the local mode
     (kafka_demo.local_mode), where the same class stores into SQLite.
 
-    A product whose source is already stored is answered with that row's id, adding no row.
+    A product whose source is already stored is answered with that row's id, adding no row; one
+    the table refuses for good, with ProductNotStored and the reason.
     The engine opens on first use, so the handlers work without on_init (as in a unit test).
     Each job (each object, one per PoolSize slot) holds one connection from then on, and
     runs each message's one transaction on it (see kafka_demo.storage).
@@ -80,22 +90,33 @@ class LocalStorageBO(BusinessOperation):
         if self._engine is not None:
             self._engine.dispose()
 
-    def on_product_sql_message(self, request: ProductSQLMessage) -> ProductStored:
-        row_id = storage.insert_with_sql(self._database(), _valid(request), request.source)
-        return ProductStored(route=rules.ROUTE_SQL, id=row_id)
+    def on_product_sql_message(self, request: ProductSQLMessage) -> StorageAnswer:
+        return self._store(rules.ROUTE_SQL, storage.insert_with_sql, request)
 
-    def on_product_iris_message(self, request: ProductIRISMessage) -> ProductStored:
+    def on_product_iris_message(self, request: ProductIRISMessage) -> StorageAnswer:
         # The table, and so its class User.product, exists from here on.
-        row_id = storage.insert_with_iris_orm(self._database(), _valid(request), request.source)
-        return ProductStored(route=rules.ROUTE_IRIS, id=row_id)
+        return self._store(rules.ROUTE_IRIS, storage.insert_with_iris_orm, request)
 
-    def on_product_sqlalchemy_message(self, request: ProductSQLAlchemyMessage) -> ProductStored:
-        row_id = storage.insert_with_sqlalchemy(self._database(), _valid(request), request.source)
-        return ProductStored(route=rules.ROUTE_SQLALCHEMY, id=row_id)
+    def on_product_sqlalchemy_message(self, request: ProductSQLAlchemyMessage) -> StorageAnswer:
+        return self._store(rules.ROUTE_SQLALCHEMY, storage.insert_with_sqlalchemy, request)
 
-    def on_product_message(self, request: ProductMessage) -> ProductStored:
+    def on_product_message(self, request: ProductMessage) -> StorageAnswer:
         """The original demo's name for the SQLAlchemy route (IoP dispatches on exact classes)."""
         return self.on_product_sqlalchemy_message(request)
+
+    def _store(
+        self,
+        route: str,
+        insert: Callable[[Connection, Product, str], int],
+        request: _ProductToStore,
+    ) -> StorageAnswer:
+        """A product the table refuses for good is answered with ProductNotStored; any other
+        failure (the database away, locked) stays an error on this message, for a resend."""
+        try:
+            row_id = insert(self._database(), _valid(request), request.source)
+        except storage.NeverStorable as refused:
+            return ProductNotStored(reason=str(refused))
+        return ProductStored(route=route, id=row_id)
 
     def _database(self) -> Connection:
         """Opened on first use, so a database that is down at start only fails its messages.
@@ -130,8 +151,8 @@ class KafkaDemoBO(BusinessOperation):
             self._producer.close(timeout=self._timeout())
 
     def on_kafka_test_message(self, request: KafkaTestMessage) -> KafkaRecordSent:
-        """Each product record gets a key of its own, so both consumers store it under that key
-        (rules.kafka_source): the record is stored once, whichever of them reads it."""
+        """Each product record gets a key of its own, which with its value names it on both
+        consumers (rules.kafka_source): the record is stored once, whichever of them reads it."""
         return self._send(
             str(self.topic), rules.product_to_json(_valid(request)), key=new_record_key()
         )

@@ -11,6 +11,7 @@ from kafka_demo.msg import (
     KafkaDeadLetterMessage,
     KafkaRawMessage,
     ProductIRISMessage,
+    ProductNotStored,
     ProductRejected,
     ProductSQLAlchemyMessage,
     ProductSQLMessage,
@@ -31,9 +32,11 @@ STORAGE_MESSAGES = {
 class KafkaDemoBP(BusinessProcess):
     """Decode, parse and validate each event into a Product, then store it by one route.
 
-    An event that is not a valid product is answered with ProductRejected; when it
-    came from Kafka it also goes, original bytes and reason, to the dead-letter
-    topic through DeadLetter, so nothing is lost and the partition moves on.
+    An event that is not a valid product, or that the table refuses for good (LocalStorageBO
+    answers ProductNotStored), is answered with ProductRejected; when it came from Kafka it
+    also goes, original bytes, key and reason, to the dead-letter topic through DeadLetter, so
+    nothing is lost and the partition moves on. A storage failure that may pass (the database
+    away) stays an error, for a resend.
     """
 
     storage_routes = setting(
@@ -58,33 +61,42 @@ class KafkaDemoBP(BusinessProcess):
         try:
             product = rules.product_from_bytes(request.payload())
         except rules.InvalidProduct as error:
-            return self._reject(request, error)
-        source = rules.kafka_source(
-            request.topic,
-            request.partition,
-            request.offset,
-            key=request.key,
-            cluster_id=request.cluster_id,
-            topic_id=request.topic_id,
-        )
-        return self._store(product, source)
+            return self._reject(request, error.reason, error.field or "")
+        answer = self._store(product, _source_of(request))
+        if isinstance(answer, ProductNotStored):
+            return self._reject(request, answer.reason)
+        return answer
 
     def on_iris_kafka_message(self, request: "iris.EnsLib.Kafka.Message") -> Any:
         """A record from IRIS's own Kafka adapter: same rules, same outcome."""
         return self.on_kafka_raw_message(raw_message_from_iris_kafka(request))
 
-    def _store(self, product: Product, source: str) -> ProductStored:
+    def _store(self, product: Product, source: str) -> ProductStored | ProductNotStored:
         route = rules.choose_route(_parsed_routes(str(self.storage_routes)))
         message = STORAGE_MESSAGES[route](name=product.name, price=product.price, source=source)
         return self.send_request_sync(self.Storage, message)
 
-    def _reject(self, request: KafkaRawMessage, error: rules.InvalidProduct) -> ProductRejected:
-        self.log_warning(f"Rejected the event from {request.origin()}: {error.reason}")
+    def _reject(self, request: KafkaRawMessage, reason: str, field: str = "") -> ProductRejected:
+        """An input that can never be stored: refused by the rules, or by the table for good.
+        A Kafka record goes to the dead-letter topic, so it ends stored or dead-lettered."""
+        self.log_warning(f"Rejected the event from {request.origin()}: {reason}")
         if request.is_kafka_record():
             self.send_request_sync(
-                self.DeadLetter, KafkaDeadLetterMessage.for_record(request, error.reason)
+                self.DeadLetter, KafkaDeadLetterMessage.for_record(request, reason)
             )
-        return ProductRejected(reason=error.reason, field=error.field or "")
+        return ProductRejected(reason=reason, field=field)
+
+
+def _source_of(request: KafkaRawMessage) -> str:
+    return rules.kafka_source(
+        request.topic,
+        request.partition,
+        request.offset,
+        value=request.payload(),
+        key=request.key,
+        cluster_id=request.cluster_id,
+        topic_id=request.topic_id,
+    )
 
 
 @lru_cache(maxsize=16)

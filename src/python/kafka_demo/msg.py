@@ -168,9 +168,9 @@ class KafkaTestMessage(_ProductMessage):
 class _ProductToStore(_ProductMessage):
     """A product for LocalStorageBO, and where it came from.
 
-    `source` identifies a Kafka record by its key, or by its log and offset (see
-    rules.kafka_source): storing the same source twice keeps one row. Empty for
-    an input without one, which is always stored as a new row.
+    `source` identifies a Kafka record by its topic, key and value, or by its log and
+    offset (see rules.kafka_source): storing the same source twice keeps one row. Empty
+    for an input without one, which is always stored as a new row.
     """
 
     source: str = ""
@@ -204,6 +204,13 @@ class ProductStored(PydanticMessage):
     id: int
 
 
+class ProductNotStored(PydanticMessage):
+    """LocalStorageBO's answer to a product the table refuses for good (storage.NeverStorable):
+    why. An answer, not an error, so the BP can tell it from an outage and dead-letter it."""
+
+    reason: str
+
+
 class ProductRejected(PydanticMessage):
     """The answer to an event that is not a valid product: why, and which field if one."""
 
@@ -227,6 +234,7 @@ __all__ = [
     "Product",
     "ProductIRISMessage",
     "ProductMessage",
+    "ProductNotStored",
     "ProductRejected",
     "ProductSQLAlchemyMessage",
     "ProductSQLMessage",

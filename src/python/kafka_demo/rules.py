@@ -182,8 +182,8 @@ def product_to_json(product: Product) -> bytes:
 KAFKA_SOURCE_PREFIX = "kafka:"
 """A record identified by its place: `kafka:<cluster>/<topic>/<topic id>/<partition>/<offset>`."""
 KAFKA_KEY_SOURCE_PREFIX = "kafka-key:"
-"""A record identified by its Kafka key: `kafka-key:<topic>/<key>`."""
-KEY_LITERAL_MAX = 128
+"""A keyed record identified by topic, key and value: `kafka-key:<topic>/<key>/<value digest>`."""
+KEY_LITERAL_MAX = 64
 _KEY_LITERAL = re.compile(rf"[a-z0-9._-]{{1,{KEY_LITERAL_MAX}}}")
 """Keys written as they are; any other key is written as `sha256:` and its digest. IRIS's default
 collation for strings is SQLUPPER (docs "Namespace-wide Default Collation", GSQL_collation_ns),
@@ -199,32 +199,37 @@ def kafka_source(
     partition: int,
     offset: int,
     *,
+    value: bytes,
     key: str = "",
     cluster_id: str = "",
     topic_id: str = "",
 ) -> str:
     """The product's `source` key for a Kafka record, so a record read again is stored once.
 
-    A record with a key is identified by it, whichever consumer read it (Kafka Connect's JDBC
-    sink does the same with `pk.mode=record_key`): EnsLib.Kafka.Service's message carries
-    the topic and the key but no partition or offset. A record without one is identified by
-    its place in its log: cluster id, topic, topic id, partition and offset. The topic id
-    (KIP-516) names one life of the topic: a topic created again, or the same topic on a new
-    broker, gets a new one, so its offsets, which start over, never meet old keys. Without a
-    topic id, an offset names no record for sure, so such a record gets no key (it may be
-    stored twice, never skipped for another). Empty when there is no key.
+    A record with a key is identified by its topic, its key and a digest of its value, whichever
+    consumer read it: EnsLib.Kafka.Service's message carries the topic, the key and the value
+    but no partition or offset. Two records with one key and different values (an entity's
+    successive states, as Kafka means keys) are two records and both are stored; a record
+    with the key and the value of one already stored is taken as that record read again. A
+    record without a key is identified by its place in its log: cluster id, topic, topic id,
+    partition and offset. The topic id (KIP-516) names one life of the topic: a topic created
+    again, or the same topic on a new broker, gets a new one, so its offsets, which start over,
+    never meet old keys. Without a topic id, an offset names no record for sure, so such a
+    record gets no key (it may be stored twice, never skipped for another). Empty when there is
+    no key.
     """
     if not topic:
         return ""
-    by_key = kafka_key_source(topic, key)
+    by_key = kafka_key_source(topic, key, value)
     if by_key or partition < 0 or offset < 0:
         return by_key
     log = kafka_log_name(cluster_id, topic, topic_id)
     return f"{KAFKA_SOURCE_PREFIX}{log}/{partition}/{offset}" if log else ""
 
 
-def kafka_key_source(topic: str, key: str) -> str:
-    """`kafka-key:<topic>/<key>` for a record's key, or empty without a usable key.
+def kafka_key_source(topic: str, key: str, value: bytes) -> str:
+    """`kafka-key:<topic>/<key>/<sha256 of the value, lowercase hex>`, or empty without a usable
+    key.
 
     A key is unique only within its topic, so the topic is part of it; the topic id is not,
     since EnsLib.Kafka.Service's message does not give it. A key that is not text (a
@@ -234,7 +239,7 @@ def kafka_key_source(topic: str, key: str) -> str:
     if not topic or not key or "\ufffd" in key:
         return ""
     text = key if _KEY_LITERAL.fullmatch(key) else _digest(key)
-    return f"{KAFKA_KEY_SOURCE_PREFIX}{topic}/{text}"
+    return f"{KAFKA_KEY_SOURCE_PREFIX}{topic}/{text}/{hashlib.sha256(value).hexdigest()}"
 
 
 def kafka_log_name(cluster_id: str, topic: str, topic_id: str) -> str:

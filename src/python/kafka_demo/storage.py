@@ -6,7 +6,8 @@ through the %Persistent class that IRIS projects from the same table.
 Storing is idempotent by `source`: a product whose source is already stored
 (a Kafka record delivered again after a crash) adds no row, and the answer is
 the id of the row that holds it. An empty source (an input without a key)
-always adds a row. The insert comes first and the lookup only
+always adds a row. A product the table refuses for good raises NeverStorable;
+any other failure raises the driver's error. The insert comes first and the lookup only
 after it failed: a new record, the usual case, costs one statement; and a
 lookup first would still need the unique violation handled, for a twin stored
 between the lookup and the insert.
@@ -17,12 +18,13 @@ costs its one transaction, begun and committed on it, and no checkout from the p
 no new Connection object and no reset on the way back.
 """
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, inspect, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from kafka_demo.iris_gateway import check_status, iris_class
@@ -112,9 +114,23 @@ def insert_with_sqlalchemy(database: Database, product: Product, source: str = "
     return _stored_once(database, product, source, insert)
 
 
-class SourceHoldsAnotherProduct(ValueError):
-    """The source is stored already, with another product: not the same record read again but
-    another record under the same key (a producer that gave two records one Kafka key)."""
+class NeverStorable(ValueError):
+    """The table refuses this product for good: it breaks a constraint of the table, holds a
+    value a column cannot take, or its source is stored with another product. Sending it again
+    would fail again, so it is not left as an error for replay. Any other failure (the database
+    unreachable, locked, out of space) may pass, and stays an error."""
+
+
+class SourceHoldsAnotherProduct(NeverStorable):
+    """The source is stored already, with another product: not the same record read again.
+    Kafka sources name a record's value, so only a row written by other means (by hand, or
+    before the value was part of the source) can hold one."""
+
+
+PERMANENT_DATABASE_ERRORS = (IntegrityError, DataError)
+"""The DB-API's classes for a refused row: a constraint broken, a value out of its column's
+range or length (PEP 249). Whether IRIS's drivers raise these for SQLCODE -104 (a field's
+validation failed) is not checked here, where no IRIS runs."""
 
 
 def _stored_once(
@@ -125,21 +141,28 @@ def _stored_once(
     Whatever error class the driver gives a unique violation (sqlalchemy-iris's
     intersystems driver maps SQLCODE -119 to IntegrityError; IRIS's embedded DB-API
     is not checked here), the lookup decides: with no row holding the source, the
-    insert's own error is raised.
+    insert's own error is raised, as NeverStorable when the table refused the row.
     """
     try:
         return insert()
     except (DBAPIError, KeyNotUnique) as error:
         stored = _row_of_source(database, source) if source else None
         if stored is None:
+            if isinstance(error, PERMANENT_DATABASE_ERRORS):
+                raise NeverStorable(f"the table refuses the product: {_cause(error)}") from error
             raise
         row_id, name, price = stored
         if (name, price) != (product.name, product.price):
             raise SourceHoldsAnotherProduct(
                 f"{source} is stored already as row {row_id} with another product "
-                f"({name!r}, {price}); did a producer give two records the same key?"
+                f"({name!r}, {price})"
             ) from error
         return row_id
+
+
+def _cause(error: DBAPIError) -> str:
+    """The driver's own message, on one line, without SQLAlchemy's copy of the statement."""
+    return " ".join(str(error.orig).split())
 
 
 def _row_of_source(database: Database, source: str) -> tuple[int, str, Decimal] | None:
@@ -159,6 +182,14 @@ KEY_NOT_UNIQUE = "ERROR #5808"
 """The %Status of a %Save that would repeat a unique key: "ERROR #5808: Key not unique:
 <class>:<index>:<global reference>" (docs "Using Document Database", GDOCDB: a duplicate
 value for a unique key "generates an ERROR #5808"; public %Save transcripts show the text)."""
+
+
+DATATYPE_REFUSED = re.compile(r"ERROR #(5659|5802|72\d\d):")
+"""The %Status of a %Save that the row's own values fail, which no resend can fix: a required
+property empty (#5659), a datatype's validation (#5802, with its cause: #7201 longer than
+MAXLEN, #7203 above MAXVAL, #7207 not a number...; the sources are in
+kafka_demo/local_mode/iris/persistent.py). UNCONFIRMED without IRIS: that every code of the
+7200s is a datatype's refusal. Any other failed %Save stays an error."""
 
 
 class KeyNotUnique(RuntimeError):
@@ -190,6 +221,8 @@ def insert_with_iris_orm(database: Database, product: Product, source: str = "")
             # the class of what it raises is not documented.
             if source and KEY_NOT_UNIQUE in str(error):
                 raise KeyNotUnique(str(error)) from error
+            if DATATYPE_REFUSED.search(str(error)):
+                raise NeverStorable(f"the table refuses the product: {error}") from error
             raise
         return int(row._Id())
 

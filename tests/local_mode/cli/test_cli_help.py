@@ -53,3 +53,10 @@ def test_a_wrong_flag_shows_that_commands_usage(command: str) -> None:
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"usage: kafka-demo {command} ")
     assert lines[-1] == f"kafka-demo {command}: error: unrecognized arguments: --no-such-flag"
+
+
+def test_local_help_states_one_default_for_the_pool_size() -> None:
+    text = " ".join(kafka_demo("local", "--help").stdout.split())
+    pool_size = text[text.index("--pool-size N ") : text.index("--bootstrap HOST:PORT use")]
+    assert pool_size.count("(default:") == 1, pool_size
+    assert pool_size.endswith("(default: the production's, 1) ")

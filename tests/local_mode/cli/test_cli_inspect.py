@@ -55,6 +55,16 @@ def test_products_reads_a_plain_path(database: Path) -> None:
     assert result.stdout.splitlines()[-1] == "3 product(s)"
 
 
+def test_products_last_prints_only_the_latest_ones_oldest_first(database: Path) -> None:
+    result = kafka_demo("products", "--db", str(database), "--last", "2")
+    assert result.returncode == 0, result.stderr
+    names = [line.split()[2] for line in result.stdout.splitlines()[2:-1]]
+    assert names == ["second", "last"]
+    assert result.stdout.splitlines()[-1] == "2 product(s)"
+    refused = kafka_demo("products", "--db", str(database), "--last", "0")
+    assert refused.returncode == 2
+
+
 def test_trace_is_newest_first_within_80_columns_with_the_error_on_one_line(
     database: Path,
 ) -> None:
@@ -70,7 +80,7 @@ def test_trace_is_newest_first_within_80_columns_with_the_error_on_one_line(
     assert headers[1].endswith("  Error")
     errors = [line for line in lines if line.startswith("      error: ")]
     # The BP's hop and the BO's, each cut to its first line: the innermost failure.
-    assert errors == ["      error: IntegrityError - storage is down"] * 2
+    assert errors == ["      error: OperationalError - integer overflow"] * 2
 
 
 @pytest.mark.parametrize("last", ["0", "-2", "two"])

@@ -94,11 +94,36 @@ def test_every_record_gets_a_key_of_its_own_unless_raw_asks_for_none(
     assert keys[b"keyless raw"] == [None]
 
 
-def test_no_key_goes_only_with_raw() -> None:
-    result = kafka_demo("produce", "--name", "apple", "--price", "1", "--no-key")
+def test_raw_with_a_key_sends_every_record_under_that_key(broker: EmbeddedBroker) -> None:
+    """An entity's successive states under one key, as an ordinary producer sends them."""
+    for price in ("5", "6"):
+        value = f'{{"name": "sku", "price": {price}}}'
+        result = kafka_demo(
+            "produce", "--raw", value, "--key", "sku-42", "--bootstrap", broker.bootstrap
+        )
+        assert result.returncode == 0, result.stderr
+    records = read_topic(broker.bootstrap, "kafka_demo", expected=sys.maxsize, timeout=5)
+    assert [r.value for r in records if r.key == b"sku-42"] == [
+        b'{"name": "sku", "price": 5}',
+        b'{"name": "sku", "price": 6}',
+    ]
+
+
+@pytest.mark.parametrize("flag", [("--no-key",), ("--key", "sku-42")])
+def test_key_and_no_key_go_only_with_raw(flag: tuple[str, ...]) -> None:
+    result = kafka_demo("produce", "--name", "apple", "--price", "1", *flag)
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (
-        "kafka-demo produce: error: --no-key goes with --raw: KafkaDemoBO gives every record a key"
+        "kafka-demo produce: error: --key and --no-key go with --raw: KafkaDemoBO gives every"
+        " record a key of its own"
+    )
+
+
+def test_key_and_no_key_are_not_given_together() -> None:
+    result = kafka_demo("produce", "--raw", "x", "--key", "k", "--no-key")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "kafka-demo produce: error: --key and --no-key: give one of them"
     )
 
 

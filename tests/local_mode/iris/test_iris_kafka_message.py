@@ -1,5 +1,6 @@
 """EnsLib.Kafka.Message as the IRIS-adapter stand-in builds it, and through IoP into the BP."""
 
+import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -100,8 +101,9 @@ def test_the_bp_stores_a_record_of_the_iris_adapter() -> None:
 def test_a_record_of_the_iris_adapter_with_a_key_is_stored_under_its_key() -> None:
     """The key KafkaDemoBS stores it under too: either consumer may read it."""
     key = b"5d0c6f9e-2b1a-4c3e-9f00-7a1b2c3d4e5f"
-    _, sends = run_bp(KafkaMessage.from_record(record(b'{"name": "pear", "price": 1}', key=key)))
-    source = f"kafka-key:kafka_demo/{key.decode()}"
+    value = b'{"name": "pear", "price": 1}'
+    _, sends = run_bp(KafkaMessage.from_record(record(value, key=key)))
+    source = f"kafka-key:kafka_demo/{key.decode()}/{hashlib.sha256(value).hexdigest()}"
     assert sends == [
         Send(
             "sync",

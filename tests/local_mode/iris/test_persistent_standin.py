@@ -139,10 +139,11 @@ def test_what_iris_would_refuse_is_an_error_status_and_no_row(
     assert product_rows(database) == []
 
 
-def test_the_iris_orm_route_raises_the_status_text(
+def test_the_iris_orm_route_raises_a_datatype_refusal_as_never_storable_with_its_text(
     user_product: PersistentClass, engine: Engine
 ) -> None:
-    with pytest.raises(RuntimeError, match="ERROR #7201: .* MAXLEN allowed of 255"):
+    """No resend can make a value fit its column: the BO answers it for a dead letter."""
+    with pytest.raises(storage.NeverStorable, match="ERROR #7201: .* MAXLEN allowed of 255"):
         storage.insert_with_iris_orm(engine, Product("\U0001f4a9" * 200, Decimal("1")))
 
 
@@ -254,9 +255,9 @@ def test_other_refusals_with_a_source_are_raised_not_looked_up(
     user_product: PersistentClass, engine: Engine, database: Path
 ) -> None:
     storage.insert_with_iris_orm(engine, Product("pear", Decimal("2.25")), "kafka:t/0/1")
-    with pytest.raises(RuntimeError, match="ERROR #7201") as raised:
+    with pytest.raises(storage.NeverStorable, match="ERROR #7201") as raised:
         storage.insert_with_iris_orm(engine, Product("n" * 256, Decimal("1")), "kafka:t/0/1")
-    assert not isinstance(raised.value, storage.KeyNotUnique)
+    assert not isinstance(raised.value, storage.SourceHoldsAnotherProduct)
     assert sources(database) == [(1, "pear", "kafka:t/0/1")]
 
 

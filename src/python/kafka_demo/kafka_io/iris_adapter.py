@@ -12,10 +12,12 @@ def raw_message_from_iris_kafka(message: Any) -> KafkaRawMessage:
 
     `key` is one of the message's documented properties ("Using External Messaging Platforms
     in Productions", 2026.1, Kafka Message Class: topic, value, binaryValue, key); a record
-    that has one is stored under it, as KafkaDemoBS stores it, so either consumer may read
-    it. UNCONFIRMED without IRIS: that IRIS decodes a key's bytes as UTF-8 (the rules ignore
-    a key with a replacement character), and whether the message exposes the partition and
-    offset; they are left unknown (-1), so a keyless record through this door has no source.
+    that has one is stored under it and its value's digest, as KafkaDemoBS stores it, so
+    either consumer may read it. UNCONFIRMED without IRIS: that IRIS decodes a key's bytes as
+    UTF-8 (the rules ignore a key with a replacement character); that `value` is the UTF-8
+    text of the record's bytes, so that its bytes here, and their digest, are the ones
+    KafkaDemoBS reads; and whether the message exposes the partition and offset: they are
+    left unknown (-1), so a keyless record through this door has no source.
     """
     text = message.value or ""
     raw = text.encode("utf-8") if text else _read_stream(message.binaryValue)

@@ -37,10 +37,13 @@ def run_products(args: argparse.Namespace) -> int:
     db_url = existing_database(args.db)
     engine = open_product_database(db_url)
     routes = stored_routes(open_trace_database(db_url))
+    query = select(ProductRow).order_by(ProductRow.id.desc())
+    if (last := getattr(args, "last", None)) is not None:
+        query = query.limit(last)
     with Session(engine) as session:
         rows = [
             (str(r.id), routes.get(r.id, "-"), r.name, f"{Decimal(r.price):.2f}")
-            for r in session.scalars(select(ProductRow).order_by(ProductRow.id))
+            for r in reversed(session.scalars(query).all())
         ]
     print(table(("id", "route", "name", "price"), rows))
     print(f"{len(rows)} product(s)")
@@ -49,7 +52,12 @@ def run_products(args: argparse.Namespace) -> int:
 
 def run_trace(args: argparse.Namespace) -> int:
     from kafka_demo.local_mode.database import open_trace_database
-    from kafka_demo.local_mode.viewer.sql_trace import find_sessions, last_sessions, resent_as
+    from kafka_demo.local_mode.viewer.sql_trace import (
+        find_sessions,
+        last_sessions,
+        resend_of,
+        resent_as,
+    )
 
     engine = open_trace_database(existing_database(args.db))
     summaries = find_sessions(engine, args.last)  # newest first, with /messages' statuses
@@ -61,6 +69,8 @@ def run_trace(args: argparse.Namespace) -> int:
     for summary in summaries:
         print()
         print(_session_text(summary.id, summary.status, hops.get(summary.id, [summary.first])))
+        if (earlier := resend_of(engine, summary.id)) is not None:
+            print(f"  resend of session {earlier}")
         if summary.status == RESENT and (again := resent_as(engine, summary.id)) is not None:
             print(f"  resent as session {again}")
     return 0

@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--pool-size",
         type=_positive_int,
         metavar="N",
+        default=argparse.SUPPRESS,  # no "(default: None)" beside the default it states
         help="PoolSize of Python.KafkaDemoBP and Python.LocalStorageBO: jobs that each handle"
         " one message at a time (default: the production's, 1)",
     )
@@ -113,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="send TEXT as the record's value instead of a product (\\xNN for any byte)",
     )
     produce.add_argument(
+        "--key",
+        help="with --raw: the Kafka key of every record sent (a unique one each otherwise);"
+        " records with one key and different values are successive states, each stored",
+    )
+    produce.add_argument(
         "--no-key",
         action="store_true",
         help="with --raw: send records without a Kafka key (each gets a unique key otherwise);"
@@ -129,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
         "Print the product table of the local mode's database, with each row's route.",
     )
     products.add_argument("--db", default=LOCAL_DB_URL, help=DB_HELP)
+    products.add_argument(
+        "--last",
+        type=_positive_int,
+        metavar="N",
+        default=argparse.SUPPRESS,
+        help="print only the N latest products (default: all)",
+    )
 
     trace = _command(
         commands,

@@ -20,12 +20,16 @@ def run_produce(args: argparse.Namespace) -> int:
     if args.raw is not None:
         if args.name is not None or args.price is not None:
             args.parser.error("--raw sends bytes as they are: give it without --name and --price")
+        if args.no_key and args.key is not None:
+            args.parser.error("--key and --no-key: give one of them")
         payload = raw_payload(args.raw)
         require_broker(args.bootstrap)
-        _send_raw(args.bootstrap, payload, args.count, keyed=not args.no_key)
+        _send_raw(args.bootstrap, payload, args.count, keyed=not args.no_key, key=args.key)
         return 0
-    if args.no_key:
-        args.parser.error("--no-key goes with --raw: KafkaDemoBO gives every record a key")
+    if args.no_key or args.key is not None:
+        args.parser.error(
+            "--key and --no-key go with --raw: KafkaDemoBO gives every record a key of its own"
+        )
     if args.name is None or args.price is None:
         args.parser.error("--name and --price are required (or --raw to send bytes as they are)")
     product = checked_product(args.name, args.price)
@@ -93,9 +97,11 @@ def _send_products(bootstrap: str, product: Product, count: int) -> None:
         production.stop()
 
 
-def _send_raw(bootstrap: str, payload: bytes, count: int, *, keyed: bool) -> None:
+def _send_raw(
+    bootstrap: str, payload: bytes, count: int, *, keyed: bool, key: str | None = None
+) -> None:
     """A plain producer, not KafkaDemoBO: the BO publishes valid products only. Each record
-    gets a unique key as the BO's do, unless `keyed` is False."""
+    gets `key`, or else a unique key as the BO's do, unless `keyed` is False."""
     from kafka.errors import KafkaError
 
     from kafka_demo.bo import new_record_key
@@ -106,9 +112,9 @@ def _send_raw(bootstrap: str, payload: bytes, count: int, *, keyed: bool) -> Non
     producer = open_producer(kafka_broker=bootstrap)
     try:
         for _ in range(count):
-            key = new_record_key().encode("ascii") if keyed else None
+            record_key = (key or new_record_key()).encode("utf-8") if keyed else None
             try:
-                sent = producer.send(topic, value=payload, key=key).get(timeout=10)
+                sent = producer.send(topic, value=payload, key=record_key).get(timeout=10)
             except KafkaError as error:
                 raise CommandError(f"could not send to {topic}: {error}") from None
             print(f"sent {len(payload)} byte(s) to {sent.topic}[{sent.partition}]@{sent.offset}")

@@ -16,9 +16,8 @@ import urllib.request
 from typing import Any
 
 from kafka_demo.defaults import IRIS_KAFKA_SERVICE, KAFKA_DEMO_BS, KAFKA_REST_BS
-from kafka_demo.local_mode.cli.common import CommandError, existing_database, one_line
+from kafka_demo.local_mode.cli.common import CommandError, existing_database
 
-WIDTH = 80
 SERVICES = (KAFKA_DEMO_BS, KAFKA_REST_BS, IRIS_KAFKA_SERVICE)
 NOTHING_TO_REPLAY = "nothing to replay: no Kafka input ended in an error"
 THROUGH_INSTANCE_TIMEOUT_S = 120.0
@@ -98,10 +97,18 @@ def _report(outcomes: list[dict[str, Any]]) -> int:
     failures = 0
     for outcome in outcomes:
         what = f"message {outcome['message']} (session {outcome['session']})"
-        if outcome["error"] is not None:
-            failures += 1
-            print(one_line(f"{what} failed again: {outcome['error']}", WIDTH))
-        else:
+        if outcome["error"] is None:
             print(f"{what} resent to {outcome['target']} as session {outcome['resent_as']}")
+            continue
+        failures += 1
+        again = f" as session {outcome['resent_as']}" if outcome["resent_as"] is not None else ""
+        print(f"{what} failed again{again}: {_reason(outcome['error'])}")
     print(f"replayed {len(outcomes) - failures} of {len(outcomes)} failed input(s)")
     return 1 if failures else 0
+
+
+def _reason(error: str) -> str:
+    """The innermost cause, whole, on one line (as /messages shows it), however long."""
+    from kafka_demo.local_mode.viewer.trace import error_gist
+
+    return " ".join(error_gist(error).split())

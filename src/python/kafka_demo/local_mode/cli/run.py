@@ -49,7 +49,7 @@ def run_local(args: argparse.Namespace) -> int:
                 db_url=db_url,
                 bootstrap=bootstrap,
                 durability=args.durability,
-                pool_size=args.pool_size,
+                pool_size=getattr(args, "pool_size", None),
             )
             create_topics(config.bootstrap, {config.topic: 2, config.dlq_topic: 1})
             LocalServer(config, args.port, host=HTTP_HOST, token=claim.holder.token).run()

@@ -11,8 +11,8 @@ The message (docs/iris-evidence.md#kafka-message; docs "Using External Messaging
 Productions", Kafka Message Class): `topic`, `value` a %String, `binaryValue` a
 binary stream "when the length of the message exceeds the maximum length of a
 %String", and `key`. Whether it carries the partition and offset is unknown, so it
-carries neither: a record through this service is known by its key alone, the same
-source key KafkaDemoBS gives it (rules.kafka_source), and a record without a key has
+carries neither: a record through this service is known by its topic, key and value, the
+same source key KafkaDemoBS gives it (rules.kafka_source), and a record without a key has
 no source key.
 
 Delivery guarantee. The adapter documents that the service "forwards the message

@@ -45,6 +45,14 @@ class DeliveryError(RuntimeError):
     """A sync send failed at its target; the text is what IRIS would report."""
 
 
+class ResendFailed(DeliveryError):
+    """A resend failed too, in the session `session_id`, which the trace keeps."""
+
+    def __init__(self, message: str, session_id: int) -> None:
+        super().__init__(message)
+        self.session_id = session_id
+
+
 @dataclass
 class SkippedItem:
     name: str
@@ -196,9 +204,13 @@ class LocalProduction:
 
     def resend(self, source: str, target: str, request: Any) -> int:
         """Send a traced request again, sync, in a new session (as the Message Viewer's Resend
-        does); the new session's id. Raises DeliveryError as deliver() does."""
+        does); the new session's id. Raises ResendFailed, naming that session, where deliver()
+        raises DeliveryError."""
         session_id = self.trace.new_session()
-        self._in_session(session_id, source, target, request, sync=True)
+        try:
+            self._in_session(session_id, source, target, request, sync=True)
+        except DeliveryError as error:
+            raise ResendFailed(str(error), session_id) from error
         return session_id
 
     def _in_session(

@@ -29,6 +29,7 @@ from kafka_demo.local_mode.viewer.sequence import hop_tone, sequence_diagram
 from kafka_demo.local_mode.viewer.sql_trace import (
     find_hop,
     find_sessions,
+    resend_of,
     resent_as,
     session_hops,
     session_sources,
@@ -64,12 +65,18 @@ class SelectedSession:
     """The session whose trace is shown: its hops, its status and its diagram."""
 
     def __init__(
-        self, session_id: int, status: str, hops: list[Hop], resent_as: int | None = None
+        self,
+        session_id: int,
+        status: str,
+        hops: list[Hop],
+        resent_as: int | None = None,
+        resend_of: int | None = None,
     ) -> None:
         self.id = session_id
         self.status = status
         self.hops = hops
         self.resent_as = resent_as
+        self.resend_of = resend_of
         self.diagram = sequence_diagram(hops)
         self.refused_at_door = any(hop.target == REST_DOOR for hop in hops)
         self.resendable = resendable(hops)
@@ -162,7 +169,13 @@ def _selected(engine: Engine, sessions: list[Any], wanted: int | None) -> Select
         if not found:
             return None
         status = found[0].status
-    return SelectedSession(wanted, status, session_hops(engine, wanted), resent_as(engine, wanted))
+    return SelectedSession(
+        wanted,
+        status,
+        session_hops(engine, wanted),
+        resent_as(engine, wanted),
+        resend_of(engine, wanted),
+    )
 
 
 def _refresh_seconds(value: str | None) -> int:

@@ -56,10 +56,12 @@ def resendable(hops: list[Hop]) -> bool:
 
 
 def resend(production: Any, engine: Engine, hop: Hop) -> Resent:
-    """Send the input `hop` carried to its target again, and mark it Resent if it went through."""
+    """Send the input `hop` carried to its target again, and mark it Resent, linked to the new
+    session, whether or not that went through: a resend that failed leaves its own session as
+    the one Error of this input, which the next replay sends again (once, not twice)."""
     from kafka_demo.local_mode.iris.iris_kafka_service import IRIS_CLASS, KafkaMessage
     from kafka_demo.local_mode.iris.iris_standin import IOPMessage
-    from kafka_demo.local_mode.iris.router import DeliveryError
+    from kafka_demo.local_mode.iris.router import DeliveryError, ResendFailed
     from kafka_demo.local_mode.viewer.sql_trace import mark_resent
 
     if hop.message_class == IRIS_CLASS:
@@ -68,6 +70,9 @@ def resend(production: Any, engine: Engine, hop: Hop) -> Resent:
         message = IOPMessage.holding(hop.message_class, hop.body)
     try:
         session_id = production.resend(hop.source, hop.target, message)
+    except ResendFailed as error:
+        mark_resent(engine, hop.id, error.session_id)
+        return Resent(hop, resent_as=error.session_id, error=str(error))
     except DeliveryError as error:
         return Resent(hop, error=str(error))
     mark_resent(engine, hop.id, session_id)

@@ -522,3 +522,13 @@ def resent_as(engine: Engine, session_id: int) -> int | None:
             .join(HopRow, HopRow.id == ResendRow.hop_id)
             .where(HopRow.session_id == session_id)
         )
+
+
+def resend_of(engine: Engine, session_id: int) -> int | None:
+    """The session whose request this session sent again, if it is a resend: the link back."""
+    with Session(engine) as session:
+        return session.scalar(
+            select(HopRow.session_id)
+            .join(ResendRow, ResendRow.hop_id == HopRow.id)
+            .where(ResendRow.resent_as == session_id)
+        )
