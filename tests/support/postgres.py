@@ -125,3 +125,24 @@ def postgres_server() -> Iterator[PostgresServer]:
                 timeout=START_TIMEOUT_S,
             )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def storage_outage(server: PostgresServer, database: str) -> Iterator[None]:
+    """While inside, PostgreSQL itself refuses every insert into the product table (a trigger)."""
+    server.sql(
+        "CREATE FUNCTION refuse_products() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN RAISE EXCEPTION 'storage is down'; END $$;"
+        " CREATE TRIGGER outage BEFORE INSERT ON product"
+        " FOR EACH ROW EXECUTE FUNCTION refuse_products()",
+        database,
+    )
+    try:
+        yield
+    finally:
+        server.sql("DROP TRIGGER outage ON product; DROP FUNCTION refuse_products()", database)
+
+
+def database_of(url: str) -> str:
+    """The database name in a URL that PostgresServer.new_database gave."""
+    return url.rsplit("/", 1)[-1]

@@ -76,6 +76,7 @@ class IdBlockRow(_InstanceBase):
 
 
 _BLOCKS = _InstanceBase.metadata.tables[IdBlockRow.__tablename__]
+_INSTANCES = _InstanceBase.metadata.tables[InstanceRow.__tablename__]
 
 
 def shares_the_database(db_url: str) -> bool:
@@ -136,7 +137,7 @@ class InstanceRegistration:
             }
             with connection.begin():
                 instance_id = connection.execute(
-                    insert(InstanceRow).values(row).returning(InstanceRow.id)
+                    insert(_INSTANCES).values(row).returning(_INSTANCES.c.id)
                 ).scalar_one()
             with connection.begin():
                 connection.execute(_LOCK, {"instance": instance_id})
@@ -181,11 +182,11 @@ def running_instances(engine: Engine) -> list[RunningInstance]:
         if not alive:
             return []
         rows = connection.execute(
-            select(InstanceRow).where(InstanceRow.id.in_(alive)).order_by(InstanceRow.id)
+            select(_INSTANCES).where(_INSTANCES.c.id.in_(alive)).order_by(_INSTANCES.c.id)
         ).all()
     return [
         RunningInstance(row.id, row.command, row.pid, row.host, row.port, row.token)
-        for (row,) in rows
+        for row in rows
     ]
 
 
