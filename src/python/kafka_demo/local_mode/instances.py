@@ -44,6 +44,8 @@ from sqlalchemy.sql import ColumnElement
 _log = logging.getLogger(__name__)
 
 LOCK_CLASS = 0x4B44  # "KD": the first key of every instance's advisory lock (the second: its id)
+SCHEMA_LOCK = 0
+"""The second key of the lock under which the tables are made (instance ids start at 1)."""
 
 
 class _InstanceBase(DeclarativeBase):
@@ -122,8 +124,10 @@ class InstanceRegistration:
     def register(
         cls, db_url: str, command: str, token: str, *, port: int | None, broker: str | None
     ) -> "InstanceRegistration":
+        from kafka_demo.local_mode.database import create_shared_schema
+
         engine = create_engine(db_url, pool_size=1, max_overflow=0)
-        create_instance_tables(engine)
+        create_shared_schema(engine)
         connection = engine.connect()
         try:
             row = {
@@ -185,8 +189,7 @@ def running_instances(engine: Engine) -> list[RunningInstance]:
             select(_INSTANCES).where(_INSTANCES.c.id.in_(alive)).order_by(_INSTANCES.c.id)
         ).all()
     return [
-        RunningInstance(row.id, row.command, row.pid, row.host, row.port, row.token)
-        for row in rows
+        RunningInstance(row.id, row.command, row.pid, row.host, row.port, row.token) for row in rows
     ]
 
 
