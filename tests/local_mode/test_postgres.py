@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.instances import InstanceRegistration
+from kafka_demo.local_mode.iris.iris_standin import SqlGlobals
 from kafka_demo.local_mode.iris.runtime import LocalRuntime
 from kafka_demo.local_mode.viewer.sql_trace import failed_inputs
 from tests.support.local_process import LocalProcess, http, kafka_demo
@@ -239,3 +240,28 @@ def test_resend_refuses_a_running_instances_session_and_adopts_a_dead_ones(
     )
     assert adopted[0] == 200 and adopted[1]["error"] is None, adopted
     assert postgres.sql("SELECT name FROM product", database) == "the dead one's"
+
+
+def test_two_productions_setting_a_new_global_node_at_once_both_succeed_and_the_last_wins(
+    pg_url: str,
+) -> None:
+    """The first write of ^KafkaDemo.Offset(log, partition) by two instances at once (a
+    partition moving in a rebalance): one's insert fails on the key, then it updates."""
+    other, ours = create_engine(pg_url), create_engine(pg_url)
+    SqlGlobals(other).write("^KafkaDemo.Offset", ("seed",), 0)
+    raced = []
+
+    def insert_first_from_the_other(connection, cursor, statement, *_):  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO iris_global") and not raced:
+            raced.append(True)
+            SqlGlobals(other).write("^KafkaDemo.Offset", ("log", 0), 5)
+
+    event.listen(ours, "before_cursor_execute", insert_first_from_the_other)
+    try:
+        SqlGlobals(ours).write("^KafkaDemo.Offset", ("log", 0), 7)
+        value = SqlGlobals(other).read("^KafkaDemo.Offset", ("log", 0))
+    finally:
+        other.dispose()
+        ours.dispose()
+    assert raced == [True]
+    assert value == 7
