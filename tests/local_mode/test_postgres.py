@@ -152,6 +152,22 @@ def session_statuses(postgres: PostgresServer, database: str) -> list[str]:
     ).splitlines()
 
 
+def test_a_plain_postgresql_url_gets_psycopg_3(postgres: PostgresServer, pg_url: str) -> None:
+    """SQLAlchemy's driver for postgresql:// is psycopg2, which the extra does not install."""
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    postgres.sql(
+        "CREATE TABLE product (id serial PRIMARY KEY, name varchar(255) NOT NULL,"
+        " price numeric(10, 2) NOT NULL, source varchar(400) UNIQUE);"
+        " INSERT INTO product (name, price) VALUES ('plain', 1.5)",
+        database_of(pg_url),
+    )
+
+    listed = kafka_demo("products", "--db", plain)
+
+    assert listed.returncode == 0, listed.stderr
+    assert "plain" in listed.stdout and "1 product(s)" in listed.stdout
+
+
 def test_replay_without_a_running_instance_resends_what_failed_once(
     postgres: PostgresServer, pg_url: str
 ) -> None:

@@ -18,8 +18,15 @@ class CommandError(Exception):
         self.exit_code = exit_code
 
 
+POSTGRES_DRIVER = "postgresql+psycopg"
+"""The driver a plain postgresql:// URL gets: psycopg 3, the `postgres` extra's (SQLAlchemy's
+own default for it is psycopg2)."""
+
+
 def database_url(value: str) -> str:
     """--db: a SQLAlchemy URL (sqlite:///kafka_demo.db) or a plain path to an SQLite file."""
+    if value.startswith(("postgresql://", "postgres://")):
+        return POSTGRES_DRIVER + value[value.index("://") :]
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"
