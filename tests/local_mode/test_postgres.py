@@ -281,3 +281,25 @@ def test_two_productions_setting_a_new_global_node_at_once_both_succeed_and_the_
         ours.dispose()
     assert raced == [True]
     assert value == 7
+
+
+def test_replay_goes_through_the_running_instance_which_adopts_a_dead_ones_work(
+    postgres: PostgresServer, local_on_pg: LocalProcess
+) -> None:
+    db_url, database = local_on_pg.db_url, database_of(local_on_pg.db_url)
+    gone = register(db_url)
+    fail_one(postgres, db_url, "the dead one's", 0, gone.instance.id).stop()
+    gone.release()
+    local_on_pg.start(60)
+
+    replayed = kafka_demo("replay", "--db", db_url)
+    again = kafka_demo("replay", "--db", db_url)
+    assert local_on_pg.stop() == 0
+
+    assert replayed.returncode == 0, replayed.stderr
+    assert "through the running kafka-demo local (instance 2" in replayed.stdout
+    assert "replayed 1 of 1 failed input(s)" in replayed.stdout
+    assert again.stdout.endswith("nothing to replay: no Kafka input ended in an error\n")
+    assert postgres.sql("SELECT name FROM product", database) == "the dead one's"
+    owners = postgres.sql("SELECT DISTINCT instance FROM trace_id_block", database)
+    assert owners == "2"  # the dead instance's block is the running one's now

@@ -154,8 +154,13 @@ class InstanceRegistration:
         return cls(engine, connection, instance)
 
     def release(self) -> None:
-        """Close the lock's connection: the instance is no longer running."""
-        if self._connection is None:
+        """Close the lock's connection: the instance is no longer running.
+
+        Only in the process that registered: gunicorn's worker is forked from it and leaves
+        through the same `finally`, and closing the inherited connection there would end
+        the lock of the master, which still runs (psycopg itself closes a connection at
+        garbage collection only in the process that opened it)."""
+        if self._connection is None or os.getpid() != self.instance.pid:
             return
         connection, self._connection = self._connection, None
         try:

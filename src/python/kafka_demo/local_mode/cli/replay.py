@@ -52,7 +52,9 @@ def run_replay(args: argparse.Namespace) -> int:
 
 
 def _replay_shared(db_url: str, bootstrap: str) -> int:
+    """Through each running instance on this machine, or here when none runs."""
     import secrets
+    import socket
 
     from sqlalchemy import create_engine
 
@@ -70,6 +72,9 @@ def _replay_shared(db_url: str, bootstrap: str) -> int:
     if running:
         outcomes: list[dict[str, Any]] = []
         for instance in running:
+            if instance.host != socket.gethostname():
+                print(f"{instance.describe()} runs on {instance.host}: replay its inputs there")
+                continue
             assert instance.url is not None
             print(f"through the running {instance.describe()}")
             outcomes += _replay_through(instance.url, instance.token)

@@ -16,13 +16,16 @@ nor pass the Origin check.
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from sqlalchemy import Engine
 
 from kafka_demo.defaults import KAFKA_REST_BS
 from kafka_demo.local_mode.viewer.trace import ERROR, Hop
+
+if TYPE_CHECKING:
+    from kafka_demo.local_mode.instances import RunningInstance
 
 TOKEN_FIELD = "token"
 TOKEN_HEADER = "X-Kafka-Demo-Token"
@@ -134,7 +137,7 @@ def resend_blueprint(
     return pages
 
 
-def _running_owner(engine: Engine, owner: int | None, session_id: int) -> Any:
+def _running_owner(engine: Engine, owner: int | None, session_id: int) -> "RunningInstance | None":
     """The other running instance that owns `session_id`, or None when this one may resend it
     (its own, or adopted now from an instance no longer running)."""
     if owner is None:
