@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, event
 
+from kafka_demo.local_mode.broker.tansu import free_port
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.instances import InstanceRegistration
 from kafka_demo.local_mode.iris.iris_standin import SqlGlobals
@@ -303,3 +304,17 @@ def test_replay_goes_through_the_running_instance_which_adopts_a_dead_ones_work(
     assert postgres.sql("SELECT name FROM product", database) == "the dead one's"
     owners = postgres.sql("SELECT DISTINCT instance FROM trace_id_block", database)
     assert owners == "2"  # the dead instance's block is the running one's now
+
+
+@pytest.mark.parametrize("command", ["products", "trace", "replay"])
+def test_a_server_that_does_not_answer_is_one_line(command: str) -> None:
+    unused = f"postgresql://demo:secret@127.0.0.1:{free_port()}/demo"
+
+    refused = kafka_demo(command, "--db", unused, timeout=30)
+
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(
+        f"kafka-demo {command}: --db postgresql+psycopg://demo:***@127.0.0.1:"
+    )
+    assert "the database does not answer (connection failed:" in refused.stderr
+    assert len(refused.stderr.splitlines()) == 1, refused.stderr

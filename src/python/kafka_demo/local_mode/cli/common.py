@@ -104,12 +104,24 @@ def _check_database_opens(url: str, value: str, path: Path | None) -> None:
         if path is not None and path.is_file():
             with engine.connect() as connection:
                 connection.execute(text("SELECT count(*) FROM sqlite_master"))
+        elif path is None:
+            with engine.connect():
+                pass  # a server must answer before anything starts
     except DBAPIError as error:
+        if path is None:
+            raise CommandError(
+                f"--db {shown}: the database does not answer ({first_line(error.orig)})"
+            ) from None
         raise CommandError(
             f"--db {shown}: {path} is not an SQLite database ({error.orig})", exit_code=2
         ) from None
     finally:
         engine.dispose()
+
+
+def first_line(error: object) -> str:
+    """A driver's error on one line (psycopg adds a hint on a line of its own)."""
+    return one_line(str(error), width=200)
 
 
 def require_broker(bootstrap: str) -> None:

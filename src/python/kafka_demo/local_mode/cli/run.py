@@ -13,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from kafka_demo.local_mode.broker.ports import PortInUse, broker_answers, port_is_free
-from kafka_demo.local_mode.cli.common import CommandError, usable_database
+from kafka_demo.local_mode.cli.common import CommandError, first_line, usable_database
 
 if TYPE_CHECKING:
     from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
@@ -115,7 +115,8 @@ def _register_instance(db_url: str, args: argparse.Namespace) -> "InstanceRegist
         )
     except DBAPIError as error:
         raise CommandError(
-            f"cannot register this instance on the database {database_name(db_url)}: {error.orig}"
+            f"cannot register this instance on the database {database_name(db_url)}:"
+            f" {first_line(error.orig)}"
         ) from None
 
 
