@@ -318,3 +318,31 @@ def test_a_server_that_does_not_answer_is_one_line(command: str) -> None:
     )
     assert "the database does not answer (connection failed:" in refused.stderr
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
+
+
+def test_replay_leaves_an_instance_running_on_another_machine_to_that_machine(
+    postgres: PostgresServer, pg_url: str
+) -> None:
+    database = database_of(pg_url)
+    elsewhere = InstanceRegistration.register(
+        pg_url, "local", secrets.token_urlsafe(8), port=free_port(), broker=None
+    )
+    try:
+        fail_one(postgres, pg_url, "elsewhere's", 0, elsewhere.instance.id).stop()
+        postgres.sql(
+            f"UPDATE production_instance SET host = 'db-host-2' WHERE id = {elsewhere.instance.id}",
+            database,
+        )
+
+        replayed = kafka_demo("replay", "--db", pg_url)
+    finally:
+        elsewhere.release()
+
+    assert replayed.returncode == 0, replayed.stderr
+    assert replayed.stdout == (
+        f"kafka-demo local (instance {elsewhere.instance.id}, pid {elsewhere.instance.pid},"
+        f" http://127.0.0.1:{elsewhere.instance.port}) runs on db-host-2:"
+        " replay its inputs there\n"
+        "nothing to replay: no Kafka input ended in an error\n"
+    )
+    assert session_statuses(postgres, database) == ["Error"]
