@@ -104,6 +104,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             capture_output=True,
             check=True,
             timeout=START_TIMEOUT_S,
+            cwd=root,  # a folder the server's user may enter, wherever the tests run from
         )
         options = f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c max_connections=200"
         subprocess.run(
@@ -114,6 +115,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             capture_output=True,
             check=True,
             timeout=START_TIMEOUT_S + 5,
+            cwd=root,
         )
         yield PostgresServer(port, data, user)
     finally:
@@ -123,6 +125,7 @@ def postgres_server() -> Iterator[PostgresServer]:
                 capture_output=True,
                 check=False,
                 timeout=START_TIMEOUT_S,
+                cwd=root,
             )
         shutil.rmtree(root, ignore_errors=True)
 
