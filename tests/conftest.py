@@ -20,6 +20,7 @@ from iris_persistence import runtime as persistence
 from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn, persistence_runtime
 from tests.support.iris_fakes import ProductClass
+from tests.support.postgres import PostgresServer, postgres_server
 
 pytest_plugins = [
     "tests.support.doors"
@@ -57,6 +58,19 @@ def kafka_bootstrap() -> Iterator[str]:
     tests/integration overrides it to run each test on Tansu and on Apache Kafka."""
     with EmbeddedBroker() as broker:
         yield broker.bootstrap
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL 15 server on a free loopback port, for the whole session."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> str:
+    """A new, empty database on that server, for one test."""
+    return postgres.new_database()
 
 
 _topic_numbers = itertools.count(1)

@@ -1,8 +1,9 @@
 #!/usr/bin/env sh
 # The reliability suite at full counts (10,000 records and 5 kills, a 2,000-record
 # poison flood, hundreds of fuzzed requests, a three-broker Apache Kafka cluster with a
-# broker killed and a rolling restart), printing each test's figures; the Kafka tests run
-# on Tansu and on Apache Kafka 4.1.1.
+# broker killed and a rolling restart, three productions on one PostgreSQL database with
+# one lost mid-stream and another in the rebalance), printing each test's figures; the
+# Kafka tests run on Tansu and on Apache Kafka 4.1.1.
 # Uses .venv as misc/scripts/test.sh sets it up, or PYTHON_VENV. Extra arguments go to pytest.
 set -eu
 cd "$(dirname "$0")/../.."

@@ -64,9 +64,9 @@ def test_a_file_that_is_no_database_is_one_line(command: str, tmp_path: Path) ->
 
 
 def test_a_database_whose_driver_is_missing_is_one_line() -> None:
-    line = one_line_refusal("products", "--db", "postgresql://demo:secret@db.invalid/demo")
+    line = one_line_refusal("products", "--db", "postgresql+psycopg2://demo:secret@db.invalid/demo")
     assert line.startswith(
-        "kafka-demo products: --db postgresql://demo:***@db.invalid/demo: the driver for"
+        "kafka-demo products: --db postgresql+psycopg2://demo:***@db.invalid/demo: the driver for"
         " postgresql is not installed (No module named "
     )
     assert line.endswith("); install it, or use an SQLite file")

@@ -99,3 +99,43 @@ class PacedProducer:
                 self.sent += 1
             except Exception as error:  # counted, and reported by join()
                 self.errors.append(f"{type(error).__name__}: {error}")
+
+
+class StorageClock:
+    """Samples the stored row count ten times a second, to find pauses in storage."""
+
+    def __init__(self, count: Callable[[], int]) -> None:
+        """`count()`: the rows stored now."""
+        self._count = count
+        self.growth: list[float] = []  # the moments the count was seen to grow
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="storage-clock", daemon=True)
+
+    def start(self) -> "StorageClock":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def longest_pause_after(self, moment: float, window_s: float = 30) -> float:
+        """The longest time without a new row, among the pauses that overlap
+        [moment, moment + window_s]."""
+        pauses = [
+            later - earlier
+            for earlier, later in zip(self.growth, self.growth[1:], strict=False)
+            if later >= moment and earlier <= moment + window_s
+        ]
+        return max(pauses, default=0.0)
+
+    def _run(self) -> None:
+        seen = 0
+        while not self._stop.wait(0.1):
+            try:
+                count = self._count()
+            except Exception:  # the table is not there yet
+                continue
+            if count > seen:
+                seen = count
+                self.growth.append(time.monotonic())

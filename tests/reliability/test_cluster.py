@@ -12,7 +12,6 @@ reported.
 """
 
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from kafka_demo.local_mode.config import LocalConfig
 from tests.reliability.support import (
     FULL,
     PacedProducer,
+    StorageClock,
     figures,
     product_value,
     scaled,
@@ -73,45 +73,6 @@ def cluster(tmp_path: Path) -> Iterator[KafkaCluster]:
         yield started
 
 
-class StorageClock:
-    """Samples the stored row count ten times a second, to find pauses in storage."""
-
-    def __init__(self, db_path: Path) -> None:
-        self._db_path = db_path
-        self.growth: list[float] = []  # the moments the count was seen to grow
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="storage-clock", daemon=True)
-
-    def start(self) -> "StorageClock":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def longest_pause_after(self, moment: float, window_s: float = 30) -> float:
-        """The longest time without a new row, among the pauses that overlap
-        [moment, moment + window_s]."""
-        pauses = [
-            later - earlier
-            for earlier, later in zip(self.growth, self.growth[1:], strict=False)
-            if later >= moment and earlier <= moment + window_s
-        ]
-        return max(pauses, default=0.0)
-
-    def _run(self) -> None:
-        seen = 0
-        while not self._stop.wait(0.1):
-            try:
-                count = sum(stored_names(self._db_path).values())
-            except Exception:  # the table is not there yet
-                continue
-            if count > seen:
-                seen = count
-                self.growth.append(time.monotonic())
-
-
 def partition_leader(cluster: KafkaCluster, partition: int) -> int:
     return cluster.leaders(TOPIC)[partition]
 
@@ -130,7 +91,7 @@ def test_a_broker_killed_and_restarted_loses_nothing_and_stores_nothing_twice(
         LocalProcess(f"sqlite:///{db_path}", tmp_path / "local.log", cluster.bootstrap)
     )
     local.start(timeout=90)
-    clock = StorageClock(db_path).start()
+    clock = StorageClock(lambda: sum(stored_names(db_path).values())).start()
     producer = PacedProducer(cluster.bootstrap, TOPIC, values, RATE_PER_S).start()
     events: list[tuple[str, float]] = []
     try:

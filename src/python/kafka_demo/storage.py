@@ -22,8 +22,10 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, inspect, text
+from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,15 +33,21 @@ from kafka_demo.iris_gateway import check_status, iris_class
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE, SOURCE_LENGTH, Base, ProductRow
 from kafka_demo.product import Product
 
-_INSERT_PRODUCT = text(
+_INSERT_SQL = (
     f"INSERT INTO {PRODUCT_TABLE.name} (name, price, source) VALUES (:name, :price, :source)"
-).bindparams(
+)
+_PRODUCT_PARAMETERS = (
     # Typed parameters let each dialect bind a Decimal its own way (SQLite has no DECIMAL).
     bindparam("name", type_=PRODUCT_TABLE.c.name.type),
     bindparam("price", type_=PRODUCT_TABLE.c.price.type),
     bindparam("source", type_=PRODUCT_TABLE.c.source.type),
 )
+_INSERT_PRODUCT = text(_INSERT_SQL).bindparams(*_PRODUCT_PARAMETERS)
 
+_INSERT_PRODUCT_RETURNING_ID = text(f"{_INSERT_SQL} RETURNING id").bindparams(*_PRODUCT_PARAMETERS)
+"""For a driver whose cursor has no row id to give (psycopg's lastrowid is the row's OID,
+which PostgreSQL tables do not have): the id comes back with the insert, in the same round
+trip."""
 
 _ROW_OF_SOURCE = text(f"SELECT id, name, price FROM {PRODUCT_TABLE.name} WHERE source = :source")
 _CENT = Decimal("0.01")
@@ -94,7 +102,9 @@ def insert_with_sql(database: Database, product: Product, source: str = "") -> i
     def insert() -> int:
         with transaction(database) as connection:
             values = {"name": product.name, "price": product.price, "source": source or None}
-            return int(connection.execute(_INSERT_PRODUCT, values).lastrowid)
+            if cast(DefaultDialect, connection.dialect).postfetch_lastrowid:
+                return int(connection.execute(_INSERT_PRODUCT, values).lastrowid)
+            return int(connection.execute(_INSERT_PRODUCT_RETURNING_ID, values).scalar_one())
 
     return _stored_once(database, product, source, insert)
 

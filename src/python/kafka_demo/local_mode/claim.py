@@ -6,9 +6,11 @@ who holds it: its PID, the command, its HTTP port and broker, and a token that
 the running instance's Resend action asks for. The kernel releases the lock
 when the process dies, even by SIGKILL, so a claim is never stuck; the JSON a
 dead holder left is then taken over, and the log says so. A clean release
-empties the file. For a database that is no file (a server's URL), the claim
-file lives in the temporary folder, named after the URL: it guards the
-database against a second instance on this machine only.
+empties the file. For a database that is no file and no PostgreSQL server (an
+in-memory SQLite, another server's URL), the claim file lives in the temporary
+folder, named after the URL: it guards the database against a second instance
+on this machine only. On PostgreSQL several productions may run together, and
+none claims it (kafka_demo.local_mode.instances).
 """
 
 import contextlib

@@ -35,3 +35,6 @@ class LocalConfig:
     # Well inside max_poll_interval_ms and gunicorn's graceful_timeout (5 s), which a stop
     # waits for; a drain goes on at the next call at once, so this costs no throughput.
     poll_budget_seconds: float = 1.0
+    # On a database several productions share (PostgreSQL): this one's id, whose sessions it
+    # owns (kafka_demo.local_mode.instances). None on an SQLite file, which one production uses.
+    instance: int | None = None

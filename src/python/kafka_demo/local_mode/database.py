@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import Pool
 
@@ -44,6 +44,8 @@ def open_database(db_url: str, durability: Durability = DEFAULT_DURABILITY) -> E
     follows its one SynchCommit setting.
     """
     engine = create_engine(db_url)
+    if engine.dialect.name == "postgresql":
+        create_shared_schema(engine)
     if engine.dialect.name == "sqlite":
         path = sqlite_path(engine.url)
         if path is not None:
@@ -52,6 +54,28 @@ def open_database(db_url: str, durability: Durability = DEFAULT_DURABILITY) -> E
         else:
             event.listen(engine, "connect", lambda connection, _: _pragmas(connection, durability))
     return engine
+
+
+def create_shared_schema(engine: Engine) -> None:
+    """Every table of the local mode, made by one instance at a time.
+
+    Several instances started together on a new PostgreSQL database would each find a
+    table missing and create it: all but one then fail on a duplicate key in PostgreSQL's
+    own catalog (pg_type), since CREATE TABLE of one name is not safe to run concurrently.
+    Under a transaction-level advisory lock the first makes them, the others find them.
+    """
+    from kafka_demo.local_mode.instances import LOCK_CLASS, SCHEMA_LOCK, InstanceRow
+    from kafka_demo.local_mode.iris.iris_standin import GlobalNode
+    from kafka_demo.local_mode.viewer.sql_trace import HopRow
+    from kafka_demo.models import ProductRow
+
+    with engine.begin() as connection:
+        connection.execute(_SCHEMA_LOCK, {"lock_class": LOCK_CLASS, "key": SCHEMA_LOCK})
+        for table in (ProductRow, GlobalNode, HopRow, InstanceRow):
+            table.metadata.create_all(connection, checkfirst=True)
+
+
+_SCHEMA_LOCK = text("SELECT pg_advisory_xact_lock(:lock_class, :key)")
 
 
 def trace_url(db_url: str) -> str:

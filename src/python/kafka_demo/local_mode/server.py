@@ -91,7 +91,11 @@ class LocalServer(BaseApplication):
         )
         app.register_blueprint(
             resend_blueprint(
-                self.runtime.trace_engine, self._running_production, self.token, self._flush_trace
+                self.runtime.trace_engine,
+                self._running_production,
+                self.token,
+                self._flush_trace,
+                owner=self.config.instance,
             )
         )
         app.register_blueprint(home_blueprint())

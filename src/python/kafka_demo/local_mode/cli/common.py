@@ -18,8 +18,15 @@ class CommandError(Exception):
         self.exit_code = exit_code
 
 
+POSTGRES_DRIVER = "postgresql+psycopg"
+"""The driver a plain postgresql:// URL gets: psycopg 3, the `postgres` extra's (SQLAlchemy's
+own default for it is psycopg2)."""
+
+
 def database_url(value: str) -> str:
     """--db: a SQLAlchemy URL (sqlite:///kafka_demo.db) or a plain path to an SQLite file."""
+    if value.startswith(("postgresql://", "postgres://")):
+        return POSTGRES_DRIVER + value[value.index("://") :]
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"
@@ -97,12 +104,24 @@ def _check_database_opens(url: str, value: str, path: Path | None) -> None:
         if path is not None and path.is_file():
             with engine.connect() as connection:
                 connection.execute(text("SELECT count(*) FROM sqlite_master"))
+        elif path is None:
+            with engine.connect():
+                pass  # a server must answer before anything starts
     except DBAPIError as error:
+        if path is None:
+            raise CommandError(
+                f"--db {shown}: the database does not answer ({first_line(error.orig)})"
+            ) from None
         raise CommandError(
             f"--db {shown}: {path} is not an SQLite database ({error.orig})", exit_code=2
         ) from None
     finally:
         engine.dispose()
+
+
+def first_line(error: object) -> str:
+    """A driver's error on one line (psycopg adds a hint on a line of its own)."""
+    return one_line(str(error), width=200)
 
 
 def require_broker(bootstrap: str) -> None:

@@ -7,6 +7,11 @@ running production: one production writes the database. Otherwise the replay
 claims the database itself and runs only what it needs: the BP and the
 operations, not the services (the consumer and the REST door), and nothing at
 all when nothing failed.
+
+On a database several productions share (PostgreSQL, kafka_demo.local_mode.instances),
+the replay goes through each running instance in turn, which resends its own failed
+inputs and adopts those of instances no longer running; with none running, it registers
+as an instance itself, adopts every block and resends here.
 """
 
 import argparse
@@ -27,6 +32,10 @@ def run_replay(args: argparse.Namespace) -> int:
     from kafka_demo.local_mode.claim import DatabaseClaim, DatabaseInUse
 
     db_url = existing_database(args.db)
+    from kafka_demo.local_mode.instances import shares_the_database
+
+    if shares_the_database(db_url):
+        return _replay_shared(db_url, args.bootstrap)
     try:
         claim = DatabaseClaim.acquire(db_url, "replay", broker=args.bootstrap)
     except DatabaseInUse as in_use:
@@ -41,7 +50,49 @@ def run_replay(args: argparse.Namespace) -> int:
         claim.release()
 
 
-def _replay_here(db_url: str, bootstrap: str) -> int:
+def _replay_shared(db_url: str, bootstrap: str) -> int:
+    """Through each running instance on this machine, or here when none runs."""
+    import secrets
+    import socket
+
+    from sqlalchemy import create_engine
+
+    from kafka_demo.local_mode.instances import (
+        InstanceRegistration,
+        adopt_orphans,
+        running_instances,
+    )
+
+    engine = create_engine(db_url)
+    try:
+        running = [one for one in running_instances(engine) if one.url is not None]
+    finally:
+        engine.dispose()
+    if running:
+        outcomes: list[dict[str, Any]] = []
+        for instance in running:
+            if instance.host != socket.gethostname():
+                print(f"{instance.describe()} runs on {instance.host}: replay its inputs there")
+                continue
+            assert instance.url is not None
+            print(f"through the running {instance.describe()}")
+            outcomes += _replay_through(instance.url, instance.token)
+        return _report(outcomes)
+    registration = InstanceRegistration.register(
+        db_url, "replay", secrets.token_urlsafe(24), port=None, broker=bootstrap
+    )
+    try:
+        engine = create_engine(db_url)
+        try:
+            adopt_orphans(engine, registration.instance.id)
+        finally:
+            engine.dispose()
+        return _replay_here(db_url, bootstrap, owner=registration.instance.id)
+    finally:
+        registration.release()
+
+
+def _replay_here(db_url: str, bootstrap: str, owner: int | None = None) -> int:
     from kafka_demo.local_mode.config import LocalConfig
     from kafka_demo.local_mode.database import open_trace_database
     from kafka_demo.local_mode.iris.runtime import LocalRuntime
@@ -50,14 +101,14 @@ def _replay_here(db_url: str, bootstrap: str) -> int:
 
     engine = open_trace_database(db_url)
     try:
-        inputs = failed_inputs(engine)
+        inputs = failed_inputs(engine, owner)
     finally:
         engine.dispose()
     if not inputs:
         print(NOTHING_TO_REPLAY)
         return 0
     runtime = LocalRuntime(
-        LocalConfig(db_url=db_url, bootstrap=bootstrap),
+        LocalConfig(db_url=db_url, bootstrap=bootstrap, instance=owner),
         poll=False,
         skip={name: "a replay reads the trace, not its inputs" for name in SERVICES},
     )

@@ -13,11 +13,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from kafka_demo.local_mode.broker.ports import PortInUse, broker_answers, port_is_free
-from kafka_demo.local_mode.cli.common import CommandError, usable_database
+from kafka_demo.local_mode.cli.common import CommandError, first_line, usable_database
 
 if TYPE_CHECKING:
     from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
     from kafka_demo.local_mode.claim import DatabaseClaim
+    from kafka_demo.local_mode.instances import InstanceRegistration
 
 HTTP_HOST = "127.0.0.1"
 EXTERNAL_BROKER_TIMEOUT_S = 10.0
@@ -28,13 +29,23 @@ _log = logging.getLogger(__name__)
 def run_local(args: argparse.Namespace) -> int:
     from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
     from kafka_demo.local_mode.config import LocalConfig
+    from kafka_demo.local_mode.instances import shares_the_database
     from kafka_demo.local_mode.server import LocalServer
 
     _require_port_number("--port", args.port)
     if not args.bootstrap:
         _require_port_number("--broker-port", args.broker_port)
     db_url = usable_database(args.db, create=True)
-    claim = _claim_database(db_url, args)
+    if shares_the_database(db_url):
+        registration = _register_instance(db_url, args)
+        token, instance, release = (
+            registration.instance.token,
+            registration.instance.id,
+            registration.release,
+        )
+    else:
+        claim = _claim_database(db_url, args)
+        token, instance, release = claim.holder.token, None, claim.release
     try:
         _require_free_http_port(args.port)
         broker = None
@@ -50,14 +61,15 @@ def run_local(args: argparse.Namespace) -> int:
                 bootstrap=bootstrap,
                 durability=args.durability,
                 pool_size=getattr(args, "pool_size", None),
+                instance=instance,
             )
             create_topics(config.bootstrap, {config.topic: 2, config.dlq_topic: 1})
-            LocalServer(config, args.port, host=HTTP_HOST, token=claim.holder.token).run()
+            LocalServer(config, args.port, host=HTTP_HOST, token=token).run()
         finally:
             if broker is not None and broker.stop():
                 _log.info("stopped the embedded Kafka broker")
     finally:
-        claim.release()
+        release()
     return 0
 
 
@@ -83,6 +95,28 @@ def _claim_database(db_url: str, args: argparse.Namespace) -> "DatabaseClaim":
     except OSError as error:
         raise CommandError(
             f"cannot claim the database {db_url} for this instance: {error}"
+        ) from None
+
+
+def _register_instance(db_url: str, args: argparse.Namespace) -> "InstanceRegistration":
+    """This instance among the productions that share a server database
+    (kafka_demo.local_mode.instances), with the token its Resend endpoints ask for."""
+    import secrets
+
+    from sqlalchemy.exc import DBAPIError
+
+    from kafka_demo.local_mode.claim import database_name
+    from kafka_demo.local_mode.instances import InstanceRegistration
+
+    broker = args.bootstrap or f"{HTTP_HOST}:{args.broker_port}"
+    try:
+        return InstanceRegistration.register(
+            db_url, "local", secrets.token_urlsafe(24), port=args.port, broker=broker
+        )
+    except DBAPIError as error:
+        raise CommandError(
+            f"cannot register this instance on the database {database_name(db_url)}:"
+            f" {first_line(error.orig)}"
         ) from None
 
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from iris_persistence.runtime import IRISRuntime, WrapperBackend, install_runtime
 from sqlalchemy import Engine, String, Text, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kafka_demo.iris_gateway import IrisUnavailable
@@ -252,10 +253,20 @@ class SqlGlobals:
             return None if node is None else json.loads(node.value)
 
     def write(self, name: str, subscripts: tuple[Any, ...], value: Any) -> None:
-        """One transaction: update the node, or insert it when there is none."""
+        """One transaction: update the node, or insert it when there is none.
+
+        Two productions on one server database may both find a node missing and insert it;
+        the second insert fails on the key, and its update then finds the node: the last
+        write wins, as with a global set by two IRIS jobs."""
         key, text = json.dumps(subscripts), json.dumps(value)
         if self._journal is not None:
             self._journal.flush()
+        try:
+            self._update_or_insert(name, key, text)
+        except IntegrityError:
+            self._update_or_insert(name, key, text)
+
+    def _update_or_insert(self, name: str, key: str, text: str) -> None:
         with self._engine.begin() as connection:
             changed = connection.execute(
                 _UPDATE_NODE, {"key_name": name, "key_subs": key, "new_value": text}

@@ -185,7 +185,9 @@ class LocalRuntime:
         self.leader_leaves_first = True
 
     def start(self) -> LocalProduction:
-        self.trace = SqlTrace(self.trace_engine, flush_every_s=TRACE_FLUSH_EVERY_S)
+        self.trace = SqlTrace(
+            self.trace_engine, flush_every_s=TRACE_FLUSH_EVERY_S, owner=self.config.instance
+        )
         standin = IrisStandIn(globals_store=SqlGlobals(self.engine, journal=self.trace))
         standin.add_class(
             IRIS_PRODUCT_CLASS, PersistentClass(self.engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS)

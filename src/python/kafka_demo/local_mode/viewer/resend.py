@@ -16,13 +16,16 @@ nor pass the Origin check.
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from sqlalchemy import Engine
 
 from kafka_demo.defaults import KAFKA_REST_BS
 from kafka_demo.local_mode.viewer.trace import ERROR, Hop
+
+if TYPE_CHECKING:
+    from kafka_demo.local_mode.instances import RunningInstance
 
 TOKEN_FIELD = "token"
 TOKEN_HEADER = "X-Kafka-Demo-Token"
@@ -80,10 +83,18 @@ def resend(production: Any, engine: Engine, hop: Hop) -> Resent:
 
 
 def resend_blueprint(
-    engine: Engine, production: Callable[[], Any], token: str, flush: Callable[[], None]
+    engine: Engine,
+    production: Callable[[], Any],
+    token: str,
+    flush: Callable[[], None],
+    owner: int | None = None,
 ) -> Blueprint:
     """POST /messages/resend (the page's button) and POST /messages/replay (`kafka-demo
-    replay`), resending through the running `production()`; `flush` writes the trace."""
+    replay`), resending through the running `production()`; `flush` writes the trace.
+
+    With an `owner` (an instance on a database several productions share), both touch only
+    its own sessions and those it adopts from instances no longer running: another running
+    instance's work is its own to resend (kafka_demo.local_mode.instances)."""
     from kafka_demo.local_mode.viewer.sql_trace import failed_inputs, session_hops
 
     pages = Blueprint("local_resend", __name__)
@@ -96,6 +107,13 @@ def resend_blueprint(
         hops = session_hops(engine, session_id) if session_id is not None else []
         if not resendable(hops):
             return jsonify(error=f"session {session_id} has no failed Kafka input to resend"), 409
+        assert session_id is not None  # hops were found for it
+        other = _running_owner(engine, owner, session_id)
+        if other is not None:
+            return jsonify(
+                error=f"session {session_id} belongs to the running {other.describe()};"
+                " resend it there"
+            ), 409
         running = production()
         if running is None:
             return jsonify(error="the production is not running yet; try again"), 503
@@ -113,11 +131,30 @@ def resend_blueprint(
         running = production()
         if running is None:
             return jsonify(error="the production is not running yet; try again"), 503
-        outcomes = [resend(running, engine, hop) for hop in failed_inputs(engine)]
+        if owner is not None:
+            from kafka_demo.local_mode.instances import adopt_orphans
+
+            adopt_orphans(engine, owner)
+        outcomes = [resend(running, engine, hop) for hop in failed_inputs(engine, owner)]
         flush()
         return jsonify(resent=[outcome.as_dict() for outcome in outcomes]), 200
 
     return pages
+
+
+def _running_owner(engine: Engine, owner: int | None, session_id: int) -> "RunningInstance | None":
+    """The other running instance that owns `session_id`, or None when this one may resend it
+    (its own, or adopted now from an instance no longer running)."""
+    if owner is None:
+        return None
+    from kafka_demo.local_mode.instances import adopt_orphans, owner_of, running_instances
+
+    if owner_of(engine, session_id) not in (None, owner):
+        adopt_orphans(engine, owner)
+    holder = owner_of(engine, session_id)
+    if holder in (None, owner):
+        return None
+    return next((one for one in running_instances(engine) if one.id == holder), None)
 
 
 def _from_the_page(token: str) -> bool:

@@ -90,11 +90,22 @@ _COUNTER = _TraceBase.metadata.tables[IdCounter.__tablename__]
 
 
 class IdBlocks:
-    """Message ids reserved from the trace database, a block at a time."""
+    """Message ids reserved from the trace database, a block at a time; with an `owner` (an
+    instance on a database several productions share), each block is recorded as its own."""
 
-    def __init__(self, engine: Engine, per_reservation: int = IDS_PER_RESERVATION) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        per_reservation: int = IDS_PER_RESERVATION,
+        owner: int | None = None,
+    ) -> None:
         self._engine = engine
         self._per_reservation = per_reservation
+        self._owner = owner
+        if owner is not None:
+            from kafka_demo.local_mode.instances import create_instance_tables
+
+            create_instance_tables(engine)
         self._lock = threading.Lock()
         self._next = 0
         self._end = 0
@@ -103,21 +114,27 @@ class IdBlocks:
     def next_id(self) -> int:
         with self._lock:
             if self._next >= self._end:
-                self._end = reserve_ids(self._engine, self._per_reservation) + 1
+                self._end = reserve_ids(self._engine, self._per_reservation, self._owner) + 1
                 self._next = self._end - self._per_reservation
             self._next += 1
             return self._next - 1
 
 
-def reserve_ids(engine: Engine, count: int) -> int:
+def reserve_ids(engine: Engine, count: int, owner: int | None = None) -> int:
     """Raise the message counter by `count` in a transaction of its own; the highest id reserved.
 
     The UPDATE takes the database's write lock (SQLite) or the row's (a server) before it
-    reads the counter, so two writers never reserve the same ids.
+    reads the counter, so two writers never reserve the same ids. An `owner`'s block is
+    recorded in the same transaction (kafka_demo.local_mode.instances).
     """
     with engine.begin() as connection:
         connection.execute(_RAISE_COUNTER, {"counter": MESSAGE_IDS, "count": count})
-        return int(connection.execute(_COUNTER_VALUE, {"counter": MESSAGE_IDS}).scalar_one())
+        highest = int(connection.execute(_COUNTER_VALUE, {"counter": MESSAGE_IDS}).scalar_one())
+        if owner is not None:
+            from kafka_demo.local_mode.instances import record_block
+
+            record_block(connection, highest - count + 1, highest, owner)
+        return highest
 
 
 _RAISE_COUNTER = (
@@ -180,7 +197,10 @@ class SqlTrace:
     write keeps its hops for the next one.
     """
 
-    def __init__(self, engine: Engine, flush_every_s: float | None = None) -> None:
+    def __init__(
+        self, engine: Engine, flush_every_s: float | None = None, owner: int | None = None
+    ) -> None:
+        """`owner`: the instance whose sessions these are, on a database several share."""
         self._engine = engine
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -188,7 +208,7 @@ class SqlTrace:
         self._ended: list[Hop] = []
         self._closing = threading.Event()
         self._writer: threading.Thread | None = None
-        self._ids = IdBlocks(engine)
+        self._ids = IdBlocks(engine, owner=owner)
         self._unopened: set[int] = set()  # sessions whose first message is not recorded yet
         if flush_every_s is not None:
             self._writer = threading.Thread(
@@ -480,19 +500,24 @@ def stored_routes(engine: Engine) -> dict[int, str]:
     return routes
 
 
-def failed_inputs(engine: Engine) -> list[Hop]:
-    """The first request of each session that ended in an Error and was not sent again.
+def failed_inputs(engine: Engine, owner: int | None = None) -> list[Hop]:
+    """The first request of each session that ended in an Error and was not sent again; with
+    an `owner`, of that instance's sessions only (kafka_demo.local_mode.instances).
 
     Requests from KafkaRestBS are left out: their HTTP caller was told of the failure.
     """
     first_hops = select(func.min(HopRow.id)).group_by(HopRow.session_id).scalar_subquery()
+    query = (
+        select(HopRow)
+        .where(HopRow.id.in_(first_hops), HopRow.status == ERROR)
+        .where(HopRow.source != KAFKA_REST_BS)
+    )
+    if owner is not None:
+        from kafka_demo.local_mode.instances import owned_by
+
+        query = query.where(owned_by(owner, HopRow.session_id))
     with Session(engine) as session:
-        rows = session.scalars(
-            select(HopRow)
-            .where(HopRow.id.in_(first_hops), HopRow.status == ERROR)
-            .where(HopRow.source != KAFKA_REST_BS)
-            .order_by(HopRow.id)
-        ).all()
+        rows = session.scalars(query.order_by(HopRow.id)).all()
     return [_as_hop(row) for row in rows]
 
 
