@@ -8,7 +8,12 @@ from kafka_demo import defaults
 LOCAL_DB_URL = "sqlite:///kafka_demo.db"
 """The local mode's database: a file in the current folder."""
 EMBEDDED_BROKER_PORT = 29092
-"""Tansu's port; the same as docker-compose.yml's Kafka port for the host."""
+"""The embedded broker's port; the same as docker-compose.yml's Kafka port for the host."""
+EmbeddedBrokerKind = Literal["tansu", "apache-kafka"]
+"""The broker `kafka-demo local` starts: Tansu, in memory, needs only the `local` extra; Apache
+Kafka keeps its log on disk and needs Java (docs/local-mode.md, "Brokers")."""
+EMBEDDED_BROKERS: tuple[EmbeddedBrokerKind, ...] = ("tansu", "apache-kafka")
+DEFAULT_EMBEDDED_BROKER: EmbeddedBrokerKind = "tansu"
 LOCAL_BOOTSTRAP = f"127.0.0.1:{EMBEDDED_BROKER_PORT}"
 
 Durability = Literal["normal", "full"]

