@@ -32,7 +32,8 @@ from kafka_demo.local_mode.broker.apache_kafka import (
     new_cluster_id,
 )
 from kafka_demo.local_mode.broker.ports import accepts, broker_answers
-from kafka_demo.local_mode.broker.tansu import die_with, free_port
+from kafka_demo.local_mode.broker.tansu import free_port
+from kafka_demo.local_mode.lifetime import die_with
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 POM = REPOSITORY / "misc" / "scripts" / "apache-kafka" / "pom.xml"

@@ -21,7 +21,8 @@ from pathlib import Path
 from types import TracebackType
 
 from kafka_demo.local_mode.broker.ports import PortInUse, accepts, broker_answers, port_is_free
-from kafka_demo.local_mode.broker.tansu import die_with, free_port
+from kafka_demo.local_mode.broker.tansu import free_port
+from kafka_demo.local_mode.lifetime import die_with
 
 KAFKA_VERSION = "4.1.1"
 KAFKA_JARS = Path(

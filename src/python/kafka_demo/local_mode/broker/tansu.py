@@ -7,14 +7,10 @@ Kafka, and `kafka-demo local --broker apache-kafka` keeps records on disk.
 """
 
 import contextlib
-import ctypes
 import os
-import signal
 import socket
 import subprocess
-import sys
 import time
-from collections.abc import Callable
 from types import TracebackType
 
 from kafka import KafkaAdminClient
@@ -28,27 +24,7 @@ from kafka_demo.local_mode.broker.ports import (
     listens,
     port_is_free,
 )
-
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with(parent_pid: int) -> Callable[[], None]:
-    """A preexec_fn: the child is SIGKILLed the moment `parent_pid` dies (Linux).
-
-    SIGKILL, not SIGTERM: on SIGTERM Tansu keeps serving for a grace of about 5 s, and a
-    broker whose production is gone must not acknowledge another record. If the parent
-    died before the child asked (between fork and prctl), the child is an orphan already
-    and exits at once instead of starting.
-    """
-
-    def preexec() -> None:
-        if sys.platform.startswith("linux"):
-            with contextlib.suppress(OSError, AttributeError):
-                ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent_pid:
-            os._exit(1)
-
-    return preexec
+from kafka_demo.local_mode.lifetime import die_with
 
 
 def free_port() -> int:
