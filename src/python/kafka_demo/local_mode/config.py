@@ -23,6 +23,21 @@ DURABILITIES: tuple[Durability, ...] = ("normal", "full")
 DEFAULT_DURABILITY: Durability = "normal"
 
 
+TANSU_REBALANCE_TIMEOUT_MS = 3_000
+"""Tansu completes a consumer-group join only after the group's rebalance timeout (its
+members' max_poll_interval_ms) has run out, so on Tansu it is kept short."""
+KAFKA_REBALANCE_TIMEOUT_MS = 30_000
+"""Apache Kafka completes a join as soon as every member has joined again, and waits at most
+this long for one that has not. A member joins again only from its own poll: on a loaded
+machine a 3 s window evicts a member whose thread did not run in time, its next join starts
+another rebalance, and the group can go round for longer than a test waits."""
+
+
+def rebalance_timeout_ms(on_tansu: bool) -> int:
+    """max_poll_interval_ms for the local mode's consumers on this broker."""
+    return TANSU_REBALANCE_TIMEOUT_MS if on_tansu else KAFKA_REBALANCE_TIMEOUT_MS
+
+
 @dataclass(frozen=True)
 class LocalConfig:
     db_url: str = LOCAL_DB_URL
@@ -33,8 +48,8 @@ class LocalConfig:
     topic: str = defaults.TOPIC
     dlq_topic: str = defaults.DLQ_TOPIC
     group_id: str = defaults.GROUP_ID
-    # Tansu completes a consumer-group join only after about this long.
-    max_poll_interval_ms: int = 3000
+    # The group's rebalance timeout as well; None: the broker's (rebalance_timeout_ms).
+    max_poll_interval_ms: int | None = None
     # So that one poll's records are handed over well within max_poll_interval_ms.
     max_poll_records: int = 100
     # Well inside max_poll_interval_ms and gunicorn's graceful_timeout (5 s), which a stop
