@@ -20,6 +20,9 @@ from tests.support.local_process import KAFKA_DEMO, LocalProcess, http, kafka_de
 
 NOISE = re.compile(r"\b(ERROR|WARNING|CRITICAL)\b|Traceback")
 FORGOT = "forgot"
+KAFKA_PYTHON_EARLY_ASSIGNMENT = (
+    "WARNING kafka.coordinator.assignors.range: No partition metadata for topic kafka_demo"
+)
 PLACE_KEY = re.compile(r"kafka:tansu_cluster/kafka_demo/[0-9a-f-]{36}/\d+/\d+")
 """The source key of a keyless record KafkaDemoBS read: Tansu's cluster id and topic id."""
 
@@ -228,7 +231,9 @@ def test_on_apache_kafka_a_quiet_start_and_the_broker_s_log_kept_beside_the_data
     db_url: str, tmp_path: Path
 ) -> None:
     """`--broker apache-kafka`: its log in kafka_demo.db.kafka, the topic's records and ids
-    still there after a stop and a start, and no ERROR or WARNING line on either."""
+    still there after a stop and a start, and no ERROR line on either. One WARNING may come
+    from kafka-python: a group leader that assigns before its first metadata of the topic
+    ("No partition metadata for topic"), which then rebalances again (docs/local-mode.md)."""
     require_apache_kafka()
     first = LocalProcess(db_url, tmp_path / "first.log", options=("--broker", "apache-kafka"))
     first.start(timeout=180)
@@ -250,7 +255,8 @@ def test_on_apache_kafka_a_quiet_start_and_the_broker_s_log_kept_beside_the_data
     for log in (log_of(first), log_of(second)):
         assert "started the embedded Kafka broker (Apache Kafka, pid " in log
         assert f"kept in {tmp_path / 'kafka_demo.db.kafka'} and survive a crash" in log
-        assert [line for line in log.splitlines() if NOISE.search(line)] == []
+        noise = [line for line in log.splitlines() if NOISE.search(line)]
+        assert [line for line in noise if KAFKA_PYTHON_EARLY_ASSIGNMENT not in line] == []
 
 
 @pytest.mark.parametrize(

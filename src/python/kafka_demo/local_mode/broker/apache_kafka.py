@@ -227,10 +227,10 @@ class LocalKafka:
             "transaction.state.log.min.isr": 1,
             "share.coordinator.state.topic.replication.factor": 1,
             "share.coordinator.state.topic.min.isr": 1,
-            # group.initial.rebalance.delay.ms stays Kafka's 3 s: the group's first join waits
-            # for both consumers of the production, and for their first metadata (with 0,
-            # kafka-python's group leader could assign before knowing the topic's partitions).
-            # One machine, one production: a few threads rather than one per core.
+            # One machine, one production: a group's first join is not held back (a stop
+            # during a held join outlasts gunicorn's graceful timeout), and the broker uses a
+            # few threads rather than one per core of a large server.
+            "group.initial.rebalance.delay.ms": 0,
             "offsets.topic.num.partitions": 4,
             "num.network.threads": 2,
             "num.io.threads": 2,
