@@ -47,7 +47,7 @@ def start_with_iris_adapter(
         "GroupID": bs_settings["group_id"],
     }
     # As the local mode: Tansu holds each join for the whole rebalance timeout, and Apache
-    # Kafka gives a member whose thread is slow to poll (a loaded machine) 30 s to join again.
+    # Kafka gives a member whose thread is slow to poll (a loaded machine) 10 s to join again.
     max_poll_interval_ms = rebalance_timeout_ms(broker.kind == TANSU)
     overrides = {
         **production_settings,

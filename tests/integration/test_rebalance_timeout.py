@@ -2,7 +2,7 @@
 
 A member joins a rebalance again only from its own poll, and the broker waits for it at most
 the group's rebalance timeout (the members' max_poll_interval_ms). The local mode keeps that
-at 3 s on Tansu, which holds every join that long, and gives Apache Kafka 30 s: with 3 s, a
+at 3 s on Tansu, which holds every join that long, and gives Apache Kafka 10 s: with 3 s, a
 member whose thread did not run for a few seconds on a loaded machine was evicted, its next
 join started another rebalance, and a test waiting 30 s for the group to settle timed out.
 """

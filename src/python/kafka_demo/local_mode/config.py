@@ -26,11 +26,15 @@ DEFAULT_DURABILITY: Durability = "normal"
 TANSU_REBALANCE_TIMEOUT_MS = 3_000
 """Tansu completes a consumer-group join only after the group's rebalance timeout (its
 members' max_poll_interval_ms) has run out, so on Tansu it is kept short."""
-KAFKA_REBALANCE_TIMEOUT_MS = 30_000
+KAFKA_REBALANCE_TIMEOUT_MS = 10_000
 """Apache Kafka completes a join as soon as every member has joined again, and waits at most
 this long for one that has not. A member joins again only from its own poll: on a loaded
-machine a 3 s window evicts a member whose thread did not run in time, its next join starts
-another rebalance, and the group can go round for longer than a test waits."""
+machine a 3 s window evicted a member whose thread did not run in time, its next join started
+another rebalance, and the group could go round for longer than a test waits. Not longer than
+10 s: a member that went away with its join pending holds the group's next join that long
+(Apache Kafka's group coordinator does not expire a member while its JoinGroup waits:
+MemberMetadata.shouldKeepAlive), and 10 s is also the session timeout these consumers get
+(kafka_io.clients.session_timeout_ms)."""
 
 
 def rebalance_timeout_ms(on_tansu: bool) -> int:
