@@ -20,6 +20,7 @@ from kafka_demo.defaults import (
     KAFKA_DEMO_BS,
     LOCAL_STORAGE_BO,
 )
+from kafka_demo.local_mode.config import rebalance_timeout_ms
 from kafka_demo.local_mode.iris.iris_kafka_service import IrisKafkaService, target_names
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.local_mode.iris.persistent import PersistentClass
@@ -29,6 +30,7 @@ from kafka_demo.local_mode.viewer.trace import MemoryTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from tests.support.brokers import (
     BROKER_KINDS,
+    TANSU,
     Broker,
     create_demo_topics,
     create_topics_like_the_script,
@@ -110,6 +112,7 @@ def start_production(
 @pytest.fixture
 def start_with_iris_adapter(
     production_settings: dict[str, dict[str, Any]],
+    broker: Broker,
     kafka_bootstrap: str,
     topics: dict[str, str],
     iris: IrisStandIn,
@@ -125,11 +128,18 @@ def start_with_iris_adapter(
         "Topic": topics["topic"],
         "GroupID": bs_settings["group_id"],
     }
+    # As the local mode: Tansu holds each join for the whole rebalance timeout, and Apache
+    # Kafka gives a member whose thread is slow to poll (a loaded machine) 10 s to join again.
+    max_poll_interval_ms = rebalance_timeout_ms(broker.kind == TANSU)
     overrides = {
         **production_settings,
         # Both consumers' polls stay well within max_poll_interval_ms while they share the BP,
         # even on a loaded machine (a consumer taken for dead would hand records over again).
-        "Python.KafkaDemoBS": {**bs_settings, "max_poll_records": 20, "max_poll_interval_ms": 3000},
+        "Python.KafkaDemoBS": {
+            **bs_settings,
+            "max_poll_records": 20,
+            "max_poll_interval_ms": max_poll_interval_ms,
+        },
         "Python.KafkaDemoBP": {},
     }
     started: list[LocalProduction] = []
@@ -141,7 +151,7 @@ def start_with_iris_adapter(
             ref.name,
             adapter,
             target_names(ref.host_settings["TargetConfigNames"]),
-            max_poll_interval_ms=3000,
+            max_poll_interval_ms=max_poll_interval_ms,
             max_poll_records=20,
         )
 

@@ -18,7 +18,11 @@ from kafka.errors import CommitFailedError, TopicAlreadyExistsError, UnknownTopi
 from kafka_demo import rules
 from kafka_demo.bs import KafkaDemoBS
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS
-from kafka_demo.kafka_io.clients import MIN_SESSION_TIMEOUT_MS, fetch_log_identity
+from kafka_demo.kafka_io.clients import (
+    MIN_SESSION_TIMEOUT_MS,
+    LogIdentity,
+    fetch_log_identity,
+)
 from kafka_demo.kafka_io.consuming import HandOffFailed
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.local_mode.iris.router import LocalProduction
@@ -389,7 +393,7 @@ def test_a_topic_created_again_gets_new_keys_and_offsets_and_loses_nothing(
     old = fetch_log_identity(kafka_bootstrap, topic)
 
     create_again(kafka_bootstrap, topic, partitions=2)
-    new = fetch_log_identity(kafka_bootstrap, topic)
+    new = identity_after(kafka_bootstrap, topic, old)
     second = start_production()
     produce(kafka_bootstrap, topic, [value], partitions=[0], keyed=False)
     poll_until(second, lambda: len(stored_rows(database)) >= 2)
@@ -403,6 +407,19 @@ def test_a_topic_created_again_gets_new_keys_and_offsets_and_loses_nothing(
     offsets = iris.gref("^KafkaDemo.Offset")
     for identity in (old, new):
         assert offsets.get([rules.kafka_log_name(cluster, topic, identity.topic_id), 0]) == 1
+
+
+def identity_after(bootstrap: str, topic: str, old: LogIdentity) -> LogIdentity:
+    """The identity of the topic created again, once the broker's metadata names it: Apache
+    Kafka answers CreateTopics from its controller, and its broker learns the new topic (and
+    its id) a moment later, from the metadata log."""
+    deadline = time.monotonic() + 30
+    while True:
+        identity = fetch_log_identity(bootstrap, topic)
+        if identity.topic_id and identity.topic_id != old.topic_id:
+            return identity
+        assert time.monotonic() < deadline, f"{topic} has no new id after 30 s: {identity}"
+        time.sleep(0.1)
 
 
 def create_again(bootstrap: str, topic: str, partitions: int) -> None:

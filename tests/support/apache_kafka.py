@@ -7,9 +7,6 @@ Kafka's own storage tool, and it is stopped by its process id. Heaps are small a
 serial collector is used: the machines that run the suite have two cores.
 """
 
-import base64
-import contextlib
-import ctypes
 import fcntl
 import os
 import shutil
@@ -18,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,30 +22,23 @@ from types import TracebackType
 
 from kafka import KafkaAdminClient
 
+from kafka_demo.local_mode.broker.apache_kafka import (
+    BROKER_JAR,
+    JVM_OPTIONS,
+    KAFKA_JARS,
+    KAFKA_VERSION,
+    TOOL_JVM_OPTIONS,
+    log_config,
+    new_cluster_id,
+)
 from kafka_demo.local_mode.broker.ports import accepts, broker_answers
 from kafka_demo.local_mode.broker.tansu import free_port
+from kafka_demo.local_mode.lifetime import die_with
 
-KAFKA_VERSION = "4.1.1"
 REPOSITORY = Path(__file__).resolve().parents[2]
 POM = REPOSITORY / "misc" / "scripts" / "apache-kafka" / "pom.xml"
 CREATE_TOPICS = REPOSITORY / "misc" / "deploy" / "kafka" / "create-topics.sh"
-JARS = Path(
-    os.environ.get(
-        "KAFKA_DEMO_KAFKA_JARS",
-        Path.home() / ".cache" / "iris-kafka-demo" / f"kafka-{KAFKA_VERSION}",
-    )
-)
-BROKER_JAR = f"kafka_2.13-{KAFKA_VERSION}.jar"
-JVM_OPTIONS = (
-    "-Xms64m",
-    "-Xmx256m",
-    "-XX:+UseSerialGC",
-    # The client compiler only: a broker under test is up sooner and burns less CPU on JIT.
-    "-XX:TieredStopAtLevel=1",
-    "-Djava.awt.headless=true",
-)
-TOOL_JVM_OPTIONS = ("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto")
-_PR_SET_PDEATHSIG = 1
+JARS = KAFKA_JARS
 
 
 class KafkaUnavailable(RuntimeError):
@@ -147,21 +136,6 @@ def create_topics_with_script(
     )
 
 
-def random_cluster_id() -> str:
-    """A KRaft cluster id as Kafka writes one: 16 random bytes, base64url, unpadded."""
-    while True:
-        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-        if not text.startswith("-"):  # Kafka's own ids never start with a dash
-            return text
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: SIGKILL it if the test process dies, so no JVM is left over."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 @dataclass
 class KafkaNode:
     """One combined broker+controller: its ports, its directory, its JVM while running."""
@@ -203,7 +177,7 @@ class KafkaCluster:
         self.size = size
         self._own_directory = directory is None
         self.directory = directory or Path(tempfile.mkdtemp(prefix="kafka-demo-kafka-"))
-        self.cluster_id = random_cluster_id()
+        self.cluster_id = new_cluster_id()
         self.nodes = [KafkaNode(i + 1, self.directory / f"node-{i + 1}") for i in range(size)]
 
     @property
@@ -354,7 +328,7 @@ class KafkaCluster:
     def _format(self, node: KafkaNode) -> None:
         node.directory.mkdir(parents=True, exist_ok=True)
         node.properties_path.write_text(self._properties(node))
-        (node.directory / "log4j2.properties").write_text(_log_config(node.log_path))
+        (node.directory / "log4j2.properties").write_text(log_config(node.log_path))
         formatted = run_tool(
             "kafka.tools.StorageTool",
             "format",
@@ -381,7 +355,7 @@ class KafkaCluster:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with(os.getpid()),
             )
 
     def _properties(self, node: KafkaNode) -> str:
@@ -416,19 +390,6 @@ class KafkaCluster:
             "log.cleaner.threads": 1,
         }
         return "".join(f"{key}={value}\n" for key, value in settings.items())
-
-
-def _log_config(path: Path) -> str:
-    """Log4j 2: warnings and worse to the node's server.log, as a quiet broker should be."""
-    return (
-        "appender.file.type = File\n"
-        "appender.file.name = file\n"
-        f"appender.file.fileName = {path}\n"
-        "appender.file.layout.type = PatternLayout\n"
-        "appender.file.layout.pattern = [%d] %p %m (%c)%n\n"
-        "rootLogger.level = WARN\n"
-        "rootLogger.appenderRef.file.ref = file\n"
-    )
 
 
 if __name__ == "__main__":

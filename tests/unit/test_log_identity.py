@@ -46,6 +46,22 @@ def test_a_topic_id_the_consumer_has_not_seen_before_makes_it_read_again() -> No
     assert broker.reads == 2
 
 
+@pytest.mark.parametrize("answer", ["", OLD.topic_id], ids=["no id yet", "the old id"])
+def test_the_topic_id_the_consumer_sees_wins_over_a_broker_that_lags_behind_it(
+    answer: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Right after a topic is created again, the broker asked may not know it yet, or (in a
+    cluster) still name the old topic: the records the consumer fetched are the new topic's."""
+    broker = Broker(OLD)
+    identities = LogIdentities(broker.read)
+    assert identities.of("t", OLD.topic_id) == OLD
+    broker.identity = LogIdentity(OLD.cluster_id, answer)
+    assert identities.of("t", NEW.topic_id) == NEW
+    assert identities.of("t", NEW.topic_id) == NEW
+    assert broker.reads == 2
+    assert caplog.records == []
+
+
 def test_an_unknown_identity_is_said_once_and_read_again_only_after_the_retry_interval(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

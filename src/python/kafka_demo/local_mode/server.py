@@ -16,6 +16,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.local_mode.lifetime import die_with
 from kafka_demo.rest.gateway import endpoints_text
 
 _log = logging.getLogger(__name__)
@@ -49,6 +50,14 @@ class _MetadataRefreshCutByTheStop(logging.Filter):
         return not (message.startswith(self.CUT) or self.CLOSED_READ in message)
 
 
+def _die_with_the_master(server: Any, worker: Any) -> None:
+    """In the worker, just forked: SIGKILL when gunicorn's master (`kafka-demo local`) dies.
+
+    Left running, an orphaned worker goes on serving the REST port and retrying a broker
+    that died with the master for half a minute, so a restart finds its port taken."""
+    die_with(server.pid)()
+
+
 class LocalServer(BaseApplication):
     def __init__(
         self, config: LocalConfig, port: int, host: str = "127.0.0.1", token: str = ""
@@ -70,6 +79,7 @@ class LocalServer(BaseApplication):
             "graceful_timeout": 5,
             "accesslog": "-",
             "control_socket_disable": True,
+            "post_fork": _die_with_the_master,
             "post_worker_init": self._start_production,
             "worker_exit": self._stop_production,
         }

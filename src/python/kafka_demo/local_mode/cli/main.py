@@ -17,8 +17,10 @@ from kafka_demo.local_mode.cli.replay import run_replay
 from kafka_demo.local_mode.cli.run import run_local
 from kafka_demo.local_mode.config import (
     DEFAULT_DURABILITY,
+    DEFAULT_EMBEDDED_BROKER,
     DURABILITIES,
     EMBEDDED_BROKER_PORT,
+    EMBEDDED_BROKERS,
     LOCAL_BOOTSTRAP,
     LOCAL_DB_URL,
 )
@@ -61,9 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         "local",
         run_local,
         "run the whole production here, in the foreground",
-        "Start the embedded Kafka broker (Tansu), create the topics, run every item the"
-        " local mode can run and serve app.py's REST contract with gunicorn."
-        " Ctrl-C, SIGTERM or SIGHUP stops it.",
+        "Start the embedded Kafka broker (Tansu, or Apache Kafka with --broker), create the"
+        " topics, run every item the local mode can run and serve app.py's REST contract with"
+        " gunicorn. Ctrl-C, SIGTERM or SIGHUP stops it.",
         log_level=logging.INFO,
     )
     local.add_argument("--port", type=int, default=DEFAULT_PORT, help="HTTP port of the REST door")
@@ -88,6 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--bootstrap",
         metavar="HOST:PORT",
         help="use this running Kafka broker instead of starting the embedded one",
+    )
+    local.add_argument(
+        "--broker",
+        choices=EMBEDDED_BROKERS,
+        default=DEFAULT_EMBEDDED_BROKER,
+        help="the broker to start (unless --bootstrap): tansu keeps records in memory only, so"
+        " what it acknowledged and the production had not stored yet is lost if the process"
+        " dies; apache-kafka (Java 17 and Kafka's jars) keeps them in a folder beside --db"
+        " (DB.kafka)",
     )
     local.add_argument(
         "--broker-port",

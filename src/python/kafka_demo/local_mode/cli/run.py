@@ -16,9 +16,12 @@ from kafka_demo.local_mode.broker.ports import PortInUse, broker_answers, port_i
 from kafka_demo.local_mode.cli.common import CommandError, first_line, usable_database
 
 if TYPE_CHECKING:
+    from kafka_demo.local_mode.broker.apache_kafka import LocalKafka
     from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
     from kafka_demo.local_mode.claim import DatabaseClaim
     from kafka_demo.local_mode.instances import InstanceRegistration
+
+    Broker = EmbeddedBroker | LocalKafka
 
 HTTP_HOST = "127.0.0.1"
 EXTERNAL_BROKER_TIMEOUT_S = 10.0
@@ -27,7 +30,7 @@ _log = logging.getLogger(__name__)
 
 
 def run_local(args: argparse.Namespace) -> int:
-    from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
+    from kafka_demo.local_mode.broker.tansu import create_topics
     from kafka_demo.local_mode.config import LocalConfig
     from kafka_demo.local_mode.instances import shares_the_database
     from kafka_demo.local_mode.server import LocalServer
@@ -53,7 +56,7 @@ def run_local(args: argparse.Namespace) -> int:
         if bootstrap:
             _require_external_broker(bootstrap)
         else:
-            broker = _start_embedded_broker(EmbeddedBroker(port=args.broker_port))
+            broker = _start_embedded_broker(_embedded_broker(args.broker, db_url, args.broker_port))
             bootstrap = broker.bootstrap
         try:
             config = LocalConfig(
@@ -143,7 +146,22 @@ def _require_external_broker(bootstrap: str) -> None:
         )
 
 
-def _start_embedded_broker(broker: "EmbeddedBroker") -> "EmbeddedBroker":
+def _embedded_broker(kind: str, db_url: str, port: int) -> "Broker":
+    """The broker `--broker` names, not started yet; Apache Kafka's log beside the database."""
+    from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
+
+    if kind == "tansu":
+        return EmbeddedBroker(port=port)
+    from sqlalchemy.engine import make_url
+
+    from kafka_demo.local_mode.broker.apache_kafka import LocalKafka, log_directory_beside
+    from kafka_demo.local_mode.database import sqlite_path
+
+    return LocalKafka(log_directory_beside(sqlite_path(make_url(db_url))), port=port)
+
+
+def _start_embedded_broker(broker: "Broker") -> "Broker":
+    name = _broker_name(broker)
     try:
         broker.start()
     except PortInUse as taken:
@@ -153,8 +171,30 @@ def _start_embedded_broker(broker: "EmbeddedBroker") -> "EmbeddedBroker":
             f" broker there with --bootstrap {broker.host}:{taken.port}"
         ) from None
     except (RuntimeError, OSError) as error:  # TimeoutError is an OSError
-        raise CommandError(f"the embedded broker (Tansu) did not start: {error}") from None
+        raise CommandError(f"the embedded broker ({name}) did not start: {error}") from None
     _log.info(
-        "started the embedded Kafka broker (Tansu, pid %s) on %s", broker.pid, broker.bootstrap
+        "started the embedded Kafka broker (%s, pid %s) on %s", name, broker.pid, broker.bootstrap
     )
+    _log.info("%s", _durability_line(broker))
     return broker
+
+
+def _broker_name(broker: "Broker") -> str:
+    from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
+
+    return "Tansu" if isinstance(broker, EmbeddedBroker) else "Apache Kafka"
+
+
+def _durability_line(broker: "Broker") -> str:
+    """What a crash of this process costs, said on every start."""
+    from kafka_demo.local_mode.broker.apache_kafka import LocalKafka
+
+    if isinstance(broker, LocalKafka):
+        return (
+            f"records the broker acknowledged are kept in {broker.directory} and survive a"
+            " crash of this process"
+        )
+    return (
+        "Tansu keeps records in memory only: records it acknowledged and the production has"
+        " not stored yet are lost if this process dies (--broker apache-kafka keeps them)"
+    )

@@ -17,7 +17,11 @@ from typing import Any, Protocol
 
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.kafka_io.clients import broker_is_tansu
-from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.local_mode.config import (
+    TANSU_REBALANCE_TIMEOUT_MS,
+    LocalConfig,
+    rebalance_timeout_ms,
+)
 from kafka_demo.local_mode.database import open_product_database, open_trace_database
 from kafka_demo.local_mode.iris import iris_standin
 from kafka_demo.local_mode.iris.inbound_adapter import InboundAdapterLoop
@@ -46,14 +50,14 @@ def load_production() -> Any:
     return build_production()
 
 
-def local_settings(config: LocalConfig) -> dict[str, dict[str, Any]]:
+def local_settings(config: LocalConfig, max_poll_interval_ms: int) -> dict[str, dict[str, Any]]:
     """settings.py's items, pointed at the local mode's broker and database."""
     kafka = {"kafka_broker": config.bootstrap, "topic": config.topic}
     return {
         KAFKA_DEMO_BS: {
             **kafka,
             "group_id": config.group_id,
-            "max_poll_interval_ms": config.max_poll_interval_ms,
+            "max_poll_interval_ms": max_poll_interval_ms,
             "max_poll_records": config.max_poll_records,
             "poll_budget_seconds": config.poll_budget_seconds,
         },
@@ -183,6 +187,7 @@ class LocalRuntime:
         """The stand-ins for EnsLib.Kafka.Service, built by the router, started and stopped
         here."""
         self.leader_leaves_first = True
+        self.max_poll_interval_ms = TANSU_REBALANCE_TIMEOUT_MS
 
     def start(self) -> LocalProduction:
         self.trace = SqlTrace(
@@ -196,17 +201,22 @@ class LocalRuntime:
             "started %s (stand-in for the IRIS class %s)", IRIS_PRODUCT_CLASS, IRIS_PRODUCT_CLASS
         )
         iris_standin.install(standin)
+        # Only Tansu needs the group's leader to leave first (stop_production), and a short
+        # rebalance timeout; without polling no consumer joins the group, and the broker is
+        # not asked.
+        on_tansu = not self._poll or broker_is_tansu(self.config.bootstrap)
+        self.leader_leaves_first = on_tansu
+        self.max_poll_interval_ms = self.config.max_poll_interval_ms or rebalance_timeout_ms(
+            on_tansu
+        )
         production = LocalProduction(
             load_production(),
-            settings=local_settings(self.config),
+            settings=local_settings(self.config, self.max_poll_interval_ms),
             skip=self._skip,
             trace=self.trace,
             standins={SERVICE_CLASS: self._iris_kafka_service},
             pool_sizes=local_pool_sizes(self.config),
         )
-        # Only Tansu needs the group's leader to leave first (stop_production); without
-        # polling no consumer joins the group, and the broker is not asked.
-        self.leader_leaves_first = not self._poll or broker_is_tansu(self.config.bootstrap)
         standin.add_class("IOP.Director", LocalDirector(production))
         production.start()
         for item in production.skipped:
@@ -232,7 +242,7 @@ class LocalRuntime:
                 **local_adapter_settings(self.config),
             },
             target_names(str(ref.host_settings.get("TargetConfigNames", ""))),
-            max_poll_interval_ms=self.config.max_poll_interval_ms,
+            max_poll_interval_ms=self.max_poll_interval_ms,
             max_poll_records=self.config.max_poll_records,
             before_commit=self.trace.flush,
         )
