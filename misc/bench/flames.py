@@ -35,7 +35,9 @@ PARTS = {
     "the three writes (kafka_demo.storage)": r"insert_with_(sql|sqlalchemy|iris_orm) \(",
     "  of which SQLite's execute and commit": r"DefaultDialect\.do_(execute|executemany|commit) ",
     "IoP's (de)serialization of messages": r"dispatch_(serializer|deserializer) \(iop/",
-    "the trace (SqlTrace)": r"SqlTrace\.\w+ \(",
+    "the trace (SqlTrace, its writer thread included)": (
+        r"SqlTrace\.(new_session|record|finish|end_session|_write_every) \("
+    ),
     "kafka-python poll and commit": r"KafkaConsumer\.(poll|commit) \(",
     "Flask, the REST door's app": r"Flask\.wsgi_app \(",
 }
