@@ -19,8 +19,10 @@ bench.md, bench.json, bench.png, floors.json (pyperf's) and the flame graphs (*.
 """
 
 import argparse
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,9 +35,8 @@ from typing import Any
 import brokers
 import http_load
 import local_kafka
-import pyperf
 import report
-from flames import sampled
+from flames import PY_SPY, sampled
 from kafka_io import consume_rate
 from stats import Figure, figure
 
@@ -79,6 +80,8 @@ def floor_figures(args: argparse.Namespace) -> dict[str, Figure]:
     subprocess.run(
         command, env={**os.environ, "PYTHONPATH": PYTHONPATH}, check=True, stdout=subprocess.DEVNULL
     )
+    import pyperf
+
     suite = pyperf.BenchmarkSuite.load(str(path))
     floors = {bench.get_name(): figure([v * 1e6 for v in bench.get_values()]) for bench in suite}
     floors["write floor"] = figure(
@@ -189,8 +192,20 @@ def measure(args: argparse.Namespace, bootstraps: dict[str, str], work: Path) ->
     return figures
 
 
+def missing_tools() -> list[str]:
+    modules = [name for name in ("pyperf", "matplotlib") if importlib.util.find_spec(name) is None]
+    programs = [
+        name for name, path in (("wrk", "wrk"), ("py-spy", PY_SPY)) if not shutil.which(path)
+    ]
+    return modules + programs
+
+
 def main() -> int:
     args = parse_args()
+    if missing := missing_tools():
+        print(f"missing {', '.join(missing)}: pip install -r {BENCH_DIR / 'requirements.txt'};")
+        print("wrk from Debian's packages: apt-get install wrk (as root)")
+        return 2
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     load_average = os.getloadavg()
