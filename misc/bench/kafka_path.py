@@ -138,7 +138,7 @@ def measure(args: argparse.Namespace, runtime: LocalRuntime, db_path: Path) -> d
 def sampled_drain(args: argparse.Namespace, runtime: LocalRuntime, db_path: Path) -> None:
     """One more drain, sampled by py-spy while a thread holds the interpreter lock."""
     with sampled(os.getpid(), Path(args.flame), "gil"):
-        drain(runtime, db_path, args.records)
+        drain(runtime, db_path, args.sampled_records)
 
 
 def main() -> int:
@@ -149,6 +149,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=500)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--flame", help="also sample one drain with py-spy into this SVG")
+    parser.add_argument("--sampled-records", type=int, default=3000, help="that drain's records")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)  # as `kafka-demo local` logs
     logging.getLogger("kafka").setLevel(logging.WARNING)

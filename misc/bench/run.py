@@ -48,6 +48,8 @@ OUT = BENCH_DIR / "out"
 PYTHONPATH = os.pathsep.join([str(SRC), str(BENCH_DIR)])
 QUICK = {"reps": 1, "consume_records": 3_000, "path_records": 1_000, "route_rows": 100}
 """--quick: enough for ratios within one run, not for figures to publish."""
+SAMPLED_RECORDS = 3_000
+"""The records of each sampled drain (--quick too): enough samples to rank the parts."""
 KAFKA_DOORS = ("iop KafkaDemoBS", "iop adapter door")
 """The Kafka path's two doors: a partition each, so each carries half the records."""
 
@@ -155,9 +157,9 @@ def profile_server(args: argparse.Namespace, local: local_kafka.LocalMode) -> No
     interpreter lock (--gil), one with idle threads too (--idle), and the 4-client load."""
     for mode in ("gil", "idle"):
         with sampled(local.pid, OUT / f"flame-server-drain-{mode}.svg", mode):
-            local_kafka.drain_rate(local.bootstrap, local.db, args.path_records, f"spy-{mode}")
+            local_kafka.drain_rate(local.bootstrap, local.db, SAMPLED_RECORDS, f"spy-{mode}")
     with sampled(local.pid, OUT / "flame-server-rest-4-clients-gil.svg", "gil"):
-        http_load.load(local.port, 4, args.seconds)
+        http_load.load(local.port, 4, max(args.seconds, 5.0))
 
 
 def in_process(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[str, Any]:
@@ -165,6 +167,7 @@ def in_process(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[str
     drain's flame graph."""
     command = [sys.executable, str(BENCH_DIR / "kafka_path.py"), "--bootstrap", bootstrap]
     command += ["--dir", str(work), "--records", str(args.path_records)]
+    command += ["--sampled-records", str(SAMPLED_RECORDS)]
     command += ["--rows", str(args.route_rows), "--reps", str(args.reps)]
     command += ["--flame", str(OUT / "flame-one-process-drain-gil.svg")]
     with (work / "kafka_path.log").open("wb") as log:
