@@ -33,8 +33,12 @@ def sampled(pid: int, svg: Path, mode: str) -> Iterator[None]:
 
 PARTS = {
     "the three writes (kafka_demo.storage)": r"insert_with_(sql|sqlalchemy|iris_orm) \(",
-    "  of which SQLite's execute and commit": r"DefaultDialect\.do_(execute|executemany|commit) ",
+    "SQLite's execute and commit, every caller": r"DefaultDialect\.do_(execute|commit) ",
     "IoP's (de)serialization of messages": r"dispatch_(serializer|deserializer) \(iop/",
+    "IoP's handling of EnsLib.Kafka.Message (class lookups, failed import)": (
+        r"deserialize_persistent_message \(iop/"
+    ),
+    "the offsets global (GlobalOffsetStore)": r"GlobalOffsetStore\.\w+ \(",
     "the trace (SqlTrace, its writer thread included)": (
         r"SqlTrace\.(new_session|record|finish|end_session|_write_every) \("
     ),
