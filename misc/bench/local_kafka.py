@@ -25,18 +25,9 @@ from kafka_demo.local_mode.broker.tansu import create_topics, free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
 
+CLI = "kafka_demo.local_mode.cli.main"
 TOPIC = "kafka_demo"
 """The topic `kafka-demo local` consumes (its default)."""
-
-
-def cli_module(src: Path) -> str:
-    """The CLI's module in that tree: it moved into the local_mode package, then into its
-    cli sub-package."""
-    if (src / "kafka_demo" / "local_mode" / "cli" / "main.py").exists():
-        return "kafka_demo.local_mode.cli.main"
-    if (src / "kafka_demo" / "local_mode" / "cli.py").exists():
-        return "kafka_demo.local_mode.cli"
-    return "kafka_demo.cli"
 
 
 class LocalMode(NamedTuple):
@@ -62,7 +53,7 @@ def local_mode(
 
     Ready once a first record is stored: KafkaDemoBS has joined its group."""
     port = free_port()
-    command = [sys.executable, "-m", cli_module(src), "local", "--port", str(port)]
+    command = [sys.executable, "-m", CLI, "local", "--port", str(port)]
     if bootstrap is None:
         broker_port = free_port()
         bootstrap = f"127.0.0.1:{broker_port}"
