@@ -110,3 +110,48 @@ def test_flame_graph_parts_sum_their_functions_frames(tmp_path: Path) -> None:
     # flush runs inside the writer thread's loop, counted there: not twice.
     assert parts["the trace (SqlTrace, its writer thread included)"] == pytest.approx(5.0)
     assert parts["Flask, the REST door's app"] == 0
+
+
+def test_write_floors_each_store_one_row_a_call() -> None:
+    import floors
+
+    connection = floors.held_connection("normal")
+    writes = {
+        floors.write_sql: connection,
+        floors.write_sqlalchemy: connection,
+        floors.write_iris: floors.iris_product_class("normal"),
+    }
+    path = connection.engine.url.database
+    for write, store in writes.items():
+        with sqlite3.connect(path) as reader:
+            before = reader.execute("SELECT count(*) FROM product").fetchone()[0]
+        write(store)
+        write(store)
+        with sqlite3.connect(path) as reader:
+            after = reader.execute("SELECT count(*) FROM product").fetchone()[0]
+        assert after == before + 2, write.__name__
+
+
+@pytest.mark.parametrize(
+    ("door", "message_class"),
+    [
+        ("kafka", "KafkaRawMessage"),
+        ("rest", "KafkaRawMessage"),
+        ("adapter", "EnsLib.Kafka.Message"),
+    ],
+)
+def test_iop_floor_carries_the_doors_message_through_three_hops(
+    door: str, message_class: str
+) -> None:
+    import floors
+
+    chain = floors.noop_chain()
+    first = len(chain.trace.hops)
+    floors.one_record(door)()
+    hops = chain.trace.hops[first:]
+    assert [(hop.source, hop.target) for hop in hops if hop.kind == "Request"] == [
+        ("Floor.Adapter" if door == "adapter" else "Floor.BS", "Floor.BP"),
+        ("Floor.BP", "Floor.BO"),
+    ]
+    assert {hop.status for hop in hops} == {"Completed"}
+    assert hops[0].message_class.endswith(message_class)
