@@ -175,6 +175,7 @@ def main() -> None:
     )
     runner.argparser.add_argument("--durability", choices=("normal", "full"), default="normal")
     durability = runner.parse_args().durability
+    runner.metadata["durability"] = durability
     writes: dict[str, tuple[Callable[[Any], None], Callable[[str], Any]]] = {
         "write sql": (write_sql, held_connection),
         "write sqlalchemy": (write_sqlalchemy, held_connection),
