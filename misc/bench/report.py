@@ -75,8 +75,8 @@ def floor_rows(rows: Rows, floors: dict[str, Figure]) -> None:
         rows.floor(f"floor: {name}, a record", value)
 
 
-def kafka_rows(rows: Rows, kind: str, found: dict[str, Any], floors: dict[str, Figure]) -> float:
-    """The Kafka figures of one broker; the fair bound's records/s."""
+def kafka_rows(rows: Rows, kind: str, found: dict[str, Any], floors: dict[str, Figure]) -> None:
+    """The Kafka figures of one broker, against the fair bound and the hand-written consumer."""
     consume = found["consume us"]
     rows.floor(f"floor: kafka-python consume ({kind}), a record", consume)
     bound_us = (
@@ -98,7 +98,6 @@ def kafka_rows(rows: Rows, kind: str, found: dict[str, Any], floors: dict[str, F
         rows.against(f"drain vs hand-written {label}", drain, "rec/s", peer.median, gap, goal)
         if "door 1 p50_ms" in pool:
             rest_rows(rows, pool)
-    return bound.median
 
 
 def rest_rows(rows: Rows, pool: dict[str, Figure]) -> None:
@@ -142,7 +141,7 @@ def process_rows(
 
 
 def flame_lines(out: Path) -> list[str]:
-    """Each flame graph, and the functions that took most of its samples."""
+    """Each flame graph, and each part's share of its samples (flames.PARTS)."""
     lines = ["", "Flame graphs (py-spy, in misc/bench/out/), and where their samples go:"]
     for name, what in FLAMES.items():
         lines.append(f"- `{name}`: {what}")
