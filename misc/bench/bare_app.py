@@ -1,33 +1,41 @@
-"""The bare handler: Flask, one POST that parses the JSON body and inserts the row, nothing else.
+"""The fair bare handler: Flask doing the REST door's mandated work and nothing else.
 
-Served by gunicorn with misc/deploy/gunicorn/gunicorn.conf.py, it is the REST baseline.
-The insert is the one LocalStorageBO's raw SQL route runs, on an engine made the
-same way (SQLAlchemy URL from BENCH_DB_URL, one transaction per row), committing with
-the durability of BENCH_DURABILITY (normal or full), as the local mode does.
+Served by gunicorn with the doors' config file and the local mode's worker model, it is
+the REST floor: it parses the body, applies the same rules (kafka_demo.rules), and makes
+one of the three writes at random through kafka_demo.storage, one transaction per
+request, on a connection each gunicorn thread holds. The database is opened as the
+local mode opens it (SQLAlchemy URL from BENCH_DB_URL, the durability of
+BENCH_DURABILITY); the IRIS ORM route reaches the User.product stand-in through the
+same seam as the local mode. No production, no IoP, no trace.
 """
 
 import os
-from decimal import Decimal
+import threading
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy import create_engine, event, text
+from handwritten import WRITES, open_store
+from sqlalchemy import Connection
 
-_engine = create_engine(os.environ["BENCH_DB_URL"])
-_SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL"}[os.environ.get("BENCH_DURABILITY", "normal")]
-event.listen(
-    _engine,
-    "connect",
-    lambda connection, _: connection.execute(f"PRAGMA synchronous={_SYNCHRONOUS}"),
-)
-_INSERT = text("INSERT INTO product (name, price) VALUES (:name, :price)")
+from kafka_demo import rules
+
+_engine = open_store(os.environ["BENCH_DB_URL"], os.environ.get("BENCH_DURABILITY", "normal"))
+_held = threading.local()
 
 app = Flask(__name__)
 
 
+def _connection() -> Connection:
+    if getattr(_held, "connection", None) is None:
+        _held.connection = _engine.connect()
+    return _held.connection
+
+
 @app.post("/kafka")
 def post_product() -> tuple[Response, int]:
-    body = request.get_json()
-    price = str(Decimal(str(body["price"])))
-    with _engine.begin() as connection:
-        row_id = connection.execute(_INSERT, {"name": body["name"], "price": price}).lastrowid
-    return jsonify(message="stored", id=row_id), 200
+    try:
+        product = rules.product_from_bytes(request.get_data(cache=False))
+    except rules.InvalidProduct as invalid:
+        return jsonify(invalid.as_dict()), 400
+    route = rules.choose_route(rules.ALL_ROUTES)
+    row_id = WRITES[route](_connection(), product, "")
+    return jsonify(message="stored", route=route, id=row_id), 200

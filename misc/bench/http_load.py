@@ -1,13 +1,10 @@
-"""gunicorn servers started for the benchmark, and a bounded loopback load generator."""
+"""gunicorn servers started for the benchmark, and the REST load: wrk from Debian's packages."""
 
 import http.client
-import itertools
-import json
 import os
+import re
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -32,7 +29,9 @@ def _status(port: int, path: str) -> int:
 
 
 @contextmanager
-def serving(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[None]:
+def serving(
+    command: list[str], env: dict[str, str], port: int, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server until the block ends; it is ready once GET /health answers 200 or 404."""
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -40,7 +39,7 @@ def serving(command: list[str], env: dict[str, str], port: int, log: Path) -> It
         )
         try:
             wait_for(lambda: _status(port, "/health") in (200, 404), 60, f"{command[2:4]}")
-            yield
+            yield process
         finally:
             stop_process(process)
 
@@ -57,7 +56,7 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 
 def bare_handler(
     db_url: str, port: int, log: Path, durability: str = "normal"
-) -> AbstractContextManager[None]:
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
     """bare_app.py under gunicorn with the doors' config file."""
     command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF)]
     command += ["--bind", f"127.0.0.1:{port}", "bare_app:app"]
@@ -70,40 +69,30 @@ def bare_handler(
     return serving(command, env, port, log)
 
 
-def load(port: int, requests: int, concurrency: int, max_seconds: float) -> dict[str, float]:
-    """POST products from `concurrency` keep-alive clients until `requests` or `max_seconds`."""
-    numbers = itertools.count()
-    latencies: list[float] = []
-    failures: list[int] = []
-    deadline = time.monotonic() + max_seconds
+WRK_SCRIPT = BENCH_DIR / "post.lua"
+WRK_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
-    def client() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {"Content-Type": "application/json"}
-        while (number := next(numbers)) < requests and time.monotonic() < deadline:
-            body = json.dumps({"name": f"http {number}", "price": 1.5})
-            started = time.perf_counter()
-            connection.request("POST", "/kafka", body, headers)
-            response = connection.getresponse()
-            response.read()
-            latencies.append(time.perf_counter() - started)
-            if response.status != 200:
-                failures.append(response.status)
-        connection.close()
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if failures:
-        raise RuntimeError(f"{len(failures)} request(s) failed, e.g. HTTP {failures[0]}")
-    latencies.sort()
-    return {
-        "requests_per_s": len(latencies) / elapsed,
-        "p50_ms": latencies[len(latencies) // 2] * 1e3,
-        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1e3,
-        "requests": float(len(latencies)),
-    }
+def load(port: int, clients: int, seconds: float) -> dict[str, float]:
+    """wrk (C, out of the interpreter the server runs on): `clients` keep-alive connections
+    POST products for `seconds`. Requests/s and the p50 and p99 latency in ms."""
+    command = ["wrk", "-t", "1", "-c", str(clients), "-d", f"{seconds:g}s"]
+    command += ["--latency", "-s", str(WRK_SCRIPT), f"http://127.0.0.1:{port}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    """The figures of wrk's report; a non-2xx answer or a socket error fails the load."""
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise RuntimeError(f"wrk saw failed requests:\n{output}")
+    found: dict[str, float] = {}
+    for line in output.splitlines():
+        words = line.split()
+        if words[:1] in (["50%"], ["99%"]):
+            value = re.fullmatch(r"([\d.]+)(us|ms|s)", words[1])
+            assert value is not None, line
+            found[f"p{words[0][:2]}_ms"] = float(value[1]) * WRK_UNITS[value[2]]
+        elif words[:1] == ["Requests/sec:"]:
+            found["requests_per_s"] = float(words[1])
+    return found

@@ -1,10 +1,12 @@
-"""Kafka helpers of the benchmark: fresh topics, produced records, a joined consumer."""
+"""Kafka helpers of the benchmark: fresh topics, produced records, a joined consumer, and the
+consume floor."""
 
 import json
 import time
-from collections.abc import Callable
+from itertools import count
 
 from kafka import KafkaConsumer, KafkaProducer
+from stats import wait_for
 
 from kafka_demo.kafka_io.clients import open_consumer
 from kafka_demo.local_mode.broker.tansu import create_topics
@@ -14,6 +16,7 @@ PARTITIONS = 2
 """As the production's topic: two partitions, so both Kafka doors get a share."""
 JOIN_POLL_INTERVAL_MS = 1500
 """Tansu completes a group join only after about max_poll_interval_ms (as in the tests)."""
+_runs = count(1)
 
 
 def product_values(count: int, tag: str) -> list[bytes]:
@@ -42,7 +45,7 @@ def joined_consumer(bootstrap: str, topic: str, group_id: str) -> KafkaConsumer:
         max_poll_interval_ms=JOIN_POLL_INTERVAL_MS,
         max_poll_records=LocalConfig().max_poll_records,
     )
-    wait_until(lambda: _polled_and_assigned(consumer), timeout=30, what="the group join")
+    wait_for(lambda: _polled_and_assigned(consumer), 30, "the group join", step=0)
     return consumer
 
 
@@ -51,8 +54,20 @@ def _polled_and_assigned(consumer: KafkaConsumer) -> bool:
     return len(consumer.assignment()) == PARTITIONS
 
 
-def wait_until(done: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
+def consume_rate(bootstrap: str, records: int) -> float:
+    """Records/s of a joined consumer draining `records` (poll, then commit each batch)."""
+    run = next(_runs)
+    topic = new_topic(bootstrap, f"bench_consume_{run}")
+    consumer = joined_consumer(bootstrap, topic, f"bench-consume-{run}")
+    try:
+        produce(bootstrap, topic, product_values(records, "consume"))
+        seen = 0
+        started = time.perf_counter()
+        while seen < records:
+            batch = consumer.poll(timeout_ms=1000)
+            seen += sum(len(found) for found in batch.values())
+            if batch:
+                consumer.commit()
+        return records / (time.perf_counter() - started)
+    finally:
+        consumer.close()

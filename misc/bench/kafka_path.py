@@ -1,16 +1,16 @@
-"""Where the Kafka path's time goes, and the storage routes' cost, in a process of their own.
+"""The Kafka path in one process, and the storage routes' cost, in a process of their own.
 
-The production runs in this process, driven by hand (OnProcessInput back to back, no
-poller), so that each hop can be timed; the Kafka path's reported rate is measured on
-`kafka-demo local` instead (local_kafka.py). Run by run.py with PYTHONPATH set to
-the src/python under test (the working tree, or an older revision for the
-before/after figures), so each revision is measured in the same run against the
-same broker. Prints its figures as JSON on stdout.
+The production runs in this process as `kafka-demo local` builds it, driven by hand
+(KafkaDemoBS's OnProcessInput back to back; no poller, no HTTP server, no second
+consumer), so its drain can be set beside the server's; each route is timed through
+LocalStorageBO's IoP dispatch; and one drain is sampled by py-spy. Run by run.py with
+PYTHONPATH set to src/python and misc/bench. Prints its figures as JSON on stdout.
 """
 
 import argparse
 import json
 import logging
+import os
 import sqlite3
 import sys
 import time
@@ -18,15 +18,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import baselines
+from flames import sampled
 from iop.messages.dispatch import dispatch_serializer
-from kafka import KafkaConsumer
 from kafka_io import PARTITIONS, new_topic, produce, product_values
-from stopwatch import Stopwatch
 
 from kafka_demo import storage
-from kafka_demo.defaults import KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
-from kafka_demo.kafka_io.offsets import GlobalOffsetStore
+from kafka_demo.defaults import KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.local_mode.iris.runtime import LocalConfig, LocalRuntime
 from kafka_demo.models import Base
@@ -73,16 +70,10 @@ def stored(db_path: Path) -> int:
 
 
 def drain(runtime: LocalRuntime, db_path: Path, records: int) -> float:
-    """Produce `records`, then call OnProcessInput back to back until all are stored: records/s."""
-    return records / drain_seconds(runtime, db_path, records)
+    """Produce `records`, then call OnProcessInput back to back until all are stored: records/s.
 
-
-def drain_seconds(runtime: LocalRuntime, db_path: Path, records: int) -> float:
-    """Seconds from the first OnProcessInput to the return of the one that stored the last record.
-
-    That call ends with an empty poll, which waits for new records up to the poll budget's
-    rest: time `kafka-demo local` spends idle after the drain, not in it (local_kafka.py's
-    clock stops at the last row). The instrumented drain reports that wait apart.
+    The clock stops when the call that stored the last record returns; that call ends with
+    an empty poll, which waits up to the poll budget's rest, so the figure is a little low.
     """
     assert runtime.production is not None
     target = stored(db_path) + records
@@ -90,114 +81,84 @@ def drain_seconds(runtime: LocalRuntime, db_path: Path, records: int) -> float:
     started = time.perf_counter()
     while stored(db_path) < target:
         runtime.production.process_input(KAFKA_DEMO_BS)
-    return time.perf_counter() - started
+    return records / (time.perf_counter() - started)
 
 
-def instrument(production: LocalProduction, watch: Stopwatch) -> None:
-    """Wrap (never change) the hops: router, trace, items, insert, offsets, Kafka client."""
-    watch.patch(KafkaConsumer, "poll", "kafka poll", after=_empty_poll_apart)
-    watch.patch(KafkaConsumer, "commit", "kafka commit")
-    watch.patch(GlobalOffsetStore, "handed_over", "offset global")
-    watch.patch(GlobalOffsetStore, "next_offset", "offset global")
-    watch.patch(production, "deliver", lambda source, target, *_, **__: f"router -> {target}")
-    for method in ("new_session", "record", "finish", "end_session", "flush", "transaction"):
-        if hasattr(production.trace, method):
-            watch.patch(production.trace, method, "trace writes")
-    watch.patch(production.items[KAFKA_DEMO_BP], "receive", "KafkaDemoBP (IoP dispatch)")
-    watch.patch(production.items[LOCAL_STORAGE_BO], "receive", "LocalStorageBO (IoP dispatch)")
-    for route in ("insert_with_sql", "insert_with_iris_orm", "insert_with_sqlalchemy"):
-        watch.patch(storage, route, "product insert")
-    watch.patch(production, "process_input", "KafkaDemoBS (on_poll, hand-off)")
-
-
-EMPTY_POLL = "kafka poll that found nothing (idle, after the drain)"
-
-
-def _empty_poll_apart(label: str, batch: Any) -> str:
-    """An empty poll waited for records that were not there: idle time, not the drain's."""
-    return label if batch else EMPTY_POLL
-
-
-def route_costs(runtime: LocalRuntime, rows: int, raw_db: Path) -> dict[str, float]:
-    """Microseconds per row of each route, through LocalStorageBO's IoP dispatch, of that
-    dispatch alone (the raw SQL route's message, its insert replaced by nothing), and of a
-    raw insert measured just before them (the disk's commit time swings on a shared machine)."""
+def route_costs(runtime: LocalRuntime, rows: int) -> dict[str, float]:
+    """Microseconds a message of each route through LocalStorageBO's IoP dispatch, and of that
+    dispatch alone (the raw SQL route's message, its insert replaced by nothing). The routes
+    take turns, a block of messages each, so that a change of machine load hits all alike;
+    the messages are built and serialized beforehand, as the BP would."""
     assert runtime.production is not None
+    runtime.production.trace.flush()  # the drain's hops, written now rather than meanwhile
     bo = runtime.production.items[LOCAL_STORAGE_BO]
-    costs = {"raw insert": 1e6 / baselines.insert_rate(f"sqlite:///{raw_db}", rows)}
-    for route, message_class in ROUTE_MESSAGES.items():
-        costs[route] = _us_per_message(bo, message_class, rows)
-    insert = storage.insert_with_sql
-    # The ignore: the route's insert is replaced by one of another signature, on purpose.
-    storage.insert_with_sql = lambda *_: 0  # type: ignore[assignment]
-    try:
-        costs[DISPATCH_ALONE] = _us_per_message(bo, ProductSQLMessage, rows)
-    finally:
-        storage.insert_with_sql = insert
-    return costs
+    kinds = {**ROUTE_MESSAGES, DISPATCH_ALONE: ProductSQLMessage}
+    blocks = max(1, rows // BLOCK)
+    seconds = dict.fromkeys(kinds, 0.0)
+    for block in range(-1, blocks):  # block -1 warms each up
+        for kind, message_class in kinds.items():
+            requests = [
+                dispatch_serializer(message_class(name=f"{kind} {block} {i}", price=PRICE))
+                for i in range(BLOCK)
+            ]
+            elapsed = _timed_block(bo, requests, alone=kind == DISPATCH_ALONE)
+            seconds[kind] += elapsed if block >= 0 else 0.0
+    return {kind: total / (blocks * BLOCK) * 1e6 for kind, total in seconds.items()}
 
 
 DISPATCH_ALONE = "dispatch alone"
+BLOCK = 20
+PRICE = Decimal("1.50")
 
 
-def _us_per_message(bo: Any, message_class: Any, rows: int) -> float:
-    bo.receive(dispatch_serializer(message_class(name="warm", price=Decimal("1.50"))))
-    started = time.perf_counter()
-    for i in range(rows):
-        bo.receive(dispatch_serializer(message_class(name=f"r{i}", price=Decimal("1.50"))))
-    return (time.perf_counter() - started) / rows * 1e6
+def _timed_block(bo: Any, requests: list[Any], alone: bool) -> float:
+    insert = storage.insert_with_sql
+    if alone:
+        # The ignore: the route's insert is replaced by one of another signature, on purpose.
+        storage.insert_with_sql = lambda *_: 0  # type: ignore[assignment]
+    try:
+        started = time.perf_counter()
+        for request in requests:
+            bo.receive(request)
+        return time.perf_counter() - started
+    finally:
+        storage.insert_with_sql = insert
 
 
 def measure(args: argparse.Namespace, runtime: LocalRuntime, db_path: Path) -> dict[str, Any]:
-    """Repetitions of the drain and the routes, then one instrumented drain for the hops."""
-    assert runtime.production is not None
+    """Repetitions of the drain and of the routes, each route in microseconds a message."""
     rates, routes = [], []
-    for rep in range(args.reps):
+    for _ in range(args.reps):
         rates.append(drain(runtime, db_path, args.records))
-        routes.append(route_costs(runtime, args.rows, db_path.with_name(f"raw_{rep}.db")))
-    watch = Stopwatch()
-    instrument(runtime.production, watch)
-    elapsed = drain_seconds(runtime, db_path, args.records)
-    idle = watch.seconds.pop(EMPTY_POLL, 0.0)
-    return {
-        "records_per_s": rates,
-        "route_us": {route: [run[route] for run in routes] for route in routes[0]},
-        "hop_us_per_record": {
-            label: seconds / args.records * 1e6 for label, seconds in watch.seconds.items()
-        },
-        "instrumented_records_per_s": args.records / (elapsed - idle),
-        "idle_after_drain_s": idle,
-    }
+        routes.append(route_costs(runtime, args.rows))
+    by_route = {f"{route} us": [run[route] for run in routes] for route in routes[0]}
+    return {"records_per_s": rates, **by_route}
 
 
-def profile_drain(args: argparse.Namespace, runtime: LocalRuntime, db_path: Path) -> None:
-    from pyinstrument import Profiler
-
-    profiler = Profiler(interval=0.0005)
-    profiler.start()
-    drain(runtime, db_path, args.records)
-    profiler.stop()
-    Path(args.profile).write_text(profiler.output_text(unicode=False, color=False))
+def sampled_drain(args: argparse.Namespace, runtime: LocalRuntime, db_path: Path) -> None:
+    """One more drain, sampled by py-spy while a thread holds the interpreter lock."""
+    with sampled(os.getpid(), Path(args.flame), "gil"):
+        drain(runtime, db_path, args.sampled_records)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--dir", required=True, help="where the SQLite files go")
-    parser.add_argument("--tag", required=True, help="names this revision's topics and files")
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--rows", type=int, default=500)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--profile", help="also profile one drain (pyinstrument) into this file")
+    parser.add_argument("--flame", help="also sample one drain with py-spy into this SVG")
+    parser.add_argument("--sampled-records", type=int, default=3000, help="that drain's records")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)  # as `kafka-demo local` logs
     logging.getLogger("kafka").setLevel(logging.WARNING)
-    db_path = Path(args.dir) / f"path_{args.tag}.db"
-    runtime = start_runtime(args.bootstrap, db_path, args.tag)
+    db_path = Path(args.dir) / "path.db"
+    runtime = start_runtime(args.bootstrap, db_path, "one-process")
     try:
         figures = measure(args, runtime, db_path)
-        if args.profile:
-            profile_drain(args, runtime, db_path)
+        if args.flame:
+            sampled_drain(args, runtime, db_path)
     finally:
         runtime.stop()
     json.dump(figures, sys.stdout)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from http_load import serving, stop_process
 from kafka import KafkaProducer
@@ -24,18 +25,18 @@ from kafka_demo.local_mode.broker.tansu import create_topics, free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
 
+CLI = "kafka_demo.local_mode.cli.main"
 TOPIC = "kafka_demo"
 """The topic `kafka-demo local` consumes (its default)."""
 
 
-def cli_module(src: Path) -> str:
-    """The CLI's module in that tree: it moved into the local_mode package, then into its
-    cli sub-package."""
-    if (src / "kafka_demo" / "local_mode" / "cli" / "main.py").exists():
-        return "kafka_demo.local_mode.cli.main"
-    if (src / "kafka_demo" / "local_mode" / "cli.py").exists():
-        return "kafka_demo.local_mode.cli"
-    return "kafka_demo.cli"
+class LocalMode(NamedTuple):
+    """A running `kafka-demo local`: its HTTP port, its broker, its process, its database."""
+
+    port: int
+    bootstrap: str
+    pid: int
+    db: Path
 
 
 @contextmanager
@@ -45,14 +46,14 @@ def local_mode(
     log: Path,
     options: Sequence[str] = (),
     bootstrap: str | None = None,
-) -> Iterator[tuple[int, str]]:
+) -> Iterator[LocalMode]:
     """`kafka-demo local` from `src` until the block ends, with its own broker, or on the
     running broker at `bootstrap` (--bootstrap); `options` are added to its command line
     (--durability, --pool-size).
 
-    Yields the HTTP port and the broker's bootstrap address."""
+    Ready once a first record is stored: KafkaDemoBS has joined its group."""
     port = free_port()
-    command = [sys.executable, "-m", cli_module(src), "local", "--port", str(port)]
+    command = [sys.executable, "-m", CLI, "local", "--port", str(port)]
     if bootstrap is None:
         broker_port = free_port()
         bootstrap = f"127.0.0.1:{broker_port}"
@@ -60,8 +61,9 @@ def local_mode(
     else:
         command += ["--bootstrap", bootstrap]
     command += ["--db", f"sqlite:///{db_path}", *options]
-    with serving(command, {"PYTHONPATH": str(src)}, port, log):
-        yield port, bootstrap
+    with serving(command, {"PYTHONPATH": str(src)}, port, log) as process:
+        wait_for_join(bootstrap, db_path)
+        yield LocalMode(port, bootstrap, process.pid, db_path)
 
 
 @contextmanager

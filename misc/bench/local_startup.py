@@ -2,8 +2,8 @@
 
 Starts the installed `kafka-demo local` (with its embedded broker) on free ports
 and a temporary database, times it until GET /health answers 200, sends one
-product, then sums the resident memory (VmRSS) of its process tree without the
-broker. Three runs; prints each and the median. Linux only (/proc).
+product, then sums the resident memory of its process tree (psutil) without the
+broker. Three runs; prints each and the median.
 
     python misc/bench/local_startup.py
 """
@@ -16,41 +16,23 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psutil
+
 from kafka_demo.local_mode.broker.tansu import free_port
 
 KAFKA_DEMO = str(Path(sys.executable).with_name("kafka-demo"))
 RUNS = 3
 
 
-def process_table() -> dict[int, tuple[int, str, int]]:
-    """pid -> (parent pid, command name, resident kB), from /proc."""
-    table = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = dict(
-                line.split(":", 1)
-                for line in (entry / "status").read_text().splitlines()
-                if ":" in line
-            )
-        except OSError:
-            continue
-        rss = int(status.get("VmRSS", "0 kB").split()[0])
-        table[int(entry.name)] = (int(status["PPid"]), status["Name"].strip(), rss)
-    return table
-
-
 def tree_rss_mb(root: int) -> tuple[float, list[str]]:
     """Resident memory of `root` and its descendants, the broker (tansu) excluded."""
-    table = process_table()
-    members, frontier = [], [root]
-    while frontier:
-        pid = frontier.pop()
-        if pid in table and not table[pid][1].startswith("tansu"):
-            members.append(pid)
-            frontier.extend(child for child, (parent, _, _) in table.items() if parent == pid)
-    return sum(table[pid][2] for pid in members) / 1024, [table[pid][1] for pid in members]
+    root_process = psutil.Process(root)
+    members = [
+        process
+        for process in [root_process, *root_process.children(recursive=True)]
+        if not process.name().startswith("tansu")
+    ]
+    return sum(p.memory_info().rss for p in members) / 2**20, [p.name() for p in members]
 
 
 def healthy(url: str) -> bool:

@@ -38,11 +38,6 @@ def figure(values: Sequence[float]) -> Figure:
     return Figure(tuple(float(v) for v in values))
 
 
-def figures_of(runs: Sequence[dict[str, float]]) -> dict[str, Figure]:
-    """{name: value} from each repetition, as {name: Figure}."""
-    return {name: figure([run[name] for run in runs]) for name in runs[0]}
-
-
 def wait_for(done: Callable[[], bool], timeout: float, what: str, step: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while not done():

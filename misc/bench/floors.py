@@ -1,0 +1,196 @@
+"""The floors: the mandated work of one record done bare by its own libraries, timed by pyperf.
+
+    python misc/bench/floors.py -o floors.json [--fast] [--durability normal|full]
+
+Run by run.py with PYTHONPATH set to src/python and misc/bench; pyperf runs each
+benchmark in processes of its own, calibrates the loops, drops warm-ups and reports
+mean and standard deviation. Every value is the time of one record.
+
+- write sql: a SQLAlchemy Core text() insert and its commit, on a held connection;
+- write sqlalchemy: an ORM Session per row, add and commit, on a held connection;
+- write iris: the User.product stand-in's _New, the properties set, _Save (in IRIS,
+  IRIS's own cost), each save a transaction of its own;
+- iop <door>: a no-op BS -> BP -> BO chain through the local router, with IoP's dispatch
+  and serialization on every hop, carrying what the door carries: KafkaRawMessage async
+  from KafkaDemoBS, KafkaRawMessage sync from KafkaRestBS, and EnsLib.Kafka.Message from
+  the adapter door (IoP's class lookups for a native IRIS message included).
+The write floor is the mean of the three writes, as a record takes one route at random.
+"""
+
+import itertools
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from functools import cache, partial
+from typing import TYPE_CHECKING, Any
+
+import pyperf
+from iop import BusinessOperation, BusinessProcess, BusinessService, Production, target
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from kafka_demo.local_mode.database import open_database
+from kafka_demo.local_mode.iris import iris_standin
+from kafka_demo.local_mode.iris.iris_kafka_service import KafkaMessage
+from kafka_demo.local_mode.iris.persistent import PersistentClass
+from kafka_demo.local_mode.iris.router import LocalProduction
+from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE, Base, ProductRow
+from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage, ProductStored
+
+if TYPE_CHECKING:
+    import iris  # only inside IRIS; named by the annotation IoP dispatches on
+
+DOORS = {"iop KafkaDemoBS": "kafka", "iop KafkaRestBS": "rest", "iop adapter door": "adapter"}
+VALUE = b'{"name": "floor", "price": 1.5}'
+PRICE = Decimal("1.50")
+INSERT = text("INSERT INTO product (name, price, source) VALUES (:name, :price, :source)")
+_sources = itertools.count()
+
+
+def source() -> str:
+    """A unique source as long as a Kafka record's, so the unique index does its work."""
+    return (
+        f"kafka:floor-cluster/floor/00000000-0000-4000-8000-{os.getpid():012d}/0/{next(_sources)}"
+    )
+
+
+_folders: list[tempfile.TemporaryDirectory[str]] = []
+"""The floors' files, deleted when the process ends."""
+
+
+@cache
+def held_connection(durability: str) -> Connection:
+    """A connection on a fresh file, opened as the local mode opens its database."""
+    _folders.append(tempfile.TemporaryDirectory(prefix="kafka-demo-floor-"))
+    path = os.path.join(_folders[-1].name, "floor.db")
+    # The ignore: `durability` is the checked command-line choice; open_database takes a Literal.
+    engine = open_database(f"sqlite:///{path}", durability)  # type: ignore[arg-type]
+    Base.metadata.create_all(engine)
+    return engine.connect()
+
+
+def write_sql(connection: Connection) -> None:
+    with connection.begin():
+        connection.execute(INSERT, {"name": "floor", "price": str(PRICE), "source": source()})
+
+
+def write_sqlalchemy(connection: Connection) -> None:
+    with Session(connection) as session:
+        session.add(ProductRow(name="floor", price=PRICE, source=source()))
+        session.commit()
+
+
+def write_iris(product_class: PersistentClass) -> None:
+    row: Any = product_class._New()
+    row.name = "floor"
+    row.price = str(PRICE)
+    row.source = source()
+    row._Save()
+
+
+class NoopBS(BusinessService):
+    Output = target("Floor.BP")
+
+    def on_process_input(self, request: Any = None) -> Any:
+        message = KafkaRawMessage.from_record(VALUE, "floor", 0, 1)
+        if request == "rest":
+            return self.send_request_sync(self.Output, KafkaRawMessage(value=VALUE))
+        self.send_request_async(self.Output, message)
+        return None
+
+
+class NoopBP(BusinessProcess):
+    Storage = target("Floor.BO")
+
+    def on_kafka_raw_message(self, request: KafkaRawMessage) -> Any:
+        return self.send_request_sync(self.Storage, ProductSQLMessage(name="floor", price=PRICE))
+
+    def on_iris_kafka_message(self, request: "iris.EnsLib.Kafka.Message") -> Any:
+        """IoP dispatches on the annotation's text, as for KafkaDemoBP."""
+        return self.send_request_sync(self.Storage, ProductSQLMessage(name="floor", price=PRICE))
+
+
+class NoopBO(BusinessOperation):
+    def on_product_sql_message(self, request: ProductSQLMessage) -> ProductStored:
+        return ProductStored(route="sql", id=1)
+
+
+@cache
+def noop_chain() -> LocalProduction:
+    iris_standin.install(iris_standin.IrisStandIn())
+    production = Production("Floor.Production")
+    bs = production.service("Floor.BS", NoopBS)
+    bp = production.process("Floor.BP", NoopBP)
+    bs.connect(NoopBS.Output, bp)
+    bp.connect(NoopBP.Storage, production.operation("Floor.BO", NoopBO))
+    local = LocalProduction(production)
+    local.start()
+    return local
+
+
+def one_record(door: str) -> Callable[[], Any]:
+    chain = noop_chain()
+    if door == "adapter":
+        return lambda: chain.deliver(
+            "Floor.Adapter", "Floor.BP", KafkaMessage("floor", VALUE.decode(), ""), sync=False
+        )
+    return lambda: chain.process_input("Floor.BS", door)
+
+
+def bound_write(
+    write: Callable[[Any], None], store: Callable[[str], Any], durability: str
+) -> Callable[[], None]:
+    """One record's write, on the store it needs (opened on first use, not timed)."""
+    return partial(write, store(durability))
+
+
+def refuse_failed_hops() -> None:
+    """A floor that failed on the way measured nothing: stop."""
+    if noop_chain.cache_info().currsize:
+        errors = [hop.error for hop in noop_chain().trace.hops if hop.status == "Error"]
+        if errors:
+            raise RuntimeError(f"the no-op chain failed: {errors[0]}")
+
+
+def timed(setup: Callable[[], Callable[[], Any]]) -> Callable[[int], float]:
+    """pyperf's time function: `loops` calls of what `setup` returns, setup not timed."""
+
+    def run(loops: int) -> float:
+        call = setup()
+        started = time.perf_counter()
+        for _ in range(loops):
+            call()
+        elapsed = time.perf_counter() - started
+        refuse_failed_hops()
+        return elapsed
+
+    return run
+
+
+def main() -> None:
+    runner = pyperf.Runner(
+        add_cmdline_args=lambda cmd, args: cmd.extend(["--durability", args.durability])
+    )
+    runner.argparser.add_argument("--durability", choices=("normal", "full"), default="normal")
+    durability = runner.parse_args().durability
+    runner.metadata["durability"] = durability
+    writes: dict[str, tuple[Callable[[Any], None], Callable[[str], Any]]] = {
+        "write sql": (write_sql, held_connection),
+        "write sqlalchemy": (write_sqlalchemy, held_connection),
+        "write iris": (write_iris, iris_product_class),
+    }
+    for name, (write, store) in writes.items():
+        runner.bench_time_func(name, timed(partial(bound_write, write, store, durability)))
+    for name, door in DOORS.items():
+        runner.bench_time_func(name, timed(partial(one_record, door)))
+
+
+@cache
+def iris_product_class(durability: str) -> PersistentClass:
+    return PersistentClass(held_connection(durability).engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS)
+
+
+if __name__ == "__main__":
+    main()
