@@ -428,3 +428,72 @@ def create_again(bootstrap: str, topic: str, partitions: int) -> None:
 def stored_sources(database: Path) -> list[tuple[str, str | None]]:
     with sqlite3.connect(database) as connection:
         return list(connection.execute("SELECT name, source FROM product ORDER BY id"))
+
+
+def test_the_offsets_of_the_records_handed_over_before_a_failing_one_are_recorded(
+    start_production: Any,
+    database: Path,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    iris: IrisStandIn,
+) -> None:
+    """The batch stops at the record that fails; those before it are stored, and their
+    offsets written, so only the failed one comes again."""
+    topic = topics["topic"]
+    values = [f'{{"name": "{name}", "price": 1}}'.encode() for name in ("one", "two", "three")]
+    produce(kafka_bootstrap, topic, values, partitions=[0] * len(values))
+    real_hand_over = KafkaDemoBS._hand_over
+    refusals = iter([RuntimeError("the BP is busy")])
+
+    def refuse_the_third_once(service: KafkaDemoBS, message: Any) -> None:
+        refusal = next(refusals, None) if message.offset == 2 else None
+        if refusal is not None:
+            raise refusal
+        real_hand_over(service, message)
+
+    monkeypatch.setattr(KafkaDemoBS, "_hand_over", refuse_the_third_once)
+    production = start_production()
+    failure = hand_off_failure(production)
+
+    assert failure == f"{topic}[0]@2 not handed over: RuntimeError: the BP is busy"
+    assert sorted(stored_rows(database)) == [("one", "1.00"), ("two", "1.00")]
+    offsets = iris.gref("^KafkaDemo.Offset")
+    log = log_name(kafka_bootstrap, topic)
+    assert offsets.get([log, 0]) == 2
+    poll_until(production, lambda: len(stored_rows(database)) >= 3)
+    assert sorted(stored_rows(database)) == [("one", "1.00"), ("three", "1.00"), ("two", "1.00")]
+    assert offsets.get([log, 0]) == 3
+
+
+def test_a_keyed_record_is_stored_under_its_topic_and_key(
+    start_production: Any,
+    database: Path,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+) -> None:
+    """KafkaDemoBS hands the record's key over: the stored source names the topic and the key,
+    not the record's place in its log."""
+    topic = topics["topic"]
+    produce(kafka_bootstrap, topic, [b'{"name": "keyed", "price": 1}'])
+    (record,) = read_topic(kafka_bootstrap, topic, expected=1)
+    production = start_production()
+    poll_until(production, lambda: len(stored_rows(database)) >= 1)
+
+    ((name, source),) = stored_sources(database)
+    assert name == "keyed"
+    assert source is not None and source.startswith(rules.KAFKA_KEY_SOURCE_PREFIX)
+    assert f"{topic}/{record.key.decode()}" in source
+
+
+def test_a_price_in_cents_sent_as_json_is_stored_to_the_cent(
+    start_production: Any,
+    database: Path,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+) -> None:
+    """19.99 is no binary fraction: read as a float it would have more than 2 decimal places."""
+    produce(kafka_bootstrap, topics["topic"], [b'{"name": "cents", "price": 19.99}'])
+    production = start_production()
+    poll_until(production, lambda: len(stored_rows(database)) >= 1)
+    assert stored_rows(database) == [("cents", "19.99")]
