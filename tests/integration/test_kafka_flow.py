@@ -15,10 +15,15 @@ from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.admin import NewTopic
 from kafka.errors import CommitFailedError, TopicAlreadyExistsError, UnknownTopicOrPartitionError
 
-from kafka_demo import rules
+from kafka_demo import bo, rules
 from kafka_demo.bs import KafkaDemoBS
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS
-from kafka_demo.kafka_io.clients import MIN_SESSION_TIMEOUT_MS, fetch_log_identity
+from kafka_demo.kafka_io.clients import (
+    MIN_SESSION_TIMEOUT_MS,
+    RECORD_OVERHEAD_BYTES,
+    RecordLimits,
+    fetch_log_identity,
+)
 from kafka_demo.kafka_io.consuming import HandOffFailed
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.local_mode.iris.router import LocalProduction
@@ -359,9 +364,18 @@ def test_a_failed_commit_does_not_hide_the_records_that_were_not_handed_over(
     without_bp = start_production(skip={KAFKA_DEMO_BP: "stopped for this test"})
     failure = hand_off_failure(without_bp)
 
-    assert "not handed over" in failure
-    assert "ErrBusinessDispatchNameNotRegistered: Python.KafkaDemoBP" in failure
-    assert "commit failed (read again, then skipped)" in failure
+    not_handed_over = (
+        "not handed over: DeliveryError: ERROR <Ens>ErrBusinessDispatchNameNotRegistered: "
+        "Python.KafkaDemoBP"
+    )
+    commit_failed = (
+        "commit failed (read again, then skipped): "
+        "CommitFailedError: the consumer was kicked out of the group"
+    )
+    assert failure in {
+        f"{topics['topic']}[{partition}]@0 {not_handed_over}; {commit_failed}"
+        for partition in (0, 1)
+    }
 
 
 def log_name(bootstrap: str, topic: str) -> str:
@@ -497,3 +511,71 @@ def test_a_price_in_cents_sent_as_json_is_stored_to_the_cent(
     production = start_production()
     poll_until(production, lambda: len(stored_rows(database)) >= 1)
     assert stored_rows(database) == [("cents", "19.99")]
+
+
+MIB = 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("topic_limit", "dlq_limit", "warned"),
+    [
+        (MIB, MIB, True),
+        (MIB, MIB + RECORD_OVERHEAD_BYTES - 1, True),
+        (MIB, MIB + RECORD_OVERHEAD_BYTES, False),
+        (MIB, None, False),
+        (None, MIB, False),
+    ],
+)
+def test_a_dead_letter_keeps_its_key_and_a_dlq_too_small_for_the_topic_is_named(
+    start_production: Any,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    iris: IrisStandIn,
+    topic_limit: int | None,
+    dlq_limit: int | None,
+    warned: bool,
+) -> None:
+    """KafkaDemoBO sizes its producer from the limits the broker reports (Tansu reports none,
+    so they are given here), and warns, with the size to set, when the dead-letter topic
+    cannot take the largest record of the source topic with its headers."""
+    topic, dlq_topic = topics["topic"], topics["dlq_topic"]
+    reported = {name: limit for name, limit in ((topic, topic_limit), (dlq_topic, dlq_limit))}
+    asked: list[list[str]] = []
+
+    def limits_reported(kafka_broker: Any, names: list[str]) -> RecordLimits:
+        asked.append(list(names))
+        return RecordLimits({name: reported[name] for name in names if reported[name]})
+
+    monkeypatch.setattr(bo, "fetch_record_limits", limits_reported)
+    produce(kafka_bootstrap, topic, [b"[]"], partitions=[1])
+    (record,) = read_topic(kafka_bootstrap, topic, expected=1)
+    production = start_production()
+
+    def dead_lettered() -> bool:
+        return any(
+            hop.target == KAFKA_DEMO_BO and hop.status == "Completed"
+            for hop in production.trace.hops
+        )
+
+    poll_until(production, dead_lettered)
+
+    (letter,) = read_topic(kafka_bootstrap, dlq_topic, expected=1)
+    assert (letter.key, letter.value) == (record.key, b"[]")
+    assert letter.headers == [
+        ("dlq.reason", b"payload must be a JSON object, not an array"),
+        ("dlq.topic", topic.encode()),
+        ("dlq.partition", b"1"),
+        ("dlq.offset", b"0"),
+    ]
+    assert asked == [[topic, dlq_topic]]
+    warnings = [text for text in iris.event_log.texts("Warning") if not text.startswith("Rejected")]
+    assert warnings == (
+        [
+            f"{dlq_topic} takes records up to {dlq_limit} bytes, {topic} up to {topic_limit}: "
+            f"a dead letter of its largest records would be refused; set {dlq_topic}'s "
+            f"max.message.bytes to {MIB + RECORD_OVERHEAD_BYTES} or more"
+        ]
+        if warned
+        else []
+    )
