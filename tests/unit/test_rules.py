@@ -178,6 +178,34 @@ def test_the_wire_form_of_a_product_parses_back_to_the_same_product() -> None:
     assert rules.product_from_bytes(rules.product_to_json(product)) == product
 
 
+def test_the_wire_form_is_utf8_json_with_the_name_unescaped_and_the_price_a_number() -> None:
+    wire = rules.product_to_json(Product("caf\u00e9 \U0001f600", Decimal("19.99")))
+    assert wire == '{"name": "caf\u00e9 \U0001f600", "price": 19.99}'.encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "price", "error"),
+    [
+        (
+            {"first": "a"},
+            Decimal(1),
+            {"error": "name must be a string, not an object", "field": "name"},
+        ),
+        (b"bytes", Decimal(1), {"error": "name must be a string, not bytes", "field": "name"}),
+        ("a", {"amount": 1}, {"error": "price must be a number, not an object", "field": "price"}),
+        ("a", b"1", {"error": "price must be a number, not bytes", "field": "price"}),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_named_with_its_type(
+    name: object, price: object, error: dict[str, str]
+) -> None:
+    """JSON's names for JSON's types; a message built by hand may hold any other, named by its
+    Python type."""
+    with pytest.raises(rules.InvalidProduct) as raised:
+        rules.validate_product({"name": name, "price": price})
+    assert raised.value.as_dict() == error
+
+
 @pytest.mark.parametrize(
     ("setting", "routes"),
     [
