@@ -53,7 +53,7 @@ TOML
 cd "$work"
 mkdir -p mutants/src/python  # where also_copy puts settings.py and app.py
 started="$(date -u '+%Y-%m-%d %H:%M UTC')"
-"$ROOT/.venv/bin/mutmut" run ${MUTATION_JOBS:+--max-children "$MUTATION_JOBS"} >"$work/run.log" 2>&1 || {
+"$ROOT/.venv/bin/python" "$ROOT/misc/scripts/mutmut_for_iop.py" run ${MUTATION_JOBS:+--max-children "$MUTATION_JOBS"} >"$work/run.log" 2>&1 || {
     tail -n 40 "$work/run.log" >&2
     echo "mutmut run failed" >&2
     exit 1
