@@ -516,6 +516,16 @@ def test_a_price_in_cents_sent_as_json_is_stored_to_the_cent(
 MIB = 1024 * 1024
 
 
+def dead_letter_headers(topic: str, offset: int) -> list[tuple[str, bytes]]:
+    """The headers of a dead letter for a JSON array at that offset of partition 1."""
+    return [
+        ("dlq.reason", b"payload must be a JSON object, not an array"),
+        ("dlq.topic", topic.encode()),
+        ("dlq.partition", b"1"),
+        ("dlq.offset", str(offset).encode()),
+    ]
+
+
 @pytest.mark.parametrize(
     ("topic_limit", "dlq_limit", "warned"),
     [
@@ -549,24 +559,20 @@ def test_a_dead_letter_keeps_its_key_and_a_dlq_too_small_for_the_topic_is_named(
 
     monkeypatch.setattr(bo, "fetch_record_limits", limits_reported)
     produce(kafka_bootstrap, topic, [b"[]"], partitions=[1])
-    (record,) = read_topic(kafka_bootstrap, topic, expected=1)
+    produce(kafka_bootstrap, topic, [b"[]"], partitions=[1], keyed=False)
+    keyed, _ = read_topic(kafka_bootstrap, topic, expected=2)
     production = start_production()
 
     def dead_lettered() -> bool:
-        return any(
-            hop.target == KAFKA_DEMO_BO and hop.status == "Completed"
-            for hop in production.trace.hops
-        )
+        sent = [hop for hop in production.trace.hops if hop.target == KAFKA_DEMO_BO]
+        return sum(hop.status == "Completed" for hop in sent) == 2
 
     poll_until(production, dead_lettered)
 
-    (letter,) = read_topic(kafka_bootstrap, dlq_topic, expected=1)
-    assert (letter.key, letter.value) == (record.key, b"[]")
-    assert letter.headers == [
-        ("dlq.reason", b"payload must be a JSON object, not an array"),
-        ("dlq.topic", topic.encode()),
-        ("dlq.partition", b"1"),
-        ("dlq.offset", b"0"),
+    letters = read_topic(kafka_bootstrap, dlq_topic, expected=2)
+    assert [(letter.key, letter.value, letter.headers) for letter in letters] == [
+        (key, b"[]", dead_letter_headers(topic, offset))
+        for offset, key in enumerate([keyed.key, None])
     ]
     assert asked == [[topic, dlq_topic]]
     warnings = [text for text in iris.event_log.texts("Warning") if not text.startswith("Rejected")]
