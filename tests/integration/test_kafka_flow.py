@@ -2,7 +2,9 @@
 
 import contextlib
 import json
+import os
 import re
+import signal
 import sqlite3
 import time
 from decimal import Decimal
@@ -13,9 +15,15 @@ import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.admin import NewTopic
-from kafka.errors import CommitFailedError, TopicAlreadyExistsError, UnknownTopicOrPartitionError
+from kafka.errors import (
+    CommitFailedError,
+    KafkaTimeoutError,
+    TopicAlreadyExistsError,
+    UnknownTopicOrPartitionError,
+)
 
 from kafka_demo import bo, rules
+from kafka_demo.bo import KafkaDemoBO
 from kafka_demo.bs import KafkaDemoBS
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS
 from kafka_demo.kafka_io.clients import (
@@ -25,9 +33,11 @@ from kafka_demo.kafka_io.clients import (
     fetch_log_identity,
 )
 from kafka_demo.kafka_io.consuming import HandOffFailed
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.msg import KafkaRecordSent, KafkaTestMessage
+from tests.support.hosts import build_component
 from tests.support.kafka import (
     committed_offsets,
     log_end_offsets,
@@ -585,3 +595,23 @@ def test_a_dead_letter_keeps_its_key_and_a_dlq_too_small_for_the_topic_is_named(
         if warned
         else []
     )
+
+
+def test_a_record_the_broker_does_not_acknowledge_in_time_is_an_error_after_the_timeout() -> None:
+    """KafkaDemoBO waits `timeout` seconds for the acknowledgement, then the send fails, so a
+    broker that stops answering does not hold the message (here: Tansu paused with SIGSTOP)."""
+    with EmbeddedBroker() as tansu:
+        create_topics(tansu.bootstrap, {"kafka_demo": 1, "kafka_demo.dlq": 1})
+        sender = build_component(KafkaDemoBO, kafka_broker=tansu.bootstrap, timeout=1)
+        sent = sender.on_kafka_test_message(KafkaTestMessage(name="first", price=Decimal(1)))
+        assert (sent.topic, sent.offset) == ("kafka_demo", 0)
+        assert tansu.pid is not None
+        os.kill(tansu.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(KafkaTimeoutError):
+                sender.on_kafka_test_message(KafkaTestMessage(name="second", price=Decimal(1)))
+            assert time.monotonic() - started < 5
+        finally:
+            os.kill(tansu.pid, signal.SIGCONT)
+        sender.on_tear_down()
