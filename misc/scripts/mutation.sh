@@ -17,8 +17,11 @@ set -eu
 cd "$(dirname "$0")/../.."
 ROOT="$(pwd)"
 CORE="rules.py storage.py msg.py bp.py bo.py kafka_io/consuming.py kafka_io/offsets.py"
+# No JVM, browser or Docker: the module tests, the original's calls, the REST doors, the local
+# mode's stand-ins for IRIS, and the Kafka flow and dead-letter size tests on Tansu only.
 FAST_TESTS='"tests/unit", "tests/compat", "tests/rest", "tests/local_mode/iris",
-    "tests/integration/test_kafka_flow.py", "-k", "not apache-kafka"'
+    "tests/integration/test_kafka_flow.py", "tests/integration/test_dead_letter_size.py",
+    "-k", "not apache-kafka"'
 
 if [ ! -x .venv/bin/python ]; then
     "${PYTHON:-python3}" -m venv .venv

@@ -197,6 +197,19 @@ def test_without_a_source_every_product_is_a_new_row_with_a_null_source(
     assert sources(database) == [(1, None), (2, None), (3, None)]
 
 
+@pytest.mark.parametrize("insert", [storage.insert_with_sql, storage.insert_with_sqlalchemy])
+def test_a_route_called_without_a_source_adds_a_row_with_a_null_source(
+    database: Path, insert: Any
+) -> None:
+    engine = storage.open_engine(f"sqlite:///{database}")
+    try:
+        ids = [insert(engine, Product("a", Decimal("1"))) for _ in range(2)]
+    finally:
+        engine.dispose()
+    assert ids == [1, 2]
+    assert sources(database) == [(1, None), (2, None)]
+
+
 def test_a_source_stored_by_one_route_is_found_by_the_other(
     storage_bo: LocalStorageBO, database: Path
 ) -> None:
