@@ -7,7 +7,9 @@
 #   ./misc/scripts/mutation.sh                      # every core module
 #   ./misc/scripts/mutation.sh rules.py bo.py       # some of them (paths under kafka_demo/)
 #
-# MUTATION_JOBS sets how many mutants run at once (default: the number of cores).
+# MUTATION_JOBS sets how many mutants run at once (default: the number of cores);
+# MUTATION_MUTANTS, a space-separated list of mutmut's mutant names or patterns, runs only
+# those (e.g. "kafka_demo.rules.x_validate_price__mutmut_*").
 #
 # mutmut 3 imports the mutated package from mutants/src/<package>, and names each mutant after
 # its path under src/. The package lives in src/python/kafka_demo, so the run happens in a
@@ -56,15 +58,16 @@ TOML
 cd "$work"
 mkdir -p mutants/src/python  # where also_copy puts settings.py and app.py
 started="$(date -u '+%Y-%m-%d %H:%M UTC')"
-"$ROOT/.venv/bin/python" "$ROOT/misc/scripts/mutmut_for_iop.py" run ${MUTATION_JOBS:+--max-children "$MUTATION_JOBS"} >"$work/run.log" 2>&1 || {
+"$ROOT/.venv/bin/python" "$ROOT/misc/scripts/mutmut_for_iop.py" run ${MUTATION_JOBS:+--max-children "$MUTATION_JOBS"} ${MUTATION_MUTANTS:-} >"$work/run.log" 2>&1 || {
     tail -n 40 "$work/run.log" >&2
     echo "mutmut run failed" >&2
     exit 1
 }
 "$ROOT/.venv/bin/mutmut" export-cicd-stats >/dev/null
 "$ROOT/.venv/bin/mutmut" results >"$work/survivors.txt" 2>&1 || true
-echo "Survivors, with their diffs:"
-grep -o '^ *[^ :]*__mutmut_[0-9]*' "$work/survivors.txt" | while read -r mutant; do
+echo "Mutants not killed, with their diffs:"
+grep -E ': (survived|no tests|suspicious|segfault)$' "$work/survivors.txt" |
+    sed 's/^ *\([^ :]*\):.*/\1/' | while read -r mutant; do
     "$ROOT/.venv/bin/mutmut" show "$mutant" 2>&1 | sed 's/^/    /'
 done
 "$ROOT/.venv/bin/python" - "$started" "$(uptime | sed 's/.*load average: //')" <<'PY'
@@ -73,10 +76,12 @@ import sys
 
 stats = json.load(open("mutants/mutmut-cicd-stats.json"))
 started, load = sys.argv[1], sys.argv[2]
-tested = stats["total"] - stats["skipped"]
-print(f"mutmut 3, started {started}, load average at the end {load}")
-for name in ("total", "killed", "survived", "timeout", "suspicious", "no_tests", "skipped"):
-    print(f"  {name}: {stats[name]}")
 caught = stats["killed"] + stats["timeout"]
-print(f"Score: {caught}/{tested} mutants killed ({100 * caught / max(tested, 1):.1f}%)")
+missed = stats["survived"] + stats["no_tests"] + stats["suspicious"] + stats["segfault"]
+print(f"mutmut 3, started {started}, load average at the end {load}")
+for name in ("killed", "timeout", "survived", "no_tests", "suspicious", "segfault", "skipped"):
+    print(f"  {name}: {stats[name]}")
+print(f"  not run: {stats['total'] - caught - missed - stats['skipped']}")
+print(f"Score: {caught}/{caught + missed} mutants run were killed "
+      f"({100 * caught / max(caught + missed, 1):.1f}%)")
 PY
