@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
-from kafka import KafkaAdminClient, KafkaConsumer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import (
     CommitFailedError,
@@ -621,3 +621,26 @@ def test_a_record_the_broker_does_not_acknowledge_in_time_is_an_error_after_the_
             assert time.monotonic() - started < 5
         finally:
             os.kill(tansu.pid, signal.SIGCONT)
+
+
+def test_a_record_whose_key_is_not_utf8_is_stored_by_its_place(
+    start_production: Any,
+    database: Path,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+) -> None:
+    """Such a key is no usable key (each consumer may decode it its own way): the record is
+    handed over all the same, and stored under its log and offset."""
+    topic = topics["topic"]
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer.send(topic, b'{"name": "odd key", "price": 1}', key=b"\xff\xfe", partition=0)
+    producer.flush()
+    producer.close()
+    production = start_production()
+    poll_until(production, lambda: len(stored_rows(database)) >= 1)
+
+    identity = fetch_log_identity(kafka_bootstrap, topic)
+    ((name, source),) = stored_sources(database)
+    assert name == "odd key"
+    assert source is not None and source.startswith(rules.KAFKA_SOURCE_PREFIX)
+    assert f"{topic}/{identity.topic_id}/0/0" in source
