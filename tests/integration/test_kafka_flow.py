@@ -57,6 +57,15 @@ def skipped_as_already_handed_over(iris: IrisStandIn) -> int:
 SKIPPED = re.compile(r"skipped (\d+) already handed over")
 
 
+def handed_over(iris: IrisStandIn) -> int:
+    """The records KafkaDemoBS's polls handed over, summed from its event log lines."""
+    lines = iris.event_log.texts("Info")
+    return sum(int(match) for line in lines for match in HANDED_OVER.findall(line))
+
+
+HANDED_OVER = re.compile(r"Handed over (\d+) record")
+
+
 def assert_the_group_committed_every_record(
     production_settings: dict[str, dict[str, Any]], bootstrap: str, topic: str, records: int
 ) -> None:
@@ -209,6 +218,7 @@ def test_a_consumer_restarted_before_its_commit_does_not_store_twice(
         [(f"p{i}", f"{i}.00") for i in range(6)] + [("later", "9.00")]
     )
     assert skipped_as_already_handed_over(iris) == 6
+    assert handed_over(iris) == 7
     offsets = iris.gref("^KafkaDemo.Offset")
     # Per partition, the next offset is the number of records it holds (the producer picks
     # the partitions, so one of them may hold none).
