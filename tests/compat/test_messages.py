@@ -65,18 +65,36 @@ def test_the_original_bp_builds_each_message_from_a_product_dict(message_class: 
 @pytest.mark.parametrize(
     ("build", "error"),
     [
-        (lambda: KafkaRawMessage(b"x", "kafka_demo"), "takes 1 positional argument(s) (value)"),
-        (lambda: ProductSQLMessage("a", 1, "src"), "takes 2 positional argument(s) (name, price)"),
-        (lambda: ProductSQLMessage("a", 1, name="b"), "multiple values for argument 'name'"),
-        (lambda: KafkaRawMessage(b"x", value=b"y"), "multiple values for argument 'value'"),
-        (lambda: KafkaDeadLetterMessage(b"x"), "takes 0 positional argument(s) (none)"),
-        (lambda: ProductStored("sql", 1), "takes 1 positional argument but 3 were given"),
+        (
+            lambda: KafkaRawMessage(b"x", "kafka_demo"),
+            "KafkaRawMessage takes 1 positional argument(s) (value) but 2 were given",
+        ),
+        (
+            lambda: ProductSQLMessage("a", 1, "src"),
+            "ProductSQLMessage takes 2 positional argument(s) (name, price) but 3 were given",
+        ),
+        (
+            lambda: ProductSQLMessage("a", 1, name="b"),
+            "ProductSQLMessage got multiple values for argument 'name'",
+        ),
+        (
+            lambda: KafkaRawMessage(b"x", value=b"y"),
+            "KafkaRawMessage got multiple values for argument 'value'",
+        ),
+        (
+            lambda: KafkaDeadLetterMessage(b"x"),
+            "KafkaDeadLetterMessage takes 0 positional argument(s) (none) but 1 were given",
+        ),
+        (
+            lambda: ProductStored("sql", 1),
+            "takes 1 positional argument but 3 were given",  # IoP's own message class
+        ),
     ],
 )
 def test_fields_beyond_the_originals_are_keyword_only(build: Any, error: str) -> None:
     with pytest.raises(TypeError) as raised:
         build()
-    assert error in str(raised.value)
+    assert str(raised.value).endswith(error)
 
 
 def test_a_positional_message_is_still_validated() -> None:

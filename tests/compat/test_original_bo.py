@@ -97,3 +97,10 @@ class TestLocalStorageBo:
     ) -> None:
         local_storage_bo.on_product_iris_message(ProductIRISMessage(name="test", price=1.0))
         assert product_class.saved == [(1, "test", Decimal("1.0"))]
+
+    def test_a_float_price_in_cents_is_stored_to_the_cent(
+        self, local_storage_bo: LocalStorageBO, database: Path
+    ) -> None:
+        """The original builds messages with float prices; 19.99 is no binary fraction."""
+        local_storage_bo.on_product_sql_message(ProductSQLMessage(name="cents", price=19.99))
+        assert stored_rows(database) == [("cents", "19.99")]

@@ -2,7 +2,9 @@
 
 import contextlib
 import json
+import os
 import re
+import signal
 import sqlite3
 import time
 from decimal import Decimal
@@ -11,22 +13,32 @@ from typing import Any
 
 import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
-from kafka import KafkaAdminClient, KafkaConsumer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import CommitFailedError, TopicAlreadyExistsError, UnknownTopicOrPartitionError
+from kafka.errors import (
+    CommitFailedError,
+    KafkaTimeoutError,
+    TopicAlreadyExistsError,
+    UnknownTopicOrPartitionError,
+)
 
-from kafka_demo import rules
+from kafka_demo import bo, rules
+from kafka_demo.bo import KafkaDemoBO
 from kafka_demo.bs import KafkaDemoBS
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS
 from kafka_demo.kafka_io.clients import (
     MIN_SESSION_TIMEOUT_MS,
+    RECORD_OVERHEAD_BYTES,
     LogIdentity,
+    RecordLimits,
     fetch_log_identity,
 )
 from kafka_demo.kafka_io.consuming import HandOffFailed
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.msg import KafkaRecordSent, KafkaTestMessage
+from tests.support.hosts import build_component
 from tests.support.kafka import (
     committed_offsets,
     log_end_offsets,
@@ -44,6 +56,15 @@ def skipped_as_already_handed_over(iris: IrisStandIn) -> int:
 
 
 SKIPPED = re.compile(r"skipped (\d+) already handed over")
+
+
+def handed_over(iris: IrisStandIn) -> int:
+    """The records KafkaDemoBS's polls handed over, summed from its event log lines."""
+    lines = iris.event_log.texts("Info")
+    return sum(int(match) for line in lines for match in HANDED_OVER.findall(line))
+
+
+HANDED_OVER = re.compile(r"Handed over (\d+) record")
 
 
 def assert_the_group_committed_every_record(
@@ -198,6 +219,7 @@ def test_a_consumer_restarted_before_its_commit_does_not_store_twice(
         [(f"p{i}", f"{i}.00") for i in range(6)] + [("later", "9.00")]
     )
     assert skipped_as_already_handed_over(iris) == 6
+    assert handed_over(iris) == 7
     offsets = iris.gref("^KafkaDemo.Offset")
     # Per partition, the next offset is the number of records it holds (the producer picks
     # the partitions, so one of them may hold none).
@@ -278,8 +300,9 @@ def test_a_batch_whose_offsets_cannot_be_recorded_is_read_again_and_stored_once(
     monkeypatch.setattr(store, "write", write_failing_once)
     production = start_production()
     failure = hand_off_failure(production)
-    failed = re.search(
-        r"\[0\]@0\.\.(\d) handed over, but their offsets were not recorded \(read again\)",
+    failed = re.fullmatch(
+        rf"{topics['topic']}\[0\]@0\.\.(\d) handed over, but their offsets were not recorded "
+        r"\(read again\): OSError: database is locked",
         failure,
     )
     assert failed, failure
@@ -363,9 +386,18 @@ def test_a_failed_commit_does_not_hide_the_records_that_were_not_handed_over(
     without_bp = start_production(skip={KAFKA_DEMO_BP: "stopped for this test"})
     failure = hand_off_failure(without_bp)
 
-    assert "not handed over" in failure
-    assert "ErrBusinessDispatchNameNotRegistered: Python.KafkaDemoBP" in failure
-    assert "commit failed (read again, then skipped)" in failure
+    not_handed_over = (
+        "not handed over: DeliveryError: ERROR <Ens>ErrBusinessDispatchNameNotRegistered: "
+        "Python.KafkaDemoBP"
+    )
+    commit_failed = (
+        "commit failed (read again, then skipped): "
+        "CommitFailedError: the consumer was kicked out of the group"
+    )
+    assert failure in {
+        f"{topics['topic']}[{partition}]@0 {not_handed_over}; {commit_failed}"
+        for partition in (0, 1)
+    }
 
 
 def log_name(bootstrap: str, topic: str) -> str:
@@ -445,3 +477,194 @@ def create_again(bootstrap: str, topic: str, partitions: int) -> None:
 def stored_sources(database: Path) -> list[tuple[str, str | None]]:
     with sqlite3.connect(database) as connection:
         return list(connection.execute("SELECT name, source FROM product ORDER BY id"))
+
+
+def test_the_offsets_of_the_records_handed_over_before_a_failing_one_are_recorded(
+    start_production: Any,
+    database: Path,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    iris: IrisStandIn,
+) -> None:
+    """The batch stops at the record that fails; those before it are stored, and their
+    offsets written, so only the failed one comes again."""
+    topic = topics["topic"]
+    values = [f'{{"name": "{name}", "price": 1}}'.encode() for name in ("one", "two", "three")]
+    produce(kafka_bootstrap, topic, values, partitions=[0] * len(values))
+    real_hand_over = KafkaDemoBS._hand_over
+    refusals = iter([RuntimeError("the BP is busy")])
+
+    def refuse_the_third_once(service: KafkaDemoBS, message: Any) -> None:
+        refusal = next(refusals, None) if message.offset == 2 else None
+        if refusal is not None:
+            raise refusal
+        real_hand_over(service, message)
+
+    monkeypatch.setattr(KafkaDemoBS, "_hand_over", refuse_the_third_once)
+    production = start_production()
+    failure = hand_off_failure(production)
+
+    assert failure == f"{topic}[0]@2 not handed over: RuntimeError: the BP is busy"
+    assert sorted(stored_rows(database)) == [("one", "1.00"), ("two", "1.00")]
+    offsets = iris.gref("^KafkaDemo.Offset")
+    log = log_name(kafka_bootstrap, topic)
+    assert offsets.get([log, 0]) == 2
+    poll_until(production, lambda: len(stored_rows(database)) >= 3)
+    assert sorted(stored_rows(database)) == [("one", "1.00"), ("three", "1.00"), ("two", "1.00")]
+    assert offsets.get([log, 0]) == 3
+
+
+def test_a_keyed_record_is_stored_under_its_topic_and_key(
+    start_production: Any,
+    database: Path,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+) -> None:
+    """KafkaDemoBS hands the record's key over: the stored source names the topic and the key,
+    not the record's place in its log."""
+    topic = topics["topic"]
+    produce(kafka_bootstrap, topic, [b'{"name": "keyed", "price": 1}'])
+    (record,) = read_topic(kafka_bootstrap, topic, expected=1)
+    production = start_production()
+    poll_until(production, lambda: len(stored_rows(database)) >= 1)
+
+    ((name, source),) = stored_sources(database)
+    assert name == "keyed"
+    assert source is not None and source.startswith(rules.KAFKA_KEY_SOURCE_PREFIX)
+    assert f"{topic}/{record.key.decode()}" in source
+
+
+def test_a_price_in_cents_sent_as_json_is_stored_to_the_cent(
+    start_production: Any,
+    database: Path,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+) -> None:
+    """19.99 is no binary fraction: read as a float it would have more than 2 decimal places."""
+    produce(kafka_bootstrap, topics["topic"], [b'{"name": "cents", "price": 19.99}'])
+    production = start_production()
+    poll_until(production, lambda: len(stored_rows(database)) >= 1)
+    assert stored_rows(database) == [("cents", "19.99")]
+
+
+MIB = 1024 * 1024
+
+
+def dead_letter_headers(topic: str, offset: int) -> list[tuple[str, bytes]]:
+    """The headers of a dead letter for a JSON array at that offset of partition 1."""
+    return [
+        ("dlq.reason", b"payload must be a JSON object, not an array"),
+        ("dlq.topic", topic.encode()),
+        ("dlq.partition", b"1"),
+        ("dlq.offset", str(offset).encode()),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("topic_limit", "dlq_limit", "warned"),
+    [
+        (MIB, MIB, True),
+        (MIB, MIB + RECORD_OVERHEAD_BYTES - 1, True),
+        (MIB, MIB + RECORD_OVERHEAD_BYTES, False),
+        (MIB, None, False),
+        (None, MIB, False),
+    ],
+)
+def test_a_dead_letter_keeps_its_key_and_a_dlq_too_small_for_the_topic_is_named(
+    start_production: Any,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    iris: IrisStandIn,
+    topic_limit: int | None,
+    dlq_limit: int | None,
+    warned: bool,
+) -> None:
+    """KafkaDemoBO sizes its producer from the limits the broker reports (Tansu reports none,
+    so they are given here), and warns, with the size to set, when the dead-letter topic
+    cannot take the largest record of the source topic with its headers."""
+    topic, dlq_topic = topics["topic"], topics["dlq_topic"]
+    reported = {name: limit for name, limit in ((topic, topic_limit), (dlq_topic, dlq_limit))}
+    asked: list[list[str]] = []
+
+    def limits_reported(kafka_broker: Any, names: list[str]) -> RecordLimits:
+        asked.append(list(names))
+        return RecordLimits({name: reported[name] for name in names if reported[name]})
+
+    monkeypatch.setattr(bo, "fetch_record_limits", limits_reported)
+    produce(kafka_bootstrap, topic, [b"[]"], partitions=[1])
+    produce(kafka_bootstrap, topic, [b"[]"], partitions=[1], keyed=False)
+    keyed, _ = read_topic(kafka_bootstrap, topic, expected=2)
+    production = start_production()
+
+    def dead_lettered() -> bool:
+        sent = [hop for hop in production.trace.hops if hop.target == KAFKA_DEMO_BO]
+        return sum(hop.status == "Completed" for hop in sent) >= 2
+
+    poll_until(production, dead_lettered)
+
+    letters = read_topic(kafka_bootstrap, dlq_topic, expected=2)
+    assert [(letter.key, letter.value, letter.headers) for letter in letters] == [
+        (key, b"[]", dead_letter_headers(topic, offset))
+        for offset, key in enumerate([keyed.key, None])
+    ]
+    assert asked == [[topic, dlq_topic]]
+    warnings = [text for text in iris.event_log.texts("Warning") if not text.startswith("Rejected")]
+    assert warnings == (
+        [
+            f"{dlq_topic} takes records up to {dlq_limit} bytes, {topic} up to {topic_limit}: "
+            f"a dead letter of its largest records would be refused; set {dlq_topic}'s "
+            f"max.message.bytes to {MIB + RECORD_OVERHEAD_BYTES} or more"
+        ]
+        if warned
+        else []
+    )
+
+
+def test_a_record_the_broker_does_not_acknowledge_in_time_is_an_error_after_the_timeout() -> None:
+    """KafkaDemoBO waits `timeout` seconds for the acknowledgement, then the send fails, so a
+    broker that stops answering holds neither the message nor the BO's stop (here: Tansu
+    paused with SIGSTOP)."""
+    with EmbeddedBroker() as tansu:
+        create_topics(tansu.bootstrap, {"kafka_demo": 1, "kafka_demo.dlq": 1})
+        sender = build_component(KafkaDemoBO, kafka_broker=tansu.bootstrap, timeout=1)
+        sent = sender.on_kafka_test_message(KafkaTestMessage(name="first", price=Decimal(1)))
+        assert (sent.topic, sent.offset) == ("kafka_demo", 0)
+        assert tansu.pid is not None
+        os.kill(tansu.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(KafkaTimeoutError):
+                sender.on_kafka_test_message(KafkaTestMessage(name="second", price=Decimal(1)))
+            assert time.monotonic() - started < 5
+            started = time.monotonic()
+            # Stopping waits for the unacknowledged record as long, then reports it.
+            with pytest.raises(KafkaTimeoutError):
+                sender.on_tear_down()
+            assert time.monotonic() - started < 5
+        finally:
+            os.kill(tansu.pid, signal.SIGCONT)
+
+
+def test_a_record_whose_key_is_not_utf8_is_stored_by_its_place(
+    start_production: Any,
+    database: Path,
+    kafka_bootstrap: str,
+    topics: dict[str, str],
+) -> None:
+    """Such a key is no usable key (each consumer may decode it its own way): the record is
+    handed over all the same, and stored under its log and offset."""
+    topic = topics["topic"]
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer.send(topic, b'{"name": "odd key", "price": 1}', key=b"\xff\xfe", partition=0)
+    producer.flush()
+    producer.close()
+    production = start_production()
+    poll_until(production, lambda: len(stored_rows(database)) >= 1)
+
+    identity = fetch_log_identity(kafka_bootstrap, topic)
+    ((name, source),) = stored_sources(database)
+    assert name == "odd key"
+    assert source is not None and source.startswith(rules.KAFKA_SOURCE_PREFIX)
+    assert f"{topic}/{identity.topic_id}/0/0" in source

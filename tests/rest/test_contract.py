@@ -55,6 +55,7 @@ def refused(
 CASES = [
     valid("integer price", '{"name": "apple", "price": 10}', "apple", "10.00"),
     valid("one decimal", '{"name": "apple", "price": 10.5}', "apple", "10.50"),
+    valid("price in cents", '{"name": "apple", "price": 19.99}', "apple", "19.99"),
     valid("exponent 1e2", '{"name": "apple", "price": 1e2}', "apple", "100.00"),
     valid("largest price", '{"name": "apple", "price": 99999999.99}', "apple", "99999999.99"),
     valid("zero price", '{"name": "free", "price": 0}', "free", "0.00"),

@@ -14,6 +14,7 @@ class SavedProduct:
         self._table = table
         self.name: Any = None
         self.price: Any = None
+        self.source: Any = None  # a property never set stays empty, as in IRIS
         self._id: int | None = None
 
     def _Save(self) -> Any:  # noqa: N802 (IRIS method name)
@@ -28,6 +29,8 @@ class ProductClass:
 
     def __init__(self) -> None:
         self.saved: list[tuple[int, str, Decimal]] = []
+        self.sources: list[Any] = []
+        """The `source` of each saved row, in the order of `saved`."""
         self.failure: str | None = None
 
     def _New(self) -> SavedProduct:  # noqa: N802
@@ -38,6 +41,7 @@ class ProductClass:
             return f"0 {self.failure}"  # an error %Status, as check_status sees it
         row._id = len(self.saved) + 1
         self.saved.append((row._id, row.name, Decimal(row.price)))
+        self.sources.append(row.source)
         return 1
 
 

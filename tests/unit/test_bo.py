@@ -95,6 +95,55 @@ def test_a_failed_iris_save_is_an_error_on_the_message(
     assert product_class.saved == []
 
 
+def test_the_iris_orm_route_saves_the_source_key_and_leaves_it_empty_without_one(
+    storage_bo: LocalStorageBO, product_class: ProductClass
+) -> None:
+    store(storage_bo, ProductIRISMessage(name="keyed", price=Decimal("1"), source="kafka:t/0/1"))
+    store(storage_bo, ProductIRISMessage(name="from http", price=Decimal("2")))
+    assert product_class.sources == ["kafka:t/0/1", None]
+
+
+KEY_NOT_UNIQUE = "ERROR #5808: Key not unique: User.product:SOURCEIDX:^User.productI(1)"
+"""The text of a %Save's error status when a unique index holds the key."""
+
+
+def test_an_iris_save_refused_for_a_source_already_stored_answers_that_row(
+    storage_bo: LocalStorageBO, product_class: ProductClass, database: Path
+) -> None:
+    """The save comes first; its ERROR #5808 makes the route look the source up, as the SQL
+    routes do after a unique violation."""
+    store(storage_bo, ProductSQLMessage(name="pear", price=Decimal("2.25"), source="kafka:t/0/4"))
+    product_class.failure = KEY_NOT_UNIQUE
+    reply = store(
+        storage_bo, ProductIRISMessage(name="pear", price=Decimal("2.25"), source="kafka:t/0/4")
+    )
+    assert reply == ProductStored(route="iris", id=1)
+    assert product_rows(database) == [(1, "pear", "2.25")]
+
+
+def test_an_iris_key_not_unique_for_a_source_no_row_holds_is_an_error_with_its_text(
+    storage_bo: LocalStorageBO, product_class: ProductClass
+) -> None:
+    product_class.failure = KEY_NOT_UNIQUE
+    with pytest.raises(Exception) as raised:
+        store(storage_bo, ProductIRISMessage(name="pear", price=Decimal("1"), source="kafka:t/0/5"))
+    assert str(raised.value) == KEY_NOT_UNIQUE
+
+
+@pytest.mark.parametrize("source", ["kafka:t/0/6", ""])
+def test_an_iris_save_that_fails_otherwise_is_an_error_even_for_a_stored_source(
+    storage_bo: LocalStorageBO, product_class: ProductClass, database: Path, source: str
+) -> None:
+    """Only ERROR #5808 means "stored already": any other failed save is the message's error,
+    with the status's text."""
+    store(storage_bo, ProductSQLMessage(name="pear", price=Decimal("1"), source="kafka:t/0/6"))
+    product_class.failure = "ERROR #5002: SQLCODE -114: the row is locked"
+    with pytest.raises(RuntimeError) as raised:
+        store(storage_bo, ProductIRISMessage(name="pear", price=Decimal("1"), source=source))
+    assert str(raised.value) == "ERROR #5002: SQLCODE -114: the row is locked"
+    assert product_rows(database) == [(1, "pear", "1.00")]
+
+
 def test_the_table_is_created_with_the_declared_columns(
     storage_bo: LocalStorageBO, database: Path
 ) -> None:
@@ -148,6 +197,19 @@ def test_without_a_source_every_product_is_a_new_row_with_a_null_source(
     ids = [store(storage_bo, message_class(name="a", price=Decimal("1"))).id for _ in range(3)]
     assert ids == [1, 2, 3]
     assert sources(database) == [(1, None), (2, None), (3, None)]
+
+
+@pytest.mark.parametrize("insert", [storage.insert_with_sql, storage.insert_with_sqlalchemy])
+def test_a_route_called_without_a_source_adds_a_row_with_a_null_source(
+    database: Path, insert: Any
+) -> None:
+    engine = storage.open_engine(f"sqlite:///{database}")
+    try:
+        ids = [insert(engine, Product("a", Decimal("1"))) for _ in range(2)]
+    finally:
+        engine.dispose()
+    assert ids == [1, 2]
+    assert sources(database) == [(1, None), (2, None)]
 
 
 def test_a_source_stored_by_one_route_is_found_by_the_other(

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 
+from kafka_demo import rules
 from kafka_demo.bp import KafkaDemoBP
 from kafka_demo.local_mode.iris.iris_kafka_service import KafkaMessage
 from kafka_demo.local_mode.iris.iris_standin import IrisObject, IrisStandIn
@@ -78,6 +79,37 @@ def test_an_http_body_has_no_source_so_each_one_is_a_new_row() -> None:
         Send("sync", "Python.LocalStorageBO", ProductSQLMessage(name="a", price=Decimal("1")))
     ]
     assert sends[0].message.source == ""
+
+
+def test_a_keyed_record_is_stored_under_its_topic_and_key_not_its_place() -> None:
+    """The key the BS handed over reaches the storage message, so the record is stored once
+    whichever consumer read it."""
+    _, sends = run_bp(
+        KafkaRawMessage.from_record(
+            b'{"name": "apple", "price": 1}',
+            "kafka_demo",
+            0,
+            3,
+            key="order-17",
+            cluster_id="tansu_cluster",
+            topic_id=TOPIC_ID,
+        ),
+        storage_routes="sql",
+    )
+    (send,) = sends
+    assert send.message.source.startswith(rules.KAFKA_KEY_SOURCE_PREFIX)
+    assert "kafka_demo/order-17" in send.message.source
+    assert TOPIC_ID not in send.message.source
+
+
+def test_a_keyed_poison_record_is_dead_lettered_with_its_key() -> None:
+    _, sends = run_bp(
+        KafkaRawMessage.from_record(b"[]", "kafka_demo", 1, 5, key="order-18"),
+        storage_routes="sql",
+    )
+    (send,) = sends
+    assert isinstance(send.message, KafkaDeadLetterMessage)
+    assert (send.message.key, send.message.payload()) == ("order-18", b"[]")
 
 
 def test_the_default_route_is_random_among_all_three(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,8 +214,11 @@ def test_a_storage_failure_is_an_error_for_the_caller() -> None:
 
 
 def test_a_bad_storage_routes_setting_stops_the_bp_from_starting() -> None:
-    with pytest.raises(ValueError, match="storage_routes"):
+    with pytest.raises(ValueError) as raised:
         build_component(KafkaDemoBP, RecordingHandle(), storage_routes="sql,mongo")
+    assert str(raised.value) == (
+        "storage_routes must name one or more of sql, iris, sqlalchemy; got 'sql,mongo'"
+    )
 
 
 def test_built_with_no_production_around_it_the_bp_uses_the_class_defaults() -> None:
