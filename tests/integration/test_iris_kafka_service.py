@@ -96,7 +96,10 @@ def test_both_consumers_of_the_group_share_the_partitions_and_store_each_record_
     def both_assigned() -> bool:
         return bool(bs._consumer and bs._consumer.assignment() and service.partitions)
 
-    wait_for(both_assigned, poll=poll_bs)
+    # On Apache Kafka a leader that assigns before its first metadata of the new topic
+    # assigns nothing and rebalances again; each round may wait the whole rebalance
+    # timeout (10 s there) for the slower member on a loaded machine.
+    wait_for(both_assigned, timeout=60, poll=poll_bs)
     count = 120
     send(
         kafka_bootstrap,

@@ -19,6 +19,7 @@ import time
 import uuid
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from kafka_demo.local_mode.broker.ports import PortInUse, accepts, broker_answers, port_is_free
 from kafka_demo.local_mode.broker.tansu import free_port
@@ -45,6 +46,9 @@ JVM_OPTIONS = (
 )
 TOOL_JVM_OPTIONS = ("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto")
 NODE_ID = 1
+GROUP_UNKNOWN = "GroupIdNotFoundError"
+"""What DescribeGroups answers (error 69, Kafka 4) for a group its coordinator has never seen:
+the coordinator is there and answering."""
 
 
 class KafkaNotInstalled(RuntimeError):
@@ -119,6 +123,30 @@ class LocalKafka:
         self._launch(properties)
         self._wait_until_ready(timeout)
         return self
+
+    def wait_for_group_coordinator(self, group: str, timeout: float = 60.0) -> None:
+        """Wait until the broker coordinates `group`. After a start, Kafka creates or loads its
+        offsets topic's partitions in the background, and until then answers a group's requests
+        with COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS, which
+        kafka-python's consumers log as WARNINGs ("Marking the coordinator dead"); asked
+        through an admin client first, the production's consumers then join quietly."""
+        from kafka import KafkaAdminClient
+        from kafka.errors import KafkaError
+
+        deadline = time.monotonic() + timeout
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
+        try:
+            while not _coordinates(admin, group):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"Apache Kafka at {self.bootstrap} did not coordinate the group {group}"
+                        f" within {timeout:.0f} s"
+                    )
+                time.sleep(0.2)
+        except KafkaError as error:
+            raise TimeoutError(f"Apache Kafka at {self.bootstrap}: {error}") from None
+        finally:
+            admin.close()
 
     def stop(self, timeout: float = 30.0) -> bool:
         """SIGTERM (Kafka's controlled shutdown), SIGKILL if it hangs; False in a forked child."""
@@ -238,6 +266,17 @@ class LocalKafka:
             "log.cleaner.threads": 1,
         }
         return "".join(f"{key}={value}\n" for key, value in settings.items())
+
+
+def _coordinates(admin: Any, group: str) -> bool:
+    """Whether the group's coordinator answers DescribeGroups without an error of its own."""
+    from kafka.errors import KafkaError
+
+    try:
+        error = admin.describe_groups([group])[group]["error"]
+    except KafkaError:  # FindCoordinator's COORDINATOR_NOT_AVAILABLE, on a new broker
+        return False
+    return error is None or GROUP_UNKNOWN in error
 
 
 def new_cluster_id() -> str:

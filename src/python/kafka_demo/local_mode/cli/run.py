@@ -67,6 +67,7 @@ def run_local(args: argparse.Namespace) -> int:
                 instance=instance,
             )
             create_topics(config.bootstrap, {config.topic: 2, config.dlq_topic: 1})
+            _wait_for_group_coordinator(broker, config.group_id)
             LocalServer(config, args.port, host=HTTP_HOST, token=token).run()
         finally:
             if broker is not None and broker.stop():
@@ -158,6 +159,18 @@ def _embedded_broker(kind: str, db_url: str, port: int) -> "Broker":
     from kafka_demo.local_mode.database import sqlite_path
 
     return LocalKafka(log_directory_beside(sqlite_path(make_url(db_url))), port=port)
+
+
+def _wait_for_group_coordinator(broker: "Broker | None", group: str) -> None:
+    """On the embedded Apache Kafka, the production's consumers start once its group
+    coordinator answers, so that a start is quiet (LocalKafka.wait_for_group_coordinator)."""
+    from kafka_demo.local_mode.broker.apache_kafka import LocalKafka
+
+    if isinstance(broker, LocalKafka):
+        try:
+            broker.wait_for_group_coordinator(group)
+        except TimeoutError as error:
+            raise CommandError(f"the embedded Apache Kafka is not ready: {error}") from None
 
 
 def _start_embedded_broker(broker: "Broker") -> "Broker":
