@@ -24,7 +24,7 @@ from tests.support.postgres import PostgresServer, postgres_server
 
 pytest_plugins = [
     "tests.support.doors"
-]  # the REST doors' fixtures, for tests/rest and tests/reliability
+]  # the REST doors' fixtures, for tests/kafka_demo/rest and tests/reliability
 
 _WRAPPER_ENTRY_POINTS = ("cls", "gref", "sql", "system", "execute", "check_status")
 

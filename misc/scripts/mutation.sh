@@ -21,7 +21,9 @@ ROOT="$(pwd)"
 CORE="rules.py storage.py msg.py bp.py bo.py kafka_io/consuming.py kafka_io/offsets.py"
 # No JVM, browser or Docker: the module tests, the original's calls, the REST doors, the local
 # mode's stand-ins for IRIS, and the Kafka flow and dead-letter size tests on Tansu only.
-FAST_TESTS='"tests/unit", "tests/compat", "tests/rest", "tests/local_mode/iris",
+MODULE_TESTS="$(for f in tests/kafka_demo/test_*.py; do printf '"%s", ' "$f"; done)"
+FAST_TESTS="$MODULE_TESTS"'"tests/kafka_demo/kafka_io", "tests/kafka_demo/rest",
+    "tests/kafka_demo/local_mode/iris", "tests/compat",
     "tests/integration/test_kafka_flow.py", "tests/integration/test_dead_letter_size.py",
     "-k", "not apache-kafka"'
 

@@ -4,7 +4,7 @@
 # started by the tests themselves) and static checks of the IRIS files. The live suite in tests/e2e skips unless
 # KAFKA_DEMO_E2E=1 and a docker compose stack is up. The browser test (tests/browser)
 # drives Debian's Chromium, installed here when missing (as root, with apt); without
-# it that test fails. The PostgreSQL tests (tests/local_mode/test_postgres.py and the lost
+# it that test fails. The PostgreSQL tests (tests/kafka_demo/local_mode/test_postgres.py and the lost
 # production in tests/reliability) start Debian's PostgreSQL 15, installed here the same way.
 # The Kafka tests also run on Apache Kafka 4.1.1 on the JVM: its jars
 # are fetched once with Maven (misc/scripts/apache-kafka/pom.xml) into ~/.cache/iris-kafka-demo; without

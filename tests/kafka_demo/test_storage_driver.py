@@ -83,7 +83,7 @@ def test_iris_own_module_without_the_wrapper_is_refused_with_one_line_naming_cau
     line = str(refused.value)
     assert "\n" not in line
     assert line.startswith(
-        f"{NO_DBAPI} (iris+emb): it got tests.unit.test_storage_driver._PackageWrapper, not a"
+        f"{NO_DBAPI} (iris+emb): it got tests.kafka_demo.test_storage_driver._PackageWrapper, not a"
         " DB-API module (the wrapper's installer could not run: ModuleNotFoundError: "
     )
     assert f"; the `iris` module here is {IRIS_OWN_FILE} -- " in line

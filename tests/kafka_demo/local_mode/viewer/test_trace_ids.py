@@ -60,7 +60,7 @@ WRITER = textwrap.dedent(
     import sys
     from sqlalchemy import create_engine
     from kafka_demo.local_mode.viewer.sql_trace import SqlTrace
-    from tests.local_mode.viewer.test_trace_ids import run_session
+    from tests.kafka_demo.local_mode.viewer.test_trace_ids import run_session
 
     url, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     trace = SqlTrace(create_engine(url), flush_every_s=0.01)
@@ -78,7 +78,7 @@ def test_two_processes_writing_at_once_never_share_a_session_or_a_message(
     url = f"sqlite:///{path}"
     SqlTrace(create_engine(url))  # the table exists before both start
     count = 3 * IDS_PER_RESERVATION
-    root = Path(__file__).resolve().parents[3]
+    root = Path(__file__).resolve().parents[4]
     writers = [
         subprocess.Popen([sys.executable, "-c", WRITER, url, name, str(count)], cwd=root)
         for name in ("one", "two")

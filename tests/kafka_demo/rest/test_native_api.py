@@ -176,7 +176,7 @@ def test_the_module_app_reads_its_settings_and_connects_lazily(
 
 
 def test_the_standalone_server_imports_without_iop() -> None:
-    src = Path(__file__).resolve().parents[2] / "src" / "python"
+    src = Path(__file__).resolve().parents[3] / "src" / "python"
     probe = (
         "import sys\n"
         "sys.modules['iop'] = None\n"  # any `import iop` now fails

@@ -1,4 +1,4 @@
-"""Which log a topic's records are read from: read once, again when the topic changed."""
+"""kafka_io.clients: which log a topic's records come from; the session timeout."""
 
 import uuid
 
@@ -7,11 +7,13 @@ from kafka.errors import UnsupportedVersionError
 
 from kafka_demo.kafka_io import clients as kafka_clients
 from kafka_demo.kafka_io.clients import (
+    MIN_SESSION_TIMEOUT_MS,
     LogIdentities,
     LogIdentity,
     fetch_log_identity,
     metadata_topic_id,
     read_log_identity,
+    session_timeout_ms,
 )
 
 OLD = LogIdentity("tansu_cluster", "01a24107-d3a5-78a3-a2b1-308219185006")
@@ -152,3 +154,14 @@ def test_any_failure_to_ask_gives_an_empty_identity_not_an_error(
     monkeypatch.setattr(kafka_clients, "KafkaAdminClient", Failing)
     assert fetch_log_identity("127.0.0.1:9092", "t") == LogIdentity()
     assert closed == [True]
+
+
+@pytest.mark.parametrize(
+    ("max_poll_interval_ms", "expected"),
+    [(1500, 6000), (3000, 6000), (8000, 8000), (300_000, 10_000)],
+)
+def test_the_session_timeout_follows_the_poll_interval_within_6_to_10_s(
+    max_poll_interval_ms: int, expected: int
+) -> None:
+    assert session_timeout_ms(max_poll_interval_ms) == expected
+    assert MIN_SESSION_TIMEOUT_MS == 6000  # Apache Kafka's group.min.session.timeout.ms

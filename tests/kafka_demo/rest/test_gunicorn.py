@@ -23,7 +23,7 @@ from kafka_demo.rest.contract import MAX_BODY_BYTES
 from kafka_demo.rest.gateway import IRIS_UNREACHABLE_TEXT
 from tests.support.local_process import post_chunked
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CONFIG = "misc/deploy/gunicorn/gunicorn.conf.py"
 APP_MODULES = ("app", "app_standalone")
 START_TIMEOUT_SECONDS = 30
