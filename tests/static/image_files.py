@@ -7,19 +7,28 @@ one path element, `**` spans any number of them, a matched folder takes its cont
 and the last matching line wins (`!` brings a path back).
 """
 
+import json
 import posixpath
 import re
 import shutil
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from tests.static.repo import ROOT, dockerfile, text
 
 
 def ignore_patterns() -> list[tuple[re.Pattern[str], bool]]:
     """`.dockerignore`'s lines as (regular expression, excludes) in file order."""
+    return compile_ignore_lines(text(".dockerignore").splitlines())
+
+
+def compile_ignore_lines(lines: Iterable[str]) -> list[tuple[re.Pattern[str], bool]]:
+    """Lines of a .dockerignore file as (regular expression, excludes), in order."""
     patterns = []
-    for line in text(".dockerignore").splitlines():
+    for line in lines:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -83,3 +92,20 @@ def copy_image_files(dockerfile_path: str, image_root: Path) -> Path:
                 (target / inside).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(file, target / inside)
     return image_root
+
+
+def run_python_in(folder: Path, script: str) -> dict[str, Any]:
+    """Run `script` with this Python from `folder` (first on sys.path); the JSON object it
+    printed last, after checking that its `package`, the kafka_demo it imported, is the copy's."""
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
+    assert Path(report["package"]).is_relative_to(folder), report["package"]
+    return report
+
+
+def modules_within(loaded: Iterable[str], *packages: str) -> set[str]:
+    """The names in `loaded` that are one of `packages` or a module inside one."""
+    return {m for m in loaded if any(m == p or m.startswith(f"{p}.") for p in packages)}

@@ -1,6 +1,5 @@
 """The IRIS Dockerfile, read instruction by instruction: each test names what it finds."""
 
-import json
 import re
 import subprocess
 import sys
@@ -8,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.static.image_files import copy_image_files
+from tests.static.image_files import copy_image_files, modules_within, run_python_in
 from tests.static.repo import ROOT, SRC_PYTHON, Instruction, iris_dockerfile, runs, text
 
 OFFICIAL_IMAGE = "containers.intersystems.com/intersystems/iris-community:2026.1"
@@ -186,19 +185,9 @@ print(json.dumps({"package": sys.modules["kafka_demo"].__file__, "loaded": loade
 def test_what_iris_runs_imports_from_the_image_alone_without_the_local_mode(
     iris_image: Path,
 ) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", IMAGE_IMPORTS],
-        cwd=iris_image,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    loaded = set(run_python_in(iris_image, IMAGE_IMPORTS)["loaded"])
 
-    assert result.returncode == 0, result.stderr
-    imported = json.loads(result.stdout.splitlines()[-1])
-    assert Path(imported["package"]).is_relative_to(iris_image)
-    loaded = set(imported["loaded"])
-    assert not {m for m in loaded if m.startswith("kafka_demo.local_mode")}
+    assert not modules_within(loaded, "kafka_demo.local_mode")
     assert {
         "kafka_demo.bs",
         "kafka_demo.bp",
