@@ -81,6 +81,8 @@ def outcome_of_reply(reply: object) -> Stored | Rejected:
     """The service's answer, a live ProductStored or ProductRejected message, as Stored or
     Rejected, told apart by type: KafkaRestBS, in this very process, returns the message
     object it checked with the same isinstance (kafka_demo.bs)."""
+    # LIKELY, not run against IRIS: there too the reply is an instance of kafka_demo.msg's own
+    # class, as IoP rebuilds it by importing its module (docs/iris-evidence.md#director-reply).
     if isinstance(reply, ProductStored):
         return Stored(route=reply.route, id=reply.id)
     if isinstance(reply, ProductRejected):
