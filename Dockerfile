@@ -105,6 +105,7 @@ RUN python3 -m pip install --upgrade --target "${ISC_PACKAGE_INSTALLDIR}/mgr/pyt
 COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} merge.cpf iris.script ./
 COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} misc/deploy/iris/ ./misc/deploy/iris/
 COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} misc/deploy/gunicorn/ ./misc/deploy/gunicorn/
+# Without kafka_demo/local_mode, which .dockerignore leaves out: IRIS never runs the local mode.
 COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} src/python/ ./src/python/
 
 # Read by src/python/settings.py during `iop --migrate` (build arguments are environment

@@ -4,7 +4,7 @@ Both look for the module-level `app`. It reaches Python.KafkaRestBS through
 IoP's director on first use, never at import; see kafka_demo.rest.contract for the contract.
 """
 
-from kafka_demo.rest.iris_app import create_iris_app
+from kafka_demo.rest.iris.app import create_iris_app
 
 app = create_iris_app()
 

@@ -10,7 +10,12 @@ from collections.abc import Callable
 from flask import Flask
 
 from kafka_demo.rest.contract import create_app
-from kafka_demo.rest.native_gateway import NativeApi, NativeGateway, NativeSettings, load_native_api
+from kafka_demo.rest.standalone.native_gateway import (
+    NativeApi,
+    NativeGateway,
+    NativeSettings,
+    load_native_api,
+)
 
 
 def create_standalone_app(

@@ -89,7 +89,7 @@ def test_the_probe_imports_every_module_the_production_and_the_app_import() -> N
     for entry in ("settings.py", "app.py"):
         files, _ = _closure(entry)
         wanted |= {_module_name(f) for f in files if f.parent != SRC_PYTHON}
-    assert {"kafka_demo.storage", "kafka_demo.rest.iris_app"} <= wanted
+    assert {"kafka_demo.storage", "kafka_demo.rest.iris.app"} <= wanted
     script = (
         "import importlib.util, sys, pathlib;"
         f"spec = importlib.util.spec_from_file_location('p', {str(PROBE)!r});"

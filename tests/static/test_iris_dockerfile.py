@@ -1,8 +1,14 @@
 """The IRIS Dockerfile, read instruction by instruction: each test names what it finds."""
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
-from tests.static.repo import ROOT, Instruction, iris_dockerfile, runs, text
+import pytest
+
+from tests.static.image_files import copy_image_files, modules_within, run_python_in
+from tests.static.repo import ROOT, SRC_PYTHON, Instruction, iris_dockerfile, runs, text
 
 OFFICIAL_IMAGE = "containers.intersystems.com/intersystems/iris-community:2026.1"
 
@@ -144,3 +150,64 @@ def test_no_create_table_in_the_image_build() -> None:
         "misc/deploy/iris/check-merge.script",
     ):
         assert "CREATE TABLE" not in text(path).upper(), path
+
+
+@pytest.fixture(scope="module")
+def iris_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The image's /irisdev/app: what the Dockerfile COPYs, less what .dockerignore leaves out."""
+    return copy_image_files("Dockerfile", tmp_path_factory.mktemp("irisdev-app"))
+
+
+def test_the_iris_image_carries_the_production_but_not_the_local_mode(iris_image: Path) -> None:
+    package = iris_image / "src/python/kafka_demo"
+    assert (SRC_PYTHON / "kafka_demo/local_mode/server.py").is_file()
+    assert not (package / "local_mode").exists()
+    for module in ("bs.py", "bp.py", "bo.py", "msg.py", "rest/iris/app.py"):
+        assert (package / module).is_file(), module
+
+
+# What the image runs in Python: settings.py and app.py imported as the build's probe imports
+# them (iop --migrate, IRIS WSGI, gunicorn), the route store's imports (build.sh) and the
+# kernel probe's (kafka_demo.storage_driver); then every project module that got loaded.
+IMAGE_IMPORTS = """
+import json, sys
+from pathlib import Path
+src, deploy = Path("src/python").resolve(), Path("misc/deploy/iris").resolve()
+sys.path[:0] = [str(src), str(deploy)]
+import probe
+probe.import_entry_modules(src)
+import route_store, kafka_demo.storage_driver
+loaded = sorted(n for n, m in sys.modules.items() if m and n.split(".")[0] == "kafka_demo")
+print(json.dumps({"package": sys.modules["kafka_demo"].__file__, "loaded": loaded}))
+"""
+
+
+def test_what_iris_runs_imports_from_the_image_alone_without_the_local_mode(
+    iris_image: Path,
+) -> None:
+    loaded = set(run_python_in(iris_image, IMAGE_IMPORTS)["loaded"])
+
+    assert not modules_within(loaded, "kafka_demo.local_mode")
+    assert {
+        "kafka_demo.bs",
+        "kafka_demo.bp",
+        "kafka_demo.bo",
+        "kafka_demo.kafka_io.iris_adapter",
+        "kafka_demo.rest.iris.app",
+        "kafka_demo.rest.iris.director_gateway",
+        "kafka_demo.storage_driver",
+    } <= loaded
+    assert "kafka_demo.rest.standalone.native_gateway" not in loaded
+
+
+def test_iop_migrate_registers_the_production_from_the_image_alone(iris_image: Path) -> None:
+    """The build's `iop --migrate` reads the image's settings.py and the sources beside it."""
+    iop = Path(sys.executable).with_name("iop")
+    settings = iris_image / "src/python/settings.py"
+    dry_run = [str(iop), "--migrate", str(settings), "--dry-run", "--strict-production-validation"]
+
+    result = subprocess.run(dry_run, cwd=iris_image, capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Python.Production" in result.stdout
+    assert "VALIDATION:\n  none" in result.stdout

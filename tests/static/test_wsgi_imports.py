@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.static.image_files import copy_image_files, modules_within, run_python_in
 from tests.static.repo import ROOT, SRC_PYTHON
 
 APPS = {"app.py": "requirements.txt", "app_standalone.py": "requirements-standalone.txt"}
@@ -132,3 +133,29 @@ def test_the_standalone_import_closure_has_no_iop() -> None:
     assert (SRC_PYTHON / "app_standalone.py").is_file(), "app_standalone.py does not exist"
     files, outside = _closure("app_standalone.py")
     assert "iop" not in outside, sorted(str(f.relative_to(SRC_PYTHON)) for f in files)
+
+
+# In the standalone image's /app/src/python: app_standalone imported with IoP out of reach,
+# a request it answers without IRIS, and every project or IoP module that got loaded.
+STANDALONE_IMPORTS = """
+import json, sys
+sys.modules["iop"] = None
+import app_standalone
+answer = app_standalone.app.test_client().post("/kafka", json={"name": "apple", "price": -1})
+loaded = sorted(n for n, m in sys.modules.items() if m and n.split(".")[0] in ("kafka_demo", "iop"))
+package = sys.modules["kafka_demo"].__file__
+print(json.dumps({"package": package, "answer": [answer.status_code, answer.get_json()],
+                  "loaded": loaded}))
+"""
+
+
+def test_the_standalone_image_serves_its_app_without_iop_or_the_local_mode(tmp_path: Path) -> None:
+    image_src = copy_image_files("misc/deploy/Dockerfile.standalone", tmp_path) / "src/python"
+    assert not (image_src / "kafka_demo/local_mode").exists()
+
+    served = run_python_in(image_src, STANDALONE_IMPORTS)
+
+    assert served["answer"] == [400, {"error": "price must not be negative", "field": "price"}]
+    loaded = set(served["loaded"])
+    assert "kafka_demo.rest.standalone.native_gateway" in loaded
+    assert not modules_within(loaded, "iop", "kafka_demo.local_mode", "kafka_demo.rest.iris")

@@ -31,8 +31,8 @@ from kafka_demo.defaults import (
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.models import ProductRow
-from kafka_demo.rest.iris_app import create_iris_app
-from kafka_demo.rest.native_gateway import NativeSettings
+from kafka_demo.rest.iris.app import create_iris_app
+from kafka_demo.rest.standalone.native_gateway import NativeSettings
 from tests.support.rest_fakes import FakeDirector, FakeNativeApi
 
 STORAGE_ROUTES = ("sql", "sqlalchemy")

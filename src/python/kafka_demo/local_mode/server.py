@@ -3,7 +3,7 @@
 One worker (threads for concurrent requests) runs the whole production, so the
 REST doors and KafkaDemoBS share one router and one offset store, as the items
 of one IRIS production do. The worker builds the app app.py serves
-(kafka_demo.rest.iris_app), starts the production, and stops it (consumer
+(kafka_demo.rest.iris.app), starts the production, and stops it (consumer
 closed, offsets committed) when it exits.
 """
 
@@ -92,7 +92,7 @@ class LocalServer(BaseApplication):
         from kafka_demo.local_mode.iris.runtime import LocalRuntime
         from kafka_demo.local_mode.viewer.pages import messages_blueprint
         from kafka_demo.local_mode.viewer.resend import resend_blueprint
-        from kafka_demo.rest.iris_app import create_iris_app
+        from kafka_demo.rest.iris.app import create_iris_app
 
         self.runtime = LocalRuntime(self.config)
         app = create_iris_app()

@@ -9,7 +9,7 @@ import pytest
 import app_standalone
 from kafka_demo.rest.contract import SENT_MESSAGE
 from kafka_demo.rest.gateway import IRIS_UNREACHABLE_TEXT
-from kafka_demo.rest.native_gateway import NativeSettings
+from kafka_demo.rest.standalone.native_gateway import NativeSettings
 from tests.support.doors import TEST_IRIS, Door, State
 
 
@@ -176,7 +176,7 @@ def test_the_module_app_reads_its_settings_and_connects_lazily(
 
 
 def test_the_standalone_server_imports_without_iop() -> None:
-    src = Path(__file__).resolve().parents[3] / "src" / "python"
+    src = Path(__file__).resolve().parents[4] / "src" / "python"
     probe = (
         "import sys\n"
         "sys.modules['iop'] = None\n"  # any `import iop` now fails

@@ -159,7 +159,7 @@ class NativeGateway:
         response = self._native_api().IRISReference(None)
         status = service.invoke("OnProcessInput", body, response)
         _raise_on_error_status(iris_native, status)
-        return reply_outcome(response.getValue())
+        return outcome_of_serialized_reply(response.getValue())
 
 
 def _raise_on_error_status(iris_native: Any, status: Any) -> None:
@@ -174,8 +174,9 @@ def _raise_on_error_status(iris_native: Any, status: Any) -> None:
     raise ServiceFailed(f"{SERVICE_NAME}.OnProcessInput failed: {text}")
 
 
-def reply_outcome(message: Any) -> Stored | Rejected:
-    """The IOP.Message the service answered with, as Stored or Rejected."""
+def outcome_of_serialized_reply(message: Any) -> Stored | Rejected:
+    """The IOP.Message the service's answer was serialized into (its class name and JSON),
+    as Stored or Rejected: over the native API the reply arrives as text, never as an object."""
     if message is None:
         raise ServiceFailed(f"{SERVICE_NAME}.OnProcessInput answered nothing")
     # UNCONFIRMED: IRISObject.get reads a property; `json` is a %String for a reply this

@@ -7,7 +7,7 @@ local mode builds its own, so it needs no file outside the package.
 from flask import Flask
 
 from kafka_demo.rest.contract import create_app
-from kafka_demo.rest.director_gateway import DirectorGateway
+from kafka_demo.rest.iris.director_gateway import DirectorGateway
 
 
 def create_iris_app() -> Flask:

@@ -4,12 +4,14 @@ import threading
 from unittest.mock import MagicMock
 
 import pytest
+from iop import PydanticMessage
 
 import app as iris_app_module
 from kafka_demo.defaults import KAFKA_DEMO_BP, KAFKA_REST_BS
-from kafka_demo.rest.contract import MAX_BODY_BYTES, create_app
-from kafka_demo.rest.director_gateway import DirectorGateway
+from kafka_demo.msg import ProductNotStored, ProductRejected, ProductStored
+from kafka_demo.rest.contract import MAX_BODY_BYTES, SENT_MESSAGE, create_app
 from kafka_demo.rest.gateway import IRIS_UNREACHABLE_TEXT, PRODUCTION_NOT_RUNNING_TEXT
+from kafka_demo.rest.iris.director_gateway import DirectorGateway
 from tests.support.doors import Door, State
 
 APPLE = {"name": "apple", "price": 1}
@@ -97,6 +99,56 @@ def test_an_answer_that_is_not_a_reply_message_is_a_server_fault() -> None:
     response = client.post("/kafka", json=APPLE)
 
     assert (response.status_code, response.get_json()) == (500, {"error": "internal server error"})
+
+
+def post_answered_with(reply: object) -> tuple[int, object]:
+    """POST a valid product through a gateway whose service answers `reply`."""
+    gateway = DirectorGateway(create_service=lambda name: AnsweringService(reply))
+    response = create_app(gateway).test_client().post("/kafka", json=APPLE)
+    return response.status_code, response.get_json()
+
+
+def test_a_product_stored_reply_is_a_200_with_its_route_and_id() -> None:
+    assert post_answered_with(ProductStored(route="iris", id=7)) == (
+        200,
+        {"message": SENT_MESSAGE, "route": "iris", "id": 7},
+    )
+
+
+def test_a_product_rejected_reply_is_a_400_naming_the_field() -> None:
+    reply = ProductRejected(reason="name is reserved", field="name")
+
+    assert post_answered_with(reply) == (400, {"error": "name is reserved", "field": "name"})
+
+
+def test_a_product_rejected_reply_without_a_field_names_none() -> None:
+    assert post_answered_with(ProductRejected(reason="not a product")) == (
+        400,
+        {"error": "not a product"},
+    )
+
+
+def test_another_message_of_the_production_is_a_server_fault() -> None:
+    status, body = post_answered_with(ProductNotStored(reason="refused by the table"))
+
+    assert (status, body) == (500, {"error": "internal server error"})
+
+
+class LookAlikeStored(PydanticMessage):
+    """A message that only carries ProductStored's name and fields, not its type."""
+
+    route: str
+    id: int
+
+
+LookAlikeStored.__module__ = ProductStored.__module__
+LookAlikeStored.__qualname__ = ProductStored.__qualname__
+
+
+def test_a_reply_is_matched_by_its_type_not_by_its_class_name() -> None:
+    status, body = post_answered_with(LookAlikeStored(route="sql", id=1))
+
+    assert (status, body) == (500, {"error": "internal server error"})
 
 
 def test_the_module_app_is_the_contract_app() -> None:
