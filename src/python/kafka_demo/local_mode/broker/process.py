@@ -26,8 +26,9 @@ from kafka_demo.local_mode.broker.ports import (
 from kafka_demo.local_mode.lifetime import die_with
 
 _Broker = TypeVar("_Broker", bound="BrokerProcess")
-TAIL_CHARS = 500
-"""How much of each log an error at start quotes."""
+TAIL_LINES = 3
+TAIL_CHARS = 1000
+"""How much of each log an error at start quotes: its last lines but a stack's frames."""
 
 
 class BrokerProcess(ABC):
@@ -144,11 +145,7 @@ class BrokerProcess(ABC):
 
     def tail(self) -> str:
         """The last lines of the broker's logs, for an error at start."""
-        tails = [
-            path.read_text(errors="replace")[-TAIL_CHARS:].strip()
-            for path in self.log_paths
-            if path.is_file()
-        ]
+        tails = [_last_lines(path) for path in self.log_paths if path.is_file()]
         return " | ".join(tail for tail in tails if tail)
 
     def _spawn(self, command: list[str], output: IO[bytes] | None) -> "subprocess.Popen[bytes]":
@@ -186,3 +183,14 @@ class BrokerProcess(ABC):
     def _with_tail(self, message: str) -> str:
         tail = self.tail()
         return f"{message}: {tail}" if tail else message
+
+
+def _last_lines(log: Path) -> str:
+    """A log's last lines, leaving out a stack trace's frames (indented) so that an
+    exception's own line is among them."""
+    lines = [
+        line
+        for line in log.read_text(errors="replace").splitlines()
+        if line.strip() and not line[0].isspace()
+    ]
+    return " / ".join(lines[-TAIL_LINES:])[-TAIL_CHARS:]
