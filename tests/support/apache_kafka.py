@@ -15,7 +15,6 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 
 from kafka import KafkaAdminClient
 
@@ -163,12 +162,7 @@ class KafkaCluster:
             self.stop()
             raise
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def restart_node(self, node: LocalKafka, timeout: float = 90) -> None:

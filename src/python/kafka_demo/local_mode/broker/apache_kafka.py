@@ -115,21 +115,12 @@ class LocalKafka(BrokerProcess):
     ) -> None:
         super().__init__(port, host)
         self.directory = directory
+        self.data_directory = directory / "data"
+        self.log_path = directory / "server.log"
+        self.properties_path = directory / "server.properties"
         self.jars = jars
         self.node_id = node_id
         self.quorum = quorum
-
-    @property
-    def data_directory(self) -> Path:
-        return self.directory / "data"
-
-    @property
-    def log_path(self) -> Path:
-        return self.directory / "server.log"
-
-    @property
-    def properties_path(self) -> Path:
-        return self.directory / "server.properties"
 
     @property
     def output_path(self) -> Path:
