@@ -98,14 +98,14 @@ def test_a_broker_killed_and_restarted_loses_nothing_and_stores_nothing_twice(
         wait_until(lambda: len(stored_names(db_path)) >= RECORDS // 10, 60)
         victim = cluster.node(partition_leader(cluster, 0))
         events.append((f"kill-node-{victim.node_id}", time.monotonic()))
-        cluster.kill_node(victim)
+        victim.kill()
         time.sleep(2)
         cluster.restart_node(victim)
         in_sync_s = cluster.wait_until_in_sync([TOPIC, DLQ_TOPIC], 60)
         if FULL:
             for node in cluster.nodes:
                 events.append((f"restart-node-{node.node_id}", time.monotonic()))
-                cluster.stop_node(node)
+                node.stop(timeout=60)
                 cluster.restart_node(node)
                 cluster.wait_until_in_sync([TOPIC, DLQ_TOPIC], 90)
         producer.join(timeout=RECORDS / RATE_PER_S + 120)

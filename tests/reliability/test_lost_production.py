@@ -61,7 +61,7 @@ def cluster(tmp_path: Path) -> Iterator[KafkaCluster]:
         assert created.returncode == 0, created.stderr[-2000:]
         yield started
         for node in started.nodes:  # nothing to keep: a controlled shutdown of the last
-            started.kill_node(node)  # node, without a quorum, would wait out its timeout
+            node.kill()  # node, without a quorum, would wait out its timeout
 
 
 @pytest.fixture

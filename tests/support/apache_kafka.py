@@ -2,38 +2,32 @@
 
 The jars come from misc/scripts/apache-kafka/pom.xml (Kafka's own artifacts, the release
 the compose stack pins), copied once by Maven into a cache outside the repository. Each node
-runs in combined mode (broker and controller in one JVM); its storage is formatted with
-Kafka's own storage tool, and it is stopped by its process id. Heaps are small and the
-serial collector is used: the machines that run the suite have two cores.
+is the local mode's own `LocalKafka` (broker and controller in one JVM, its storage formatted
+with Kafka's storage tool), given its place in the cluster's quorum.
 """
 
 import fcntl
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
 from kafka import KafkaAdminClient
 
 from kafka_demo.local_mode.broker.apache_kafka import (
     BROKER_JAR,
-    JVM_OPTIONS,
     KAFKA_JARS,
     KAFKA_VERSION,
-    TOOL_JVM_OPTIONS,
-    log_config,
+    LocalKafka,
+    Quorum,
+    kafka_tool_command,
     new_cluster_id,
 )
-from kafka_demo.local_mode.broker.ports import accepts, broker_answers
 from kafka_demo.local_mode.broker.tansu import free_port
-from kafka_demo.local_mode.lifetime import die_with
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 POM = REPOSITORY / "misc" / "scripts" / "apache-kafka" / "pom.xml"
@@ -95,25 +89,9 @@ def fetch_jars() -> Path:
     return JARS
 
 
-def classpath() -> str:
-    return str(fetch_jars() / "*")
-
-
-def run_tool(main_class: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """One of Kafka's command-line tools (StorageTool, TopicCommand...) by its main class."""
-    return subprocess.run(
-        ["java", *TOOL_JVM_OPTIONS, "-cp", classpath(), main_class, *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 def topics_command() -> str:
     """kafka-topics as a command line, for misc/deploy/kafka/create-topics.sh's KAFKA_TOPICS_CMD."""
-    options = " ".join(TOOL_JVM_OPTIONS)
-    return f"java {options} -cp {classpath()} org.apache.kafka.tools.TopicCommand"
+    return " ".join(kafka_tool_command(fetch_jars(), "org.apache.kafka.tools.TopicCommand"))
 
 
 def create_topics_with_script(
@@ -136,39 +114,9 @@ def create_topics_with_script(
     )
 
 
-@dataclass
-class KafkaNode:
-    """One combined broker+controller: its ports, its directory, its JVM while running."""
-
-    node_id: int
-    directory: Path
-    port: int = field(default_factory=free_port)
-    controller_port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return None if self.process is None else self.process.pid
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    @property
-    def properties_path(self) -> Path:
-        return self.directory / "server.properties"
-
-    @property
-    def log_path(self) -> Path:
-        return self.directory / "server.log"
-
-
 class KafkaCluster:
-    """`size` KRaft nodes in combined mode; internal topics replicated as far as `size` allows.
+    """`size` KRaft nodes in combined mode, each a `LocalKafka` of one quorum; internal topics
+    replicated as far as `size` allows.
 
     `bootstrap` lists every node, as a client of a cluster names them.
     """
@@ -177,30 +125,33 @@ class KafkaCluster:
         self.size = size
         self._own_directory = directory is None
         self.directory = directory or Path(tempfile.mkdtemp(prefix="kafka-demo-kafka-"))
-        self.cluster_id = new_cluster_id()
-        self.nodes = [KafkaNode(i + 1, self.directory / f"node-{i + 1}") for i in range(size)]
+        ids = range(1, size + 1)
+        quorum = Quorum(new_cluster_id(), {node_id: free_port() for node_id in ids})
+        self.nodes = [
+            LocalKafka(self.directory / f"node-{id_}", free_port(), node_id=id_, quorum=quorum)
+            for id_ in ids
+        ]
 
     @property
     def bootstrap(self) -> str:
         return ",".join(node.bootstrap for node in self.nodes)
 
-    def node(self, node_id: int) -> KafkaNode:
+    def node(self, node_id: int) -> LocalKafka:
         return next(node for node in self.nodes if node.node_id == node_id)
 
     def start(self, timeout: float = 90) -> "KafkaCluster":
+        """Launch every node, then wait for all of them: none answers before a quorum runs."""
         fetch_jars()
         for node in self.nodes:
-            self._format(node)
-        for node in self.nodes:
-            self._launch(node)
+            node.launch()
         self.wait_until_complete(timeout)
         return self
 
     def stop(self) -> None:
-        """Stop every node (SIGTERM, a controlled shutdown; SIGKILL if it hangs), then remove
-        the data unless the caller owns the directory."""
+        """Stop every node (a controlled shutdown; SIGKILL if it hangs), then remove the data
+        unless the caller owns the directory."""
         for node in reversed(self.nodes):
-            self.stop_node(node, timeout=20)
+            node.stop(timeout=20)
         if self._own_directory:
             shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -211,50 +162,27 @@ class KafkaCluster:
             self.stop()
             raise
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def kill_node(self, node: KafkaNode) -> None:
-        """SIGKILL: a crash, no controlled shutdown, no flush of what is in the page cache."""
-        if node.process is not None:
-            node.process.send_signal(signal.SIGKILL)
-            node.process.wait(30)
-        node.process = None
-
-    def stop_node(self, node: KafkaNode, timeout: float = 60) -> None:
-        """SIGTERM: Kafka's controlled shutdown (leadership moved away first)."""
-        if node.process is None:
-            return
-        node.process.terminate()
-        try:
-            node.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            node.process.kill()
-            node.process.wait(30)
-        node.process = None
-
-    def restart_node(self, node: KafkaNode, timeout: float = 90) -> None:
+    def restart_node(self, node: LocalKafka, timeout: float = 90) -> None:
         """Start a stopped or killed node again on its own data, and wait until it is back in
         the cluster."""
-        self._launch(node)
+        node.launch()
         self.wait_until_complete(timeout)
 
     def wait_until_complete(self, timeout: float) -> None:
         """Until every node answers and the cluster's metadata lists all of them."""
         deadline = time.monotonic() + timeout
         for node in self.nodes:
-            self._wait_for_port(node, deadline)
+            node.wait_until_ready(max(1.0, deadline - time.monotonic()))
         while True:
             registered = self._registered_brokers()
             if registered == {node.node_id for node in self.nodes}:
                 return
             if time.monotonic() > deadline:
-                raise TimeoutError(f"only brokers {sorted(registered)} registered: {self._tail()}")
+                tails = " | ".join(node.tail() for node in self.nodes)
+                raise TimeoutError(f"only brokers {sorted(registered)} registered: {tails}")
             time.sleep(0.3)
 
     def wait_until_in_sync(self, topics: list[str], timeout: float) -> float:
@@ -304,92 +232,6 @@ class KafkaCluster:
             return set()
         finally:
             admin.close()
-
-    def _wait_for_port(self, node: KafkaNode, deadline: float) -> None:
-        """A plain TCP probe first (a Kafka client logs refused connections as errors)."""
-        while not accepts("127.0.0.1", node.port):
-            if node.process is not None and node.process.poll() is not None:
-                raise RuntimeError(
-                    f"Kafka node {node.node_id} exited with {node.process.returncode}: "
-                    f"{self._tail(node)}"
-                )
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"Kafka node {node.node_id} did not listen: {self._tail(node)}")
-            time.sleep(0.1)
-        if not broker_answers(node.bootstrap, max(1.0, deadline - time.monotonic())):
-            raise TimeoutError(f"Kafka node {node.node_id} did not answer: {self._tail(node)}")
-
-    def _tail(self, node: KafkaNode | None = None) -> str:
-        nodes = [node] if node else self.nodes
-        return " | ".join(
-            n.log_path.read_text(errors="replace")[-1500:] for n in nodes if n.log_path.exists()
-        )
-
-    def _format(self, node: KafkaNode) -> None:
-        node.directory.mkdir(parents=True, exist_ok=True)
-        node.properties_path.write_text(self._properties(node))
-        (node.directory / "log4j2.properties").write_text(log_config(node.log_path))
-        formatted = run_tool(
-            "kafka.tools.StorageTool",
-            "format",
-            "--cluster-id",
-            self.cluster_id,
-            "--config",
-            str(node.properties_path),
-        )
-        if formatted.returncode != 0:
-            raise RuntimeError(f"kafka-storage format failed: {formatted.stderr[-2000:]}")
-
-    def _launch(self, node: KafkaNode) -> None:
-        with (node.directory / "stdout.log").open("ab") as output:
-            node.process = subprocess.Popen(
-                [
-                    "java",
-                    *JVM_OPTIONS,
-                    f"-Dlog4j2.configurationFile={node.directory / 'log4j2.properties'}",
-                    "-cp",
-                    classpath(),
-                    "kafka.Kafka",
-                    str(node.properties_path),
-                ],
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=die_with(os.getpid()),
-            )
-
-    def _properties(self, node: KafkaNode) -> str:
-        voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in self.nodes)
-        replicas = min(3, self.size)
-        in_sync = min(2, self.size)
-        settings = {
-            "process.roles": "broker,controller",
-            "node.id": node.node_id,
-            "controller.quorum.voters": voters,
-            "listeners": f"PLAINTEXT://127.0.0.1:{node.port},"
-            f"CONTROLLER://127.0.0.1:{node.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{node.port}",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "log.dirs": node.directory / "data",
-            # As the compose stack: topics made on first use get 2 partitions.
-            "num.partitions": 2,
-            "offsets.topic.replication.factor": replicas,
-            "transaction.state.log.replication.factor": replicas,
-            "transaction.state.log.min.isr": in_sync,
-            "share.coordinator.state.topic.replication.factor": replicas,
-            "share.coordinator.state.topic.min.isr": in_sync,
-            # Test speed: a group's first join is not held back, the offsets topic is small,
-            # and a broker uses a few threads rather than one per core of a large server.
-            "group.initial.rebalance.delay.ms": 0,
-            "offsets.topic.num.partitions": 4,
-            "num.network.threads": 2,
-            "num.io.threads": 2,
-            "background.threads": 2,
-            "log.cleaner.threads": 1,
-        }
-        return "".join(f"{key}={value}\n" for key, value in settings.items())
 
 
 if __name__ == "__main__":

@@ -38,7 +38,6 @@ DLQ_MAX_MESSAGE_BYTES = TOPIC_MAX_MESSAGE_BYTES + 65_536
 class Broker:
     kind: str
     bootstrap: str
-    cluster: KafkaCluster | None = None
 
 
 def require_apache_kafka() -> None:
@@ -66,7 +65,7 @@ def running_broker(kind: str) -> Iterator[Broker]:
         return
     require_apache_kafka()
     with KafkaCluster(1) as cluster:
-        yield Broker(APACHE_KAFKA, cluster.bootstrap, cluster)
+        yield Broker(APACHE_KAFKA, cluster.bootstrap)
 
 
 def create_demo_topics(broker: Broker, topic: str, dlq_topic: str) -> None:

@@ -4,7 +4,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kafka_demo.local_mode.broker.ports import accepts, listens
+from kafka_demo.local_mode.broker.ports import accepts
 from kafka_demo.local_mode.broker.tansu import free_port
 from tests.support.brokers import require_apache_kafka
 from tests.support.kafka import read_topic
@@ -188,20 +187,6 @@ def test_get_root_points_to_messages(running: LocalProcess) -> None:
     assert status == 404
     assert body["messages"] == "/messages"
     assert "open /messages" in body["error"]
-
-
-def test_listens_tells_our_listening_socket_from_another_process() -> None:
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        port = server.getsockname()[1]
-        assert listens(os.getpid(), port) is True
-        sleeper = subprocess.Popen(["sleep", "5"])
-        try:
-            assert listens(sleeper.pid, port) is False
-        finally:
-            sleeper.kill()
-            sleeper.wait()
 
 
 def test_without_the_local_extra_it_says_how_to_install_it_without_a_traceback(

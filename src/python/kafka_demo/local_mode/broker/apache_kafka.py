@@ -17,13 +17,13 @@ import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from kafka_demo.local_mode.broker.ports import PortInUse, accepts, broker_answers, port_is_free
+from kafka_demo.local_mode.broker.process import BrokerProcess
 from kafka_demo.local_mode.broker.tansu import free_port
-from kafka_demo.local_mode.lifetime import die_with
 
 KAFKA_VERSION = "4.1.1"
 KAFKA_JARS = Path(
@@ -46,6 +46,10 @@ JVM_OPTIONS = (
 )
 TOOL_JVM_OPTIONS = ("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto")
 NODE_ID = 1
+MAX_REPLICATION_FACTOR = 3
+MIN_IN_SYNC_REPLICAS = 2
+"""Internal topics on a cluster: replicated to three nodes, two of them in sync, as
+misc/deploy/kafka/create-topics.sh makes the product topics (fewer on a smaller cluster)."""
 GROUP_UNKNOWN = "GroupIdNotFoundError"
 """What DescribeGroups answers (error 69, Kafka 4) for a group its coordinator has never seen:
 the coordinator is there and answering."""
@@ -76,53 +80,77 @@ def log_directory_beside(database_file: Path | None) -> Path:
     return database_file.with_name(database_file.name + ".kafka")
 
 
-class LocalKafka:
+def kafka_tool_command(jars: Path, main_class: str) -> list[str]:
+    """One of Kafka's command-line tools (StorageTool, TopicCommand...) by its main class."""
+    return ["java", *TOOL_JVM_OPTIONS, "-cp", str(jars / "*"), main_class]
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """The KRaft cluster a node belongs to: its id, and each node's controller port."""
+
+    cluster_id: str
+    controller_ports: Mapping[int, int]
+
+
+class LocalKafka(BrokerProcess):
     """One Apache Kafka node (broker and controller in one JVM) on a loopback port, its data
-    in `directory`; formatted on its first start, started on the same data afterwards."""
+    in `directory`; formatted on its first start, started on the same data afterwards.
+
+    Alone (no `quorum`), it is its own cluster, and its controller takes a free port at each
+    start. In a `quorum`, it is node `node_id` of a cluster whose nodes share the host."""
+
+    name = "Apache Kafka"
+    start_timeout = 120.0
+    stop_timeout = 30.0
 
     def __init__(
-        self, directory: Path, port: int, host: str = "127.0.0.1", jars: Path = KAFKA_JARS
+        self,
+        directory: Path,
+        port: int,
+        host: str = "127.0.0.1",
+        jars: Path = KAFKA_JARS,
+        node_id: int = NODE_ID,
+        quorum: Quorum | None = None,
     ) -> None:
+        super().__init__(port, host)
         self.directory = directory
-        self.host = host
-        self.port = port
+        self.data_directory = directory / "data"
+        self.log_path = directory / "server.log"
+        self.properties_path = directory / "server.properties"
         self.jars = jars
-        self._process: subprocess.Popen[bytes] | None = None
-        self._owner_pid = os.getpid()
+        self.node_id = node_id
+        self.quorum = quorum
 
     @property
-    def bootstrap(self) -> str:
-        return f"{self.host}:{self.port}"
+    def output_path(self) -> Path:
+        return self.directory / "stdout.log"
 
     @property
-    def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
+    def log_paths(self) -> tuple[Path, ...]:
+        return (self.log_path, self.output_path)
 
-    @property
-    def data_directory(self) -> Path:
-        return self.directory / "data"
-
-    @property
-    def log_path(self) -> Path:
-        return self.directory / "server.log"
-
-    def start(self, timeout: float = 120.0) -> "LocalKafka":
-        """Format the log directory if new, start the JVM and wait until it answers."""
+    def command(self) -> list[str]:
         missing = missing_for_kafka(self.jars)
         if missing:
             raise KafkaNotInstalled(missing)
-        if not port_is_free(self.host, self.port):
-            raise PortInUse(self.port)
-        self._owner_pid = os.getpid()
+        return [
+            "java",
+            *JVM_OPTIONS,
+            f"-Dlog4j2.configurationFile={self.directory / 'log4j2.properties'}",
+            "-cp",
+            str(self.jars / "*"),
+            "kafka.Kafka",
+            str(self.properties_path),
+        ]
+
+    def prepare(self) -> None:
+        """Its configuration, written at each start; its storage formatted on the first."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        properties = self.directory / "server.properties"
-        properties.write_text(self._properties(free_port()))
+        self.properties_path.write_text(self._properties(self._controller_ports()))
         (self.directory / "log4j2.properties").write_text(log_config(self.log_path))
         if not (self.data_directory / "meta.properties").is_file():
-            self._format(properties)
-        self._launch(properties)
-        self._wait_until_ready(timeout)
-        return self
+            self._format()
 
     def wait_for_group_coordinator(self, group: str, timeout: float = 60.0) -> None:
         """Wait until the broker coordinates `group`. After a start, Kafka creates or loads its
@@ -148,47 +176,18 @@ class LocalKafka:
         finally:
             admin.close()
 
-    def stop(self, timeout: float = 30.0) -> bool:
-        """SIGTERM (Kafka's controlled shutdown), SIGKILL if it hangs; False in a forked child."""
-        if self._process is None or os.getpid() != self._owner_pid:
-            return False
-        self._process.terminate()
-        try:
-            self._process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._process = None
-        return True
+    def _controller_ports(self) -> Mapping[int, int]:
+        if self.quorum is None:
+            return {self.node_id: free_port()}
+        return self.quorum.controller_ports
 
-    def __enter__(self) -> "LocalKafka":
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def _classpath(self) -> str:
-        return str(self.jars / "*")
-
-    def _format(self, properties: Path) -> None:
-        """kafka-storage format, once: it writes a new cluster id into meta.properties."""
+    def _format(self) -> None:
+        """kafka-storage format, once: it writes the cluster id into meta.properties."""
+        cluster_id = new_cluster_id() if self.quorum is None else self.quorum.cluster_id
         formatted = subprocess.run(
             [
-                "java",
-                *TOOL_JVM_OPTIONS,
-                "-cp",
-                self._classpath(),
-                "kafka.tools.StorageTool",
-                "format",
-                "--cluster-id",
-                new_cluster_id(),
-                "--config",
-                str(properties),
+                *kafka_tool_command(self.jars, "kafka.tools.StorageTool"),
+                *("format", "--cluster-id", cluster_id, "--config", str(self.properties_path)),
             ],
             capture_output=True,
             text=True,
@@ -198,50 +197,15 @@ class LocalKafka:
         if formatted.returncode != 0:
             raise RuntimeError(f"kafka-storage format failed: {formatted.stderr[-1000:]}")
 
-    def _launch(self, properties: Path) -> None:
-        with (self.directory / "stdout.log").open("ab") as output:
-            self._process = subprocess.Popen(
-                [
-                    "java",
-                    *JVM_OPTIONS,
-                    f"-Dlog4j2.configurationFile={self.directory / 'log4j2.properties'}",
-                    "-cp",
-                    self._classpath(),
-                    "kafka.Kafka",
-                    str(properties),
-                ],
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=die_with(os.getpid()),
-            )
-
-    def _wait_until_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not accepts(self.host, self.port):
-            self._fail_if_exited()
-            if time.monotonic() > deadline:
-                self.stop()
-                raise TimeoutError(f"Apache Kafka did not listen on {self.bootstrap}")
-            time.sleep(0.1)
-        if not broker_answers(self.bootstrap, max(1.0, deadline - time.monotonic())):
-            self.stop()
-            raise TimeoutError(f"Apache Kafka did not answer on {self.bootstrap}")
-
-    def _fail_if_exited(self) -> None:
-        if self._process is not None and self._process.poll() is not None:
-            code = self._process.returncode
-            self._process = None
-            raise RuntimeError(f"Apache Kafka exited at start with code {code}: {self._tail()}")
-
-    def _tail(self) -> str:
-        return self.log_path.read_text(errors="replace")[-500:] if self.log_path.exists() else ""
-
-    def _properties(self, controller_port: int) -> str:
+    def _properties(self, controller_ports: Mapping[int, int]) -> str:
+        controller_port = controller_ports[self.node_id]
+        voters = ",".join(f"{node}@{self.host}:{port}" for node, port in controller_ports.items())
+        replicas = min(MAX_REPLICATION_FACTOR, len(controller_ports))
+        in_sync = min(MIN_IN_SYNC_REPLICAS, len(controller_ports))
         settings = {
             "process.roles": "broker,controller",
-            "node.id": NODE_ID,
-            "controller.quorum.voters": f"{NODE_ID}@{self.host}:{controller_port}",
+            "node.id": self.node_id,
+            "controller.quorum.voters": voters,
             "listeners": f"PLAINTEXT://{self.host}:{self.port},"
             f"CONTROLLER://{self.host}:{controller_port}",
             "advertised.listeners": f"PLAINTEXT://{self.host}:{self.port}",
@@ -249,15 +213,16 @@ class LocalKafka:
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
             "log.dirs": self.data_directory,
+            # As the compose stack: topics made on first use get 2 partitions.
             "num.partitions": 2,
-            "offsets.topic.replication.factor": 1,
-            "transaction.state.log.replication.factor": 1,
-            "transaction.state.log.min.isr": 1,
-            "share.coordinator.state.topic.replication.factor": 1,
-            "share.coordinator.state.topic.min.isr": 1,
-            # One machine, one production: a group's first join is not held back (a stop
-            # during a held join outlasts gunicorn's graceful timeout), and the broker uses a
-            # few threads rather than one per core of a large server.
+            "offsets.topic.replication.factor": replicas,
+            "transaction.state.log.replication.factor": replicas,
+            "transaction.state.log.min.isr": in_sync,
+            "share.coordinator.state.topic.replication.factor": replicas,
+            "share.coordinator.state.topic.min.isr": in_sync,
+            # One machine: a group's first join is not held back (a stop during a held join
+            # outlasts gunicorn's graceful timeout), the offsets topic is small, and a broker
+            # uses a few threads rather than one per core of a large server.
             "group.initial.rebalance.delay.ms": 0,
             "offsets.topic.num.partitions": 4,
             "num.network.threads": 2,
