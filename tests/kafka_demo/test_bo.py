@@ -23,6 +23,7 @@ from kafka_demo.msg import (
     ProductSQLMessage,
     ProductStored,
 )
+from kafka_demo.origin import RecordOrigin
 from kafka_demo.product import Product
 from tests.support.hosts import build_component
 from tests.support.iris_fakes import ProductClass
@@ -438,7 +439,8 @@ def test_built_with_no_production_the_operations_use_the_class_defaults() -> Non
 
 def test_a_dead_letter_carries_its_reason_and_origin_as_headers() -> None:
     letter = KafkaDeadLetterMessage.for_record(
-        KafkaRawMessage.from_record(b"\xff", "kafka_demo", 1, 9), "payload is not valid UTF-8"
+        KafkaRawMessage.from_record(b"\xff", RecordOrigin("kafka_demo", 1, 9)),
+        "payload is not valid UTF-8",
     )
     assert dead_letter_headers(letter) == [
         ("dlq.reason", b"payload is not valid UTF-8"),

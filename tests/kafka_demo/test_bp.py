@@ -21,6 +21,7 @@ from kafka_demo.msg import (
     ProductSQLMessage,
     ProductStored,
 )
+from kafka_demo.origin import RecordOrigin
 from tests.support.hosts import RecordingHandle, Send, build_component
 
 
@@ -54,11 +55,7 @@ def test_a_valid_record_is_stored_by_the_fixed_route(route: str, message_class: 
     reply, sends = run_bp(
         KafkaRawMessage.from_record(
             b'{"name": "apple", "price": 10.5}',
-            "kafka_demo",
-            0,
-            3,
-            cluster_id="tansu_cluster",
-            topic_id=TOPIC_ID,
+            RecordOrigin("kafka_demo", 0, 3, cluster_id="tansu_cluster", topic_id=TOPIC_ID),
         ),
         storage_routes=route,
     )
@@ -87,12 +84,9 @@ def test_a_keyed_record_is_stored_under_its_topic_and_key_not_its_place() -> Non
     _, sends = run_bp(
         KafkaRawMessage.from_record(
             b'{"name": "apple", "price": 1}',
-            "kafka_demo",
-            0,
-            3,
-            key="order-17",
-            cluster_id="tansu_cluster",
-            topic_id=TOPIC_ID,
+            RecordOrigin(
+                "kafka_demo", 0, 3, key="order-17", cluster_id="tansu_cluster", topic_id=TOPIC_ID
+            ),
         ),
         storage_routes="sql",
     )
@@ -104,7 +98,7 @@ def test_a_keyed_record_is_stored_under_its_topic_and_key_not_its_place() -> Non
 
 def test_a_keyed_poison_record_is_dead_lettered_with_its_key() -> None:
     _, sends = run_bp(
-        KafkaRawMessage.from_record(b"[]", "kafka_demo", 1, 5, key="order-18"),
+        KafkaRawMessage.from_record(b"[]", RecordOrigin("kafka_demo", 1, 5, key="order-18")),
         storage_routes="sql",
     )
     (send,) = sends
@@ -156,9 +150,9 @@ def test_the_storage_target_is_a_setting() -> None:
     ],
 )
 def test_a_poison_record_goes_to_the_dead_letter_target_with_its_bytes_and_reason(
-    payload: bytes, reason: str, field: str
+    payload: bytes, reason: str, field: str, iris: IrisStandIn
 ) -> None:
-    record = KafkaRawMessage.from_record(payload, "kafka_demo", 1, 42)
+    record = KafkaRawMessage.from_record(payload, RecordOrigin("kafka_demo", 1, 42))
     reply, sends = run_bp(record)
     assert reply == ProductRejected(reason=reason, field=field)
     assert len(sends) == 1
@@ -172,6 +166,9 @@ def test_a_poison_record_goes_to_the_dead_letter_target_with_its_bytes_and_reaso
         1,
         42,
     )
+    assert iris.event_log.texts("Warning") == [
+        f"Rejected the event from kafka_demo[1]@42: {reason}"
+    ]
 
 
 def test_an_invalid_http_body_is_answered_and_not_dead_lettered(iris: IrisStandIn) -> None:
@@ -243,7 +240,7 @@ def storage_refuses(target: str, message: Any) -> Any:
     "request_message",
     [
         KafkaRawMessage.from_record(
-            b'{"name": "dear", "price": 5000}', "kafka_demo", 1, 9, key="k"
+            b'{"name": "dear", "price": 5000}', RecordOrigin("kafka_demo", 1, 9, key="k")
         ),
         KafkaMessage("kafka_demo", '{"name": "dear", "price": 5000}', "k"),
     ],

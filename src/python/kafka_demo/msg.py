@@ -14,11 +14,13 @@ every other field is keyword-only.
 """
 
 import base64
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any, ClassVar, TypedDict
 
 from iop import PydanticMessage
 
+from kafka_demo.origin import NO_PLACE, ORIGIN_FIELDS, RecordOrigin
 from kafka_demo.product import Product
 
 
@@ -83,73 +85,45 @@ class _RawPayload(_Message):
 class KafkaRawMessage(_RawPayload):
     """A product event as it arrived, before any rule ran: a Kafka record or an HTTP body.
 
-    `topic`, `partition` and `offset` say where a Kafka record came from; they are
-    empty (-1) for an HTTP body, and partition and offset for a record through
-    EnsLib.Kafka.Service. `key` is the record's Kafka key as text (empty without one);
-    `cluster_id` and `topic_id` name the log it was read from, where the broker gave them.
+    The six fields after the payload say where it came from (kafka_demo.origin.RecordOrigin
+    says what each means; an HTTP body has none). They stay fields of their own, so that the
+    message's JSON in IRIS names each one; `origin` gives them back as one value.
     """
 
     POSITIONAL = ("value",)
 
     topic: str = ""
-    partition: int = -1
-    offset: int = -1
+    partition: int = NO_PLACE
+    offset: int = NO_PLACE
     key: str = ""
     cluster_id: str = ""
     topic_id: str = ""
 
     @classmethod
-    def from_record(
-        cls,
-        raw: bytes,
-        topic: str,
-        partition: int,
-        offset: int,
-        *,
-        key: str = "",
-        cluster_id: str = "",
-        topic_id: str = "",
-    ) -> "KafkaRawMessage":
-        return cls(
-            topic=topic,
-            partition=partition,
-            offset=offset,
-            key=key,
-            cluster_id=cluster_id,
-            topic_id=topic_id,
-            **cls.payload_fields(raw),
-        )
+    def from_record(cls, raw: bytes, origin: RecordOrigin) -> "KafkaRawMessage":
+        """A Kafka record: its bytes, and where they came from."""
+        return cls(**asdict(origin), **cls.payload_fields(raw))
 
-    def is_kafka_record(self) -> bool:
-        return bool(self.topic)
-
-    def origin(self) -> str:
-        """Where the event came from, for logs and dead letters."""
-        if self.is_kafka_record():
-            return f"{self.topic}[{self.partition}]@{self.offset}"
-        return "HTTP request"
+    @property
+    def origin(self) -> RecordOrigin:
+        return RecordOrigin(**{name: getattr(self, name) for name in ORIGIN_FIELDS})
 
 
 class KafkaDeadLetterMessage(_RawPayload):
-    """A record that cannot become a product: its original bytes, why, and where it was."""
+    """A record that cannot become a product: its original bytes, why, and where it was in
+    its topic (topic, partition, offset and key)."""
 
     reason: str = ""
     topic: str = ""
-    partition: int = -1
-    offset: int = -1
+    partition: int = NO_PLACE
+    offset: int = NO_PLACE
     key: str = ""
 
     @classmethod
     def for_record(cls, record: KafkaRawMessage, reason: str) -> "KafkaDeadLetterMessage":
-        return cls(
-            value=record.value,
-            value_base64=record.value_base64,
-            reason=reason,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key,
-        )
+        """The reason, and every other field as the record has it."""
+        kept = {name: getattr(record, name) for name in cls.model_fields if name != "reason"}
+        return cls(reason=reason, **kept)
 
 
 class _ProductMessage(_Message):
