@@ -27,6 +27,9 @@ STORAGE_MESSAGES = {
     rules.ROUTE_IRIS: ProductIRISMessage,
     rules.ROUTE_SQLALCHEMY: ProductSQLAlchemyMessage,
 }
+"""The message that asks LocalStorageBO to store a product by each route of rules.ALL_ROUTES.
+A new route also needs its message class (msg.py), its handler (bo.py) and its insert
+(storage.py); tests/kafka_demo/test_bo.py checks that the five agree."""
 
 
 class KafkaDemoBP(BusinessProcess):
