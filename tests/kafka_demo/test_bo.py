@@ -23,8 +23,8 @@ from kafka_demo.msg import (
     ProductSQLAlchemyMessage,
     ProductSQLMessage,
     ProductStored,
+    RecordOrigin,
 )
-from kafka_demo.origin import RecordOrigin
 from kafka_demo.product import Product
 from tests.support.hosts import RecordingHandle, build_component
 from tests.support.iris_fakes import ProductClass
@@ -59,7 +59,8 @@ def test_each_storage_route_has_a_message_a_handler_and_an_insert_that_agree(
     handle = RecordingHandle(answer=lambda target, message: store(storage_bo, message))
     bp = build_component(KafkaDemoBP, handle, storage_routes=route)
     record = KafkaRawMessage.from_record(
-        b'{"name": "pear", "price": 2.25}', RecordOrigin("kafka_demo", 0, 3, key="sku-3")
+        b'{"name": "pear", "price": 2.25}',
+        RecordOrigin(topic="kafka_demo", partition=0, offset=3, key="sku-3"),
     )
 
     reply = dispatch_deserializer(bp._dispatch_on_request(handle, dispatch_serializer(record)))
@@ -67,7 +68,7 @@ def test_each_storage_route_has_a_message_a_handler_and_an_insert_that_agree(
     assert reply == ProductStored(route=route, id=1)
     (send,) = handle.sends
     assert (send.target, type(send.message)) == ("Python.LocalStorageBO", STORAGE_MESSAGES[route])
-    source = rules.kafka_source(record.origin, record.payload())
+    source = rules.kafka_source(record, record.payload())
     if route == rules.ROUTE_IRIS:
         assert (product_class.saved, product_class.sources) == (
             [(1, "pear", Decimal("2.25"))],
@@ -475,7 +476,9 @@ def test_built_with_no_production_the_operations_use_the_class_defaults() -> Non
 
 def test_a_dead_letter_carries_its_reason_and_origin_as_headers() -> None:
     letter = KafkaDeadLetterMessage.for_record(
-        KafkaRawMessage.from_record(b"\xff", RecordOrigin("kafka_demo", 1, 9)),
+        KafkaRawMessage.from_record(
+            b"\xff", RecordOrigin(topic="kafka_demo", partition=1, offset=9)
+        ),
         "payload is not valid UTF-8",
     )
     assert dead_letter_headers(letter) == [

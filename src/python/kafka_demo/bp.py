@@ -66,7 +66,7 @@ class KafkaDemoBP(BusinessProcess):
             product = rules.product_from_bytes(raw)
         except rules.InvalidProduct as error:
             return self._reject(request, error.reason, error.field or "")
-        answer = self._send_to_storage(product, rules.kafka_source(request.origin, raw))
+        answer = self._send_to_storage(product, rules.kafka_source(request, raw))
         if isinstance(answer, ProductNotStored):
             return self._reject(request, answer.reason)
         return answer
@@ -83,9 +83,8 @@ class KafkaDemoBP(BusinessProcess):
     def _reject(self, request: KafkaRawMessage, reason: str, field: str = "") -> ProductRejected:
         """An input that can never be stored: refused by the rules, or by the table for good.
         A Kafka record goes to the dead-letter topic, so it ends stored or dead-lettered."""
-        origin = request.origin
-        self.log_warning(f"Rejected the event from {origin}: {reason}")
-        if origin.is_kafka_record():
+        self.log_warning(f"Rejected the event from {request.origin_text()}: {reason}")
+        if request.is_kafka_record():
             self.send_request_sync(
                 self.DeadLetter, KafkaDeadLetterMessage.for_record(request, reason)
             )

@@ -14,13 +14,11 @@ every other field is keyword-only.
 """
 
 import base64
-from dataclasses import asdict
 from decimal import Decimal
 from typing import Any, ClassVar, TypedDict
 
 from iop import PydanticMessage
 
-from kafka_demo.origin import NO_PLACE, ORIGIN_FIELDS, RecordOrigin
 from kafka_demo.product import Product
 
 
@@ -82,15 +80,24 @@ class _RawPayload(_Message):
         return {"value": raw, "value_base64": ""}
 
 
-class KafkaRawMessage(_RawPayload):
-    """A product event as it arrived, before any rule ran: a Kafka record or an HTTP body.
+NO_PLACE = -1
+"""A partition or offset the door does not know."""
 
-    The six fields after the payload say where it came from (kafka_demo.origin.RecordOrigin
-    says what each means; an HTTP body has none). They stay fields of their own, so that the
-    message's JSON in IRIS names each one; `origin` gives them back as one value.
+
+class RecordOrigin(_Message):
+    """Where a product event came from: a Kafka record's coordinates, as far as its door
+    knows them. The rules (rules.kafka_source) make a record's identity from it.
+
+    `topic`, `partition` and `offset` place the record in its log: the topic is empty for an
+    input that is no Kafka record (an HTTP body), and partition and offset are NO_PLACE where
+    the door does not give them (EnsLib.Kafka.Service's message). `key` is the record's Kafka
+    key as text (empty without one); `cluster_id` and `topic_id` name the log it was read
+    from, where the broker gave them.
+
+    KafkaRawMessage is a RecordOrigin with a payload: it inherits these fields, so they are
+    declared once and stay flat in its JSON, and the message itself is passed where an origin
+    is taken.
     """
-
-    POSITIONAL = ("value",)
 
     topic: str = ""
     partition: int = NO_PLACE
@@ -99,14 +106,32 @@ class KafkaRawMessage(_RawPayload):
     cluster_id: str = ""
     topic_id: str = ""
 
+    def is_kafka_record(self) -> bool:
+        return bool(self.topic)
+
+    def coordinates(self) -> dict[str, Any]:
+        """The six fields alone, also of a message that is a RecordOrigin."""
+        return {name: getattr(self, name) for name in RecordOrigin.model_fields}
+
+    def origin_text(self) -> str:
+        """Where the event came from, for logs: `topic[partition]@offset`, or HTTP request."""
+        if self.is_kafka_record():
+            return f"{self.topic}[{self.partition}]@{self.offset}"
+        return "HTTP request"
+
+
+class KafkaRawMessage(RecordOrigin, _RawPayload):
+    """A product event as it arrived, before any rule ran: a Kafka record or an HTTP body.
+
+    Its payload first, then where it came from (RecordOrigin's fields; an HTTP body has none).
+    """
+
+    POSITIONAL = ("value",)
+
     @classmethod
     def from_record(cls, raw: bytes, origin: RecordOrigin) -> "KafkaRawMessage":
         """A Kafka record: its bytes, and where they came from."""
-        return cls(**asdict(origin), **cls.payload_fields(raw))
-
-    @property
-    def origin(self) -> RecordOrigin:
-        return RecordOrigin(**{name: getattr(self, name) for name in ORIGIN_FIELDS})
+        return cls(**origin.coordinates(), **cls.payload_fields(raw))
 
 
 class KafkaDeadLetterMessage(_RawPayload):
@@ -213,4 +238,5 @@ __all__ = [
     "ProductSQLAlchemyMessage",
     "ProductSQLMessage",
     "ProductStored",
+    "RecordOrigin",
 ]

@@ -13,10 +13,12 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kafka_demo.origin import RecordOrigin
 from kafka_demo.product import Product
+
+if TYPE_CHECKING:  # for the annotation only: kafka_demo.msg needs IoP, and the rules must not
+    from kafka_demo.msg import RecordOrigin
 
 NAME_MAX_LENGTH = 255
 """The length of the `name` column, VARCHAR(255), counted as IRIS counts it (iris_length)."""
@@ -195,7 +197,7 @@ _NO_TOPIC_ID = uuid.UUID(int=0)
 """What a broker without topic ids answers in a Metadata response of version 10 or more."""
 
 
-def kafka_source(origin: RecordOrigin, value: bytes) -> str:
+def kafka_source(origin: "RecordOrigin", value: bytes) -> str:
     """The product's `source` key for a Kafka record, so a record read again is stored once.
 
     A record with a key is identified by its topic, its key and a digest of its value, whichever

@@ -1,47 +1,26 @@
 """consuming: a record as the message the BP takes, and how long one on_poll keeps polling,
 on a clock the test moves."""
 
-from kafka.consumer.fetcher import ConsumerRecord
-
 from kafka_demo.kafka_io.clients import LogIdentity
 from kafka_demo.kafka_io.consuming import PollResult, drain, raw_message
-from kafka_demo.origin import RecordOrigin
-
-TOPIC_ID = "01a24107-d3a5-78a3-a2b1-308219185006"
-
-
-def consumer_record(key: bytes | None, value: bytes | None) -> ConsumerRecord:
-    return ConsumerRecord(
-        topic="kafka_demo",
-        partition=1,
-        leader_epoch=0,
-        offset=42,
-        timestamp=0,
-        timestamp_type=0,
-        key=key,
-        value=value,
-        headers=[],
-        checksum=None,
-        serialized_key_size=-1,
-        serialized_value_size=-1,
-        serialized_header_size=-1,
-    )
+from kafka_demo.msg import KafkaRawMessage
+from tests.support.kafka import TANSU_TOPIC_ID, consumer_record, tansu_origin
 
 
 def test_a_record_becomes_a_raw_message_with_its_place_key_and_log() -> None:
+    value = b'{"name": "a", "price": 1}'
     message = raw_message(
-        consumer_record(b"sku-42", b'{"name": "a", "price": 1}'),
-        LogIdentity("tansu_cluster", TOPIC_ID),
+        consumer_record(value, key=b"sku-42"), LogIdentity("tansu_cluster", TANSU_TOPIC_ID)
     )
-    assert message.payload() == b'{"name": "a", "price": 1}'
-    assert message.origin == RecordOrigin("kafka_demo", 1, 42, "sku-42", "tansu_cluster", TOPIC_ID)
+    assert message == KafkaRawMessage.from_record(value, tansu_origin(1, 42, key="sku-42"))
 
 
 def test_a_tombstone_is_empty_bytes_and_a_key_that_is_not_utf8_keeps_its_replacement() -> None:
     """The rules take a key with a replacement character for no key (rules.kafka_key_source)."""
-    message = raw_message(consumer_record(b"\xffk", None))
-    assert message.payload() == b""
-    assert message.origin == RecordOrigin("kafka_demo", 1, 42, "\ufffdk")
+    message = raw_message(consumer_record(None, key=b"\xffk"))
+    assert message == KafkaRawMessage(
+        b"", topic="kafka_demo", partition=1, offset=42, key="\ufffdk"
+    )
 
 
 class Clock:

@@ -27,8 +27,7 @@ from kafka.errors import KafkaError
 from kafka_demo import rules
 from kafka_demo.kafka_io.clients import LogIdentity
 from kafka_demo.kafka_io.offsets import OffsetStore
-from kafka_demo.msg import KafkaRawMessage
-from kafka_demo.origin import RecordOrigin
+from kafka_demo.msg import KafkaRawMessage, RecordOrigin
 
 
 class HandOffFailed(RuntimeError):
@@ -83,12 +82,12 @@ def record_origin(record: ConsumerRecord, identity: LogIdentity | None = None) -
     """Where a record came from: its place in the topic, its key, and its log's identity."""
     log = identity or LogIdentity()
     return RecordOrigin(
-        record.topic,
-        record.partition,
-        record.offset,
-        key_text(record.key),
-        log.cluster_id,
-        log.topic_id,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=key_text(record.key),
+        cluster_id=log.cluster_id,
+        topic_id=log.topic_id,
     )
 
 
