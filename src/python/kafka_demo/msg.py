@@ -123,7 +123,9 @@ class RecordOrigin(_Message):
 class KafkaRawMessage(RecordOrigin, _RawPayload):
     """A product event as it arrived, before any rule ran: a Kafka record or an HTTP body.
 
-    Its payload first, then where it came from (RecordOrigin's fields; an HTTP body has none).
+    Its JSON holds the payload, then where it came from (RecordOrigin's fields; an HTTP body
+    has none). Pydantic orders inherited fields from the last base to the first, so the order
+    of the bases is what keeps the payload first.
     """
 
     POSITIONAL = ("value",)
