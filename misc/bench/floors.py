@@ -37,7 +37,7 @@ from kafka_demo.local_mode.iris.iris_kafka_service import KafkaMessage
 from kafka_demo.local_mode.iris.persistent import PersistentClass
 from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE, Base, ProductRow
-from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage, ProductStored
+from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage, ProductStored, RecordOrigin
 
 if TYPE_CHECKING:
     import iris  # only inside IRIS; named by the annotation IoP dispatches on
@@ -94,7 +94,9 @@ class NoopBS(BusinessService):
     Output = target("Floor.BP")
 
     def on_process_input(self, request: Any = None) -> Any:
-        message = KafkaRawMessage.from_record(VALUE, "floor", 0, 1)
+        message = KafkaRawMessage.from_record(
+            VALUE, RecordOrigin(topic="floor", partition=0, offset=1)
+        )
         if request == "rest":
             return self.send_request_sync(self.Output, KafkaRawMessage(value=VALUE))
         self.send_request_async(self.Output, message)

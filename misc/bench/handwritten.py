@@ -20,6 +20,7 @@ from kafka import KafkaConsumer
 from sqlalchemy import Connection, Engine
 
 from kafka_demo import rules, storage
+from kafka_demo.kafka_io.consuming import record_origin
 from kafka_demo.local_mode.database import open_database
 from kafka_demo.local_mode.iris import iris_standin
 from kafka_demo.local_mode.iris.persistent import PersistentClass
@@ -51,10 +52,7 @@ def store(connection: Connection, record: Any) -> None:
         product = rules.product_from_bytes(record.value)
     except rules.InvalidProduct:
         return
-    key = (record.key or b"").decode("utf-8", errors="replace")
-    source = rules.kafka_source(
-        record.topic, record.partition, record.offset, value=record.value, key=key
-    )
+    source = rules.kafka_source(record_origin(record), record.value)
     WRITES[rules.choose_route(rules.ALL_ROUTES)](connection, product, source)
 
 

@@ -23,18 +23,14 @@ from iop.messages.dispatch import dispatch_serializer
 from kafka_io import PARTITIONS, new_topic, produce, product_values
 
 from kafka_demo import storage
+from kafka_demo.bp import STORAGE_MESSAGES
 from kafka_demo.defaults import KAFKA_DEMO_BS, LOCAL_STORAGE_BO
 from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.local_mode.iris.runtime import LocalConfig, LocalRuntime
 from kafka_demo.models import Base
-from kafka_demo.msg import ProductIRISMessage, ProductSQLAlchemyMessage, ProductSQLMessage
+from kafka_demo.msg import ProductSQLMessage
 
 MAX_POLL_INTERVAL_MS = 60_000
-ROUTE_MESSAGES = {
-    "sql": ProductSQLMessage,
-    "iris": ProductIRISMessage,
-    "sqlalchemy": ProductSQLAlchemyMessage,
-}
 
 
 def start_runtime(bootstrap: str, db_path: Path, run: str) -> LocalRuntime:
@@ -92,7 +88,7 @@ def route_costs(runtime: LocalRuntime, rows: int) -> dict[str, float]:
     assert runtime.production is not None
     runtime.production.trace.flush()  # the drain's hops, written now rather than meanwhile
     bo = runtime.production.items[LOCAL_STORAGE_BO]
-    kinds = {**ROUTE_MESSAGES, DISPATCH_ALONE: ProductSQLMessage}
+    kinds = {**STORAGE_MESSAGES, DISPATCH_ALONE: ProductSQLMessage}
     blocks = max(1, rows // BLOCK)
     seconds = dict.fromkeys(kinds, 0.0)
     for block in range(-1, blocks):  # block -1 warms each up

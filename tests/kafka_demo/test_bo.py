@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from kafka_demo import rules, storage
 from kafka_demo.bo import KafkaDemoBO, LocalStorageBO, dead_letter_headers
+from kafka_demo.bp import STORAGE_MESSAGES, KafkaDemoBP
 from kafka_demo.local_mode.iris.iris_standin import IOPMessage
 from kafka_demo.msg import (
     KafkaDeadLetterMessage,
@@ -22,9 +23,10 @@ from kafka_demo.msg import (
     ProductSQLAlchemyMessage,
     ProductSQLMessage,
     ProductStored,
+    RecordOrigin,
 )
 from kafka_demo.product import Product
-from tests.support.hosts import build_component
+from tests.support.hosts import RecordingHandle, build_component
 from tests.support.iris_fakes import ProductClass
 from tests.support.storage import product_rows
 
@@ -41,6 +43,42 @@ def storage_bo(database: Path) -> LocalStorageBO:
 
 def store(bo: LocalStorageBO, message: Any) -> Any:
     return dispatch_deserializer(bo._dispatch_on_message(dispatch_serializer(message)))
+
+
+def test_the_bp_maps_exactly_the_routes_the_rules_name() -> None:
+    assert set(STORAGE_MESSAGES) == set(rules.ALL_ROUTES)
+
+
+@pytest.mark.parametrize("route", rules.ALL_ROUTES)
+def test_each_storage_route_has_a_message_a_handler_and_an_insert_that_agree(
+    route: str, storage_bo: LocalStorageBO, database: Path, product_class: ProductClass
+) -> None:
+    """The five places of a storage route (README, "Where a change goes") agree: the rules name
+    it, the BP sends its message, IoP dispatches that message to a LocalStorageBO handler, and
+    the handler's insert stores the product and answers with the same route."""
+    handle = RecordingHandle(answer=lambda target, message: store(storage_bo, message))
+    bp = build_component(KafkaDemoBP, handle, storage_routes=route)
+    record = KafkaRawMessage.from_record(
+        b'{"name": "pear", "price": 2.25}',
+        RecordOrigin(topic="kafka_demo", partition=0, offset=3, key="sku-3"),
+    )
+
+    reply = dispatch_deserializer(bp._dispatch_on_request(handle, dispatch_serializer(record)))
+
+    assert reply == ProductStored(route=route, id=1)
+    (send,) = handle.sends
+    assert (send.target, type(send.message)) == ("Python.LocalStorageBO", STORAGE_MESSAGES[route])
+    source = rules.kafka_source(record, record.payload())
+    if route == rules.ROUTE_IRIS:
+        assert (product_class.saved, product_class.sources) == (
+            [(1, "pear", Decimal("2.25"))],
+            [source],
+        )
+        assert product_rows(database) == []
+    else:
+        assert product_rows(database) == [(1, "pear", "2.25")]
+        assert sources(database) == [(1, source)]
+        assert product_class.saved == []
 
 
 def test_raw_sql_and_sqlalchemy_routes_write_identical_rows(
@@ -438,7 +476,10 @@ def test_built_with_no_production_the_operations_use_the_class_defaults() -> Non
 
 def test_a_dead_letter_carries_its_reason_and_origin_as_headers() -> None:
     letter = KafkaDeadLetterMessage.for_record(
-        KafkaRawMessage.from_record(b"\xff", "kafka_demo", 1, 9), "payload is not valid UTF-8"
+        KafkaRawMessage.from_record(
+            b"\xff", RecordOrigin(topic="kafka_demo", partition=1, offset=9)
+        ),
+        "payload is not valid UTF-8",
     )
     assert dead_letter_headers(letter) == [
         ("dlq.reason", b"payload is not valid UTF-8"),

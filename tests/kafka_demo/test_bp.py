@@ -20,18 +20,16 @@ from kafka_demo.msg import (
     ProductSQLAlchemyMessage,
     ProductSQLMessage,
     ProductStored,
+    RecordOrigin,
 )
 from tests.support.hosts import RecordingHandle, Send, build_component
+from tests.support.kafka import TANSU_TOPIC_ID, tansu_origin
 
 
 def storage_answers(target: str, message: Any) -> Any:
     if target == "Python.LocalStorageBO":
         return ProductStored(route=type(message).__name__, id=7)
     return None
-
-
-TOPIC_ID = "01a24107-d3a5-78a3-a2b1-308219185006"
-"""A topic id as Tansu gives one (a UUIDv7)."""
 
 
 def run_bp(request: Any, **settings: Any) -> tuple[Any, list[Send]]:
@@ -54,15 +52,11 @@ def test_a_valid_record_is_stored_by_the_fixed_route(route: str, message_class: 
     reply, sends = run_bp(
         KafkaRawMessage.from_record(
             b'{"name": "apple", "price": 10.5}',
-            "kafka_demo",
-            0,
-            3,
-            cluster_id="tansu_cluster",
-            topic_id=TOPIC_ID,
+            tansu_origin(0, 3),
         ),
         storage_routes=route,
     )
-    source = f"kafka:tansu_cluster/kafka_demo/{TOPIC_ID}/0/3"
+    source = f"kafka:tansu_cluster/kafka_demo/{TANSU_TOPIC_ID}/0/3"
     assert sends == [
         Send(
             "sync",
@@ -87,24 +81,21 @@ def test_a_keyed_record_is_stored_under_its_topic_and_key_not_its_place() -> Non
     _, sends = run_bp(
         KafkaRawMessage.from_record(
             b'{"name": "apple", "price": 1}',
-            "kafka_demo",
-            0,
-            3,
-            key="order-17",
-            cluster_id="tansu_cluster",
-            topic_id=TOPIC_ID,
+            tansu_origin(0, 3, key="order-17"),
         ),
         storage_routes="sql",
     )
     (send,) = sends
     assert send.message.source.startswith(rules.KAFKA_KEY_SOURCE_PREFIX)
     assert "kafka_demo/order-17" in send.message.source
-    assert TOPIC_ID not in send.message.source
+    assert TANSU_TOPIC_ID not in send.message.source
 
 
 def test_a_keyed_poison_record_is_dead_lettered_with_its_key() -> None:
     _, sends = run_bp(
-        KafkaRawMessage.from_record(b"[]", "kafka_demo", 1, 5, key="order-18"),
+        KafkaRawMessage.from_record(
+            b"[]", RecordOrigin(topic="kafka_demo", partition=1, offset=5, key="order-18")
+        ),
         storage_routes="sql",
     )
     (send,) = sends
@@ -156,9 +147,11 @@ def test_the_storage_target_is_a_setting() -> None:
     ],
 )
 def test_a_poison_record_goes_to_the_dead_letter_target_with_its_bytes_and_reason(
-    payload: bytes, reason: str, field: str
+    payload: bytes, reason: str, field: str, iris: IrisStandIn
 ) -> None:
-    record = KafkaRawMessage.from_record(payload, "kafka_demo", 1, 42)
+    record = KafkaRawMessage.from_record(
+        payload, RecordOrigin(topic="kafka_demo", partition=1, offset=42)
+    )
     reply, sends = run_bp(record)
     assert reply == ProductRejected(reason=reason, field=field)
     assert len(sends) == 1
@@ -172,6 +165,9 @@ def test_a_poison_record_goes_to_the_dead_letter_target_with_its_bytes_and_reaso
         1,
         42,
     )
+    assert iris.event_log.texts("Warning") == [
+        f"Rejected the event from kafka_demo[1]@42: {reason}"
+    ]
 
 
 def test_an_invalid_http_body_is_answered_and_not_dead_lettered(iris: IrisStandIn) -> None:
@@ -243,7 +239,8 @@ def storage_refuses(target: str, message: Any) -> Any:
     "request_message",
     [
         KafkaRawMessage.from_record(
-            b'{"name": "dear", "price": 5000}', "kafka_demo", 1, 9, key="k"
+            b'{"name": "dear", "price": 5000}',
+            RecordOrigin(topic="kafka_demo", partition=1, offset=9, key="k"),
         ),
         KafkaMessage("kafka_demo", '{"name": "dear", "price": 5000}', "k"),
     ],

@@ -21,6 +21,7 @@ from kafka_demo.msg import (
     ProductSQLAlchemyMessage,
     ProductSQLMessage,
     ProductStored,
+    RecordOrigin,
 )
 
 
@@ -32,10 +33,17 @@ def round_trip(message: object) -> object:
     "message",
     [
         KafkaRawMessage(value=b'{"name": "apple", "price": 1.5}'),
-        KafkaRawMessage.from_record("caf\u00e9 \u20ac \U0001f600".encode(), "kafka_demo", 1, 42),
-        KafkaRawMessage.from_record(b"\xff\xfe\x00binary", "kafka_demo", 0, 7),
+        KafkaRawMessage.from_record(
+            "caf\u00e9 \u20ac \U0001f600".encode(),
+            RecordOrigin(topic="kafka_demo", partition=1, offset=42),
+        ),
+        KafkaRawMessage.from_record(
+            b"\xff\xfe\x00binary", RecordOrigin(topic="kafka_demo", partition=0, offset=7)
+        ),
         KafkaDeadLetterMessage.for_record(
-            KafkaRawMessage.from_record(b"\x80oops", "kafka_demo", 1, 3),
+            KafkaRawMessage.from_record(
+                b"\x80oops", RecordOrigin(topic="kafka_demo", partition=1, offset=3)
+            ),
             "payload is not valid UTF-8",
         ),
         KafkaTestMessage(name="test", price=Decimal("10")),
@@ -68,13 +76,17 @@ def test_prices_come_back_as_exact_decimals() -> None:
 
 def test_bytes_that_are_not_utf8_travel_base64_and_come_back_whole() -> None:
     raw = bytes(range(256))
-    message = KafkaRawMessage.from_record(raw, "kafka_demo", 0, 1)
+    message = KafkaRawMessage.from_record(
+        raw, RecordOrigin(topic="kafka_demo", partition=0, offset=1)
+    )
     assert message.value == b""
     assert round_trip(message).payload() == raw
 
 
 def test_utf8_bytes_stay_readable_text_in_the_message_body() -> None:
-    message = KafkaRawMessage.from_record('{"name": "\u00e9"}'.encode(), "kafka_demo", 0, 1)
+    message = KafkaRawMessage.from_record(
+        '{"name": "\u00e9"}'.encode(), RecordOrigin(topic="kafka_demo", partition=0, offset=1)
+    )
     assert "\u00e9" in dispatch_serializer(message).json
     assert message.value_base64 == ""
 
@@ -130,3 +142,47 @@ def test_iop_lets_through_a_product_of_the_right_types_that_breaks_the_rules() -
     )
 
     assert received == ProductSQLMessage(name=" ", price=Decimal("1.999"))
+
+
+EVERY_COORDINATE = RecordOrigin(
+    topic="kafka_demo",
+    partition=1,
+    offset=42,
+    key="sku-42",
+    cluster_id="tansu_cluster",
+    topic_id="01a24107-d3a5-78a3-a2b1-308219185006",
+)
+
+
+def test_a_raw_message_is_the_origin_it_was_built_from_after_iop_carried_it() -> None:
+    message = KafkaRawMessage.from_record(b'{"name": "a", "price": 1}', EVERY_COORDINATE)
+    received = round_trip(message)
+    assert isinstance(received, RecordOrigin)
+    assert received.coordinates() == EVERY_COORDINATE.coordinates()
+
+
+def test_an_http_body_has_the_empty_origin_which_is_no_kafka_record() -> None:
+    body = KafkaRawMessage(b'{"name": "a", "price": 1}')
+    assert body.coordinates() == RecordOrigin().coordinates()
+    assert not body.is_kafka_record()
+    assert EVERY_COORDINATE.is_kafka_record()
+    assert (body.origin_text(), EVERY_COORDINATE.origin_text()) == (
+        "HTTP request",
+        "kafka_demo[1]@42",
+    )
+
+
+def test_the_raw_and_dead_letter_messages_keep_their_json_field_by_field() -> None:
+    """Messages stored in IRIS keep their JSON: KafkaRawMessage's origin is six flat fields
+    after its payload, and the dead letter keeps four of them after its reason."""
+    record = KafkaRawMessage.from_record(b"\xff", EVERY_COORDINATE)
+    letter = KafkaDeadLetterMessage.for_record(record, "payload is not valid UTF-8")
+    assert dispatch_serializer(record).json == (
+        '{"value":"","value_base64":"/w==","topic":"kafka_demo","partition":1,"offset":42,'
+        '"key":"sku-42","cluster_id":"tansu_cluster",'
+        '"topic_id":"01a24107-d3a5-78a3-a2b1-308219185006"}'
+    )
+    assert dispatch_serializer(letter).json == (
+        '{"value":"","value_base64":"/w==","reason":"payload is not valid UTF-8",'
+        '"topic":"kafka_demo","partition":1,"offset":42,"key":"sku-42"}'
+    )

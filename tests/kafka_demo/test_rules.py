@@ -7,6 +7,7 @@ import pytest
 
 from kafka_demo import rules
 from kafka_demo.models import SOURCE_LENGTH
+from kafka_demo.msg import RecordOrigin
 from kafka_demo.product import Product
 
 
@@ -249,6 +250,12 @@ VALUE = b'{"name": "widget", "price": 5}'
 VALUE_DIGEST = hashlib.sha256(VALUE).hexdigest()
 
 
+def source_of(topic: str, partition: int, offset: int, **more: str) -> str:
+    """The source key of VALUE read at that place, with the rest of its origin in `more`."""
+    origin = RecordOrigin(topic=topic, partition=partition, offset=offset, **more)
+    return rules.kafka_source(origin, VALUE)
+
+
 @pytest.mark.parametrize(
     ("topic", "partition", "offset", "source"),
     [
@@ -262,24 +269,17 @@ VALUE_DIGEST = hashlib.sha256(VALUE).hexdigest()
 def test_a_kafka_source_key_needs_the_log_and_both_coordinates(
     topic: str, partition: int, offset: int, source: str
 ) -> None:
-    assert rules.kafka_source(topic, partition, offset, value=VALUE, **LOG) == source
+    assert source_of(topic, partition, offset, **LOG) == source
 
 
 def test_the_same_offsets_of_another_life_of_the_topic_get_other_keys() -> None:
     """A new Tansu (same constant cluster id) or a topic created again: a new topic id."""
-    before = rules.kafka_source("kafka_demo", 0, 0, value=VALUE, **LOG)
+    before = source_of("kafka_demo", 0, 0, **LOG)
     other_id = "01a24108-0000-7000-8000-000000000001"
-    after = rules.kafka_source(
-        "kafka_demo", 0, 0, value=VALUE, cluster_id="tansu_cluster", topic_id=other_id
-    )
+    after = source_of("kafka_demo", 0, 0, cluster_id="tansu_cluster", topic_id=other_id)
     assert before != after
-    apache = rules.kafka_source(
-        "kafka_demo",
-        0,
-        0,
-        value=VALUE,
-        cluster_id="5L6g3nShT-eMCtK--X86sw",
-        topic_id=TOPIC_ID.upper(),
+    apache = source_of(
+        "kafka_demo", 0, 0, cluster_id="5L6g3nShT-eMCtK--X86sw", topic_id=TOPIC_ID.upper()
     )
     assert apache == f"kafka:5L6g3nShT-eMCtK--X86sw/kafka_demo/{TOPIC_ID}/0/0"
 
@@ -289,7 +289,7 @@ def test_the_same_offsets_of_another_life_of_the_topic_get_other_keys() -> None:
 )
 def test_without_a_topic_id_an_offset_names_no_record_so_there_is_no_key(topic_id: str) -> None:
     """The safest rule: a record stored twice is visible, one skipped for another is lost."""
-    found = rules.kafka_source("kafka_demo", 0, 0, value=VALUE, cluster_id="c", topic_id=topic_id)
+    found = source_of("kafka_demo", 0, 0, cluster_id="c", topic_id=topic_id)
     assert found == ""
     assert rules.kafka_log_name("c", "kafka_demo", topic_id) == ""
 
@@ -303,22 +303,22 @@ def test_a_cluster_id_that_is_long_or_not_plain_is_written_as_its_digest() -> No
 
 def test_the_longest_source_keys_fit_the_column() -> None:
     longest_topic = "t" * 249
-    coordinates = rules.kafka_source(
-        longest_topic, 2**31 - 1, 2**63 - 1, value=VALUE, cluster_id="c" * 65, topic_id=TOPIC_ID
+    coordinates = source_of(
+        longest_topic, 2**31 - 1, 2**63 - 1, cluster_id="c" * 65, topic_id=TOPIC_ID
     )
     literal_key = "k" * rules.KEY_LITERAL_MAX
-    by_key = rules.kafka_source(longest_topic, 0, 0, value=VALUE, key=literal_key, **LOG)
-    hashed = rules.kafka_source(longest_topic, 0, 0, value=VALUE, key="K" * 10_000, **LOG)
+    by_key = source_of(longest_topic, 0, 0, key=literal_key, **LOG)
+    hashed = source_of(longest_topic, 0, 0, key="K" * 10_000, **LOG)
     assert max(map(len, (coordinates, by_key, hashed))) <= SOURCE_LENGTH
     assert (len(coordinates), len(by_key), len(hashed)) == (395, 389, 396)
 
 
 def test_a_keyed_record_is_known_by_its_topic_key_and_value_whatever_its_offset() -> None:
     key = "5d0c6f9e-2b1a-4c3e-9f00-7a1b2c3d4e5f"
-    by_bs = rules.kafka_source("kafka_demo", 1, 42, value=VALUE, key=key, **LOG)
-    by_iris_adapter = rules.kafka_source("kafka_demo", -1, -1, value=VALUE, key=key)
+    by_bs = source_of("kafka_demo", 1, 42, key=key, **LOG)
+    by_iris_adapter = source_of("kafka_demo", -1, -1, key=key)
     assert by_bs == by_iris_adapter == f"kafka-key:kafka_demo/{key}/{VALUE_DIGEST}"
-    assert rules.kafka_source("other_topic", -1, -1, value=VALUE, key=key) == (
+    assert source_of("other_topic", -1, -1, key=key) == (
         f"kafka-key:other_topic/{key}/{VALUE_DIGEST}"
     )
 
@@ -355,7 +355,7 @@ def test_values_that_differ_only_in_case_get_keys_apart_under_sqlupper() -> None
 
 @pytest.mark.parametrize("key", ["", "bad\ufffdkey"])
 def test_an_empty_key_or_one_that_was_not_utf8_is_no_key(key: str) -> None:
-    assert rules.kafka_source("kafka_demo", 0, 5, value=VALUE, key=key, **LOG) == (
+    assert source_of("kafka_demo", 0, 5, key=key, **LOG) == (
         f"kafka:tansu_cluster/kafka_demo/{TOPIC_ID}/0/5"
     )
-    assert rules.kafka_source("kafka_demo", -1, -1, value=VALUE, key=key) == ""
+    assert source_of("kafka_demo", -1, -1, key=key) == ""

@@ -5,10 +5,46 @@ from collections.abc import Callable
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 
 from kafka_demo.bo import new_record_key
-from kafka_demo.defaults import KAFKA_DEMO_BS
+from kafka_demo.defaults import KAFKA_DEMO_BS, TOPIC
 from kafka_demo.local_mode.iris.router import LocalProduction
+from kafka_demo.msg import RecordOrigin
+
+TANSU_TOPIC_ID = "01a24107-d3a5-78a3-a2b1-308219185006"
+"""A topic id as Tansu 0.6 gives one (a UUIDv7)."""
+
+
+def tansu_origin(partition: int, offset: int, key: str = "") -> RecordOrigin:
+    """A record of the product topic read from a Tansu broker, whose cluster id is a constant."""
+    return RecordOrigin(
+        topic=TOPIC,
+        partition=partition,
+        offset=offset,
+        key=key,
+        cluster_id="tansu_cluster",
+        topic_id=TANSU_TOPIC_ID,
+    )
+
+
+def consumer_record(value: bytes | None, key: bytes | None = None) -> ConsumerRecord:
+    """A record as kafka-python's consumer returns it, at offset 42 of partition 1."""
+    return ConsumerRecord(
+        topic=TOPIC,
+        partition=1,
+        leader_epoch=0,
+        offset=42,
+        timestamp=0,
+        timestamp_type=0,
+        key=key,
+        value=value,
+        headers=[],
+        checksum=None,
+        serialized_key_size=-1,
+        serialized_value_size=-1,
+        serialized_header_size=-1,
+    )
 
 
 def poll_until(

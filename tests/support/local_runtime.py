@@ -11,23 +11,13 @@ from kafka_demo import defaults
 from kafka_demo.local_mode.iris.iris_kafka_service import KafkaMessage
 from kafka_demo.local_mode.iris.runtime import LocalRuntime
 from kafka_demo.msg import KafkaRawMessage
-
-TOPIC_ID = "01a24107-d3a5-78a3-a2b1-308219185006"
-"""The topic id the hand-overs below name, as a Tansu broker gives one."""
+from tests.support.kafka import tansu_origin
 
 
 def hand_over(runtime: LocalRuntime, value: bytes, offset: int, key: str = "") -> None:
     """What KafkaDemoBS does with a record: an async send to the BP."""
     assert runtime.production is not None
-    record = KafkaRawMessage.from_record(
-        value,
-        defaults.TOPIC,
-        0,
-        offset,
-        key=key,
-        cluster_id="tansu_cluster",
-        topic_id=TOPIC_ID,
-    )
+    record = KafkaRawMessage.from_record(value, tansu_origin(0, offset, key))
     runtime.production.deliver(
         defaults.KAFKA_DEMO_BS, defaults.KAFKA_DEMO_BP, dispatch_serializer(record), sync=False
     )

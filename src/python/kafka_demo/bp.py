@@ -27,6 +27,9 @@ STORAGE_MESSAGES = {
     rules.ROUTE_IRIS: ProductIRISMessage,
     rules.ROUTE_SQLALCHEMY: ProductSQLAlchemyMessage,
 }
+"""The message that asks LocalStorageBO to store a product by each route of rules.ALL_ROUTES.
+A new route also needs its message class (msg.py), its handler (bo.py) and its insert
+(storage.py); tests/kafka_demo/test_bo.py checks that the five agree."""
 
 
 class KafkaDemoBP(BusinessProcess):
@@ -58,11 +61,12 @@ class KafkaDemoBP(BusinessProcess):
         _parsed_routes(str(self.storage_routes))
 
     def on_kafka_raw_message(self, request: KafkaRawMessage) -> ProductStored | ProductRejected:
+        raw = request.payload()
         try:
-            product = rules.product_from_bytes(request.payload())
+            product = rules.product_from_bytes(raw)
         except rules.InvalidProduct as error:
             return self._reject(request, error.reason, error.field or "")
-        answer = self._store(product, _source_of(request))
+        answer = self._send_to_storage(product, rules.kafka_source(request, raw))
         if isinstance(answer, ProductNotStored):
             return self._reject(request, answer.reason)
         return answer
@@ -71,7 +75,7 @@ class KafkaDemoBP(BusinessProcess):
         """A record from IRIS's own Kafka adapter: same rules, same outcome."""
         return self.on_kafka_raw_message(raw_message_from_iris_kafka(request))
 
-    def _store(self, product: Product, source: str) -> ProductStored | ProductNotStored:
+    def _send_to_storage(self, product: Product, source: str) -> ProductStored | ProductNotStored:
         route = rules.choose_route(_parsed_routes(str(self.storage_routes)))
         message = STORAGE_MESSAGES[route](name=product.name, price=product.price, source=source)
         return self.send_request_sync(self.Storage, message)
@@ -79,24 +83,12 @@ class KafkaDemoBP(BusinessProcess):
     def _reject(self, request: KafkaRawMessage, reason: str, field: str = "") -> ProductRejected:
         """An input that can never be stored: refused by the rules, or by the table for good.
         A Kafka record goes to the dead-letter topic, so it ends stored or dead-lettered."""
-        self.log_warning(f"Rejected the event from {request.origin()}: {reason}")
+        self.log_warning(f"Rejected the event from {request.origin_text()}: {reason}")
         if request.is_kafka_record():
             self.send_request_sync(
                 self.DeadLetter, KafkaDeadLetterMessage.for_record(request, reason)
             )
         return ProductRejected(reason=reason, field=field)
-
-
-def _source_of(request: KafkaRawMessage) -> str:
-    return rules.kafka_source(
-        request.topic,
-        request.partition,
-        request.offset,
-        value=request.payload(),
-        key=request.key,
-        cluster_id=request.cluster_id,
-        topic_id=request.topic_id,
-    )
 
 
 @lru_cache(maxsize=16)

@@ -80,76 +80,77 @@ class _RawPayload(_Message):
         return {"value": raw, "value_base64": ""}
 
 
-class KafkaRawMessage(_RawPayload):
-    """A product event as it arrived, before any rule ran: a Kafka record or an HTTP body.
+NO_PLACE = -1
+"""A partition or offset the door does not know."""
 
-    `topic`, `partition` and `offset` say where a Kafka record came from; they are
-    empty (-1) for an HTTP body, and partition and offset for a record through
-    EnsLib.Kafka.Service. `key` is the record's Kafka key as text (empty without one);
-    `cluster_id` and `topic_id` name the log it was read from, where the broker gave them.
+
+class RecordOrigin(_Message):
+    """Where a product event came from: a Kafka record's coordinates, as far as its door
+    knows them. The rules (rules.kafka_source) make a record's identity from it.
+
+    `topic`, `partition` and `offset` place the record in its log: the topic is empty for an
+    input that is no Kafka record (an HTTP body), and partition and offset are NO_PLACE where
+    the door does not give them (EnsLib.Kafka.Service's message). `key` is the record's Kafka
+    key as text (empty without one); `cluster_id` and `topic_id` name the log it was read
+    from, where the broker gave them.
+
+    KafkaRawMessage is a RecordOrigin with a payload: it inherits these fields, so they are
+    declared once and stay flat in its JSON, and the message itself is passed where an origin
+    is taken.
     """
 
-    POSITIONAL = ("value",)
-
     topic: str = ""
-    partition: int = -1
-    offset: int = -1
+    partition: int = NO_PLACE
+    offset: int = NO_PLACE
     key: str = ""
     cluster_id: str = ""
     topic_id: str = ""
 
-    @classmethod
-    def from_record(
-        cls,
-        raw: bytes,
-        topic: str,
-        partition: int,
-        offset: int,
-        *,
-        key: str = "",
-        cluster_id: str = "",
-        topic_id: str = "",
-    ) -> "KafkaRawMessage":
-        return cls(
-            topic=topic,
-            partition=partition,
-            offset=offset,
-            key=key,
-            cluster_id=cluster_id,
-            topic_id=topic_id,
-            **cls.payload_fields(raw),
-        )
-
     def is_kafka_record(self) -> bool:
         return bool(self.topic)
 
-    def origin(self) -> str:
-        """Where the event came from, for logs and dead letters."""
+    def coordinates(self) -> dict[str, Any]:
+        """The six fields alone, also of a message that is a RecordOrigin."""
+        return {name: getattr(self, name) for name in RecordOrigin.model_fields}
+
+    def origin_text(self) -> str:
+        """Where the event came from, for logs: `topic[partition]@offset`, or HTTP request."""
         if self.is_kafka_record():
             return f"{self.topic}[{self.partition}]@{self.offset}"
         return "HTTP request"
 
 
+class KafkaRawMessage(RecordOrigin, _RawPayload):
+    """A product event as it arrived, before any rule ran: a Kafka record or an HTTP body.
+
+    Its JSON holds the payload, then where it came from (RecordOrigin's fields; an HTTP body
+    has none). Pydantic orders inherited fields from the last base to the first, so the order
+    of the bases is what keeps the payload first.
+    """
+
+    POSITIONAL = ("value",)
+
+    @classmethod
+    def from_record(cls, raw: bytes, origin: RecordOrigin) -> "KafkaRawMessage":
+        """A Kafka record: its bytes, and where they came from."""
+        return cls(**origin.coordinates(), **cls.payload_fields(raw))
+
+
 class KafkaDeadLetterMessage(_RawPayload):
-    """A record that cannot become a product: its original bytes, why, and where it was."""
+    """A record that cannot become a product: its original bytes, why, and where it was in
+    its topic (topic, partition, offset and key)."""
 
     reason: str = ""
     topic: str = ""
-    partition: int = -1
-    offset: int = -1
+    partition: int = NO_PLACE
+    offset: int = NO_PLACE
     key: str = ""
 
     @classmethod
     def for_record(cls, record: KafkaRawMessage, reason: str) -> "KafkaDeadLetterMessage":
-        return cls(
-            value=record.value,
-            value_base64=record.value_base64,
-            reason=reason,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key,
-        )
+        """The reason, and every other field as the record has it."""
+        kept = {name: getattr(record, name) for name in cls.model_fields if name != "reason"}
+        return cls(reason=reason, **kept)
 
 
 class _ProductMessage(_Message):
@@ -239,4 +240,5 @@ __all__ = [
     "ProductSQLAlchemyMessage",
     "ProductSQLMessage",
     "ProductStored",
+    "RecordOrigin",
 ]

@@ -13,9 +13,12 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kafka_demo.product import Product
+
+if TYPE_CHECKING:  # for the annotation only: kafka_demo.msg needs IoP, and the rules must not
+    from kafka_demo.msg import RecordOrigin
 
 NAME_MAX_LENGTH = 255
 """The length of the `name` column, VARCHAR(255), counted as IRIS counts it (iris_length)."""
@@ -194,16 +197,7 @@ _NO_TOPIC_ID = uuid.UUID(int=0)
 """What a broker without topic ids answers in a Metadata response of version 10 or more."""
 
 
-def kafka_source(
-    topic: str,
-    partition: int,
-    offset: int,
-    *,
-    value: bytes,
-    key: str = "",
-    cluster_id: str = "",
-    topic_id: str = "",
-) -> str:
+def kafka_source(origin: "RecordOrigin", value: bytes) -> str:
     """The product's `source` key for a Kafka record, so a record read again is stored once.
 
     A record with a key is identified by its topic, its key and a digest of its value, whichever
@@ -218,13 +212,13 @@ def kafka_source(
     record gets no key (it may be stored twice, never skipped for another). Empty when there is
     no key.
     """
-    if not topic:
+    if not origin.is_kafka_record():
         return ""
-    by_key = kafka_key_source(topic, key, value)
-    if by_key or partition < 0 or offset < 0:
+    by_key = kafka_key_source(origin.topic, origin.key, value)
+    if by_key or origin.partition < 0 or origin.offset < 0:
         return by_key
-    log = kafka_log_name(cluster_id, topic, topic_id)
-    return f"{KAFKA_SOURCE_PREFIX}{log}/{partition}/{offset}" if log else ""
+    log = kafka_log_name(origin.cluster_id, origin.topic, origin.topic_id)
+    return f"{KAFKA_SOURCE_PREFIX}{log}/{origin.partition}/{origin.offset}" if log else ""
 
 
 def kafka_key_source(topic: str, key: str, value: bytes) -> str:

@@ -1,6 +1,26 @@
-"""consuming.drain: how long one on_poll keeps polling, on a clock the test moves."""
+"""consuming: a record as the message the BP takes, and how long one on_poll keeps polling,
+on a clock the test moves."""
 
-from kafka_demo.kafka_io.consuming import PollResult, drain
+from kafka_demo.kafka_io.clients import LogIdentity
+from kafka_demo.kafka_io.consuming import PollResult, drain, raw_message
+from kafka_demo.msg import KafkaRawMessage
+from tests.support.kafka import TANSU_TOPIC_ID, consumer_record, tansu_origin
+
+
+def test_a_record_becomes_a_raw_message_with_its_place_key_and_log() -> None:
+    value = b'{"name": "a", "price": 1}'
+    message = raw_message(
+        consumer_record(value, key=b"sku-42"), LogIdentity("tansu_cluster", TANSU_TOPIC_ID)
+    )
+    assert message == KafkaRawMessage.from_record(value, tansu_origin(1, 42, key="sku-42"))
+
+
+def test_a_tombstone_is_empty_bytes_and_a_key_that_is_not_utf8_keeps_its_replacement() -> None:
+    """The rules take a key with a replacement character for no key (rules.kafka_key_source)."""
+    message = raw_message(consumer_record(None, key=b"\xffk"))
+    assert message == KafkaRawMessage(
+        b"", topic="kafka_demo", partition=1, offset=42, key="\ufffdk"
+    )
 
 
 class Clock:

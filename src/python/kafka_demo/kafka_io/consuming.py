@@ -27,7 +27,7 @@ from kafka.errors import KafkaError
 from kafka_demo import rules
 from kafka_demo.kafka_io.clients import LogIdentity
 from kafka_demo.kafka_io.offsets import OffsetStore
-from kafka_demo.msg import KafkaRawMessage
+from kafka_demo.msg import KafkaRawMessage, RecordOrigin
 
 
 class HandOffFailed(RuntimeError):
@@ -75,15 +75,19 @@ def drain(
 
 def raw_message(record: ConsumerRecord, identity: LogIdentity | None = None) -> KafkaRawMessage:
     """A Kafka record as the message the BP takes; a tombstone (no value) is empty bytes."""
-    identity = identity or LogIdentity()
-    return KafkaRawMessage.from_record(
-        record.value or b"",
-        record.topic,
-        record.partition,
-        record.offset,
+    return KafkaRawMessage.from_record(record.value or b"", record_origin(record, identity))
+
+
+def record_origin(record: ConsumerRecord, identity: LogIdentity | None = None) -> RecordOrigin:
+    """Where a record came from: its place in the topic, its key, and its log's identity."""
+    log = identity or LogIdentity()
+    return RecordOrigin(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
         key=key_text(record.key),
-        cluster_id=identity.cluster_id,
-        topic_id=identity.topic_id,
+        cluster_id=log.cluster_id,
+        topic_id=log.topic_id,
     )
 
 

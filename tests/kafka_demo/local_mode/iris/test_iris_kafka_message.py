@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from iop.messages.dispatch import dispatch_deserializer
-from kafka.consumer.fetcher import ConsumerRecord
 
 from kafka_demo.bp import KafkaDemoBP
 from kafka_demo.local_mode.iris.iris_kafka_service import (
@@ -18,24 +17,7 @@ from kafka_demo.local_mode.iris.iris_kafka_service import (
 )
 from kafka_demo.msg import KafkaDeadLetterMessage, ProductRejected, ProductSQLMessage
 from tests.support.hosts import RecordingHandle, Send, build_component
-
-
-def record(value: bytes | None, key: bytes | None = None) -> ConsumerRecord:
-    return ConsumerRecord(
-        topic="kafka_demo",
-        partition=1,
-        leader_epoch=0,
-        offset=42,
-        timestamp=0,
-        timestamp_type=0,
-        key=key,
-        value=value,
-        headers=[],
-        checksum=None,
-        serialized_key_size=-1,
-        serialized_value_size=-1,
-        serialized_header_size=-1,
-    )
+from tests.support.kafka import consumer_record as record
 
 
 def read_binary_value(message: KafkaMessage) -> bytes:

@@ -19,7 +19,7 @@ from kafka_demo.local_mode.iris.iris_kafka_service import GroupRole
 from kafka_demo.local_mode.iris.router import DeliveryError, LocalProduction
 from kafka_demo.local_mode.iris.runtime import stop_production
 from kafka_demo.local_mode.viewer.trace import MemoryTrace
-from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage
+from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage, RecordOrigin
 
 KAFKA_ITEMS = {KAFKA_DEMO_BS: "no broker here", KAFKA_DEMO_BO: "no broker here"}
 
@@ -47,7 +47,9 @@ def start(tmp_path: Path, trace: MemoryTrace | None = None, **skip: str) -> Loca
 
 def record(name: str) -> Any:
     raw = f'{{"name": "{name}", "price": 1}}'.encode()
-    return dispatch_serializer(KafkaRawMessage.from_record(raw, "kafka_demo", 0, 1))
+    return dispatch_serializer(
+        KafkaRawMessage.from_record(raw, RecordOrigin(topic="kafka_demo", partition=0, offset=1))
+    )
 
 
 def rows(tmp_path: Path) -> list[str]:
@@ -224,7 +226,11 @@ def test_a_process_and_an_operation_handle_as_many_messages_at_once_as_their_poo
 
     def send(index: int) -> None:
         raw = json.dumps({"name": names[index], "price": 1}).encode()
-        message = dispatch_serializer(KafkaRawMessage.from_record(raw, "kafka_demo", 0, index))
+        message = dispatch_serializer(
+            KafkaRawMessage.from_record(
+                raw, RecordOrigin(topic="kafka_demo", partition=0, offset=index)
+            )
+        )
         production.deliver("Python.KafkaRestBS", KAFKA_DEMO_BP, message, sync=True)
 
     senders = [threading.Thread(target=send, args=(index,)) for index in range(4)]
