@@ -18,7 +18,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 ROOT="$(pwd)"
-CORE="rules.py storage.py msg.py bp.py bo.py kafka_io/consuming.py kafka_io/offsets.py"
+CORE="rules.py storage.py storage_driver.py msg.py bp.py bo.py kafka_io/consuming.py kafka_io/offsets.py"
 # No JVM, browser or Docker: the module tests, the original's calls, the REST doors, the local
 # mode's stand-ins for IRIS, and the Kafka flow and dead-letter size tests on Tansu only.
 MODULE_TESTS="$(for f in tests/kafka_demo/test_*.py; do printf '"%s", ' "$f"; done)"
