@@ -10,10 +10,12 @@ consuming from the first one's broker.
 
 import argparse
 import logging
+import secrets
 from typing import TYPE_CHECKING
 
 from kafka_demo.local_mode.broker.ports import PortInUse, broker_answers, port_is_free
 from kafka_demo.local_mode.cli.common import CommandError, first_line, usable_database
+from kafka_demo.local_mode.config import LocalConfig
 
 if TYPE_CHECKING:
     from kafka_demo.local_mode.broker.apache_kafka import LocalKafka
@@ -30,8 +32,8 @@ _log = logging.getLogger(__name__)
 
 
 def run_local(args: argparse.Namespace) -> int:
+    # Deferred: kafka-python, SQLAlchemy and gunicorn, which a refused start never imports.
     from kafka_demo.local_mode.broker.tansu import create_topics
-    from kafka_demo.local_mode.config import LocalConfig
     from kafka_demo.local_mode.instances import shares_the_database
     from kafka_demo.local_mode.server import LocalServer
 
@@ -86,6 +88,7 @@ def _require_port_number(flag: str, port: int) -> None:
 
 def _claim_database(db_url: str, args: argparse.Namespace) -> "DatabaseClaim":
     """This instance's claim on its database, or one line naming the instance that holds it."""
+    # Deferred: SQLAlchemy, which `kafka-demo --help` and a refused start never import.
     from kafka_demo.local_mode.claim import DatabaseClaim, DatabaseInUse
 
     broker = args.bootstrap or f"{HTTP_HOST}:{args.broker_port}"
@@ -105,8 +108,7 @@ def _claim_database(db_url: str, args: argparse.Namespace) -> "DatabaseClaim":
 def _register_instance(db_url: str, args: argparse.Namespace) -> "InstanceRegistration":
     """This instance among the productions that share a server database
     (kafka_demo.local_mode.instances), with the token its Resend endpoints ask for."""
-    import secrets
-
+    # Deferred: SQLAlchemy, which `kafka-demo --help` and a refused start never import.
     from sqlalchemy.exc import DBAPIError
 
     from kafka_demo.local_mode.claim import database_name
@@ -134,6 +136,7 @@ def _require_free_http_port(port: int) -> None:
 
 def _require_external_broker(bootstrap: str) -> None:
     """One of the listed brokers (a cluster's, comma-separated) must answer."""
+    # Deferred: kafka-python, which `--help` and a refused start never import.
     from kafka_demo.kafka_io.clients import bootstrap_servers
 
     try:
@@ -149,10 +152,12 @@ def _require_external_broker(bootstrap: str) -> None:
 
 def _embedded_broker(kind: str, db_url: str, port: int) -> "Broker":
     """The broker `--broker` names, not started yet; Apache Kafka's log beside the database."""
+    # Deferred: kafka-python (the broker's module), which `--help` and a refused start skip.
     from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 
     if kind == "tansu":
         return EmbeddedBroker(port=port)
+    # Deferred: kafka-python (the broker's module), which `--help` and a refused start skip.
     from sqlalchemy.engine import make_url
 
     from kafka_demo.local_mode.broker.apache_kafka import LocalKafka, log_directory_beside
@@ -164,6 +169,7 @@ def _embedded_broker(kind: str, db_url: str, port: int) -> "Broker":
 def _wait_for_group_coordinator(broker: "Broker | None", group: str) -> None:
     """On the embedded Apache Kafka, the production's consumers start once its group
     coordinator answers, so that a start is quiet (LocalKafka.wait_for_group_coordinator)."""
+    # Deferred: kafka-python (the broker's module), which `--help` and a refused start skip.
     from kafka_demo.local_mode.broker.apache_kafka import LocalKafka
 
     if isinstance(broker, LocalKafka):
@@ -193,6 +199,7 @@ def _start_embedded_broker(broker: "Broker") -> "Broker":
 
 
 def _broker_name(broker: "Broker") -> str:
+    # Deferred: kafka-python (the broker's module), which `--help` and a refused start skip.
     from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 
     return "Tansu" if isinstance(broker, EmbeddedBroker) else "Apache Kafka"
@@ -200,6 +207,7 @@ def _broker_name(broker: "Broker") -> str:
 
 def _durability_line(broker: "Broker") -> str:
     """What a crash of this process costs, said on every start."""
+    # Deferred: kafka-python (the broker's module), which `--help` and a refused start skip.
     from kafka_demo.local_mode.broker.apache_kafka import LocalKafka
 
     if isinstance(broker, LocalKafka):
