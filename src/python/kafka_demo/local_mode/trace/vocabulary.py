@@ -21,7 +21,7 @@ REJECTED = "Rejected"
 RESENT = "Resent"
 DEAD_LETTERED = "Dead-lettered"
 """A hop is Delivered, then Completed or Error; the REST door's refusal is Rejected, and a
-failed input sent again is Resent. A session takes its status from its hops (sql_trace)."""
+failed input sent again is Resent. A session takes its status from its hops (trace.queries)."""
 SESSION_STATUSES = (COMPLETED, ERROR, REJECTED, DEAD_LETTERED, RESENT)
 
 HTTP_CLIENT = "HTTP client"
