@@ -173,6 +173,7 @@ from kafka_demo.local_mode.iris.router import LocalProduction
         ("claim.py", SIDEWAYS, ["kafka_demo.local_mode.instances.owned_by"]),
         ("iris/runtime.py", DOWNWARD, []),
     ],
+    ids=["upward", "sideways", "downward"],
 )
 def test_the_check_finds_an_import_upward_or_sideways(
     where: str, source: str, wrong: list[str], tmp_path: Path
@@ -208,7 +209,9 @@ def run() -> None:
 
 
 @pytest.mark.parametrize(
-    ("source", "missing"), [(UNSAID, ["x.py:4"]), (SAID, []), (EMPTY_REASON, ["x.py:4"])]
+    ("source", "missing"),
+    [(UNSAID, ["x.py:4"]), (SAID, []), (EMPTY_REASON, ["x.py:4"])],
+    ids=["unsaid", "said", "empty-reason"],
 )
 def test_the_check_finds_a_deferred_import_without_its_reason(
     source: str, missing: list[str], tmp_path: Path

@@ -40,7 +40,7 @@ _log = logging.getLogger(__name__)
 
 
 class _TraceBase(DeclarativeBase):
-    pass
+    """The trace's tables: a metadata of their own, made where the trace is kept."""
 
 
 class HopRow(_TraceBase):
