@@ -9,7 +9,7 @@ starts the production, and stops it (consumer closed, offsets committed) when it
 import logging
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
@@ -18,6 +18,9 @@ from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.lifetime import die_with
 from kafka_demo.local_mode.viewer import MESSAGES_PATH
 from kafka_demo.rest.gateway import endpoints_text
+
+if TYPE_CHECKING:
+    from kafka_demo.local_mode.iris.runtime import LocalRuntime
 
 _log = logging.getLogger(__name__)
 
@@ -66,7 +69,7 @@ class LocalServer(BaseApplication):
         self.config = config
         self.bind = f"{host}:{port}"
         self.token = token
-        self.runtime: Any = None
+        self.runtime: LocalRuntime | None = None
         super().__init__()
 
     def load_config(self) -> None:
