@@ -2,10 +2,7 @@
 a replay with no production running starts one only when an input failed."""
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from kafka_demo.defaults import KAFKA_DEMO_BP
 from kafka_demo.local_mode.config import LocalConfig
@@ -17,19 +14,6 @@ from kafka_demo.local_mode.trace.vocabulary import ERROR, RESENT
 from tests.support.local_runtime import STORAGE_OUTAGE_ERROR, hand_over, storage_outage
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Path:
-    return tmp_path / "kafka_demo.db"
-
-
-@pytest.fixture
-def runtime(database: Path) -> Iterator[LocalRuntime]:
-    started = LocalRuntime(LocalConfig(db_url=f"sqlite:///{database}"), poll=False)
-    started.start()
-    yield started
-    started.stop()
-
-
 def product_names(database: Path) -> list[str]:
     with sqlite3.connect(database) as connection:
         return [name for (name,) in connection.execute("SELECT name FROM product ORDER BY id")]
@@ -38,6 +22,7 @@ def product_names(database: Path) -> list[str]:
 def test_a_resend_that_fails_again_leaves_its_own_session_as_the_one_error(
     runtime: LocalRuntime, database: Path
 ) -> None:
+    runtime.start()
     assert runtime.production is not None and runtime.trace is not None
     engine = runtime.trace_engine
     with storage_outage(database):

@@ -2,14 +2,12 @@
 and the door's refusals traced once the production runs."""
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
 from kafka_demo.defaults import KAFKA_DEMO_BP, KAFKA_DEMO_BS
-from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.iris.runtime import LocalRuntime
 from kafka_demo.local_mode.trace.queries import find_sessions, session_hops
 from kafka_demo.local_mode.trace.vocabulary import HTTP_CLIENT, REJECTED, RESENT, REST_DOOR
@@ -19,19 +17,6 @@ from tests.support.local_runtime import hand_over, storage_outage
 
 TOKEN = "the-instance-token"
 NOT_RUNNING = {"error": "the production is not running yet; try again"}
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Path:
-    return tmp_path / "kafka_demo.db"
-
-
-@pytest.fixture
-def runtime(database: Path) -> Iterator[LocalRuntime]:
-    """Not started: a test starts it (poll=False: no consumer, no broker asked)."""
-    built = LocalRuntime(LocalConfig(db_url=f"sqlite:///{database}"), poll=False)
-    yield built
-    built.stop()
 
 
 @pytest.fixture
