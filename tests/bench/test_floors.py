@@ -100,9 +100,9 @@ def test_flame_graph_parts_sum_their_functions_frames(tmp_path: Path) -> None:
         "<svg><title>all (100 samples, 100%)</title>"
         "<title>insert_with_sql (kafka_demo/storage.py:90) (20 samples, 20.00%)</title>"
         "<title>insert_with_sqlalchemy (kafka_demo/storage.py:105) (10 samples, 10.00%)</title>"
-        "<title>SqlTrace.record (kafka_demo/local_mode/viewer/sql_trace.py:211)"
+        "<title>SqlTrace.record (kafka_demo/local_mode/trace/store.py:211)"
         " (5 samples, 5.00%)</title>"
-        "<title>SqlTrace.flush (kafka_demo/local_mode/viewer/sql_trace.py:239)"
+        "<title>SqlTrace.flush (kafka_demo/local_mode/trace/store.py:239)"
         " (4 samples, 4.00%)</title></svg>"
     )
     parts = dict(flames.where_time_goes(svg))

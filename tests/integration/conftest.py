@@ -26,7 +26,7 @@ from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.local_mode.iris.persistent import PersistentClass
 from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.local_mode.iris.runtime import stop_production
-from kafka_demo.local_mode.viewer.trace import MemoryTrace
+from kafka_demo.local_mode.trace.vocabulary import MemoryTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from tests.support.brokers import (
     BROKER_KINDS,

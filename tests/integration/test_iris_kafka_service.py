@@ -11,7 +11,7 @@ from kafka import KafkaProducer
 
 from kafka_demo.local_mode.iris.iris_kafka_service import IrisKafkaService
 from kafka_demo.local_mode.iris.router import LocalProduction
-from kafka_demo.local_mode.viewer.trace import MemoryTrace
+from kafka_demo.local_mode.trace.vocabulary import MemoryTrace
 from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
 from tests.support.storage import stored_rows
 

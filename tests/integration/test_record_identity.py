@@ -13,7 +13,7 @@ from confluent_kafka import Producer
 
 from kafka_demo.defaults import IRIS_KAFKA_SERVICE, KAFKA_DEMO_BS
 from kafka_demo.local_mode.iris.router import LocalProduction
-from kafka_demo.local_mode.viewer.trace import DEAD_LETTER_CLASS, ERROR, MemoryTrace
+from kafka_demo.local_mode.trace.vocabulary import DEAD_LETTER_CLASS, ERROR, MemoryTrace
 from tests.support.kafka import read_topic
 from tests.support.local_runtime import STORAGE_OUTAGE_ERROR, STORAGE_OUTAGE_TRIGGER
 from tests.support.storage import stored_rows

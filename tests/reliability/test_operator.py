@@ -50,7 +50,7 @@ from sqlalchemy import create_engine
 from kafka_demo.defaults import DLQ_TOPIC, KAFKA_DEMO_BP, KAFKA_REST_BS, TOPIC
 from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics, free_port
 from kafka_demo.local_mode.database import trace_url
-from kafka_demo.local_mode.viewer.sql_trace import TracedSession, failed_inputs, last_sessions
+from kafka_demo.local_mode.trace.queries import TracedSession, failed_inputs, last_sessions
 from tests.reliability.support import FULL, figures, product_value, scaled
 from tests.support.local_process import LocalProcess, http, kafka_demo
 from tests.support.storage import hold_exclusive_lock, stored_names

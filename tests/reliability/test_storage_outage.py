@@ -24,7 +24,7 @@ from sqlalchemy import create_engine
 
 from kafka_demo.defaults import GROUP_ID, TOPIC
 from kafka_demo.local_mode.database import trace_url
-from kafka_demo.local_mode.viewer.sql_trace import failed_inputs
+from kafka_demo.local_mode.trace.queries import failed_inputs
 from tests.reliability.support import PacedProducer, figures, product_value, scaled, wait_until
 from tests.support.brokers import BROKER_KINDS, Broker
 from tests.support.kafka import committed_offsets, log_end_offsets

@@ -27,6 +27,18 @@ def kafka_demo(
     )
 
 
+def one_line_refusal(*args: str) -> str:
+    """Run a command that must be refused before it starts anything; its one line of stderr."""
+    started = time.monotonic()
+    result = kafka_demo(*args, timeout=30)
+    assert time.monotonic() - started < 10
+    assert result.returncode in (1, 2), result
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
 def http(method: str, url: str, body: Any = None, timeout: float = 10) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)

@@ -1,16 +1,33 @@
-"""Shared by the tests of `kafka-demo local`: a database URL, a process killed after the test."""
+"""Shared by the tests of `kafka-demo local`: a database, a runtime on it, a process killed
+after the test."""
 
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.local_mode.iris.runtime import LocalRuntime
 from tests.support.local_process import LocalProcess
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'kafka_demo.db'}"
+def database(tmp_path: Path) -> Path:
+    return tmp_path / "kafka_demo.db"
+
+
+@pytest.fixture
+def db_url(database: Path) -> str:
+    return f"sqlite:///{database}"
+
+
+@pytest.fixture
+def runtime(db_url: str) -> Iterator[LocalRuntime]:
+    """A LocalRuntime on `db_url` without a poller (no consumer, no broker asked), not started
+    yet; stopped after the test."""
+    built = LocalRuntime(LocalConfig(db_url=db_url), poll=False)
+    yield built
+    built.stop()
 
 
 @pytest.fixture

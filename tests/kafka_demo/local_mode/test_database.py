@@ -9,7 +9,7 @@ from kafka_demo.defaults import LOCAL_STORAGE_BO
 from kafka_demo.local_mode.config import Durability, LocalConfig
 from kafka_demo.local_mode.database import open_database, trace_url
 from kafka_demo.local_mode.iris.runtime import LocalRuntime
-from kafka_demo.local_mode.viewer.sql_trace import last_sessions
+from kafka_demo.local_mode.trace.queries import last_sessions
 from tests.support.local_process import LocalProcess, http, kafka_demo
 from tests.support.local_runtime import hand_over
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from kafka_demo.defaults import TOPIC
 from kafka_demo.local_mode.broker.tansu import free_port
 from kafka_demo.local_mode.claim import claim_path
-from kafka_demo.local_mode.viewer.resend import TOKEN_HEADER
+from kafka_demo.local_mode.viewer import TOKEN_HEADER
 from tests.browser.scenario import FAILS_IN_STORAGE, refuse_in_storage
 from tests.support.kafka import produce
 from tests.support.local_process import LocalProcess, http, kafka_demo

@@ -22,7 +22,7 @@ from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.instances import InstanceRegistration
 from kafka_demo.local_mode.iris.iris_standin import SqlGlobals
 from kafka_demo.local_mode.iris.runtime import LocalRuntime
-from kafka_demo.local_mode.viewer.sql_trace import failed_inputs
+from kafka_demo.local_mode.trace.queries import failed_inputs
 from tests.support.local_process import LocalProcess, http, kafka_demo
 from tests.support.local_runtime import hand_over
 from tests.support.postgres import PostgresServer, database_of, storage_outage

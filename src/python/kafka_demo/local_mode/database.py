@@ -1,4 +1,4 @@
-"""The local mode's databases: the products (with ^KafkaDemo.Offset) and, beside them, the trace.
+"""The local mode's databases: how they are opened, where the trace is kept, how tables are made.
 
 Durability is IRIS's by default. IRIS does not make a commit wait for the disk:
 its `[Miscellaneous] SynchCommit` setting defaults to 0, and "When 0 (false)
@@ -17,10 +17,11 @@ their own: storing a product never waits for the Message Viewer's data.
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import Pool
 
@@ -44,8 +45,6 @@ def open_database(db_url: str, durability: Durability = DEFAULT_DURABILITY) -> E
     follows its one SynchCommit setting.
     """
     engine = create_engine(db_url)
-    if engine.dialect.name == "postgresql":
-        create_shared_schema(engine)
     if engine.dialect.name == "sqlite":
         path = sqlite_path(engine.url)
         if path is not None:
@@ -56,23 +55,23 @@ def open_database(db_url: str, durability: Durability = DEFAULT_DURABILITY) -> E
     return engine
 
 
-def create_shared_schema(engine: Engine) -> None:
-    """Every table of the local mode, made by one instance at a time.
+LOCK_CLASS = 0x4B44  # "KD": the first key of every instance's advisory lock (the second: its id)
+SCHEMA_LOCK = 0
+"""The second key of the lock under which tables are made (instance ids start at 1)."""
+
+
+def create_tables_together(engine: Engine, schemas: Iterable[MetaData]) -> None:
+    """The tables of `schemas`, made on a PostgreSQL server by one instance at a time.
 
     Several instances started together on a new PostgreSQL database would each find a
     table missing and create it: all but one then fail on a duplicate key in PostgreSQL's
     own catalog (pg_type), since CREATE TABLE of one name is not safe to run concurrently.
     Under a transaction-level advisory lock the first makes them, the others find them.
     """
-    from kafka_demo.local_mode.instances import LOCK_CLASS, SCHEMA_LOCK, InstanceRow
-    from kafka_demo.local_mode.iris.iris_standin import GlobalNode
-    from kafka_demo.local_mode.viewer.sql_trace import HopRow
-    from kafka_demo.models import ProductRow
-
     with engine.begin() as connection:
         connection.execute(_SCHEMA_LOCK, {"lock_class": LOCK_CLASS, "key": SCHEMA_LOCK})
-        for table in (ProductRow, GlobalNode, HopRow, InstanceRow):
-            table.metadata.create_all(connection, checkfirst=True)
+        for schema in schemas:
+            schema.create_all(connection, checkfirst=True)
 
 
 _SCHEMA_LOCK = text("SELECT pg_advisory_xact_lock(:lock_class, :key)")
@@ -94,25 +93,6 @@ def trace_url(db_url: str) -> str:
     return url.set(database=str(path.with_name(f"{name}.trace.db"))).render_as_string(
         hide_password=False
     )
-
-
-def open_product_database(db_url: str, durability: Durability = DEFAULT_DURABILITY) -> Engine:
-    """An engine on the local mode's product database, its `product` table made if missing."""
-    from kafka_demo.storage import create_product_table
-
-    engine = open_database(db_url, durability)
-    create_product_table(engine)
-    return engine
-
-
-def open_trace_database(db_url: str, durability: Durability = DEFAULT_DURABILITY) -> Engine:
-    """An engine on the trace of the production whose products are on `db_url`, its tables
-    made if missing."""
-    from kafka_demo.local_mode.viewer.sql_trace import create_trace_tables
-
-    engine = open_database(trace_url(db_url), durability)
-    create_trace_tables(engine)
-    return engine
 
 
 def sqlite_path(url: URL) -> Path | None:

@@ -11,7 +11,7 @@ and a record read again finds its row. Each instance owns its own work:
   as long as it runs. PostgreSQL releases the lock when that connection ends, even when
   the process was killed, so "running" means "holds its lock", never a guess from a
   heartbeat's age;
-- the trace's message ids come in blocks (kafka_demo.local_mode.viewer.sql_trace.IdBlocks),
+- the trace's message ids come in blocks (kafka_demo.local_mode.trace.store.IdBlocks),
   and each block is recorded in `trace_id_block` with the instance that reserved it: a
   session belongs to the instance whose block holds its id;
 - its Resend and `replay` touch its own sessions, and those of instances no longer
@@ -41,11 +41,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql import ColumnElement
 
-_log = logging.getLogger(__name__)
+from kafka_demo.local_mode.database import LOCK_CLASS, create_tables_together
 
-LOCK_CLASS = 0x4B44  # "KD": the first key of every instance's advisory lock (the second: its id)
-SCHEMA_LOCK = 0
-"""The second key of the lock under which the tables are made (instance ids start at 1)."""
+_log = logging.getLogger(__name__)
 
 
 class _InstanceBase(DeclarativeBase):
@@ -124,10 +122,8 @@ class InstanceRegistration:
     def register(
         cls, db_url: str, command: str, token: str, *, port: int | None, broker: str | None
     ) -> "InstanceRegistration":
-        from kafka_demo.local_mode.database import create_shared_schema
-
         engine = create_engine(db_url, pool_size=1, max_overflow=0)
-        create_shared_schema(engine)
+        create_tables_together(engine, [_InstanceBase.metadata])
         connection = engine.connect()
         try:
             row = {

@@ -1,23 +1,26 @@
-"""`kafka-demo local`'s HTTP side: app.py's app under gunicorn, the production in the worker.
+"""`kafka-demo local`'s HTTP side: the local app under gunicorn, the production in the worker.
 
 One worker (threads for concurrent requests) runs the whole production, so the
 REST doors and KafkaDemoBS share one router and one offset store, as the items
-of one IRIS production do. The worker builds the app app.py serves
-(kafka_demo.rest.iris.app), starts the production, and stops it (consumer
-closed, offsets committed) when it exits.
+of one IRIS production do. The worker builds the local app (kafka_demo.local_mode.web),
+starts the production, and stops it (consumer closed, offsets committed) when it exits.
 """
 
 import logging
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.lifetime import die_with
+from kafka_demo.local_mode.viewer import MESSAGES_PATH
 from kafka_demo.rest.gateway import endpoints_text
+
+if TYPE_CHECKING:
+    from kafka_demo.local_mode.iris.runtime import LocalRuntime
 
 _log = logging.getLogger(__name__)
 
@@ -66,7 +69,7 @@ class LocalServer(BaseApplication):
         self.config = config
         self.bind = f"{host}:{port}"
         self.token = token
-        self.runtime: Any = None
+        self.runtime: LocalRuntime | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -87,29 +90,13 @@ class LocalServer(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self) -> Any:
-        """In the worker: the production's modules are imported here, not in gunicorn's master."""
-        from kafka_demo.local_mode.home import home_blueprint
+        """In the worker: the production and its app, built once gunicorn has forked."""
+        # Deferred: gunicorn's master never imports the production (IoP, Kafka); its worker does.
         from kafka_demo.local_mode.iris.runtime import LocalRuntime
-        from kafka_demo.local_mode.viewer.pages import messages_blueprint
-        from kafka_demo.local_mode.viewer.resend import resend_blueprint
-        from kafka_demo.rest.iris.app import create_iris_app
+        from kafka_demo.local_mode.web.app import create_local_app
 
         self.runtime = LocalRuntime(self.config)
-        app = create_iris_app()
-        app.register_blueprint(
-            messages_blueprint(self.runtime.trace_engine, self._running_trace, token=self.token)
-        )
-        app.register_blueprint(
-            resend_blueprint(
-                self.runtime.trace_engine,
-                self._running_production,
-                self.token,
-                self._flush_trace,
-                owner=self.config.instance,
-            )
-        )
-        app.register_blueprint(home_blueprint())
-        return app
+        return create_local_app(self.runtime, self.token)
 
     def run(self) -> None:
         try:
@@ -118,26 +105,12 @@ class LocalServer(BaseApplication):
             print(f"\nError: {error}\n", file=sys.stderr)
             sys.exit(1)
 
-    def _running_production(self) -> Any:
-        return self.runtime.production if self.runtime is not None else None
-
-    def _flush_trace(self) -> None:
-        if self.runtime is not None and self.runtime.trace is not None:
-            self.runtime.trace.flush()
-
-    def _running_trace(self) -> Any:
-        """The production's trace once it runs, where the REST door's refusals are kept too."""
-        production = self.runtime.production if self.runtime is not None else None
-        return production.trace if production is not None else None
-
     def _start_production(self, worker: Any) -> None:
         assert self.runtime is not None
         # The master stops the worker on SIGHUP (with SIGTERM): the worker itself must not
         # die of it, as gunicorn leaves it to do, before the consumer is closed.
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         self.runtime.start()
-        from kafka_demo.local_mode.viewer.pages import MESSAGES_PATH
-
         _log.info("ready: http://%s (%s, GET %s)", self.bind, endpoints_text(", "), MESSAGES_PATH)
 
     def _stop_production(self, server: Any, worker: Any) -> None:

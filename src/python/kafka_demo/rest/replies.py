@@ -11,8 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-STORED_CLASSNAME = "kafka_demo.msg.ProductStored"
-REJECTED_CLASSNAME = "kafka_demo.msg.ProductRejected"
+MESSAGES_MODULE = "kafka_demo.msg"
+"""Where the project's messages live: a message's class name is this module, a dot, its class.
+Spelled here, not read from msg.py, which imports IoP (the one home of these names; a test
+checks each against its class)."""
+STORED_CLASSNAME = f"{MESSAGES_MODULE}.ProductStored"
+REJECTED_CLASSNAME = f"{MESSAGES_MODULE}.ProductRejected"
+DEAD_LETTER_CLASSNAME = f"{MESSAGES_MODULE}.KafkaDeadLetterMessage"
 
 
 @dataclass(frozen=True)

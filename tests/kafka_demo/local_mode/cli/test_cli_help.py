@@ -60,3 +60,11 @@ def test_local_help_states_one_default_for_the_pool_size() -> None:
     pool_size = text[text.index("--pool-size N ") : text.index("--bootstrap HOST:PORT use")]
     assert pool_size.count("(default:") == 1, pool_size
     assert pool_size.endswith("(default: the production's, 1) ")
+
+
+def test_kafka_demo_alone_prints_the_help() -> None:
+    result = kafka_demo()
+    assert result.returncode == 2
+    assert result.stdout.startswith("usage: kafka-demo [-h] [--version] COMMAND ...")
+    assert "\n    local " in result.stdout and "\n    replay " in result.stdout
+    assert result.stderr == ""

@@ -2,11 +2,15 @@
 fit 80 columns, newest first, start only what a replay needs."""
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from kafka_demo.defaults import DLQ_TOPIC, IRIS_KAFKA_SERVICE, KAFKA_DEMO_BP, TOPIC
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
 from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.local_mode.iris.iris_kafka_service import KafkaMessage
 from kafka_demo.local_mode.iris.runtime import LocalRuntime
 from tests.support.local_process import KAFKA_DEMO, kafka_demo
 from tests.support.local_runtime import hand_over, storage_outage
@@ -137,3 +141,44 @@ def test_replay_says_what_it_replayed_and_runs_no_service(database: Path) -> Non
     assert result.stderr == ""  # no "started ..." and no "production stopped" line
     names = kafka_demo("products", "--db", str(database)).stdout
     assert "failed once" in names
+
+
+@pytest.fixture
+def broker() -> Iterator[EmbeddedBroker]:
+    with EmbeddedBroker() as started:
+        create_topics(started.bootstrap, {TOPIC: 2, DLQ_TOPIC: 1})
+        yield started
+
+
+def dead_letter_through_the_iris_adapter(broker: EmbeddedBroker, db: Path, key: str) -> str:
+    """A poison record as EnsLib.Kafka.Service hands it over; then `kafka-demo dlq`'s output."""
+    runtime = LocalRuntime(
+        LocalConfig(db_url=f"sqlite:///{db}", bootstrap=broker.bootstrap), poll=False
+    )
+    production = runtime.start()
+    try:
+        message = KafkaMessage(TOPIC, '{"name": "x", "price": -3}', key)
+        production.deliver(IRIS_KAFKA_SERVICE, KAFKA_DEMO_BP, message, sync=False)
+    finally:
+        runtime.stop()
+    result = kafka_demo("dlq", "--bootstrap", broker.bootstrap)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_dlq_names_no_made_up_coordinate_for_the_iris_adapters_door(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    lines = dead_letter_through_the_iris_adapter(broker, tmp_path / "x.db", "key-7").splitlines()
+    assert lines[2] == (
+        "kafka_demo.dlq[0]@0  from kafka_demo (partition and offset not given by the IRIS"
+        " adapter)  26 byte(s)"
+    )
+    assert "[-1]" not in "\n".join(lines)
+
+
+def test_dlq_shows_the_key_of_a_record_refused_through_the_iris_adapters_door(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    lines = dead_letter_through_the_iris_adapter(broker, tmp_path / "x.db", "key-7").splitlines()
+    assert "    key: key-7" in lines

@@ -15,7 +15,13 @@ from kafka_demo.local_mode.broker.ports import accepts
 from kafka_demo.local_mode.broker.tansu import free_port
 from tests.support.brokers import require_apache_kafka
 from tests.support.kafka import read_topic
-from tests.support.local_process import KAFKA_DEMO, LocalProcess, http, kafka_demo
+from tests.support.local_process import (
+    KAFKA_DEMO,
+    LocalProcess,
+    http,
+    kafka_demo,
+    one_line_refusal,
+)
 
 NOISE = re.compile(r"\b(ERROR|WARNING|CRITICAL)\b|Traceback")
 FORGOT = "forgot"
@@ -267,3 +273,15 @@ def test_on_apache_kafka_without_java_or_the_jars_it_says_which_in_one_line(
     [line] = result.stderr.splitlines()
     assert line.startswith("kafka-demo local: the embedded broker (Apache Kafka) did not start: ")
     assert said.format(jars=jars) in line
+
+
+@pytest.mark.parametrize("flag", ["--port", "--broker-port"])
+def test_a_port_out_of_range_is_one_line(flag: str, tmp_path: Path) -> None:
+    ports = {"--port": str(free_port()), "--broker-port": str(free_port())}
+    ports[flag] = "99999"
+    line = one_line_refusal(
+        "local", "--db", str(tmp_path / "x.db"),
+        "--port", ports["--port"], "--broker-port", ports["--broker-port"],
+    )  # fmt: skip
+    assert line == f"kafka-demo local: {flag} 99999 is not a TCP port; choose one from 1 to 65535"
+    assert not (tmp_path / "x.db").exists()

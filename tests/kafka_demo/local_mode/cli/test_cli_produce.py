@@ -185,3 +185,15 @@ def test_dlq_without_a_broker_says_so() -> None:
         f"kafka-demo dlq: no Kafka broker answers at {silent}; start one with"
         " `kafka-demo local` (or name a running one with --bootstrap HOST:PORT)"
     ]
+
+
+def test_raw_with_a_name_or_price_is_refused() -> None:
+    for extra in (["--name", "a"], ["--price", "1"]):
+        silent = f"127.0.0.1:{free_port()}"
+        result = kafka_demo("produce", "--raw", "x", *extra, "--bootstrap", silent)
+        assert result.returncode == 2
+        assert result.stderr.splitlines()[-1] == (
+            "kafka-demo produce: error: --raw sends bytes as they are:"
+            " give it without --name and --price"
+        )
+        assert result.stdout == ""

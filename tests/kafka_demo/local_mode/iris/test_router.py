@@ -18,7 +18,7 @@ from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOC
 from kafka_demo.local_mode.iris.iris_kafka_service import GroupRole
 from kafka_demo.local_mode.iris.router import DeliveryError, LocalProduction
 from kafka_demo.local_mode.iris.runtime import stop_production
-from kafka_demo.local_mode.viewer.trace import MemoryTrace
+from kafka_demo.local_mode.trace.vocabulary import MemoryTrace
 from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage, RecordOrigin
 
 KAFKA_ITEMS = {KAFKA_DEMO_BS: "no broker here", KAFKA_DEMO_BO: "no broker here"}

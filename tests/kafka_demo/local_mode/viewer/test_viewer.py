@@ -10,11 +10,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine, event
 
-from kafka_demo.local_mode.viewer import sql_trace
+from kafka_demo.local_mode.trace import queries
+from kafka_demo.local_mode.trace.queries import find_sessions
+from kafka_demo.local_mode.trace.store import SqlTrace
+from kafka_demo.local_mode.trace.vocabulary import Hop, error_gist, short_class
 from kafka_demo.local_mode.viewer.pages import messages_blueprint
 from kafka_demo.local_mode.viewer.sequence import COLOURS, sequence_diagram
-from kafka_demo.local_mode.viewer.sql_trace import SqlTrace, find_sessions
-from kafka_demo.local_mode.viewer.trace import Hop, error_gist, short_class
+from kafka_demo.local_mode.web.door_trace import trace_door_refusals
 from kafka_demo.rest.contract import create_app
 from kafka_demo.rest.replies import Rejected, Stored
 
@@ -96,7 +98,7 @@ def sessions(trace: SqlTrace) -> dict[str, int]:
 @pytest.fixture
 def client(engine: Engine, trace: SqlTrace) -> FlaskClient:
     app = Flask(__name__)
-    app.register_blueprint(messages_blueprint(engine, lambda: trace))
+    app.register_blueprint(messages_blueprint(engine))
     return app.test_client()
 
 
@@ -324,7 +326,8 @@ def test_the_rest_doors_refusal_is_listed_as_rejected(engine: Engine, trace: Sql
             pass
 
     app = create_app(StoringGateway())
-    app.register_blueprint(messages_blueprint(engine, lambda: trace))
+    trace_door_refusals(app, lambda: trace)
+    app.register_blueprint(messages_blueprint(engine))
     client = app.test_client()
     assert client.post("/kafka", json={"name": "ok", "price": 1}).status_code == 200
     refused = client.post("/kafka", json={"name": HOSTILE, "price": -1})
@@ -357,7 +360,7 @@ def test_sessions_are_found_the_same_when_read_a_few_at_a_time(
 ) -> None:
     filters: list[dict[str, str]] = [{}, {"status": "Error"}, {"source": BS}, {"source": REST_BS}]
     whole = [find_sessions(engine, 50, **f) for f in filters]
-    monkeypatch.setattr(sql_trace, "SCAN_CHUNK", chunk)
+    monkeypatch.setattr(queries, "SCAN_CHUNK", chunk)
     assert [find_sessions(engine, 50, **f) for f in filters] == whole
     assert [s.id for s in find_sessions(engine, 2)] == [sessions["hostile"], sessions["dead"]]
     assert [s.id for s in find_sessions(engine, 1, source=BS)] == [sessions["dead"]]

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
+
 from kafka_demo.local_mode.broker.process import BrokerProcess
 from kafka_demo.local_mode.broker.tansu import free_port
 
@@ -152,15 +155,18 @@ class LocalKafka(BrokerProcess):
         if not (self.data_directory / "meta.properties").is_file():
             self._format()
 
+    def durability(self) -> str:
+        return (
+            f"records the broker acknowledged are kept in {self.directory} and survive a"
+            " crash of this process"
+        )
+
     def wait_for_group_coordinator(self, group: str, timeout: float = 60.0) -> None:
         """Wait until the broker coordinates `group`. After a start, Kafka creates or loads its
         offsets topic's partitions in the background, and until then answers a group's requests
         with COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS, which
         kafka-python's consumers log as WARNINGs ("Marking the coordinator dead"); asked
         through an admin client first, the production's consumers then join quietly."""
-        from kafka import KafkaAdminClient
-        from kafka.errors import KafkaError
-
         deadline = time.monotonic() + timeout
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
         try:
@@ -235,8 +241,6 @@ class LocalKafka(BrokerProcess):
 
 def _coordinates(admin: Any, group: str) -> bool:
     """Whether the group's coordinator answers DescribeGroups without an error of its own."""
-    from kafka.errors import KafkaError
-
     try:
         error = admin.describe_groups([group])[group]["error"]
     except KafkaError:  # FindCoordinator's COORDINATOR_NOT_AVAILABLE, on a new broker

@@ -49,6 +49,15 @@ class BrokerProcess(ABC):
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
 
+    @abstractmethod
+    def durability(self) -> str:
+        """What a crash of the process that started it costs, said on every start."""
+
+    def wait_for_group_coordinator(self, group: str, timeout: float = 60.0) -> None:
+        """Return once the broker coordinates `group`; a broker that does so from its start
+        has nothing to wait for."""
+        return
+
     @property
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid

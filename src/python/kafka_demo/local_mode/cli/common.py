@@ -34,6 +34,7 @@ def database_url(value: str) -> str:
 
 def sqlite_file(url: str) -> Path | None:
     """The file behind an SQLite URL; None for another database or an in-memory one."""
+    # Deferred: SQLAlchemy, which `kafka-demo --help` and a refused start never import.
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -78,6 +79,7 @@ def usable_database(value: str, *, create: bool) -> str:
 
 
 def _check_database_opens(url: str, value: str, path: Path | None) -> None:
+    # Deferred: SQLAlchemy, which `kafka-demo --help` and a refused start never import.
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError

@@ -3,14 +3,14 @@
 import time
 from typing import Any
 
+from kafka import KafkaConsumer, TopicPartition
+
 READ_TIMEOUT_S = 10.0
 
 
 def read_topic(bootstrap: str, topic: str) -> list[Any] | None:
     """Every record of `topic`, from the first offset to the end when called; None if there is
     no such topic. No group and no commit: reading changes nothing on the broker."""
-    from kafka import KafkaConsumer, TopicPartition
-
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
     try:
         partitions = consumer.partitions_for_topic(topic)

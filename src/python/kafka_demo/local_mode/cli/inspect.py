@@ -15,7 +15,8 @@ from kafka_demo.local_mode.cli.common import (
     require_broker,
     table,
 )
-from kafka_demo.local_mode.viewer.trace import (
+from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.local_mode.trace.vocabulary import (
     DEAD_LETTER_CLASS,
     RESENT,
     dead_letter_reason,
@@ -27,11 +28,12 @@ WIDTH = 80
 
 
 def run_products(args: argparse.Namespace) -> int:
+    # Deferred: SQLAlchemy and the stand-ins' tables, which the other commands never import.
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from kafka_demo.local_mode.database import open_product_database, open_trace_database
-    from kafka_demo.local_mode.viewer.sql_trace import stored_routes
+    from kafka_demo.local_mode.iris.schema import open_product_database, open_trace_database
+    from kafka_demo.local_mode.trace.queries import stored_routes
     from kafka_demo.models import ProductRow
 
     db_url = existing_database(args.db)
@@ -51,8 +53,9 @@ def run_products(args: argparse.Namespace) -> int:
 
 
 def run_trace(args: argparse.Namespace) -> int:
-    from kafka_demo.local_mode.database import open_trace_database
-    from kafka_demo.local_mode.viewer.sql_trace import (
+    # Deferred: SQLAlchemy and the stand-ins' tables, which the other commands never import.
+    from kafka_demo.local_mode.iris.schema import open_trace_database
+    from kafka_demo.local_mode.trace.queries import (
         find_sessions,
         last_sessions,
         resend_of,
@@ -116,8 +119,8 @@ def _item(name: str) -> str:
 
 def run_dlq(args: argparse.Namespace) -> int:
     """The dead-letter topic, newest first: each record's reason, origin and size."""
+    # Deferred: kafka-python, which the other commands never import.
     from kafka_demo.local_mode.cli.dead_letters import read_topic
-    from kafka_demo.local_mode.config import LocalConfig
 
     topic = LocalConfig().dlq_topic
     require_broker(args.bootstrap)

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from kafka_demo import rules
 from kafka_demo.defaults import KAFKA_DEMO_BO
 from kafka_demo.local_mode.cli.common import CommandError, require_broker
+from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.product import Product
 
 _ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|\\)")
@@ -65,6 +66,7 @@ def raw_payload(text: str) -> bytes:
 
 
 def _send_products(bootstrap: str, product: Product, count: int) -> None:
+    # Deferred: IoP and the production, which only this way of producing runs.
     from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 
     from kafka_demo.local_mode.iris import iris_standin
@@ -102,11 +104,11 @@ def _send_raw(
 ) -> None:
     """A plain producer, not KafkaDemoBO: the BO publishes valid products only. Each record
     gets `key`, or else a unique key as the BO's do, unless `keyed` is False."""
+    # Deferred: kafka-python, which a refused command never imports.
     from kafka.errors import KafkaError
 
     from kafka_demo.bo import new_record_key
     from kafka_demo.kafka_io.clients import open_producer
-    from kafka_demo.local_mode.config import LocalConfig
 
     topic = LocalConfig().topic
     producer = open_producer(kafka_broker=bootstrap)

@@ -16,24 +16,27 @@ as an instance itself, adopts every block and resends here.
 
 import argparse
 import json
+import secrets
+import socket
 import urllib.error
 import urllib.request
 from typing import Any
 
-from kafka_demo.defaults import IRIS_KAFKA_SERVICE, KAFKA_DEMO_BS, KAFKA_REST_BS
 from kafka_demo.local_mode.cli.common import CommandError, existing_database
+from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.local_mode.trace.vocabulary import error_gist
+from kafka_demo.local_mode.viewer import TOKEN_HEADER
 
-SERVICES = (KAFKA_DEMO_BS, KAFKA_REST_BS, IRIS_KAFKA_SERVICE)
 NOTHING_TO_REPLAY = "nothing to replay: no Kafka input ended in an error"
 THROUGH_INSTANCE_TIMEOUT_S = 120.0
 
 
 def run_replay(args: argparse.Namespace) -> int:
+    # Deferred: SQLAlchemy, which every `kafka-demo` command would import otherwise.
     from kafka_demo.local_mode.claim import DatabaseClaim, DatabaseInUse
-
-    db_url = existing_database(args.db)
     from kafka_demo.local_mode.instances import shares_the_database
 
+    db_url = existing_database(args.db)
     if shares_the_database(db_url):
         return _replay_shared(db_url, args.bootstrap)
     try:
@@ -52,9 +55,7 @@ def run_replay(args: argparse.Namespace) -> int:
 
 def _replay_shared(db_url: str, bootstrap: str) -> int:
     """Through each running instance on this machine, or here when none runs."""
-    import secrets
-    import socket
-
+    # Deferred: SQLAlchemy, which every `kafka-demo` command would import otherwise.
     from sqlalchemy import create_engine
 
     from kafka_demo.local_mode.instances import (
@@ -93,37 +94,15 @@ def _replay_shared(db_url: str, bootstrap: str) -> int:
 
 
 def _replay_here(db_url: str, bootstrap: str, owner: int | None = None) -> int:
-    from kafka_demo.local_mode.config import LocalConfig
-    from kafka_demo.local_mode.database import open_trace_database
-    from kafka_demo.local_mode.iris.runtime import LocalRuntime
-    from kafka_demo.local_mode.viewer.resend import resend
-    from kafka_demo.local_mode.viewer.sql_trace import failed_inputs
+    # Deferred: the production (IoP, Kafka, SQLAlchemy), which only this path of a command runs.
+    from kafka_demo.local_mode.iris.resend import replay_here
 
-    engine = open_trace_database(db_url)
-    try:
-        inputs = failed_inputs(engine, owner)
-    finally:
-        engine.dispose()
-    if not inputs:
-        print(NOTHING_TO_REPLAY)
-        return 0
-    runtime = LocalRuntime(
-        LocalConfig(db_url=db_url, bootstrap=bootstrap, instance=owner),
-        poll=False,
-        skip={name: "a replay reads the trace, not its inputs" for name in SERVICES},
-    )
-    production = runtime.start()
-    try:
-        outcomes = [resend(production, runtime.trace_engine, hop).as_dict() for hop in inputs]
-    finally:
-        runtime.stop()
-    return _report(outcomes)
+    config = LocalConfig(db_url=db_url, bootstrap=bootstrap, instance=owner)
+    return _report([outcome.as_dict() for outcome in replay_here(config)])
 
 
 def _replay_through(url: str, token: str) -> list[dict[str, Any]]:
     """POST /messages/replay of the running instance: what it resent, and how it went."""
-    from kafka_demo.local_mode.viewer.resend import TOKEN_HEADER
-
     request = urllib.request.Request(
         f"{url}/messages/replay", data=b"", method="POST", headers={TOKEN_HEADER: token}
     )
@@ -160,6 +139,4 @@ def _report(outcomes: list[dict[str, Any]]) -> int:
 
 def _reason(error: str) -> str:
     """The innermost cause, whole, on one line (as /messages shows it), however long."""
-    from kafka_demo.local_mode.viewer.trace import error_gist
-
     return " ".join(error_gist(error).split())

@@ -10,18 +10,17 @@ consuming from the first one's broker.
 
 import argparse
 import logging
+import secrets
 from typing import TYPE_CHECKING
 
 from kafka_demo.local_mode.broker.ports import PortInUse, broker_answers, port_is_free
 from kafka_demo.local_mode.cli.common import CommandError, first_line, usable_database
+from kafka_demo.local_mode.config import LocalConfig
 
 if TYPE_CHECKING:
-    from kafka_demo.local_mode.broker.apache_kafka import LocalKafka
-    from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
+    from kafka_demo.local_mode.broker.process import BrokerProcess
     from kafka_demo.local_mode.claim import DatabaseClaim
     from kafka_demo.local_mode.instances import InstanceRegistration
-
-    Broker = EmbeddedBroker | LocalKafka
 
 HTTP_HOST = "127.0.0.1"
 EXTERNAL_BROKER_TIMEOUT_S = 10.0
@@ -30,8 +29,8 @@ _log = logging.getLogger(__name__)
 
 
 def run_local(args: argparse.Namespace) -> int:
+    # Deferred: kafka-python, SQLAlchemy and gunicorn, which a refused start never imports.
     from kafka_demo.local_mode.broker.tansu import create_topics
-    from kafka_demo.local_mode.config import LocalConfig
     from kafka_demo.local_mode.instances import shares_the_database
     from kafka_demo.local_mode.server import LocalServer
 
@@ -86,6 +85,7 @@ def _require_port_number(flag: str, port: int) -> None:
 
 def _claim_database(db_url: str, args: argparse.Namespace) -> "DatabaseClaim":
     """This instance's claim on its database, or one line naming the instance that holds it."""
+    # Deferred: SQLAlchemy, which `kafka-demo --help` and a refused start never import.
     from kafka_demo.local_mode.claim import DatabaseClaim, DatabaseInUse
 
     broker = args.bootstrap or f"{HTTP_HOST}:{args.broker_port}"
@@ -105,8 +105,7 @@ def _claim_database(db_url: str, args: argparse.Namespace) -> "DatabaseClaim":
 def _register_instance(db_url: str, args: argparse.Namespace) -> "InstanceRegistration":
     """This instance among the productions that share a server database
     (kafka_demo.local_mode.instances), with the token its Resend endpoints ask for."""
-    import secrets
-
+    # Deferred: SQLAlchemy, which `kafka-demo --help` and a refused start never import.
     from sqlalchemy.exc import DBAPIError
 
     from kafka_demo.local_mode.claim import database_name
@@ -134,6 +133,7 @@ def _require_free_http_port(port: int) -> None:
 
 def _require_external_broker(bootstrap: str) -> None:
     """One of the listed brokers (a cluster's, comma-separated) must answer."""
+    # Deferred: kafka-python, which `--help` and a refused start never import.
     from kafka_demo.kafka_io.clients import bootstrap_servers
 
     try:
@@ -147,12 +147,14 @@ def _require_external_broker(bootstrap: str) -> None:
         )
 
 
-def _embedded_broker(kind: str, db_url: str, port: int) -> "Broker":
+def _embedded_broker(kind: str, db_url: str, port: int) -> "BrokerProcess":
     """The broker `--broker` names, not started yet; Apache Kafka's log beside the database."""
+    # Deferred: kafka-python (the broker's module), which `--help` and a refused start skip.
     from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 
     if kind == "tansu":
         return EmbeddedBroker(port=port)
+    # Deferred: kafka-python (the broker's module), which `--help` and a refused start skip.
     from sqlalchemy.engine import make_url
 
     from kafka_demo.local_mode.broker.apache_kafka import LocalKafka, log_directory_beside
@@ -161,20 +163,19 @@ def _embedded_broker(kind: str, db_url: str, port: int) -> "Broker":
     return LocalKafka(log_directory_beside(sqlite_path(make_url(db_url))), port=port)
 
 
-def _wait_for_group_coordinator(broker: "Broker | None", group: str) -> None:
-    """On the embedded Apache Kafka, the production's consumers start once its group
-    coordinator answers, so that a start is quiet (LocalKafka.wait_for_group_coordinator)."""
-    from kafka_demo.local_mode.broker.apache_kafka import LocalKafka
+def _wait_for_group_coordinator(broker: "BrokerProcess | None", group: str) -> None:
+    """The production's consumers start once the embedded broker coordinates their group, so
+    that a start is quiet (LocalKafka.wait_for_group_coordinator)."""
+    if broker is None:
+        return
+    try:
+        broker.wait_for_group_coordinator(group)
+    except TimeoutError as error:
+        raise CommandError(f"the embedded {broker.name} is not ready: {error}") from None
 
-    if isinstance(broker, LocalKafka):
-        try:
-            broker.wait_for_group_coordinator(group)
-        except TimeoutError as error:
-            raise CommandError(f"the embedded Apache Kafka is not ready: {error}") from None
 
-
-def _start_embedded_broker(broker: "Broker") -> "Broker":
-    name = _broker_name(broker)
+def _start_embedded_broker(broker: "BrokerProcess") -> "BrokerProcess":
+    name = broker.name
     try:
         broker.start()
     except PortInUse as taken:
@@ -188,26 +189,5 @@ def _start_embedded_broker(broker: "Broker") -> "Broker":
     _log.info(
         "started the embedded Kafka broker (%s, pid %s) on %s", name, broker.pid, broker.bootstrap
     )
-    _log.info("%s", _durability_line(broker))
+    _log.info("%s", broker.durability())
     return broker
-
-
-def _broker_name(broker: "Broker") -> str:
-    from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
-
-    return "Tansu" if isinstance(broker, EmbeddedBroker) else "Apache Kafka"
-
-
-def _durability_line(broker: "Broker") -> str:
-    """What a crash of this process costs, said on every start."""
-    from kafka_demo.local_mode.broker.apache_kafka import LocalKafka
-
-    if isinstance(broker, LocalKafka):
-        return (
-            f"records the broker acknowledged are kept in {broker.directory} and survive a"
-            " crash of this process"
-        )
-    return (
-        "Tansu keeps records in memory only: records it acknowledged and the production has"
-        " not stored yet are lost if this process dies (--broker apache-kafka keeps them)"
-    )

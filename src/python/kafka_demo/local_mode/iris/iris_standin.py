@@ -382,6 +382,7 @@ def persistence_runtime(standin: "IrisStandIn") -> IRISRuntime:
 
 def install(standin: "IrisStandIn") -> None:
     """Put the stand-in at the seam: from now on IoP and the project reach it, not IRIS."""
+    # Deferred: IoP, which the commands that only read the database (products, trace) never import.
     from iop.runtime import iris as iop_iris
 
     iop_iris.get_iris = lambda namespace=None: standin

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from iop import BusinessOperation, BusinessProcess, BusinessService, Production
 
-from kafka_demo.local_mode.viewer.trace import COMPLETED, ERROR, Hop, MemoryTrace, TraceSink
+from kafka_demo.local_mode.trace.vocabulary import COMPLETED, ERROR, Hop, MemoryTrace, TraceSink
 
 _session: contextvars.ContextVar[int | None] = contextvars.ContextVar("session", default=None)
 _log = logging.getLogger(__name__)

@@ -22,7 +22,6 @@ from kafka_demo.local_mode.config import (
     LocalConfig,
     rebalance_timeout_ms,
 )
-from kafka_demo.local_mode.database import open_product_database, open_trace_database
 from kafka_demo.local_mode.iris import iris_standin
 from kafka_demo.local_mode.iris.inbound_adapter import InboundAdapterLoop
 from kafka_demo.local_mode.iris.iris_kafka_service import (
@@ -34,7 +33,8 @@ from kafka_demo.local_mode.iris.iris_kafka_service import (
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn, SqlGlobals
 from kafka_demo.local_mode.iris.persistent import PersistentClass
 from kafka_demo.local_mode.iris.router import LocalProduction
-from kafka_demo.local_mode.viewer.sql_trace import SqlTrace
+from kafka_demo.local_mode.iris.schema import open_product_database, open_trace_database
+from kafka_demo.local_mode.trace.store import SqlTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
 from kafka_demo.production import build_production
 

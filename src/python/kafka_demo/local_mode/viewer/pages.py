@@ -8,9 +8,7 @@ The page reloads itself every few seconds, unless a message body is open.
 """
 
 import json
-import logging
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import Any
 
 from flask import (
@@ -24,33 +22,27 @@ from flask import (
 )
 from sqlalchemy import Engine
 
-from kafka_demo.local_mode.viewer.resend import resendable
-from kafka_demo.local_mode.viewer.sequence import hop_tone, sequence_diagram
-from kafka_demo.local_mode.viewer.sql_trace import (
+from kafka_demo.local_mode.trace.queries import (
     find_hop,
     find_sessions,
     resend_of,
+    resendable,
     resent_as,
     session_hops,
     session_sources,
 )
-from kafka_demo.local_mode.viewer.trace import (
-    COMPLETED,
-    REJECTED,
+from kafka_demo.local_mode.trace.vocabulary import (
+    REST_DOOR,
     SESSION_STATUSES,
     Hop,
-    TraceSink,
     error_gist,
     short_class,
 )
-from kafka_demo.rest.contract import MAX_BODY_BYTES
+from kafka_demo.local_mode.viewer import MESSAGES_PATH
+from kafka_demo.local_mode.viewer.sequence import hop_tone, sequence_diagram
 from kafka_demo.rest.gateway import PRODUCT_PATH
 
-MESSAGES_PATH = "/messages"
-HTTP_CLIENT = "HTTP client"
-REST_DOOR = "REST door"
 DEFAULT_REFRESH_SECONDS = 5
-_log = logging.getLogger(__name__)
 
 
 def pretty(body: str) -> str:
@@ -82,17 +74,10 @@ class SelectedSession:
         self.resendable = resendable(hops)
 
 
-def messages_blueprint(
-    engine: Engine,
-    trace_sink: Callable[[], TraceSink | None] = lambda: None,
-    last: int = 50,
-    token: str = "",
-) -> Blueprint:
-    """The viewer's pages, reading the trace in `engine`.
-
-    `trace_sink` gives the running production's trace (None before it starts):
-    the REST door's refusals are recorded there, so they are listed too. With the
-    running instance's `token`, a failed Kafka input gets a Resend button
+def messages_blueprint(engine: Engine, last: int = 50, token: str = "") -> Blueprint:
+    """The viewer's pages, reading the trace in `engine` (the REST door's refusals included,
+    which the local app traces: kafka_demo.local_mode.web.door_trace). With the running
+    instance's `token`, a failed Kafka input gets a Resend button
     (kafka_demo.local_mode.viewer.resend).
     """
     pages = Blueprint(
@@ -140,20 +125,6 @@ def messages_blueprint(
             abort(404)
         return render_template("viewer/message.html", hop=hop, pretty=pretty)
 
-    @pages.before_app_request
-    def keep_door_body() -> None:
-        """Let the door's body be read twice (by the door, then to trace a refusal)."""
-        if _is_door_request() and _body_is_small():
-            request.get_data(cache=True)
-
-    @pages.after_app_request
-    def trace_door_refusal(response: Response) -> Response:
-        if _is_door_request() and 400 <= response.status_code < 500:
-            sink = trace_sink()
-            if sink is not None:
-                _record_refusal(sink, response)
-        return response
-
     return pages
 
 
@@ -196,51 +167,3 @@ def _linker(status: str, source: str, refresh: int) -> Callable[..., str]:
         return url_for("local_pages.messages", **kept)
 
     return link
-
-
-def _is_door_request() -> bool:
-    return request.method == "POST" and request.path == PRODUCT_PATH
-
-
-def _body_is_small() -> bool:
-    length = request.content_length
-    return length is not None and length <= MAX_BODY_BYTES
-
-
-def _record_refusal(sink: TraceSink, response: Response) -> None:
-    """The door's refusal as a session of its own: the request, refused, and the answer.
-
-    It never reaches the production (the door checks with the BP's rules first), so
-    IRIS's viewer has no such session; the local viewer shows it so nothing is hidden.
-    A trace that cannot be kept is logged; the client still gets its answer.
-    """
-    answer = response.get_data(as_text=True)
-    try:
-        reason = str(json.loads(answer).get("error", ""))
-    except (ValueError, AttributeError):
-        reason = answer
-    body = request.get_data(cache=True) if _body_is_small() else b"(body not kept: too large)"
-    try:
-        session_id = sink.new_session()
-        refused = sink.record(
-            Hop(session_id, HTTP_CLIENT, REST_DOOR, "Request", f"POST {PRODUCT_PATH}", _text(body))
-        )
-        sink.finish(refused, REJECTED, f"HTTP {response.status_code}: {reason}")
-        reply = sink.record(
-            Hop(
-                session_id,
-                REST_DOOR,
-                HTTP_CLIENT,
-                "Response",
-                f"HTTP {response.status_code} {HTTPStatus(response.status_code).phrase}",
-                answer,
-            )
-        )
-        sink.finish(reply, COMPLETED)
-        sink.end_session(session_id)
-    except Exception as error:
-        _log.error("the REST door's refusal was not traced: %s", error)
-
-
-def _text(body: bytes) -> str:
-    return body.decode("utf-8", errors="replace")

@@ -1,10 +1,10 @@
-"""Resend: a Kafka input whose session ended in an error goes to its target again, once.
+"""Resend over HTTP: the /messages page's Resend button, and `kafka-demo replay` through a
+running instance (POST /messages/replay).
 
-The local twin of the Message Viewer's Resend. While `kafka-demo local` runs it
-resends through its own production (the /messages page's Resend button, and
-`kafka-demo replay` through POST /messages/replay), as IRIS resends through the
-running production; `kafka-demo replay` without a running instance starts the
-BP and the operations on its own. Either way the same function does the work.
+The local twin of the Message Viewer's Resend. While `kafka-demo local` runs it resends
+through its own production, as IRIS resends through the running production; the work itself
+is the production's (kafka_demo.local_mode.iris.resend), which `kafka-demo replay` without a
+running instance calls as well.
 
 The endpoints take requests from the page itself only: each carries the running
 instance's token (embedded in the page, and in the claim file that `replay`
@@ -15,71 +15,25 @@ nor pass the Origin check.
 
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from sqlalchemy import Engine
 
-from kafka_demo.defaults import KAFKA_REST_BS
-from kafka_demo.local_mode.viewer.trace import ERROR, Hop
-
-if TYPE_CHECKING:
-    from kafka_demo.local_mode.instances import RunningInstance
+from kafka_demo.local_mode.instances import (
+    RunningInstance,
+    adopt_orphans,
+    owner_of,
+    running_instances,
+)
+from kafka_demo.local_mode.iris.resend import replay_failed, resend
+from kafka_demo.local_mode.trace.queries import resendable, session_hops
+from kafka_demo.local_mode.viewer import TOKEN_HEADER
 
 TOKEN_FIELD = "token"
-TOKEN_HEADER = "X-Kafka-Demo-Token"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 """The names `kafka-demo local`'s server (bound to 127.0.0.1) is reached by from this machine."""
 NOT_FROM_THE_PAGE = "resend refused: the request did not come from this instance's /messages page"
-
-
-@dataclass
-class Resent:
-    """One input sent again, in the session `resent_as`: `error` is None when it went through."""
-
-    hop: Hop
-    resent_as: int | None = None
-    error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "message": self.hop.id,
-            "session": self.hop.session_id,
-            "target": self.hop.target,
-            "resent_as": self.resent_as,
-            "error": self.error,
-        }
-
-
-def resendable(hops: list[Hop]) -> bool:
-    """Whether a session (its hops, in order) is one `replay` sends again: its first request
-    ended in an Error and came from Kafka (a REST caller was told of its failure)."""
-    return bool(hops) and hops[0].status == ERROR and hops[0].source != KAFKA_REST_BS
-
-
-def resend(production: Any, engine: Engine, hop: Hop) -> Resent:
-    """Send the input `hop` carried to its target again, and mark it Resent, linked to the new
-    session, whether or not that went through: a resend that failed leaves its own session as
-    the one Error of this input, which the next replay sends again (once, not twice)."""
-    from kafka_demo.local_mode.iris.iris_kafka_service import IRIS_CLASS, KafkaMessage
-    from kafka_demo.local_mode.iris.iris_standin import IOPMessage
-    from kafka_demo.local_mode.iris.router import DeliveryError, ResendFailed
-    from kafka_demo.local_mode.viewer.sql_trace import mark_resent
-
-    if hop.message_class == IRIS_CLASS:
-        message: object = KafkaMessage.from_json_text(hop.body)
-    else:
-        message = IOPMessage.holding(hop.message_class, hop.body)
-    try:
-        session_id = production.resend(hop.source, hop.target, message)
-    except ResendFailed as error:
-        mark_resent(engine, hop.id, error.session_id)
-        return Resent(hop, resent_as=error.session_id, error=str(error))
-    except DeliveryError as error:
-        return Resent(hop, error=str(error))
-    mark_resent(engine, hop.id, session_id)
-    return Resent(hop, resent_as=session_id)
 
 
 def resend_blueprint(
@@ -95,8 +49,6 @@ def resend_blueprint(
     With an `owner` (an instance on a database several productions share), both touch only
     its own sessions and those it adopts from instances no longer running: another running
     instance's work is its own to resend (kafka_demo.local_mode.instances)."""
-    from kafka_demo.local_mode.viewer.sql_trace import failed_inputs, session_hops
-
     pages = Blueprint("local_resend", __name__)
 
     @pages.post("/messages/resend")
@@ -131,24 +83,18 @@ def resend_blueprint(
         running = production()
         if running is None:
             return jsonify(error="the production is not running yet; try again"), 503
-        if owner is not None:
-            from kafka_demo.local_mode.instances import adopt_orphans
-
-            adopt_orphans(engine, owner)
-        outcomes = [resend(running, engine, hop) for hop in failed_inputs(engine, owner)]
+        outcomes = replay_failed(running, engine, owner)
         flush()
         return jsonify(resent=[outcome.as_dict() for outcome in outcomes]), 200
 
     return pages
 
 
-def _running_owner(engine: Engine, owner: int | None, session_id: int) -> "RunningInstance | None":
+def _running_owner(engine: Engine, owner: int | None, session_id: int) -> RunningInstance | None:
     """The other running instance that owns `session_id`, or None when this one may resend it
     (its own, or adopted now from an instance no longer running)."""
     if owner is None:
         return None
-    from kafka_demo.local_mode.instances import adopt_orphans, owner_of, running_instances
-
     if owner_of(engine, session_id) not in (None, owner):
         adopt_orphans(engine, owner)
     holder = owner_of(engine, session_id)

@@ -6,7 +6,7 @@ label); the page's template draws them as SVG, escaping every text.
 
 from dataclasses import dataclass
 
-from kafka_demo.local_mode.viewer.trace import (
+from kafka_demo.local_mode.trace.vocabulary import (
     DEAD_LETTER_CLASS,
     ERROR,
     REJECTED,

@@ -3,7 +3,7 @@ to go (a browser user most likely wants /messages)."""
 
 from flask import Blueprint, Response, jsonify
 
-from kafka_demo.local_mode.viewer.pages import MESSAGES_PATH
+from kafka_demo.local_mode.viewer import MESSAGES_PATH
 from kafka_demo.rest.gateway import endpoints_text
 
 HOME_ERROR = (

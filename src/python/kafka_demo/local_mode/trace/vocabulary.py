@@ -1,7 +1,7 @@
-"""The local mode's message trace: one entry per hop, as IRIS records an Ens.MessageHeader.
+"""The trace's vocabulary: one Hop per message, as IRIS records an Ens.MessageHeader.
 
-Also the trace's one vocabulary, which the page (/messages) and the CLI (`kafka-demo
-trace`) both speak: the statuses, the class names as shown, and an error's summary.
+Spoken by the router that records hops, the store that keeps them, the page (/messages) and
+the CLI (`kafka-demo trace`): the statuses, the class names as shown, and an error's summary.
 """
 
 import json
@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from itertools import count
 from typing import Protocol
 
+from kafka_demo.rest.replies import DEAD_LETTER_CLASSNAME, MESSAGES_MODULE, REJECTED_CLASSNAME
+
 DELIVERED = "Delivered"
 COMPLETED = "Completed"
 ERROR = "Error"
@@ -19,20 +21,24 @@ REJECTED = "Rejected"
 RESENT = "Resent"
 DEAD_LETTERED = "Dead-lettered"
 """A hop is Delivered, then Completed or Error; the REST door's refusal is Rejected, and a
-failed input sent again is Resent. A session takes its status from its hops (sql_trace)."""
+failed input sent again is Resent. A session takes its status from its hops (trace.queries)."""
 SESSION_STATUSES = (COMPLETED, ERROR, REJECTED, DEAD_LETTERED, RESENT)
 
-PROJECT_MESSAGES = "kafka_demo.msg."
-DEAD_LETTER_CLASS = "KafkaDeadLetterMessage"
-REJECTED_CLASS = "ProductRejected"
-"""Two of the project's messages by their short_class name."""
+HTTP_CLIENT = "HTTP client"
+REST_DOOR = "REST door"
+"""The two ends of a refusal at the REST door, traced as a session of its own."""
 
 
 def short_class(message_class: str) -> str:
     """A message class as the page and the CLI show it: the project's messages by class name
     (`kafka_demo.msg.ProductStored` is `ProductStored`), IRIS's (`EnsLib.Kafka.Message`) and
     any other in full."""
-    return message_class.removeprefix(PROJECT_MESSAGES)
+    return message_class.removeprefix(f"{MESSAGES_MODULE}.")
+
+
+DEAD_LETTER_CLASS = short_class(DEAD_LETTER_CLASSNAME)
+REJECTED_CLASS = short_class(REJECTED_CLASSNAME)
+"""Two of the project's messages by their short_class name."""
 
 
 _WRAPPED_ERROR = re.compile(r"^.*Exception in Python class: \S+ - ")

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine
 
-from kafka_demo.local_mode.viewer.sql_trace import IDS_PER_RESERVATION, SqlTrace, last_sessions
-from kafka_demo.local_mode.viewer.trace import Hop
+from kafka_demo.local_mode.trace.queries import last_sessions
+from kafka_demo.local_mode.trace.store import IDS_PER_RESERVATION, SqlTrace
+from kafka_demo.local_mode.trace.vocabulary import Hop
 
 BS, BP, BO = "Python.KafkaDemoBS", "Python.KafkaDemoBP", "Python.LocalStorageBO"
 
@@ -59,8 +60,8 @@ WRITER = textwrap.dedent(
     """
     import sys
     from sqlalchemy import create_engine
-    from kafka_demo.local_mode.viewer.sql_trace import SqlTrace
-    from tests.kafka_demo.local_mode.viewer.test_trace_ids import run_session
+    from kafka_demo.local_mode.trace.store import SqlTrace
+    from tests.kafka_demo.local_mode.trace.test_store_ids import run_session
 
     url, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     trace = SqlTrace(create_engine(url), flush_every_s=0.01)

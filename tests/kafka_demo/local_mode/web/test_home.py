@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from kafka_demo.local_mode.home import home_blueprint
+from kafka_demo.local_mode.web.home import home_blueprint
 
 
 def test_the_root_answers_404_and_points_to_the_trace_and_the_endpoints() -> None:

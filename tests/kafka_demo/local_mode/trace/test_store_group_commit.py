@@ -12,8 +12,9 @@ from sqlalchemy.exc import OperationalError
 
 from kafka_demo.kafka_io.offsets import OFFSET_GLOBAL
 from kafka_demo.local_mode.iris.iris_standin import GlobalRef, SqlGlobals
-from kafka_demo.local_mode.viewer.sql_trace import SqlTrace, last_sessions
-from kafka_demo.local_mode.viewer.trace import Hop
+from kafka_demo.local_mode.trace.queries import last_sessions
+from kafka_demo.local_mode.trace.store import SqlTrace
+from kafka_demo.local_mode.trace.vocabulary import Hop
 
 
 @pytest.fixture
