@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.static.repo import ROOT, SRC_PYTHON
+from tests.static.repo import IRIS_DEPLOY, SRC_PYTHON
 
-KERNEL_PROBE = ROOT / "misc/deploy/iris/kernel_probe.py"
+KERNEL_PROBE = IRIS_DEPLOY / "kernel_probe.py"
 
 # IRIS's own iris/__init__.py answers any attribute with an ObjectScript package wrapper
 # that fails only when called (intersystems-community/iris-pgwire, spike 045, on 2026.2).
@@ -35,8 +35,10 @@ def __getattr__(name):
 
 
 def _feed(*path_ahead: Path) -> subprocess.CompletedProcess[str]:
+    """The probe on this Python's input, with src/python and its own folder on PYTHONPATH as
+    build.sh gives them (test_build_script.py runs it through build.sh itself)."""
     env = {k: v for k, v in os.environ.items() if k != "STORAGE_CONNECTION_STRING"}
-    env["PYTHONPATH"] = os.pathsep.join([*map(str, path_ahead), str(SRC_PYTHON)])
+    env["PYTHONPATH"] = os.pathsep.join([*map(str, path_ahead), str(SRC_PYTHON), str(IRIS_DEPLOY)])
     return subprocess.run(
         [sys.executable, "-"],
         input=KERNEL_PROBE.read_text(),
