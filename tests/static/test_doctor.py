@@ -154,6 +154,13 @@ def _only_failure(run: Run) -> str:
     return line
 
 
+def _failing_item(name: str, line: str) -> dict[str, str]:
+    """The items snippet's answer when the item `name` fails with `line`."""
+    passing = f"PASS item {name}: enabled, no error logged in the last 10 min"
+    assert passing in ITEMS_OK
+    return {"FAKE_ITEMS": ITEMS_OK.replace(passing, line), "FAKE_ITEMS_STATUS": "1"}
+
+
 def test_a_healthy_stack_passes_every_check_in_order(tmp_path: Path) -> None:
     run, log = _doctor(tmp_path)
     assert run.status == 0, run.output
@@ -302,10 +309,7 @@ def test_an_item_with_errors_fails_with_its_own_line(tmp_path: Path) -> None:
         "FAIL item Python.LocalStorageBO: 2 error(s) in the last 10 min, last: <UNDEFINED>"
         " -- likely cause: the IRISAPP database; fix: docker compose exec iris iop --log 50"
     )
-    items = ITEMS_OK.replace(
-        "PASS item Python.LocalStorageBO: enabled, no error logged in the last 10 min", failing
-    )
-    run, _ = _doctor(tmp_path, FAKE_ITEMS=items, FAKE_ITEMS_STATUS="1")
+    run, _ = _doctor(tmp_path, **_failing_item("Python.LocalStorageBO", failing))
     assert run.status == 1
     assert _only_failure(run) == failing
 
@@ -385,10 +389,7 @@ def test_iris_kafka_errors_point_at_the_kafka_image_override(tmp_path: Path) -> 
         "FAIL item EnsLib.Kafka.Service: 3 error(s) in the last 10 min, last: UnsupportedVersion"
         " -- likely cause: x; fix: y"
     )
-    items = ITEMS_OK.replace(
-        "PASS item EnsLib.Kafka.Service: enabled, no error logged in the last 10 min", failing
-    )
-    run, _ = _doctor(tmp_path, FAKE_ITEMS=items, FAKE_ITEMS_STATUS="1")
+    run, _ = _doctor(tmp_path, **_failing_item("EnsLib.Kafka.Service", failing))
     assert run.status == 1
     lines = _lines(run, "FAIL")
     assert lines[0] == failing
