@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.static.repo import ROOT
 
 SCRIPT = ROOT / "misc/scripts/run-e2e.sh"
+WORKFLOW = ROOT / ".github/workflows/e2e.yml"
 
 # Records its arguments; `compose exec` (the production health check) fails, so the
 # script's first wait ends at once with E2E_WAIT_TIMEOUT=0 and nothing else runs.
@@ -103,3 +105,16 @@ def test_the_projects_venv_is_the_default_and_the_stack_is_rebuilt_after_the_che
     assert result.returncode == 1
     assert "timed out after 0s waiting for Python.Production running" in result.stderr
     assert calls[-1] == "compose down -v --remove-orphans"
+
+
+def test_under_the_workflows_environment_the_stack_stays_up_for_the_doctor(
+    tmp_path: Path, docker_log: Path
+) -> None:
+    """.github/workflows/e2e.yml runs the doctor and collects the logs after the suite."""
+    (job,) = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"].values()
+    (suite,) = [step for step in job["steps"] if step.get("run") == "./misc/scripts/run-e2e.sh"]
+    result = _run(tmp_path, docker_log, PYTHON=sys.executable, **suite.get("env", {}))
+    assert result.returncode == 1, result.stderr  # the wait timed out (E2E_WAIT_TIMEOUT=0)
+    calls = _docker_calls(docker_log)
+    assert calls[:2] == ["compose down -v --remove-orphans", "compose up -d --build"]
+    assert calls.count("compose down -v --remove-orphans") == 1, calls

@@ -51,11 +51,6 @@ def test_the_build_output_is_teed_to_build_log_before_the_suite() -> None:
     assert build < suite
 
 
-def test_the_suite_keeps_the_stack_for_the_doctor_and_the_logs() -> None:
-    _, suite = _step("./misc/scripts/run-e2e.sh")
-    assert suite["env"]["KEEP_STACK"] == "1"
-
-
 def test_the_doctor_runs_only_when_a_step_before_failed() -> None:
     suite, _ = _step("./misc/scripts/run-e2e.sh")
     doctor, step = _step("./misc/deploy/doctor.sh")
