@@ -7,6 +7,7 @@ that is also kept for the doctor.
 
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -237,87 +238,61 @@ NO_DBAPI_LINE = (
 )
 
 
-@pytest.mark.parametrize(
-    ("env", "error", "finding"),
-    [
-        pytest.param(
-            {
-                "FAKE_PROBE_OUTPUT": "probe: imports\nprobe:   22 project modules imported\n"
-                "probe: iris module\nprobe: storage URL\nTraceback (most recent call last):\n"
-                "probe-error: storage URL: AttributeError: module 'iris' has no attribute"
-                " 'dbapi'\n",
-                "FAKE_PROBE_STATUS": "1",
-            },
-            "ERROR: embedded-Python probe, step storage URL: AttributeError: module 'iris' has"
-            " no attribute 'dbapi'",
-            "probe:   22 project modules imported",
-            id="irispython",
-        ),
-        pytest.param(
-            {
-                "FAKE_KERNEL_OUTPUT": "kernel-probe: start-up hook\n"
-                "kernel-probe:   iris_ep.pth ran at start: no\nkernel-probe: iris module\n"
-                "kernel-probe: storage DB-API\nTraceback (most recent call last):\n"
-                f"kernel-probe-error: storage DB-API: NoDBAPI: {NO_DBAPI_LINE}\n",
-                "FAKE_KERNEL_STATUS": "1",
-            },
-            f"ERROR: kernel probe, step storage DB-API: NoDBAPI: {NO_DBAPI_LINE}",
-            "kernel-probe:   iris_ep.pth ran at start: no",
-            id="kernel",
-        ),
-    ],
-)
+@dataclass(frozen=True)
+class Probe:
+    """One of the build's Python probes: the prefix of its lines, the stand-in variables that
+    give its output and status, what the ERROR line calls it, the process that runs it."""
+
+    prefix: str
+    fake: str
+    called: str
+    process: str
+
+    def answers(self, lines: list[str], status: str) -> dict[str, str]:
+        output = "".join(f"{line}\n" for line in lines)
+        return {f"{self.fake}_OUTPUT": output, f"{self.fake}_STATUS": status}
+
+
+PROBES = [
+    pytest.param(
+        Probe("probe", "FAKE_PROBE", "embedded-Python probe", "irispython"), id="irispython"
+    ),
+    pytest.param(Probe("kernel-probe", "FAKE_KERNEL", "kernel probe", "iris python"), id="kernel"),
+]
+
+
+@pytest.mark.parametrize("probe", PROBES)
 def test_a_failed_probe_step_fails_the_build_before_the_production_starts(
-    tmp_path: Path, env: dict[str, str], error: str, finding: str
+    tmp_path: Path, probe: Probe
 ) -> None:
-    run, steps, _ = _build(tmp_path, **env)
+    finding = f"{probe.prefix}:   iris_ep.pth ran at start: no"
+    failed = f"{probe.prefix}-error: storage DB-API: NoDBAPI: {NO_DBAPI_LINE}"
+    began = [f"{probe.prefix}: iris module", finding, f"{probe.prefix}: storage DB-API"]
+    run, steps, _ = _build(tmp_path, **probe.answers([*began, "Traceback (most", failed], "1"))
     assert run.status == 1
-    assert _errors(run) == [error]
+    assert _errors(run) == [f"ERROR: {probe.called}, step storage DB-API: NoDBAPI: {NO_DBAPI_LINE}"]
     assert finding in run.stdout.splitlines(), "the log keeps what the probe found"
     assert not any("--start" in step for step in steps)
     assert steps[-1] == "iris stop IRIS quietly"
 
 
+@pytest.mark.parametrize("probe", PROBES)
 @pytest.mark.parametrize(
-    ("env", "error"),
+    ("status", "ending"),
     [
-        pytest.param(
-            {
-                "FAKE_PROBE_OUTPUT": "probe: imports\nprobe: iris module\nprobe: storage URL\n"
-                "probe: User.product\n",
-                "FAKE_PROBE_STATUS": "139",
-            },
-            "ERROR: embedded-Python probe, step User.product: irispython ended with status 139"
-            " (signal 11: a crash of embedded Python)",
-            id="irispython-crash",
-        ),
-        pytest.param(
-            {
-                "FAKE_KERNEL_OUTPUT": "kernel-probe: start-up hook\nkernel-probe: iris module\n",
-                "FAKE_KERNEL_STATUS": "139",
-            },
-            "ERROR: kernel probe, step iris module: iris python ended with status 139"
-            " (signal 11: a crash of embedded Python)",
-            id="kernel-crash",
-        ),
-        pytest.param(
-            {"FAKE_PROBE_OUTPUT": "probe: imports\n"},
-            "ERROR: embedded-Python probe, step imports: the probe stopped before its last step",
-            id="irispython-stopped-early",
-        ),
-        pytest.param(
-            {"FAKE_KERNEL_OUTPUT": "kernel-probe: start-up hook\n"},
-            "ERROR: kernel probe, step start-up hook: the probe stopped before its last step",
-            id="kernel-stopped-early",
-        ),
+        ("139", "{process} ended with status 139 (signal 11: a crash of embedded Python)"),
+        ("0", "the probe stopped before its last step"),
     ],
+    ids=["crash", "stopped-early"],
 )
 def test_a_probe_that_ends_without_its_ok_line_is_named_by_the_last_step_it_began(
-    tmp_path: Path, env: dict[str, str], error: str
+    tmp_path: Path, probe: Probe, status: str, ending: str
 ) -> None:
-    run, steps, _ = _build(tmp_path, **env)
+    began = [f"{probe.prefix}: imports", f"{probe.prefix}: iris module"]
+    run, steps, _ = _build(tmp_path, **probe.answers(began, status))
     assert run.status == 1
-    assert _errors(run) == [error]
+    reason = ending.format(process=probe.process)
+    assert _errors(run) == [f"ERROR: {probe.called}, step iris module: {reason}"]
     assert steps[-1] == "iris stop IRIS quietly"
 
 
@@ -346,50 +321,24 @@ LOGGED = "ERROR <Ens>ErrException: ERROR #7201: Datatype value too long"
 
 
 @pytest.mark.parametrize(
-    ("env", "error"),
+    ("failing", "iop_said", "logged", "route"),
     [
-        pytest.param(
-            {
-                "FAKE_IOP_FAILS": "ProductIRISMessage",
-                "FAKE_IOP_ERROR": "Error: ERROR #5005: the test request failed",
-                "FAKE_LOGGED_ERROR": LOGGED,
-            },
-            f"ERROR: three-route store, route iris: Python.LocalStorageBO logged: {LOGGED}",
-            id="the-error-iris-logged",
-        ),
-        pytest.param(
-            {
-                "FAKE_IOP_FAILS": "ProductSQLMessage",
-                "FAKE_IOP_ERROR": "Error: Python.LocalStorageBO is not running",
-            },
-            "ERROR: three-route store, route sql: Error: Python.LocalStorageBO is not running",
-            id="nothing-logged-what-iop-said",
-        ),
-        pytest.param(
-            {
-                "FAKE_IOP_FAILS": "--detach|ProductSQLMessage",
-                "FAKE_IOP_ERROR": "Error: ERROR #6003: the production did not start",
-                "FAKE_LOGGED_ERROR": NO_DBAPI_LINE,
-            },
-            f"ERROR: three-route store, route sql: Python.LocalStorageBO logged: {NO_DBAPI_LINE}",
-            id="the-bo-logged-on-init",
-        ),
-        pytest.param(
-            {
-                "FAKE_IOP_FAILS": "--detach|ProductSQLMessage",
-                "FAKE_IOP_ERROR": "Error: ERROR #5001: production start failed",
-            },
-            "ERROR: three-route store, route sql: Error: ERROR #5001: production start failed",
-            id="nothing-logged-the-failed-start",
-        ),
+        ("ProductIRISMessage", "Error: ERROR #5005: the test request failed", LOGGED, "iris"),
+        ("ProductSQLMessage", "Error: Python.LocalStorageBO is not running", "", "sql"),
+        ("--detach|ProductSQLMessage", "Error: ERROR #6003: no start", NO_DBAPI_LINE, "sql"),
+        ("--detach|ProductSQLMessage", "Error: ERROR #5001: production start failed", "", "sql"),
     ],
+    ids=["the-error-iris-logged", "what-iop-said", "the-bo-logged-on-init", "the-failed-start"],
 )
 def test_a_route_that_fails_ends_the_build_naming_the_route_and_its_cause(
-    tmp_path: Path, env: dict[str, str], error: str
+    tmp_path: Path, failing: str, iop_said: str, logged: str, route: str
 ) -> None:
+    """The cause: what IRIS logged for the item since the build's mark, else what iop said."""
+    env = {"FAKE_IOP_FAILS": failing, "FAKE_IOP_ERROR": iop_said, "FAKE_LOGGED_ERROR": logged}
     run, steps, _ = _build(tmp_path, **env)
     assert run.status == 1
-    assert _errors(run) == [error]
+    cause = f"Python.LocalStorageBO logged: {logged}" if logged else iop_said
+    assert _errors(run) == [f"ERROR: three-route store, route {route}: {cause}"]
     assert f"route_store logged-error|41 {ROUTE_STORE}" in steps
     assert not any(step.startswith("route_store read-back") for step in steps)
     assert not any("ProductSQLAlchemyMessage" in step for step in steps), "it stops at the first"
