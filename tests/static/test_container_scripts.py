@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.static.repo import ROOT
+from tests.static.standins import install, real_python
 
 SCRIPTS = [
     "misc/deploy/iris/build.sh",
@@ -23,7 +24,7 @@ SCRIPTS = [
 
 # Stands in for python3 in the container: `-m iop --status` prints what IoP would,
 # `-m gunicorn` records that it ran and exits, anything else runs real Python.
-FAKE_PYTHON3 = """#!/bin/bash
+FAKE_PYTHON3 = """
 if [ "$1" = "-m" ] && [ "$2" = "iop" ]; then
     [ -n "$FAKE_IOP_FAILS" ] && exit 1
     printf 'namespace IRISAPP\\n{"Production": "%s", "Status": "%s", "NeedsUpdate": false}\\n' \
@@ -46,10 +47,7 @@ exec "$REAL_PYTHON" "$@"
 @pytest.fixture
 def fake_bin(tmp_path: Path) -> Path:
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    python3 = bin_dir / "python3"
-    python3.write_text(FAKE_PYTHON3)
-    python3.chmod(0o755)
+    install(bin_dir, "python3", FAKE_PYTHON3)
     return bin_dir
 
 
@@ -57,9 +55,7 @@ def _env(fake_bin: Path, **values: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         PATH=f"{fake_bin}:{env['PATH']}",
-        REAL_PYTHON=subprocess.run(
-            ["bash", "-c", "command -v python3"], capture_output=True, text=True, check=True
-        ).stdout.strip(),
+        REAL_PYTHON=real_python(),
         APP_DIR=str(ROOT),
         FAKE_PRODUCTION="Python.Production",
         FAKE_STATUS="running",
@@ -133,7 +129,7 @@ def test_the_supervisor_starts_no_gunicorn_while_the_production_is_not_running(
 
 # Stands in for /iris-main: records its arguments and the signal it gets, and exits
 # with FAKE_IRIS_STATUS when stopped (or after FAKE_IRIS_EXITS_AFTER seconds on its own).
-FAKE_IRIS_MAIN = """#!/bin/bash
+FAKE_IRIS_MAIN = """
 echo "iris-main $*" >> "$FAKE_EVENTS"
 trap 'echo "iris-main got TERM" >> "$FAKE_EVENTS"; sleep 0.3; exit "${FAKE_IRIS_STATUS:-0}"' TERM
 if [ -n "${FAKE_IRIS_EXITS_AFTER:-}" ]; then
@@ -145,9 +141,7 @@ while true; do sleep 0.05; done
 
 
 def _start_entrypoint(fake_bin: Path, tmp_path: Path, **values: str) -> subprocess.Popen[bytes]:
-    iris_main = tmp_path / "iris-main"
-    iris_main.write_text(FAKE_IRIS_MAIN)
-    iris_main.chmod(0o755)
+    iris_main = install(tmp_path, "iris-main", FAKE_IRIS_MAIN)
     env = _env(
         fake_bin,
         IRIS_MAIN=str(iris_main),

@@ -13,28 +13,23 @@ import pytest
 import yaml
 
 from tests.static.repo import ROOT
+from tests.static.standins import install
 
 SCRIPT = ROOT / "misc/scripts/run-e2e.sh"
 WORKFLOW = ROOT / ".github/workflows/e2e.yml"
 
 # Records its arguments; `compose exec` (the production health check) fails, so the
 # script's first wait ends at once with E2E_WAIT_TIMEOUT=0 and nothing else runs.
-FAKE_DOCKER = """#!/bin/bash
+FAKE_DOCKER = """
 echo "$*" >> "$FAKE_DOCKER_LOG"
 [ "$2" = "exec" ] && exit 1
 exit 0
 """
 
 # A Python that sees the standard library only: none of the suite's packages.
-BARE_PYTHON = f"""#!/bin/bash
+BARE_PYTHON = f"""
 exec {sys.executable} -S "$@"
 """
-
-
-def _executable(path: Path, text: str) -> Path:
-    path.write_text(text)
-    path.chmod(0o755)
-    return path
 
 
 @pytest.fixture
@@ -44,8 +39,7 @@ def docker_log(tmp_path: Path) -> Path:
 
 def _run(tmp_path: Path, docker_log: Path, **values: str) -> subprocess.CompletedProcess[str]:
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    _executable(bin_dir / "docker", FAKE_DOCKER)
+    install(bin_dir, "docker", FAKE_DOCKER)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHON", "KEEP_STACK")}
     env.update(
         PATH=f"{bin_dir}:{env['PATH']}",
@@ -77,7 +71,7 @@ def test_a_missing_interpreter_fails_before_the_stack_is_touched(
 def test_missing_packages_are_named_before_the_stack_is_touched(
     tmp_path: Path, docker_log: Path
 ) -> None:
-    bare = _executable(tmp_path / "bare-python", BARE_PYTHON)
+    bare = install(tmp_path, "bare-python", BARE_PYTHON)
     result = _run(tmp_path, docker_log, PYTHON=str(bare))
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
