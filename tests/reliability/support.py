@@ -58,6 +58,27 @@ def poison_value(name: str) -> bytes:
     return json.dumps({"name": name}).encode()
 
 
+def read_all(bootstrap: str, topic: str) -> list[Any]:
+    """Every record of the topic: read until none has come for a few seconds."""
+    return read_topic(bootstrap, topic, expected=sys.maxsize, timeout=5)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a stream, from the topics and the rows stored by name."""
+
+    copies: Counter[str]
+    """Records of each product in the topic; a producer's retry (same value, same key) is one."""
+    lost: int
+    """Product records without their row."""
+    stored_twice: int
+    """Rows beyond the records of their name."""
+    lost_dead_letters: int
+    duplicate_dead_letters: int
+    producer_copies: int
+    """Records in the topic beyond those sent: a producer's retries written twice."""
+
+
 @dataclass(frozen=True)
 class Stream:
     """Named records for the demo's topic, every `poison_every`-th one poison: the products
@@ -88,53 +109,38 @@ class Stream:
             poison_value(n) if n in poison else product_value(n, self.price) for n in self.names
         ]
 
+    def produce(self, bootstrap: str, rate: float) -> "PacedProducer":
+        """Start sending the stream to the demo's topic, `rate` records a second."""
+        return PacedProducer(bootstrap, TOPIC, self.values, rate).start()
 
-def read_all(bootstrap: str, topic: str) -> list[Any]:
-    """Every record of the topic: read until none has come for a few seconds."""
-    return read_topic(bootstrap, topic, expected=sys.maxsize, timeout=5)
+    def wait_for_every_commit(self, bootstrap: str, timeout: float) -> float:
+        """Until the group has committed the topic up to its end; the seconds waited."""
+        ends = log_end_offsets(bootstrap, TOPIC, len(self.names))
+        return wait_until(
+            lambda: committed_offsets(bootstrap, TOPIC, GROUP_ID) == ends, timeout, 0.5
+        )
 
-
-def wait_for_every_commit(bootstrap: str, records: int, timeout: float) -> float:
-    """Until the group has committed the demo topic (of `records` records) up to its end; the
-    seconds waited."""
-    ends = log_end_offsets(bootstrap, TOPIC, records)
-    return wait_until(lambda: committed_offsets(bootstrap, TOPIC, GROUP_ID) == ends, timeout, 0.5)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of a stream, from the topics and the rows stored by name."""
-
-    copies: Counter[str]
-    """Records of each product in the topic; a producer's retry (same value, same key) is one."""
-    lost: int
-    """Product records without their row."""
-    stored_twice: int
-    """Rows beyond the records of their name."""
-    lost_dead_letters: int
-    duplicate_dead_letters: int
-    producer_copies: int
-    """Records in the topic beyond those sent: a producer's retries written twice."""
-
-
-def outcome(bootstrap: str, stream: Stream, stored: Counter[str]) -> Outcome:
-    records = read_topic(bootstrap, TOPIC, len(stream.names))
-    in_topic = Counter(record.value for record in records)
-    keyed = Counter(value for value, _ in {(record.value, record.key) for record in records})
-    products = stream.products
-    copies = Counter({name: keyed[product_value(name, stream.price)] for name in products})
-    letters = Counter(record.value for record in read_all(bootstrap, DLQ_TOPIC))
-    sent = {name: in_topic[poison_value(name)] for name in stream.poison}
-    return Outcome(
-        copies=copies,
-        lost=sum(max(0, copies[name] - stored[name]) for name in products),
-        stored_twice=sum(max(0, stored[name] - copies[name]) for name in products),
-        lost_dead_letters=sum(max(0, n - letters[poison_value(name)]) for name, n in sent.items()),
-        duplicate_dead_letters=sum(
-            max(0, letters[poison_value(name)] - n) for name, n in sent.items()
-        ),
-        producer_copies=sum(in_topic.values()) - len(stream.names),
-    )
+    def outcome(self, bootstrap: str, stored: Counter[str]) -> Outcome:
+        """What became of the stream, given the rows stored of each name."""
+        records = read_topic(bootstrap, TOPIC, len(self.names))
+        in_topic = Counter(record.value for record in records)
+        keyed = Counter(value for value, _ in {(record.value, record.key) for record in records})
+        products = self.products
+        copies = Counter({name: keyed[product_value(name, self.price)] for name in products})
+        letters = Counter(record.value for record in read_all(bootstrap, DLQ_TOPIC))
+        sent = {name: in_topic[poison_value(name)] for name in self.poison}
+        return Outcome(
+            copies=copies,
+            lost=sum(max(0, copies[name] - stored[name]) for name in products),
+            stored_twice=sum(max(0, stored[name] - copies[name]) for name in products),
+            lost_dead_letters=sum(
+                max(0, n - letters[poison_value(name)]) for name, n in sent.items()
+            ),
+            duplicate_dead_letters=sum(
+                max(0, letters[poison_value(name)] - n) for name, n in sent.items()
+            ),
+            producer_copies=sum(in_topic.values()) - len(self.names),
+        )
 
 
 class PacedProducer:

@@ -19,17 +19,7 @@ import pytest
 
 from kafka_demo.defaults import DLQ_TOPIC, TOPIC
 from kafka_demo.local_mode.config import LocalConfig
-from tests.reliability.support import (
-    FULL,
-    PacedProducer,
-    StorageClock,
-    Stream,
-    figures,
-    outcome,
-    scaled,
-    wait_for_every_commit,
-    wait_until,
-)
+from tests.reliability.support import FULL, StorageClock, Stream, figures, scaled, wait_until
 from tests.support.apache_kafka import KafkaCluster, create_topics_with_script
 from tests.support.brokers import require_apache_kafka
 from tests.support.local_process import LocalProcess
@@ -87,7 +77,7 @@ def test_a_broker_killed_and_restarted_loses_nothing_and_stores_nothing_twice(
     )
     local.start(timeout=90)
     clock = StorageClock(lambda: sum(stored_names(db_path).values())).start()
-    producer = PacedProducer(cluster.bootstrap, TOPIC, stream.values, RATE_PER_S).start()
+    producer = stream.produce(cluster.bootstrap, RATE_PER_S)
     events: list[tuple[str, float]] = []
     try:
         wait_until(lambda: len(stored_names(db_path)) >= RECORDS // 10, 60)
@@ -105,14 +95,14 @@ def test_a_broker_killed_and_restarted_loses_nothing_and_stores_nothing_twice(
                 cluster.wait_until_in_sync([TOPIC, DLQ_TOPIC], 90)
         producer.join(timeout=RECORDS / RATE_PER_S + 120)
         wait_until(lambda: set(stored_names(db_path)) >= products, 120, 0.5)
-        wait_for_every_commit(cluster.bootstrap, RECORDS, 60)
+        stream.wait_for_every_commit(cluster.bootstrap, 60)
         time.sleep(2)  # a record handed over twice after its commit would show by now
     finally:
         clock.stop()
     assert local.stop(timeout=30) == 0
 
     stored = stored_names(db_path)
-    seen = outcome(cluster.bootstrap, stream, stored)
+    seen = stream.outcome(cluster.bootstrap, stored)
     duplicates, keyless_duplicates = duplicates_by_key(db_path, seen.copies)
     pauses = {label: clock.longest_pause_after(moment) for label, moment in events}
     figures(

@@ -30,16 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from kafka_demo.defaults import TOPIC
-from tests.reliability.support import (
-    PacedProducer,
-    Stream,
-    figures,
-    outcome,
-    scaled,
-    wait_for_every_commit,
-    wait_until,
-)
+from tests.reliability.support import Stream, figures, scaled, wait_until
 from tests.support.brokers import BROKER_KINDS, Broker
 from tests.support.local_process import LocalProcess
 from tests.support.storage import duplicates_by_key, stored_names
@@ -68,7 +59,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_stores_nothing_twice(
     products = set(stream.products)
     started = time.monotonic()
     runtime = start_local()
-    producer = PacedProducer(broker.bootstrap, TOPIC, stream.values, RATE_PER_S).start()
+    producer = stream.produce(broker.bootstrap, RATE_PER_S)
 
     kills = kills_mid_stream = 0
     for _ in range(KILLS):
@@ -86,10 +77,10 @@ def test_sigkill_at_random_moments_loses_nothing_and_stores_nothing_twice(
     wait_until(lambda: set(stored_names(db_path)) >= products, DRAIN_BOUND_S, 0.5)
     drain_s = time.monotonic() - restarted
     after_stream_s = time.monotonic() - stream_ended
-    wait_for_every_commit(broker.bootstrap, RECORDS, 30)
+    stream.wait_for_every_commit(broker.bootstrap, 30)
     time.sleep(2)  # a record handed over twice after its commit would show by now
     stored = stored_names(db_path)
-    seen = outcome(broker.bootstrap, stream, stored)
+    seen = stream.outcome(broker.bootstrap, stored)
     duplicates, keyless_duplicates = duplicates_by_key(db_path, seen.copies)
     runtime.stop()
 

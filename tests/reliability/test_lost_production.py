@@ -19,18 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from kafka_demo.defaults import TOPIC
-from tests.reliability.support import (
-    FULL,
-    PacedProducer,
-    StorageClock,
-    Stream,
-    figures,
-    outcome,
-    scaled,
-    wait_for_every_commit,
-    wait_until,
-)
+from tests.reliability.support import FULL, StorageClock, Stream, figures, scaled, wait_until
 from tests.support.apache_kafka import KafkaCluster, create_topics_with_script
 from tests.support.brokers import require_apache_kafka
 from tests.support.local_process import LocalProcess
@@ -117,7 +106,7 @@ def test_a_production_lost_mid_stream_loses_nothing_and_stores_nothing_twice(
     up_s = time.monotonic() - started
     table = Products(pg_url)
     clock = StorageClock(table.count).start()
-    producer = PacedProducer(cluster.bootstrap, TOPIC, stream.values, RATE_PER_S).start()
+    producer = stream.produce(cluster.bootstrap, RATE_PER_S)
     events: list[tuple[str, float]] = []
     try:
         wait_until(lambda: table.count() >= len(products) // 5, 90)
@@ -129,7 +118,7 @@ def test_a_production_lost_mid_stream_loses_nothing_and_stores_nothing_twice(
         second.kill()
         producer.join(timeout=RECORDS / RATE_PER_S + 120)
         wait_until(lambda: set(table.names()) >= products, 120, 0.5)
-        wait_for_every_commit(cluster.bootstrap, RECORDS, 90)
+        stream.wait_for_every_commit(cluster.bootstrap, 90)
         time.sleep(2)  # a record handed over twice after its commit would show by now
     finally:
         clock.stop()
@@ -138,7 +127,7 @@ def test_a_production_lost_mid_stream_loses_nothing_and_stores_nothing_twice(
     stored, keyless = table.names(), table.keyless()
     table.close()
 
-    seen = outcome(cluster.bootstrap, stream, stored)
+    seen = stream.outcome(cluster.bootstrap, stored)
     pauses = {label: clock.longest_pause_after(moment) for label, moment in events}
     figures(
         "LOST_PRODUCTION",
