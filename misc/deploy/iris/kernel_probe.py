@@ -24,7 +24,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from probe_steps import Step, run_steps
+try:
+    from probe_steps import Step, run_steps
+except ImportError as missing:
+    # The kernel did not take build.sh's PYTHONPATH: say so with the path it has, as a step would.
+    print(f"kernel-probe-error: start: {type(missing).__name__}: {missing}; sys.path: {sys.path}")
+    sys.exit(1)
 
 HOOK_MODULE = "_iris_ep_sitehook"
 HOOK_RAN_AT_START = HOOK_MODULE in sys.modules
