@@ -7,13 +7,18 @@ runs the full counts. Every test prints its figures on one line, e.g.
 
 import json
 import os
+import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from kafka import KafkaProducer
 
-from tests.support.kafka import record_key
+from kafka_demo.defaults import DLQ_TOPIC, GROUP_ID, TOPIC
+from tests.support.kafka import committed_offsets, log_end_offsets, read_topic, record_key
 
 FULL = os.environ.get("KAFKA_DEMO_FULL") == "1"
 
@@ -46,6 +51,96 @@ def wait_until(done: Callable[[], bool], timeout: float, interval: float = 0.25)
 
 def product_value(name: str, price: str) -> bytes:
     return json.dumps({"name": name, "price": json.loads(price)}).encode()
+
+
+def poison_value(name: str) -> bytes:
+    """A record that cannot become a product (it has no price): a dead letter."""
+    return json.dumps({"name": name}).encode()
+
+
+def read_all(bootstrap: str, topic: str) -> list[Any]:
+    """Every record of the topic: read until none has come for a few seconds."""
+    return read_topic(bootstrap, topic, expected=sys.maxsize, timeout=5)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a stream, from the topics and the rows stored by name."""
+
+    copies: Counter[str]
+    """Records of each product in the topic; a producer's retry (same value, same key) is one."""
+    lost: int
+    """Product records without their row."""
+    stored_twice: int
+    """Rows beyond the records of their name."""
+    lost_dead_letters: int
+    duplicate_dead_letters: int
+    producer_copies: int
+    """Records in the topic beyond those sent: a producer's retries written twice."""
+
+
+@dataclass(frozen=True)
+class Stream:
+    """Named records for the demo's topic, every `poison_every`-th one poison: the products
+    must end stored, the poison records dead-lettered."""
+
+    names: tuple[str, ...]
+    price: str
+    poison_every: int = 50
+
+    @classmethod
+    def of(cls, prefix: str, count: int, price: str) -> "Stream":
+        return cls(tuple(f"{prefix}-{index:05d}" for index in range(count)), price)
+
+    @property
+    def poison(self) -> frozenset[str]:
+        every = self.poison_every
+        return frozenset(n for i, n in enumerate(self.names) if i % every == every - 1)
+
+    @property
+    def products(self) -> list[str]:
+        poison = self.poison
+        return [name for name in self.names if name not in poison]
+
+    @property
+    def values(self) -> list[bytes]:
+        poison = self.poison
+        return [
+            poison_value(n) if n in poison else product_value(n, self.price) for n in self.names
+        ]
+
+    def produce(self, bootstrap: str, rate: float) -> "PacedProducer":
+        """Start sending the stream to the demo's topic, `rate` records a second."""
+        return PacedProducer(bootstrap, TOPIC, self.values, rate).start()
+
+    def wait_for_every_commit(self, bootstrap: str, timeout: float) -> float:
+        """Until the group has committed the topic up to its end; the seconds waited."""
+        ends = log_end_offsets(bootstrap, TOPIC, len(self.names))
+        return wait_until(
+            lambda: committed_offsets(bootstrap, TOPIC, GROUP_ID) == ends, timeout, 0.5
+        )
+
+    def outcome(self, bootstrap: str, stored: Counter[str]) -> Outcome:
+        """What became of the stream, given the rows stored of each name."""
+        records = read_topic(bootstrap, TOPIC, len(self.names))
+        in_topic = Counter(record.value for record in records)
+        keyed = Counter(value for value, _ in {(record.value, record.key) for record in records})
+        products = self.products
+        copies = Counter({name: keyed[product_value(name, self.price)] for name in products})
+        letters = Counter(record.value for record in read_all(bootstrap, DLQ_TOPIC))
+        sent = {name: in_topic[poison_value(name)] for name in self.poison}
+        return Outcome(
+            copies=copies,
+            lost=sum(max(0, copies[name] - stored[name]) for name in products),
+            stored_twice=sum(max(0, stored[name] - copies[name]) for name in products),
+            lost_dead_letters=sum(
+                max(0, n - letters[poison_value(name)]) for name, n in sent.items()
+            ),
+            duplicate_dead_letters=sum(
+                max(0, letters[poison_value(name)] - n) for name, n in sent.items()
+            ),
+            producer_copies=sum(in_topic.values()) - len(self.names),
+        )
 
 
 class PacedProducer:

@@ -11,36 +11,23 @@ in the full form (KAFKA_DEMO_FULL=1) all three are then restarted one after the 
 reported.
 """
 
-import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from kafka_demo.defaults import DLQ_TOPIC, GROUP_ID, TOPIC
+from kafka_demo.defaults import DLQ_TOPIC, TOPIC
 from kafka_demo.local_mode.config import LocalConfig
-from tests.reliability.support import (
-    FULL,
-    PacedProducer,
-    StorageClock,
-    figures,
-    product_value,
-    scaled,
-    wait_until,
-)
+from tests.reliability.support import FULL, StorageClock, Stream, figures, scaled, wait_until
 from tests.support.apache_kafka import KafkaCluster, create_topics_with_script
 from tests.support.brokers import require_apache_kafka
-from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
 from tests.support.local_process import LocalProcess
 from tests.support.storage import duplicates_by_key, stored_names
 
 RECORDS = scaled(400, 5_000)
 RATE_PER_S = scaled(40, 50)
 """The stream lasts 10 s in the short form, 100 s in full: every event lands inside it."""
-POISON_EVERY = 50
 PRICE = "7.25"
 KEYLESS_BOUND_PER_REBALANCE = 2 * LocalConfig().max_poll_records
 """As in test_crash: what the two consumers may hold uncommitted when the group rebalances
@@ -83,16 +70,14 @@ def test_a_broker_killed_and_restarted_loses_nothing_and_stores_nothing_twice(
     tmp_path: Path,
     local_process: Callable[[LocalProcess], LocalProcess],
 ) -> None:
-    names = [f"cluster-{index:05d}" for index in range(RECORDS)]
-    poison = {name for index, name in enumerate(names) if index % POISON_EVERY == POISON_EVERY - 1}
-    products = [name for name in names if name not in poison]
-    values = [poison_value(n) if n in poison else product_value(n, PRICE) for n in names]
+    stream = Stream.of("cluster", RECORDS, PRICE)
+    products = set(stream.products)
     local = local_process(
         LocalProcess(f"sqlite:///{db_path}", tmp_path / "local.log", cluster.bootstrap)
     )
     local.start(timeout=90)
     clock = StorageClock(lambda: sum(stored_names(db_path).values())).start()
-    producer = PacedProducer(cluster.bootstrap, TOPIC, values, RATE_PER_S).start()
+    producer = stream.produce(cluster.bootstrap, RATE_PER_S)
     events: list[tuple[str, float]] = []
     try:
         wait_until(lambda: len(stored_names(db_path)) >= RECORDS // 10, 60)
@@ -109,48 +94,34 @@ def test_a_broker_killed_and_restarted_loses_nothing_and_stores_nothing_twice(
                 cluster.restart_node(node)
                 cluster.wait_until_in_sync([TOPIC, DLQ_TOPIC], 90)
         producer.join(timeout=RECORDS / RATE_PER_S + 120)
-        wait_until(lambda: set(stored_names(db_path)) >= set(products), 120, 0.5)
-        ends = log_end_offsets(cluster.bootstrap, TOPIC, RECORDS)
-        wait_until(lambda: committed_offsets(cluster.bootstrap, TOPIC, GROUP_ID) == ends, 60, 0.5)
+        wait_until(lambda: set(stored_names(db_path)) >= products, 120, 0.5)
+        stream.wait_for_every_commit(cluster.bootstrap, 60)
         time.sleep(2)  # a record handed over twice after its commit would show by now
     finally:
         clock.stop()
     assert local.stop(timeout=30) == 0
 
     stored = stored_names(db_path)
-    in_topic = Counter(record.value for record in read_topic(cluster.bootstrap, TOPIC, RECORDS))
-    copies = Counter({name: in_topic[product_value(name, PRICE)] for name in products})
-    lost = sum(max(0, copies[name] - stored[name]) for name in products)
-    duplicates, keyless_duplicates = duplicates_by_key(db_path, copies)
-    letters = Counter(record.value for record in read_all(cluster.bootstrap, DLQ_TOPIC))
-    sent = Counter({name: in_topic[poison_value(name)] for name in poison})
-    lost_letters = sum(max(0, sent[name] - letters[poison_value(name)]) for name in poison)
+    seen = stream.outcome(cluster.bootstrap, stored)
+    duplicates, keyless_duplicates = duplicates_by_key(db_path, seen.copies)
     pauses = {label: clock.longest_pause_after(moment) for label, moment in events}
     figures(
         "CLUSTER",
         brokers=3,
         records=RECORDS,
-        poison=len(poison),
+        poison=len(stream.poison),
         events=len(events),
-        lost=lost,
+        lost=seen.lost,
         duplicates=duplicates,
         keyless_duplicates=keyless_duplicates,
-        lost_dead_letters=lost_letters,
-        producer_copies=sum(in_topic.values()) - RECORDS,
+        lost_dead_letters=seen.lost_dead_letters,
+        producer_copies=seen.producer_copies,
         back_in_sync_s=in_sync_s,
         **{f"pause_s[{label}]": seconds for label, seconds in pauses.items()},
     )
-    assert set(stored) == set(products)
-    assert lost == 0
+    assert set(stored) == products
+    assert seen.lost == 0
     assert duplicates == 0
     assert keyless_duplicates <= KEYLESS_BOUND_PER_REBALANCE * (len(events) + 1)
-    assert lost_letters == 0
-    assert sum(in_topic.values()) == RECORDS  # idempotence: no retry was written twice
-
-
-def poison_value(name: str) -> bytes:
-    return f'{{"name": "{name}"}}'.encode()
-
-
-def read_all(bootstrap: str, topic: str) -> list[Any]:
-    return read_topic(bootstrap, topic, expected=sys.maxsize, timeout=5)
+    assert seen.lost_dead_letters == 0
+    assert seen.producer_copies == 0  # idempotence: no retry was written twice

@@ -19,20 +19,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from kafka_demo.defaults import DLQ_TOPIC, GROUP_ID, TOPIC
-from tests.reliability.support import (
-    FULL,
-    PacedProducer,
-    StorageClock,
-    figures,
-    product_value,
-    scaled,
-    wait_until,
-)
-from tests.reliability.test_cluster import poison_value, read_all
+from tests.reliability.support import FULL, StorageClock, Stream, figures, scaled, wait_until
 from tests.support.apache_kafka import KafkaCluster, create_topics_with_script
 from tests.support.brokers import require_apache_kafka
-from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
 from tests.support.local_process import LocalProcess
 
 INSTANCES = 3
@@ -40,7 +29,6 @@ PARTITIONS = 2 * INSTANCES
 RECORDS = scaled(300, 5_000)
 RATE_PER_S = scaled(25, 50)
 """The stream lasts 12 s in the short form, 100 s in full: both kills land inside it."""
-POISON_EVERY = 50
 PRICE = "4.75"
 AWAY_S = scaled(2, 10)
 """How long the first instance stays dead before it is started again."""
@@ -102,10 +90,8 @@ def test_a_production_lost_mid_stream_loses_nothing_and_stores_nothing_twice(
     tmp_path: Path,
     instances: list[LocalProcess],
 ) -> None:
-    names = [f"lost-{index:05d}" for index in range(RECORDS)]
-    poison = {name for index, name in enumerate(names) if index % POISON_EVERY == POISON_EVERY - 1}
-    products = [name for name in names if name not in poison]
-    values = [poison_value(n) if n in poison else product_value(n, PRICE) for n in names]
+    stream = Stream.of("lost", RECORDS, PRICE)
+    products = set(stream.products)
 
     def start(number: int) -> LocalProcess:
         log = tmp_path / f"local-{number}.log"
@@ -120,7 +106,7 @@ def test_a_production_lost_mid_stream_loses_nothing_and_stores_nothing_twice(
     up_s = time.monotonic() - started
     table = Products(pg_url)
     clock = StorageClock(table.count).start()
-    producer = PacedProducer(cluster.bootstrap, TOPIC, values, RATE_PER_S).start()
+    producer = stream.produce(cluster.bootstrap, RATE_PER_S)
     events: list[tuple[str, float]] = []
     try:
         wait_until(lambda: table.count() >= len(products) // 5, 90)
@@ -131,9 +117,8 @@ def test_a_production_lost_mid_stream_loses_nothing_and_stores_nothing_twice(
         events.append(("kill-second-in-rebalance", time.monotonic()))
         second.kill()
         producer.join(timeout=RECORDS / RATE_PER_S + 120)
-        wait_until(lambda: set(table.names()) >= set(products), 120, 0.5)
-        ends = log_end_offsets(cluster.bootstrap, TOPIC, RECORDS)
-        wait_until(lambda: committed_offsets(cluster.bootstrap, TOPIC, GROUP_ID) == ends, 90, 0.5)
+        wait_until(lambda: set(table.names()) >= products, 120, 0.5)
+        stream.wait_for_every_commit(cluster.bootstrap, 90)
         time.sleep(2)  # a record handed over twice after its commit would show by now
     finally:
         clock.stop()
@@ -142,33 +127,27 @@ def test_a_production_lost_mid_stream_loses_nothing_and_stores_nothing_twice(
     stored, keyless = table.names(), table.keyless()
     table.close()
 
-    in_topic = Counter(record.value for record in read_topic(cluster.bootstrap, TOPIC, RECORDS))
-    copies = Counter({name: in_topic[product_value(name, PRICE)] for name in products})
-    lost = sum(max(0, copies[name] - stored[name]) for name in products)
-    twice = sum(max(0, stored[name] - copies[name]) for name in products)
-    letters = Counter(record.value for record in read_all(cluster.bootstrap, DLQ_TOPIC))
-    sent = Counter({name: in_topic[poison_value(name)] for name in poison})
-    lost_letters = sum(max(0, sent[name] - letters[poison_value(name)]) for name in poison)
+    seen = stream.outcome(cluster.bootstrap, stored)
     pauses = {label: clock.longest_pause_after(moment) for label, moment in events}
     figures(
         "LOST_PRODUCTION",
         instances=INSTANCES,
         partitions=PARTITIONS,
         records=RECORDS,
-        poison=len(poison),
+        poison=len(stream.poison),
         full=FULL,
         instances_up_s=up_s,
-        lost=lost,
-        stored_twice=twice,
+        lost=seen.lost,
+        stored_twice=seen.stored_twice,
         keyless_rows=keyless,
-        lost_dead_letters=lost_letters,
+        lost_dead_letters=seen.lost_dead_letters,
         longest_pause_s=max(pauses.values()),
         **{f"pause_s[{label}]": seconds for label, seconds in pauses.items()},
     )
     assert exits == [0] * len(survivors) and len(survivors) == INSTANCES - 1
-    assert set(stored) == set(products)
-    assert lost == 0
-    assert twice == 0
+    assert set(stored) == products
+    assert seen.lost == 0
+    assert seen.stored_twice == 0
     assert keyless == 0  # a keyed stream: every row has its source key, whichever door read it
-    assert lost_letters == 0
-    assert sum(in_topic.values()) == RECORDS
+    assert seen.lost_dead_letters == 0
+    assert seen.producer_copies == 0

@@ -1,9 +1,12 @@
 """Readers for the deployment files that the static tests check."""
 
+import importlib.util
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
@@ -11,6 +14,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 SRC_PYTHON = ROOT / "src" / "python"
 APP_DIR = "/irisdev/app"
+IRIS_DEPLOY = ROOT / "misc" / "deploy" / "iris"
 
 
 @dataclass(frozen=True)
@@ -116,3 +120,18 @@ def iris_script_lines() -> list[str]:
     """iris.script commands, comments dropped."""
     lines = [line.strip() for line in text("iris.script").splitlines()]
     return [line for line in lines if line and not line.startswith(("//", ";"))]
+
+
+def load_deploy_script(name: str) -> ModuleType:
+    """misc/deploy/iris/<name>.py as a fresh module, imported as Python runs it as a script:
+    with its own folder first on sys.path, where it finds the modules beside it."""
+    folder = str(IRIS_DEPLOY)
+    sys.path.insert(0, folder)
+    try:
+        spec = importlib.util.spec_from_file_location(name, IRIS_DEPLOY / f"{name}.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(folder)

@@ -6,7 +6,6 @@ IRIS (misc/deploy/iris/build.sh, tested in test_build_script.py).
 """
 
 import importlib.metadata
-import importlib.util
 import re
 import subprocess
 import sys
@@ -21,20 +20,15 @@ from kafka_demo.defaults import CONNECTION_STRING
 from kafka_demo.local_mode.iris.iris_standin import IrisStandIn
 from kafka_demo.local_mode.iris.persistent import PersistentClass
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE
-from tests.static.repo import ROOT, SRC_PYTHON, iris_dockerfile, web_application
-from tests.static.repo import text as repo_text
+from tests.static.repo import IRIS_DEPLOY, SRC_PYTHON, load_deploy_script, web_application
 from tests.static.test_wsgi_imports import _closure
 from tests.support.iris_fakes import ProductClass
 
-PROBE = ROOT / "misc/deploy/iris/probe.py"
+PROBE = IRIS_DEPLOY / "probe.py"
 
 
 def _probe() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_probe", PROBE)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_deploy_script("probe")
 
 
 @pytest.fixture(autouse=True)
@@ -66,22 +60,10 @@ def _run(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
     return status, capsys.readouterr().out.splitlines()
 
 
-def test_the_build_runs_the_probe_in_irispython_on_the_copied_sources() -> None:
-    build = repo_text("misc/deploy/iris/build.sh")
-    assert 'irispython "${app_dir}/misc/deploy/iris/probe.py" "${app_dir}/src/python"' in build
-    call = 'run_probe probe "embedded-Python probe" irispython irispython_probe\n'
-    assert build.count(call) == 1
-    assert build.index(call) > build.index('iop --default "$production"')
-    copied = {i.args.split()[-2] for i in iris_dockerfile() if i.keyword == "COPY"}
-    assert {"misc/deploy/iris/", "src/python/"} <= copied
-
-
-def test_the_entry_modules_are_the_files_iris_loads() -> None:
-    probe = _probe()
-    assert probe.ENTRY_MODULES == ("settings", "app")
-    assert 'settings="${app_dir}/src/python/settings.py"' in repo_text("misc/deploy/iris/build.sh")
-    assert web_application("/flask")["WSGIAppName"] == "app"
-    assert "app:app" in repo_text("misc/deploy/iris/gunicorn-supervisor.sh")
+def test_the_entry_modules_are_the_production_settings_and_the_wsgi_app_iris_serves() -> None:
+    entry = _probe().ENTRY_MODULES
+    assert entry == ("settings", web_application("/flask")["WSGIAppName"])
+    assert all((SRC_PYTHON / f"{name}.py").is_file() for name in entry)
 
 
 def test_the_probe_imports_every_module_the_production_and_the_app_import() -> None:
@@ -92,6 +74,7 @@ def test_the_probe_imports_every_module_the_production_and_the_app_import() -> N
     assert {"kafka_demo.storage", "kafka_demo.rest.iris.app"} <= wanted
     script = (
         "import importlib.util, sys, pathlib;"
+        f"sys.path.insert(0, {str(IRIS_DEPLOY)!r});"
         f"spec = importlib.util.spec_from_file_location('p', {str(PROBE)!r});"
         "p = importlib.util.module_from_spec(spec); spec.loader.exec_module(p);"
         f"print(' '.join(p.import_entry_modules(pathlib.Path({str(SRC_PYTHON)!r}))))"
@@ -113,8 +96,6 @@ def _module_name(path: Path) -> str:
 def test_the_probe_uses_the_production_storage_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("STORAGE_CONNECTION_STRING", raising=False)
     assert _probe().storage_url() == CONNECTION_STRING == "iris+emb:///IRISAPP"
-    args = {i.args for i in iris_dockerfile() if i.keyword == "ARG"}
-    assert f"STORAGE_CONNECTION_STRING={CONNECTION_STRING}" in args
 
 
 def test_every_step_passes_and_the_image_keeps_no_table_it_did_not_have(

@@ -5,11 +5,14 @@ checks the build's verdict: failed with one ERROR line, or passed with a WARNING
 that is also kept for the doctor.
 """
 
+import re
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.static.repo import ROOT
+from tests.static.repo import ROOT, iris_dockerfile
 from tests.static.standins import Run, calls, install, run_script
 
 BUILD = ROOT / "misc/deploy/iris/build.sh"
@@ -43,10 +46,16 @@ case "$1" in
         exit 9 ;;
     python)
         # The kernel's Python, fed misc/deploy/iris/kernel_probe.py; it answers as the probe
-        # does when every step passes, unless FAKE_KERNEL_OUTPUT says otherwise.
+        # does when every step passes, unless FAKE_KERNEL_OUTPUT says otherwise. With
+        # FAKE_KERNEL_PYTHON, that Python runs what it was fed, on the PYTHONPATH build.sh gave
+        # (without the stand-in install folder, which has no IRIS for the wrapper to load).
         script="$(cat)"
         [[ "$script" == *"kernel-probe"* ]] || exit 8
         echo "kernel-probe PYTHONPATH=${PYTHONPATH%%:*}" >> "$FAKE_LOG"
+        if [ -n "${FAKE_KERNEL_PYTHON:-}" ]; then
+            printf '%s\n' "$script" | env -u ISC_PACKAGE_INSTALLDIR "$FAKE_KERNEL_PYTHON" -
+            exit
+        fi
         passed='kernel-probe: start-up hook\nkernel-probe: iris module\n'
         passed+='kernel-probe: storage DB-API\nkernel-probe: ok\n'
         printf '%b' "${FAKE_KERNEL_OUTPUT:-$passed}"
@@ -117,14 +126,13 @@ THREE_ROUTE_STORE = [
 ]
 
 
-def _build(tmp_path: Path, java: bool = True, **env: str) -> tuple[Run, list[str], Path]:
+def _build(tmp_path: Path, iris: str = FAKE_IRIS, **env: str) -> tuple[Run, list[str], Path]:
     bin_dir = tmp_path / "bin"
-    install(bin_dir, "iris", FAKE_IRIS)
+    install(bin_dir, "iris", iris)
     install(bin_dir, "python3", FAKE_PYTHON3)
     install(bin_dir, "irispython", FAKE_IRISPYTHON)
     java_home = tmp_path / "java-home"
-    if java:
-        install(java_home / "bin", "java", "exit 0\n")
+    install(java_home / "bin", "java", "exit 0\n")
     log, warnings = tmp_path / "calls.log", tmp_path / "build-warnings.log"
     install_dir = tmp_path / "irissys"
     (install_dir / "mgr").mkdir(parents=True, exist_ok=True)
@@ -145,7 +153,8 @@ def _warnings(path: Path) -> list[str]:
 
 
 def _errors(run: Run) -> list[str]:
-    return [line for line in run.output.splitlines() if line.startswith("ERROR: ")]
+    """The build's own ERROR lines: on stderr (what a session or probe printed is on stdout)."""
+    return [line for line in run.stderr.splitlines() if line.startswith("ERROR: ")]
 
 
 def test_a_clean_build_runs_iops_ci_sequence_and_warns_of_nothing(tmp_path: Path) -> None:
@@ -191,28 +200,12 @@ def test_iris_script_sees_the_final_password_while_iop_logs_in_with_the_bootstra
 ) -> None:
     # iris.script reads IRISPASSWORD to set the final password; the iop steps log in
     # with merge.cpf's SYS before that.
-    bin_dir = tmp_path / "bin"
-    install(
-        bin_dir,
-        "iris",
-        FAKE_IRIS.replace(
-            'script="$(cat)"', 'script="$(cat)"; echo "pw=$IRISPASSWORD" >> "$FAKE_LOG"'
-        ),
+    telling = FAKE_IRIS.replace(
+        'script="$(cat)"', 'script="$(cat)"; echo "pw=$IRISPASSWORD" >> "$FAKE_LOG"'
     )
-    install(bin_dir, "python3", FAKE_PYTHON3)
-    install(bin_dir, "irispython", FAKE_IRISPYTHON)
-    install(tmp_path / "jh" / "bin", "java", "exit 0\n")
-    log = tmp_path / "calls.log"
-    env = {
-        "FAKE_LOG": str(log),
-        "APP_DIR": str(ROOT),
-        "JAVA_HOME": str(tmp_path / "jh"),
-        "BUILD_WARNINGS": str(tmp_path / "w.log"),
-        "IRISPASSWORD": "final-secret",
-    }
-    assert run_script(BUILD, bin_dir, env).status == 0
-    lines = calls(log)
-    assert lines[lines.index("session iris.script") - 1] == "pw=final-secret"
+    run, steps, _ = _build(tmp_path, iris=telling)
+    assert run.status == 0, run.output
+    assert steps[steps.index("session iris.script") - 1] == "pw=final-secret"
 
 
 @pytest.mark.parametrize(
@@ -237,42 +230,6 @@ def test_a_failed_required_step_fails_the_build_with_one_error(
     assert steps[-1] == "iris stop IRIS quietly", "IRIS must be stopped after a failure too"
 
 
-def test_a_failed_probe_step_fails_the_build_with_one_error_naming_the_step(
-    tmp_path: Path,
-) -> None:
-    output = (
-        "probe: imports\nprobe:   22 project modules imported\nprobe: iris module\n"
-        "probe: storage URL\nTraceback (most recent call last):\n"
-        "probe-error: storage URL: AttributeError: module 'iris' has no attribute 'dbapi'\n"
-    )
-    run, steps, _ = _build(tmp_path, FAKE_PROBE_OUTPUT=output, FAKE_PROBE_STATUS="1")
-    assert run.status == 1
-    assert _errors(run) == [
-        "ERROR: embedded-Python probe, step storage URL: AttributeError: module 'iris' has no"
-        " attribute 'dbapi'"
-    ]
-    assert not any("--strict-production-validation" in step for step in steps)
-    assert steps[-1] == "iris stop IRIS quietly"
-
-
-def test_a_crash_of_embedded_python_names_the_step_it_happened_in(tmp_path: Path) -> None:
-    output = "probe: imports\nprobe: iris module\nprobe: storage URL\nprobe: User.product\n"
-    run, _, _ = _build(tmp_path, FAKE_PROBE_OUTPUT=output, FAKE_PROBE_STATUS="139")
-    assert run.status == 1
-    assert _errors(run) == [
-        "ERROR: embedded-Python probe, step User.product: irispython ended with status 139"
-        " (signal 11: a crash of embedded Python)"
-    ]
-
-
-def test_a_probe_that_stops_early_without_a_status_fails_the_build(tmp_path: Path) -> None:
-    run, _, _ = _build(tmp_path, FAKE_PROBE_OUTPUT="probe: imports\n")
-    assert run.status == 1
-    assert _errors(run) == [
-        "ERROR: embedded-Python probe, step imports: the probe stopped before its last step"
-    ]
-
-
 NO_DBAPI_LINE = (
     "no DB-API for the storage URL (iris+emb): it got iris._PackageWrapper, not a DB-API"
     " module; the `iris` module here is /usr/irissys/lib/python/iris/__init__.py -- likely"
@@ -281,74 +238,105 @@ NO_DBAPI_LINE = (
 )
 
 
-def test_a_kernel_without_a_dbapi_fails_the_build_before_the_production_starts(
-    tmp_path: Path,
+@dataclass(frozen=True)
+class Probe:
+    """One of the build's Python probes: the prefix of its lines, the stand-in variables that
+    give its output and status, what the ERROR line calls it, the process that runs it."""
+
+    prefix: str
+    fake: str
+    called: str
+    process: str
+
+    def answers(self, lines: list[str], status: str) -> dict[str, str]:
+        output = "".join(f"{line}\n" for line in lines)
+        return {f"{self.fake}_OUTPUT": output, f"{self.fake}_STATUS": status}
+
+
+PROBES = [
+    pytest.param(
+        Probe("probe", "FAKE_PROBE", "embedded-Python probe", "irispython"), id="irispython"
+    ),
+    pytest.param(Probe("kernel-probe", "FAKE_KERNEL", "kernel probe", "iris python"), id="kernel"),
+]
+
+
+@pytest.mark.parametrize("probe", PROBES)
+def test_a_failed_probe_step_fails_the_build_before_the_production_starts(
+    tmp_path: Path, probe: Probe
 ) -> None:
-    output = (
-        "kernel-probe: start-up hook\nkernel-probe:   iris_ep.pth ran at start: no\n"
-        "kernel-probe: iris module\nkernel-probe: storage DB-API\nTraceback (most recent call"
-        f" last):\nkernel-probe-error: storage DB-API: NoDBAPI: {NO_DBAPI_LINE}\n"
-    )
-    run, steps, _ = _build(tmp_path, FAKE_KERNEL_OUTPUT=output, FAKE_KERNEL_STATUS="1")
+    finding = f"{probe.prefix}:   iris_ep.pth ran at start: no"
+    failed = f"{probe.prefix}-error: storage DB-API: NoDBAPI: {NO_DBAPI_LINE}"
+    began = [f"{probe.prefix}: iris module", finding, f"{probe.prefix}: storage DB-API"]
+    run, steps, _ = _build(tmp_path, **probe.answers([*began, "Traceback (most", failed], "1"))
     assert run.status == 1
-    assert _errors(run) == [f"ERROR: kernel probe, step storage DB-API: NoDBAPI: {NO_DBAPI_LINE}"]
-    assert "kernel-probe:   iris_ep.pth ran at start: no" in run.stdout, "the log keeps the facts"
+    assert _errors(run) == [f"ERROR: {probe.called}, step storage DB-API: NoDBAPI: {NO_DBAPI_LINE}"]
+    assert finding in run.stdout.splitlines(), "the log keeps what the probe found"
     assert not any("--start" in step for step in steps)
     assert steps[-1] == "iris stop IRIS quietly"
 
 
-def test_a_crash_inside_the_kernel_names_the_step_it_happened_in(tmp_path: Path) -> None:
-    output = "kernel-probe: start-up hook\nkernel-probe: iris module\n"
-    run, _, _ = _build(tmp_path, FAKE_KERNEL_OUTPUT=output, FAKE_KERNEL_STATUS="139")
+@pytest.mark.parametrize("probe", PROBES)
+@pytest.mark.parametrize(
+    ("status", "ending"),
+    [
+        ("139", "{process} ended with status 139 (signal 11: a crash of embedded Python)"),
+        ("0", "the probe stopped before its last step"),
+    ],
+    ids=["crash", "stopped-early"],
+)
+def test_a_probe_that_ends_without_its_ok_line_is_named_by_the_last_step_it_began(
+    tmp_path: Path, probe: Probe, status: str, ending: str
+) -> None:
+    began = [f"{probe.prefix}: imports", f"{probe.prefix}: iris module"]
+    run, steps, _ = _build(tmp_path, **probe.answers(began, status))
     assert run.status == 1
-    assert _errors(run) == [
-        "ERROR: kernel probe, step iris module: iris python ended with status 139"
-        " (signal 11: a crash of embedded Python)"
-    ]
+    reason = ending.format(process=probe.process)
+    assert _errors(run) == [f"ERROR: {probe.called}, step iris module: {reason}"]
+    assert steps[-1] == "iris stop IRIS quietly"
 
 
-def test_a_route_that_fails_names_the_route_and_the_error_iris_logged(tmp_path: Path) -> None:
-    logged = "ERROR <Ens>ErrException: ERROR #7201: Datatype value too long"
-    run, steps, _ = _build(
+def test_the_kernel_probe_runs_on_the_python_path_the_build_gives_it(tmp_path: Path) -> None:
+    """The kernel probe, fed as build.sh feeds it to a Python where `import iris` gives the
+    wrapper, finds its step loop (probe_steps.py) and the package on that PYTHONPATH."""
+    run, _, _ = _build(
         tmp_path,
-        FAKE_IOP_FAILS="ProductIRISMessage",
-        FAKE_IOP_ERROR="Error: ERROR #5005: the test request failed",
-        FAKE_LOGGED_ERROR=logged,
+        FAKE_KERNEL_PYTHON=sys.executable,
+        STORAGE_CONNECTION_STRING="iris+emb:///IRISAPP",
     )
+    assert run.status == 0, run.output
+    lines = run.stdout.splitlines()
+    assert "kernel-probe: ok" in lines, "every step passed (test_kernel_probe.py shows them)"
+    (path,) = [line for line in lines if line.startswith("kernel-probe:   sys.path: ")]
+    assert f"'{ROOT}/src/python', '{ROOT}/misc/deploy/iris'" in path
+
+
+LOGGED = "ERROR <Ens>ErrException: ERROR #7201: Datatype value too long"
+
+
+@pytest.mark.parametrize(
+    ("failing", "iop_said", "logged", "route"),
+    [
+        ("ProductIRISMessage", "Error: ERROR #5005: the test request failed", LOGGED, "iris"),
+        ("ProductSQLMessage", "Error: Python.LocalStorageBO is not running", "", "sql"),
+        ("--detach|ProductSQLMessage", "Error: ERROR #6003: no start", NO_DBAPI_LINE, "sql"),
+        ("--detach|ProductSQLMessage", "Error: ERROR #5001: production start failed", "", "sql"),
+    ],
+    ids=["the-error-iris-logged", "what-iop-said", "the-bo-logged-on-init", "the-failed-start"],
+)
+def test_a_route_that_fails_ends_the_build_naming_the_route_and_its_cause(
+    tmp_path: Path, failing: str, iop_said: str, logged: str, route: str
+) -> None:
+    """The cause: what IRIS logged for the item since the build's mark, else what iop said."""
+    env = {"FAKE_IOP_FAILS": failing, "FAKE_IOP_ERROR": iop_said, "FAKE_LOGGED_ERROR": logged}
+    run, steps, _ = _build(tmp_path, **env)
     assert run.status == 1
-    assert _errors(run) == [
-        f"ERROR: three-route store, route iris: Python.LocalStorageBO logged: {logged}"
-    ]
+    cause = f"Python.LocalStorageBO logged: {logged}" if logged else iop_said
+    assert _errors(run) == [f"ERROR: three-route store, route {route}: {cause}"]
     assert f"route_store logged-error|41 {ROUTE_STORE}" in steps
     assert not any(step.startswith("route_store read-back") for step in steps)
     assert not any("ProductSQLAlchemyMessage" in step for step in steps), "it stops at the first"
     assert steps[-1] == "iris stop IRIS quietly"
-
-
-def test_a_route_that_fails_without_a_logged_error_names_what_iop_said(tmp_path: Path) -> None:
-    run, _, _ = _build(
-        tmp_path,
-        FAKE_IOP_FAILS="ProductSQLMessage",
-        FAKE_IOP_ERROR="Error: Python.LocalStorageBO is not running",
-    )
-    assert run.status == 1
-    assert _errors(run) == [
-        "ERROR: three-route store, route sql: Error: Python.LocalStorageBO is not running"
-    ]
-
-
-def test_a_bo_that_did_not_start_is_named_by_its_logged_on_init_line(tmp_path: Path) -> None:
-    """LocalStorageBO's on_init line, as Ens_Util.Log holds it, ends the build."""
-    run, _, _ = _build(
-        tmp_path,
-        FAKE_IOP_FAILS="--detach|ProductSQLMessage",
-        FAKE_IOP_ERROR="Error: ERROR #6003: the production did not start",
-        FAKE_LOGGED_ERROR=NO_DBAPI_LINE,
-    )
-    assert run.status == 1
-    assert _errors(run) == [
-        f"ERROR: three-route store, route sql: Python.LocalStorageBO logged: {NO_DBAPI_LINE}"
-    ]
 
 
 def test_a_failed_start_with_kafka_absent_is_said_but_the_routes_decide(tmp_path: Path) -> None:
@@ -365,20 +353,6 @@ def test_a_failed_start_with_kafka_absent_is_said_but_the_routes_decide(tmp_path
     assert "ERROR" not in run.stderr
     assert _warnings(warnings) == []
     assert steps[-1] == "iris stop IRIS quietly"
-
-
-def test_a_start_failure_and_a_failed_route_name_the_start_when_nothing_was_logged(
-    tmp_path: Path,
-) -> None:
-    run, _, _ = _build(
-        tmp_path,
-        FAKE_IOP_FAILS="--detach|ProductSQLMessage",
-        FAKE_IOP_ERROR="Error: ERROR #5001: production start failed",
-    )
-    assert run.status == 1
-    assert _errors(run) == [
-        "ERROR: three-route store, route sql: Error: ERROR #5001: production start failed"
-    ]
 
 
 def test_rows_that_do_not_read_back_fail_the_build_naming_the_route(tmp_path: Path) -> None:
@@ -441,28 +415,21 @@ def test_a_rejected_licence_in_the_start_output_fails_with_the_licence_error(
     assert steps == ["iris start IRIS", "iris stop IRIS quietly"]
 
 
+SHUTDOWN_LOG = "".join(f"\n11/28/26-08:00:02:000 (42) 0 shutting down {n}" for n in range(2000))
+
+
+@pytest.mark.parametrize("after", ["", SHUTDOWN_LOG], ids=["last-line", "then-a-long-shutdown"])
 def test_a_rejected_licence_in_messages_log_fails_even_when_iris_start_succeeds(
-    tmp_path: Path,
+    tmp_path: Path, after: str
 ) -> None:
+    """However much IRIS logged after the line: a reader quitting at the first match must not
+    make the pipeline fail (pipefail) and hide it."""
     run, steps, _ = _build(
-        tmp_path, FAKE_MESSAGES_LINE=f"11/28/26-08:00:01:000 (42) 3 {LICENCE_LINE}"
+        tmp_path, FAKE_MESSAGES_LINE=f"11/28/26-08:00:01:000 (42) 3 {LICENCE_LINE}{after}"
     )
     assert run.status == 1
     _licence_error(run)
     assert steps == ["iris start IRIS", "iris stop IRIS quietly"], "nothing runs on a dead IRIS"
-
-
-def test_a_rejected_licence_is_found_however_much_messages_log_gained_after_it(
-    tmp_path: Path,
-) -> None:
-    """IRIS goes on logging its shutdown; a reader quitting at the first match must not make
-    the pipeline fail (pipefail) and hide the line."""
-    shutdown = "\n".join(f"11/28/26-08:00:02:000 (42) 0 shutting down {n}" for n in range(2000))
-    run, _, _ = _build(
-        tmp_path, FAKE_MESSAGES_LINE=f"11/28/26-08:00:01:000 (42) 3 {LICENCE_LINE}\n{shutdown}"
-    )
-    assert run.status == 1
-    _licence_error(run)
 
 
 def test_a_licence_line_from_before_this_start_is_not_blamed(tmp_path: Path) -> None:
@@ -489,70 +456,91 @@ def test_a_merge_result_missing_fails_with_the_checks_own_message(tmp_path: Path
 
 
 @pytest.mark.parametrize(
-    "iris_error",
-    ["<CLASS DOES NOT EXIST> *Ens.Director", "<METHOD DOES NOT EXIST>", "<UNDEFINED>"],
+    ("answer", "status", "error"),
+    [
+        *(
+            pytest.param(f"IRISAPP>\n{name}\niris.script: done\n", "0", name, id=label)
+            for name, label in (
+                ("<CLASS DOES NOT EXIST> *Ens.Director", "error-name-with-spaces"),
+                ("<METHOD DOES NOT EXIST>", "error-name-alone"),
+                ("<UNDEFINED>", "error-name-without-spaces"),
+            )
+        ),
+        pytest.param(
+            "ERROR #5002: ObjectScript error\niris.script: done\n",
+            "0",
+            "ERROR #5002: ObjectScript error",
+            id="status-text",
+        ),
+        pytest.param(
+            "IRISAPP>\n", "0", "the IRIS session stopped before its last line", id="no-marker"
+        ),
+        pytest.param(
+            "ERROR: class IOP.Director is missing: iop --init did not compile IoP's classes\n",
+            "1",
+            "class IOP.Director is missing: iop --init did not compile IoP's classes",
+            id="failure-status",
+        ),
+    ],
 )
-def test_an_iris_error_with_or_without_spaces_fails_the_build(
-    tmp_path: Path, iris_error: str
+def test_iris_script_fails_the_build_on_an_iris_error_a_missing_marker_or_a_failure_status(
+    tmp_path: Path, answer: str, status: str, error: str
 ) -> None:
-    # The session exits 0 and even prints the marker: only the error text tells.
-    answer = f"IRISAPP>\n{iris_error}\niris.script: done\n"
-    run, _, _ = _build(tmp_path, FAKE_IRIS_SCRIPT=answer)
+    # The session may exit 0 and even print the marker: then only the error text tells.
+    run, _, _ = _build(tmp_path, FAKE_IRIS_SCRIPT=answer, FAKE_IRIS_SCRIPT_STATUS=status)
     assert run.status == 1
-    (error,) = _errors(run)
-    assert error == f"ERROR: iris.script: {iris_error}"
+    assert _errors(run) == [f"ERROR: iris.script: {error}"]
 
 
-def test_a_status_error_text_fails_the_build(tmp_path: Path) -> None:
-    answer = "ERROR #5002: ObjectScript error\niris.script: done\n"
-    run, _, _ = _build(tmp_path, FAKE_IRIS_SCRIPT=answer)
-    assert run.status == 1
-    assert _errors(run) == ["ERROR: iris.script: ERROR #5002: ObjectScript error"]
-
-
-def test_a_session_that_stops_early_fails_the_build(tmp_path: Path) -> None:
-    run, _, _ = _build(tmp_path, FAKE_IRIS_SCRIPT="IRISAPP>\n")
-    assert run.status == 1
-    assert _errors(run) == ["ERROR: iris.script: the IRIS session stopped before its last line"]
-
-
-def test_a_session_with_a_failure_status_fails_the_build(tmp_path: Path) -> None:
-    answer = "ERROR: class IOP.Director is missing: iop --init did not compile IoP's classes\n"
-    run, _, _ = _build(tmp_path, FAKE_IRIS_SCRIPT=answer, FAKE_IRIS_SCRIPT_STATUS="1")
-    assert run.status == 1
-    assert _errors(run)[-1] == (
-        "ERROR: iris.script: class IOP.Director is missing: iop --init did not compile"
-        " IoP's classes"
-    )
-
-
-def test_unknown_setting_names_are_a_warning_not_a_failure(tmp_path: Path) -> None:
-    run, _, warnings = _build(tmp_path, FAKE_IOP_FAILS="--strict-production-validation")
+@pytest.mark.parametrize(
+    ("env", "warning"),
+    [
+        pytest.param(
+            {"FAKE_IOP_FAILS": "--strict-production-validation"},
+            "WARNING: strict production validation reported setting names IRIS does not know:"
+            " Production validation failed: EnsLib.Kafka.Service.adapter.Topic is unknown",
+            id="unknown-setting-names",
+        ),
+        pytest.param(
+            {"FAKE_LICENCE": "%SYS>\nlicence-expiry: 2027-04-23 12\n"},
+            "WARNING: the instance's licence key expires 2027-04-23, 12 day(s) after this build:"
+            " IRIS will not start after it; set IRIS_IMAGE in .env to a current tag and rebuild",
+            id="licence-ends-within-30-days",
+        ),
+        pytest.param(
+            {"FAKE_LICENCE": "%SYS>\n<METHOD DOES NOT EXIST>\n"},
+            "WARNING: the licence key's expiry could not be read: <METHOD DOES NOT EXIST>",
+            id="licence-expiry-unreadable",
+        ),
+        pytest.param(
+            {"FAKE_JAVA": "java-server: did not start <ZJAVA> no JVM\n"},
+            "WARNING: the %Java Server did not start: EnsLib.Kafka.Service cannot connect"
+            " (java-server: did not start <ZJAVA> no JVM)",
+            id="java-server-down",
+        ),
+        pytest.param(
+            {"JAVA_HOME": "/no-java-here"},
+            "WARNING: no Java runtime at JAVA_HOME (/no-java-here): EnsLib.Kafka.Service cannot"
+            " start (the other doors work)",
+            id="no-java-runtime",
+        ),
+        pytest.param(
+            {"FAKE_STOP_STATUS": "1"},
+            "WARNING: IRIS did not stop cleanly at the end of the build; it recovers at its next"
+            " start",
+            id="unclean-stop-as-in-iops-ci",
+        ),
+    ],
+)
+def test_what_only_an_optional_item_needs_is_one_warning_kept_for_the_doctor(
+    tmp_path: Path, env: dict[str, str], warning: str
+) -> None:
+    run, _, warnings = _build(tmp_path, **env)
     assert run.status == 0, run.output
-    (warning,) = _warnings(warnings)
-    assert warning.startswith("WARNING: strict production validation reported setting names")
-    assert "EnsLib.Kafka.Service.adapter.Topic is unknown" in warning
-    assert warning in run.stdout.splitlines()
+    (kept,) = _warnings(warnings)
+    assert kept.startswith(warning), kept
+    assert kept in run.stdout.splitlines()
     assert run.stdout.splitlines()[-1] == "build: done, 1 warning(s)"
-
-
-def test_a_licence_that_ends_within_30_days_is_a_warning_kept_for_the_doctor(
-    tmp_path: Path,
-) -> None:
-    run, _, warnings = _build(tmp_path, FAKE_LICENCE="%SYS>\nlicence-expiry: 2027-04-23 12\n")
-    assert run.status == 0, run.output
-    assert _warnings(warnings) == [
-        "WARNING: the instance's licence key expires 2027-04-23, 12 day(s) after this build:"
-        " IRIS will not start after it; set IRIS_IMAGE in .env to a current tag and rebuild"
-    ]
-
-
-def test_a_licence_expiry_that_cannot_be_read_is_a_warning(tmp_path: Path) -> None:
-    run, _, warnings = _build(tmp_path, FAKE_LICENCE="%SYS>\n<METHOD DOES NOT EXIST>\n")
-    assert run.status == 0, run.output
-    assert _warnings(warnings) == [
-        "WARNING: the licence key's expiry could not be read: <METHOD DOES NOT EXIST>"
-    ]
 
 
 def test_a_key_without_an_expiry_date_is_said(tmp_path: Path) -> None:
@@ -562,36 +550,32 @@ def test_a_key_without_an_expiry_date_is_said(tmp_path: Path) -> None:
     assert _warnings(warnings) == []
 
 
-def test_a_java_server_that_does_not_start_is_a_warning(tmp_path: Path) -> None:
-    answer = "java-server: did not start <ZJAVA> no JVM\n"
-    run, _, warnings = _build(tmp_path, FAKE_JAVA=answer)
-    assert run.status == 0, run.output
-    (warning,) = _warnings(warnings)
-    assert warning.startswith("WARNING: the %Java Server did not start")
-    assert "no JVM" in warning
-
-
-def test_no_java_runtime_is_a_warning(tmp_path: Path) -> None:
-    run, _, warnings = _build(tmp_path, java=False)
-    assert run.status == 0, run.output
-    (warning,) = _warnings(warnings)
-    assert warning.startswith("WARNING: no Java runtime at JAVA_HOME")
-
-
-def test_an_unclean_stop_is_a_warning_as_in_iops_ci(tmp_path: Path) -> None:
-    run, _, warnings = _build(tmp_path, FAKE_STOP_STATUS="1")
-    assert run.status == 0, run.output
-    assert _warnings(warnings) == [
-        "WARNING: IRIS did not stop cleanly at the end of the build; it recovers at its next start"
+def test_every_file_the_build_reads_is_in_the_image_when_it_runs() -> None:
+    """Each path of the repository that build.sh names under the app folder is copied by a
+    COPY before the Dockerfile's RUN of build.sh, into the folder build.sh takes by default."""
+    instructions = iris_dockerfile()
+    (workdir,) = [i.args for i in instructions if i.keyword == "WORKDIR"]
+    assert f'app_dir="${{APP_DIR:-{workdir}}}"' in BUILD.read_text()
+    (build,) = [
+        number
+        for number, i in enumerate(instructions)
+        if i.keyword == "RUN" and i.args == f"bash {workdir}/misc/deploy/iris/build.sh"
     ]
+    copied = [_copied(i.args) for i in instructions[:build] if i.keyword == "COPY"]
+    read = set(re.findall(r"\$\{app_dir\}/([\w./-]+)", BUILD.read_text()))
+    in_repository = {path.rstrip("/") for path in read if (ROOT / path).exists()}
+    assert {"misc/deploy/iris", "src/python", "merge.cpf"} <= in_repository
+    missing = [p for p in in_repository if not any(_under(p, c) for paths in copied for c in paths)]
+    assert missing == []
 
 
-def test_the_dockerfile_runs_the_build_script_after_copying_what_it_reads() -> None:
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    build = dockerfile.index("RUN bash /irisdev/app/misc/deploy/iris/build.sh")
-    for copied in (
-        "merge.cpf iris.script ./",
-        "misc/deploy/iris/ ./misc/deploy/iris/",
-        "src/python/ ./src/python/",
-    ):
-        assert dockerfile.index(copied) < build, copied
+def _copied(args: str) -> list[str]:
+    """Where a COPY puts its sources, relative to the working folder."""
+    *sources, destination = [word for word in args.split() if not word.startswith("--")]
+    if destination.rstrip("/") in (".", ""):
+        return [source.rstrip("/") for source in sources]
+    return [destination.removeprefix("./").rstrip("/")]
+
+
+def _under(path: str, copied: str) -> bool:
+    return path == copied or path.startswith(copied + "/")

@@ -1,14 +1,35 @@
-"""docker-compose.yml: services, ports, pinned images, health checks, start order."""
+"""docker-compose.yml agrees with what the services inside it expect: the Dockerfile's and the
+production's defaults, the ports the docs and the live suite reach, the listeners Kafka
+advertises, the start order of services that talk to each other, the tests' Kafka version."""
 
 import re
+from xml.etree import ElementTree
 
-from tests.static.repo import compose, iris_dockerfile, service, text
+import pytest
+from gunicorn.app.wsgiapp import WSGIApplication
 
-KAFKA_IMAGE = "${KAFKA_IMAGE:-apache/kafka:4.1.1}"
+from kafka_demo import defaults
+from tests.e2e import stack
+from tests.static.repo import ROOT, compose, iris_dockerfile, service, text
+
+IRIS_SHUTDOWN_TIMEOUT_S = 300
+"""IRIS's default CPF [Startup] ShutdownTimeout."""
 
 
-def _ports(name: str) -> set[str]:
-    return {str(port) for port in service(name).get("ports", [])}
+def _published(name: str) -> dict[int, int]:
+    """The service's published ports: host port -> container port."""
+    ports = {}
+    for mapping in service(name).get("ports", []):
+        host, _, container = str(mapping).partition(":")
+        ports[int(host)] = int(container)
+    return ports
+
+
+def _default(value: object) -> str:
+    """The default of a `${NAME:-default}` value."""
+    match = re.fullmatch(r"\$\{(\w+):-(.*)\}", str(value))
+    assert match, value
+    return match.group(2)
 
 
 def _dockerfile_arg_default(name: str) -> str:
@@ -19,23 +40,8 @@ def _dockerfile_arg_default(name: str) -> str:
 
 
 def test_compose_file_has_no_version_key() -> None:
+    """Compose v2 warns that the key is obsolete, on every command."""
     assert "version" not in compose()
-
-
-def test_compose_declares_the_four_services() -> None:
-    assert set(compose()["services"]) == {"kafka", "kafka-init", "iris", "standalone"}
-
-
-def test_iris_publishes_superserver_web_and_gunicorn_ports() -> None:
-    assert {"1972:1972", "53795:52773", "5000:5000"} <= _ports("iris")
-
-
-def test_standalone_publishes_port_5001() -> None:
-    assert "5001:5001" in _ports("standalone")
-
-
-def test_kafka_publishes_the_host_listener_port() -> None:
-    assert "29092:29092" in _ports("kafka")
 
 
 def test_no_image_reference_says_latest() -> None:
@@ -46,102 +52,116 @@ def test_no_image_reference_says_latest() -> None:
     assert "latest" not in _dockerfile_arg_default("IMAGE")
 
 
-def test_both_kafka_services_use_kafka_image_defaulting_to_apache_kafka_4_1_1() -> None:
-    assert service("kafka")["image"] == KAFKA_IMAGE
-    assert service("kafka-init")["image"] == KAFKA_IMAGE
+def test_every_port_the_live_suite_reaches_is_published() -> None:
+    published = {port for name in compose()["services"] for port in _published(name)}
+    assert set(stack.PORTS.values()) <= published
 
 
-def test_iris_image_default_is_the_same_official_tag_in_compose_and_dockerfile() -> None:
+def test_the_iris_image_default_is_the_same_in_compose_the_dockerfile_and_the_env_example() -> None:
     default = _dockerfile_arg_default("IMAGE")
-    assert default == "containers.intersystems.com/intersystems/iris-community:2026.1"
     assert service("iris")["build"]["args"]["IMAGE"] == f"${{IRIS_IMAGE:-{default}}}"
-
-
-def test_env_example_sets_iris_image_to_the_dockerfile_default() -> None:
-    default = _dockerfile_arg_default("IMAGE")
     assert f"\nIRIS_IMAGE={default}\n" in text("misc/deploy/.env.example")
 
 
-def test_iris_runs_under_an_init_with_a_grace_period_beyond_iris_shutdown_timeout() -> None:
+def test_iris_runs_under_an_init_with_a_grace_period_beyond_iris_shutdown_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """IRIS's own shutdown after gunicorn's graceful_timeout: the entrypoint stops gunicorn
+    first, then iris-main (docs/iris-evidence.md#iris-main)."""
     iris = service("iris")
     assert iris["init"] is True
     seconds = int(str(iris["stop_grace_period"]).removesuffix("s"))
-    # IRIS's default ShutdownTimeout (300 s) plus gunicorn's graceful_timeout (20 s).
-    assert seconds >= 300 + 20
+    for name in ("GUNICORN_GRACEFUL_TIMEOUT", "GUNICORN_CMD_ARGS"):
+        monkeypatch.delenv(name, raising=False)
+    config = str(ROOT / "misc/deploy/gunicorn/gunicorn.conf.py")
+    monkeypatch.setattr("sys.argv", ["gunicorn", "-c", config, "app:app"])
+    graceful = WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").cfg.graceful_timeout
+    assert seconds >= IRIS_SHUTDOWN_TIMEOUT_S + graceful
 
 
-def test_kafka_environment_is_single_node_kraft_without_zookeeper() -> None:
+def test_kafka_advertises_the_production_bootstrap_and_a_published_host_listener() -> None:
     env = service("kafka")["environment"]
-    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    assert "zookeeper" not in text("docker-compose.yml").lower()
+    advertised = dict(
+        listener.split("://") for listener in env["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    )
+    bootstrap = _default(service("iris")["build"]["args"]["KAFKA_BOOTSTRAP_SERVERS"])
+    assert advertised["PLAINTEXT"] == bootstrap == defaults.KAFKA_BROKER
+    host_port = int(advertised["PLAINTEXT_HOST"].rpartition(":")[2])
+    assert _published("kafka")[host_port] == host_port
+    assert f"PLAINTEXT_HOST://0.0.0.0:{host_port}" in env["KAFKA_LISTENERS"].split(",")
 
 
-def test_kafka_advertises_the_network_and_the_host_listeners() -> None:
+def test_no_replication_setting_asks_for_more_brokers_than_the_one_node() -> None:
+    """Kafka cannot create its internal topics above the number of brokers: the consumer
+    group would never get a coordinator."""
     env = service("kafka")["environment"]
-    advertised = set(env["KAFKA_ADVERTISED_LISTENERS"].split(","))
-    assert advertised == {"PLAINTEXT://kafka:9092", "PLAINTEXT_HOST://localhost:29092"}
-    assert "PLAINTEXT_HOST://0.0.0.0:29092" in env["KAFKA_LISTENERS"]
+    nodes = len(env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(","))
+    settings = {k: v for k, v in env.items() if k.endswith(("_REPLICATION_FACTOR", "_MIN_ISR"))}
+    assert "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR" in settings
+    assert {name: int(value) for name, value in settings.items() if int(value) > nodes} == {}
 
 
-def test_kafka_offsets_topic_has_one_replica() -> None:
-    env = service("kafka")["environment"]
-    assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == 1
+def test_a_service_waits_for_the_health_of_the_services_it_connects_to() -> None:
+    iris, standalone = service("iris"), service("standalone")
+    bootstrap = _default(iris["build"]["args"]["KAFKA_BOOTSTRAP_SERVERS"])
+    assert iris["depends_on"][bootstrap.partition(":")[0]]["condition"] == "service_healthy"
+    assert iris["depends_on"]["kafka-init"]["condition"] == "service_completed_successfully"
+    iris_host = _default(standalone["environment"]["IRIS_HOST"])
+    assert standalone["depends_on"][iris_host]["condition"] == "service_healthy"
+    assert int(_default(standalone["environment"]["IRIS_PORT"])) in _published("iris").values()
 
 
-def test_every_long_running_service_declares_a_health_check() -> None:
-    for name in ("kafka", "iris", "standalone"):
-        check = service(name)["healthcheck"]
+def test_every_service_waited_on_for_its_health_declares_a_health_check() -> None:
+    services = compose()["services"]
+    waited_on = {
+        name
+        for spec in services.values()
+        for name, condition in spec.get("depends_on", {}).items()
+        if condition["condition"] == "service_healthy"
+    }
+    assert waited_on == {"kafka", "iris"}
+    for name in waited_on:
+        check = services[name]["healthcheck"]
         assert check["test"] and check["interval"] and check["retries"], name
 
 
-def test_iris_health_check_runs_the_production_check_script() -> None:
-    check = service("iris")["healthcheck"]["test"]
-    assert check[-1] == "/irisdev/app/misc/deploy/iris/production-running.sh"
+def test_kafka_runs_the_version_the_tests_run() -> None:
+    pom = ElementTree.parse(ROOT / "misc/scripts/apache-kafka/pom.xml")
+    (version,) = [e.text for e in pom.iter() if e.tag.endswith("kafka.version")]
+    image = f"${{KAFKA_IMAGE:-apache/kafka:{version}}}"
+    assert service("kafka")["image"] == service("kafka-init")["image"] == image
 
 
-def test_kafka_init_mounts_the_topic_script_with_two_partitions_by_default() -> None:
-    init = service("kafka-init")
-    assert init["depends_on"]["kafka"]["condition"] == "service_healthy"
-    script = text("misc/deploy/kafka/create-topics.sh")
-    assert '--topic "$topic" --partitions "$partitions"' in script
-    assert '--topic "$dlq"' in script
-    assert init["environment"]["KAFKA_TOPIC_PARTITIONS"] == "${KAFKA_TOPIC_PARTITIONS:-2}"
-    mounted = {volume.split(":")[0] for volume in init["volumes"]}
-    assert "./misc/deploy/kafka/create-topics.sh" in mounted
-
-
-def test_iris_depends_on_healthy_kafka_and_completed_topic_init() -> None:
-    depends = service("iris")["depends_on"]
-    assert depends["kafka"]["condition"] == "service_healthy"
-    assert depends["kafka-init"]["condition"] == "service_completed_successfully"
-
-
-def test_standalone_depends_on_healthy_iris() -> None:
-    assert service("standalone")["depends_on"]["iris"]["condition"] == "service_healthy"
-
-
-def test_production_settings_are_build_args_with_the_dockerfile_defaults() -> None:
-    args = service("iris")["build"]["args"]
+def test_the_production_settings_are_build_args_with_the_dockerfile_and_production_defaults() -> (
+    None
+):
     expected = {
-        "KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
-        "KAFKA_TOPIC": "kafka_demo",
-        "KAFKA_DLQ_TOPIC": "kafka_demo.dlq",
-        "KAFKA_GROUP_ID": "demo-group",
-        "STORAGE_CONNECTION_STRING": "iris+emb:///IRISAPP",
+        "KAFKA_BOOTSTRAP_SERVERS": defaults.KAFKA_BROKER,
+        "KAFKA_TOPIC": defaults.TOPIC,
+        "KAFKA_DLQ_TOPIC": defaults.DLQ_TOPIC,
+        "KAFKA_GROUP_ID": defaults.GROUP_ID,
+        "STORAGE_CONNECTION_STRING": defaults.CONNECTION_STRING,
     }
+    args = service("iris")["build"]["args"]
     for name, default in expected.items():
         assert args[name] == f"${{{name}:-{default}}}"
         assert _dockerfile_arg_default(name) == default
 
 
-def test_standalone_credentials_are_environment_variables_with_demo_defaults() -> None:
-    env = service("standalone")["environment"]
-    assert env["IRIS_HOST"] == "${IRIS_HOST:-iris}"
-    assert env["IRIS_PORT"] == "${IRIS_PORT:-1972}"
-    assert env["IRIS_NAMESPACE"] == "${IRIS_NAMESPACE:-IRISAPP}"
-    assert env["IRIS_USERNAME"] == "${IRIS_USERNAME:-SuperUser}"
-    assert env["IRIS_PASSWORD"] == "${IRIS_PASSWORD:-SYS}"
-    assert service("iris")["build"]["args"]["IRIS_PASSWORD"] == "${IRIS_PASSWORD:-SYS}"
+def test_kafka_init_runs_the_mounted_topic_script_for_the_topics_the_production_reads() -> None:
+    init = service("kafka-init")
+    mounted = (volume.split(":")[:2] for volume in init["volumes"])
+    mounts = {inside: outside for outside, inside in mounted}
+    script = init["entrypoint"][-1]
+    assert (ROOT / mounts[script]).is_file(), mounts
+    env = init["environment"]
+    assert _default(env["KAFKA_TOPIC"]) == defaults.TOPIC
+    assert _default(env["KAFKA_DLQ_TOPIC"]) == defaults.DLQ_TOPIC
+
+
+def test_standalone_logs_in_with_the_password_the_iris_image_is_built_with() -> None:
+    password = service("standalone")["environment"]["IRIS_PASSWORD"]
+    assert password == service("iris")["build"]["args"]["IRIS_PASSWORD"] == "${IRIS_PASSWORD:-SYS}"
 
 
 def test_env_example_lists_every_variable_compose_reads() -> None:

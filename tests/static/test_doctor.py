@@ -154,6 +154,13 @@ def _only_failure(run: Run) -> str:
     return line
 
 
+def _failing_item(name: str, line: str) -> dict[str, str]:
+    """The items snippet's answer when the item `name` fails with `line`."""
+    passing = f"PASS item {name}: enabled, no error logged in the last 10 min"
+    assert passing in ITEMS_OK
+    return {"FAKE_ITEMS": ITEMS_OK.replace(passing, line), "FAKE_ITEMS_STATUS": "1"}
+
+
 def test_a_healthy_stack_passes_every_check_in_order(tmp_path: Path) -> None:
     run, log = _doctor(tmp_path)
     assert run.status == 0, run.output
@@ -302,20 +309,9 @@ def test_an_item_with_errors_fails_with_its_own_line(tmp_path: Path) -> None:
         "FAIL item Python.LocalStorageBO: 2 error(s) in the last 10 min, last: <UNDEFINED>"
         " -- likely cause: the IRISAPP database; fix: docker compose exec iris iop --log 50"
     )
-    items = ITEMS_OK.replace(
-        "PASS item Python.LocalStorageBO: enabled, no error logged in the last 10 min", failing
-    )
-    run, _ = _doctor(tmp_path, FAKE_ITEMS=items, FAKE_ITEMS_STATUS="1")
+    run, _ = _doctor(tmp_path, **_failing_item("Python.LocalStorageBO", failing))
     assert run.status == 1
     assert _only_failure(run) == failing
-
-
-def test_no_answer_from_the_items_snippet_is_a_failure(tmp_path: Path) -> None:
-    run, _ = _doctor(
-        tmp_path, FAKE_ITEMS="Traceback (most recent call last):", FAKE_ITEMS_STATUS="1"
-    )
-    assert run.status == 1
-    assert _only_failure(run).startswith("FAIL items: no answer from")
 
 
 def test_a_door_that_is_down_fails_its_health_check(tmp_path: Path) -> None:
@@ -345,64 +341,17 @@ def test_a_probe_without_its_row_fails_the_door(tmp_path: Path) -> None:
     assert all("POST /kafka 200 but no row doctor-" in line for line in failures)
 
 
-def test_a_topic_with_one_partition_fails_the_topic_check(tmp_path: Path) -> None:
-    one = "\n".join(TOPIC.splitlines()[:2]) + "\n"
-    run, _ = _doctor(tmp_path, FAKE_TOPIC=one)
-    assert run.status == 1
-    assert _only_failure(run).startswith("FAIL topics: kafka_demo has 1 partition(s), 2 expected")
-
-
-def test_a_missing_dead_letter_topic_fails_the_topic_check(tmp_path: Path) -> None:
-    run, _ = _doctor(tmp_path, FAKE_DLQ_STATUS="1")
-    assert run.status == 1
-    assert _only_failure(run).startswith("FAIL topics: kafka_demo.dlq does not exist")
-
-
-def test_lag_above_the_limit_fails_the_group_check(tmp_path: Path) -> None:
-    behind = GROUP.replace("12 12 0 kp-1", "12 162 150 kp-1")
-    run, _ = _doctor(tmp_path, FAKE_GROUP=behind)
-    assert run.status == 1
-    assert _only_failure(run).startswith("FAIL consumer group demo-group: lag 150 on kafka_demo")
-
-
-def test_a_partition_without_consumer_fails_the_group_check(tmp_path: Path) -> None:
-    idle = GROUP.replace("KafkaConsumer-1 /172 KafkaConsumer", "- - -")
-    run, _ = _doctor(tmp_path, FAKE_GROUP=idle)
-    assert run.status == 1
-    assert _only_failure(run).startswith(
-        "FAIL consumer group demo-group: partition(s) 1 of kafka_demo have no consumer"
-    )
-
-
-def test_no_java_process_fails_the_iris_kafka_check(tmp_path: Path) -> None:
-    run, _ = _doctor(tmp_path, FAKE_JAVA_STATUS="1")
-    assert run.status == 1
-    assert _only_failure(run).startswith("FAIL EnsLib.Kafka.Service: no Java process")
-
-
 def test_iris_kafka_errors_point_at_the_kafka_image_override(tmp_path: Path) -> None:
     failing = (
         "FAIL item EnsLib.Kafka.Service: 3 error(s) in the last 10 min, last: UnsupportedVersion"
         " -- likely cause: x; fix: y"
     )
-    items = ITEMS_OK.replace(
-        "PASS item EnsLib.Kafka.Service: enabled, no error logged in the last 10 min", failing
-    )
-    run, _ = _doctor(tmp_path, FAKE_ITEMS=items, FAKE_ITEMS_STATUS="1")
+    run, _ = _doctor(tmp_path, **_failing_item("EnsLib.Kafka.Service", failing))
     assert run.status == 1
     lines = _lines(run, "FAIL")
     assert lines[0] == failing
     assert lines[1].startswith("FAIL EnsLib.Kafka.Service: the %Java Server runs but the item")
     assert "KAFKA_IMAGE=apache/kafka:3.9.1" in lines[1]
-
-
-def test_no_iris_consumer_in_the_group_fails_the_iris_kafka_check(tmp_path: Path) -> None:
-    python_only = "\n".join(line for line in MEMBERS.splitlines() if "KafkaConsumer" not in line)
-    run, _ = _doctor(tmp_path, FAKE_MEMBERS=python_only)
-    assert run.status == 1
-    assert _only_failure(run).startswith(
-        "FAIL EnsLib.Kafka.Service: the %Java Server runs, but no IRIS consumer is in group"
-    )
 
 
 def test_a_licence_that_ends_within_30_days_fails_naming_the_fix(tmp_path: Path) -> None:
@@ -416,12 +365,6 @@ def test_a_licence_that_ends_within_30_days_fails_naming_the_fix(tmp_path: Path)
     )
 
 
-def test_a_licence_that_cannot_be_read_fails(tmp_path: Path) -> None:
-    run, _ = _doctor(tmp_path, FAKE_LICENCE="%SYS>\n<METHOD DOES NOT EXIST>\n")
-    assert run.status == 1
-    assert _only_failure(run).startswith("FAIL licence: no expiry read: <METHOD DOES NOT EXIST>")
-
-
 def test_build_warnings_fail_the_last_check_with_the_first_warning(tmp_path: Path) -> None:
     warnings = "WARNING: the %Java Server did not start\nWARNING: strict validation\n"
     run, _ = _doctor(tmp_path, FAKE_WARNINGS=warnings)
@@ -433,14 +376,59 @@ def test_build_warnings_fail_the_last_check_with_the_first_warning(tmp_path: Pat
     assert run.stdout.splitlines()[-1] == "doctor: 1 of 16 check(s) failed"
 
 
-def test_an_image_without_the_warnings_file_fails_the_last_check(tmp_path: Path) -> None:
-    run, _ = _doctor(tmp_path, FAKE_WARNINGS_STATUS="1")
-    assert run.status == 1
-    assert _only_failure(run).startswith("FAIL build warnings: cannot read")
-
-
 def test_doctor_sql_url_reaches_the_sql_snippet_in_the_container(tmp_path: Path) -> None:
     run, log = _doctor(tmp_path, DOCTOR_SQL_URL="iris+emb:///IRISAPP")
     assert run.status == 0, run.output
     # items, then one row look-up per door
     assert log.count("env DOCTOR_SQL_URL=iris+emb:///IRISAPP") == 4
+
+
+@pytest.mark.parametrize(
+    ("env", "failure"),
+    [
+        (
+            {"FAKE_ITEMS": "Traceback (most recent call last):", "FAKE_ITEMS_STATUS": "1"},
+            "FAIL items: no answer from",
+        ),
+        (
+            {"FAKE_TOPIC": "\n".join(TOPIC.splitlines()[:2]) + "\n"},
+            "FAIL topics: kafka_demo has 1 partition(s), 2 expected",
+        ),
+        ({"FAKE_DLQ_STATUS": "1"}, "FAIL topics: kafka_demo.dlq does not exist"),
+        (
+            {"FAKE_GROUP": GROUP.replace("12 12 0 kp-1", "12 162 150 kp-1")},
+            "FAIL consumer group demo-group: lag 150 on kafka_demo",
+        ),
+        (
+            {"FAKE_GROUP": GROUP.replace("KafkaConsumer-1 /172 KafkaConsumer", "- - -")},
+            "FAIL consumer group demo-group: partition(s) 1 of kafka_demo have no consumer",
+        ),
+        ({"FAKE_JAVA_STATUS": "1"}, "FAIL EnsLib.Kafka.Service: no Java process"),
+        (
+            {"FAKE_MEMBERS": "\n".join(MEMBERS.splitlines()[:-1])},
+            "FAIL EnsLib.Kafka.Service: the %Java Server runs, but no IRIS consumer is in group",
+        ),
+        (
+            {"FAKE_LICENCE": "%SYS>\n<METHOD DOES NOT EXIST>\n"},
+            "FAIL licence: no expiry read: <METHOD DOES NOT EXIST>",
+        ),
+        ({"FAKE_WARNINGS_STATUS": "1"}, "FAIL build warnings: cannot read"),
+    ],
+    ids=[
+        "no-answer-from-the-items-snippet",
+        "a-topic-with-one-partition",
+        "no-dead-letter-topic",
+        "lag-above-the-limit",
+        "a-partition-without-consumer",
+        "no-java-process",
+        "no-iris-consumer-in-the-group",
+        "a-licence-that-cannot-be-read",
+        "no-warnings-file-in-the-image",
+    ],
+)
+def test_one_thing_broken_fails_only_its_check_with_its_cause_and_fix(
+    tmp_path: Path, env: dict[str, str], failure: str
+) -> None:
+    run, _ = _doctor(tmp_path, **env)
+    assert run.status == 1
+    assert _only_failure(run).startswith(failure)

@@ -1,58 +1,27 @@
-"""misc/deploy/iris/doctor_iris.py against SQLite holding the IRIS tables it reads.
+"""misc/deploy/iris/doctor_iris.py against SQLite holding the IRIS tables it reads
+(tests/static/iris_sqlite.py)."""
 
-SQLite's attached databases give the tables their IRIS schema names (Ens_Util.Log,
-Ens_Config.Item, SQLUser.product), so the snippet's SQLAlchemy queries run unchanged.
-"""
-
-import importlib.util
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from tests.static.repo import ROOT
+from tests.static.iris_sqlite import iris_tables
+from tests.static.repo import load_deploy_script
 
 NOW = datetime(2026, 11, 28, 9, 0, 0)
 PRODUCTION = "Python.Production"
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "doctor_iris", ROOT / "misc/deploy/iris/doctor_iris.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-doctor_iris = _load()
+doctor_iris = load_deploy_script("doctor_iris")
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'main.db'}", poolclass=sa.pool.NullPool)
-
-    @sa.event.listens_for(engine, "connect")
-    def attach(connection: Any, _record: Any) -> None:
-        for schema in ("Ens_Util", "Ens_Config", "SQLUser"):
-            connection.execute(f"ATTACH DATABASE '{tmp_path / schema}.db' AS {schema}")
-
-    with engine.begin() as connection:
-        connection.exec_driver_sql(
-            "CREATE TABLE Ens_Util.Log (ID INTEGER PRIMARY KEY, ConfigName TEXT, Text TEXT,"
-            " TimeLogged TEXT, Type)"
-        )
-        connection.exec_driver_sql(
-            "CREATE TABLE Ens_Config.Item (Name TEXT, Enabled INTEGER, Production TEXT)"
-        )
-        connection.exec_driver_sql("CREATE TABLE SQLUser.product (name TEXT, price NUMERIC)")
-    yield engine
-    engine.dispose()
+    with iris_tables(tmp_path, "Ens_Util.Log", "Ens_Config.Item", "SQLUser.product") as engine:
+        yield engine
 
 
 def _items(engine: sa.Engine, *items: tuple[str, int], production: str = PRODUCTION) -> None:

@@ -1,5 +1,6 @@
 """The gunicorn config files, read by gunicorn's own command-line parser."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 from gunicorn.app.wsgiapp import WSGIApplication
 from gunicorn.config import Config
 
-from tests.static.repo import ROOT, SRC_PYTHON
+from tests.static.repo import ROOT, SRC_PYTHON, dockerfile, service
 
 CONFIG = "misc/deploy/gunicorn/gunicorn.conf.py"
 ENV_NAMES = (
@@ -75,7 +76,18 @@ def test_a_bad_worker_count_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> Non
         _load(monkeypatch, CONFIG)
 
 
-def test_standalone_dockerfile_sets_bind_5001_and_names_the_shared_config() -> None:
-    dockerfile = (ROOT / "misc/deploy/Dockerfile.standalone").read_text()
-    assert "ENV GUNICORN_BIND=0.0.0.0:5001" in dockerfile
-    assert f'"-c", "{CONFIG}"' in dockerfile
+def test_the_standalone_image_serves_on_the_port_compose_publishes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The image's command and ENV, read by gunicorn's own parser."""
+    instructions = dockerfile("misc/deploy/Dockerfile.standalone")
+    for instruction in instructions:
+        if instruction.keyword == "ENV" and instruction.args.startswith("GUNICORN_BIND="):
+            monkeypatch.setenv("GUNICORN_BIND", instruction.args.split("=", 1)[1])
+    (command,) = [json.loads(i.args) for i in instructions if i.keyword == "CMD"]
+    assert command[0] == "gunicorn"
+    monkeypatch.setattr(sys, "argv", [str(ROOT / a) if a == CONFIG else a for a in command])
+    cfg = WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").cfg
+    (bind,) = cfg.bind
+    port = int(bind.rpartition(":")[2])
+    assert f"{port}:{port}" in service("standalone")["ports"]

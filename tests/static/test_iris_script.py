@@ -1,9 +1,11 @@
 """iris.script, misc/deploy/iris/check-merge.script and check-java.script, read line by line.
 
-These run inside IRIS only; the tests check which lines they hold and in what order.
-How misc/deploy/iris/build.sh reacts to their output is tested against stand-ins in
-test_build_script.py.
+These run inside IRIS only; the tests check that they print what misc/deploy/iris/build.sh
+reads, and that they check what merge.cpf and the production define. How build.sh reacts
+to their output is tested against stand-ins in test_build_script.py.
 """
+
+import re
 
 from kafka_demo.defaults import PRODUCTION_NAME
 from tests.static.repo import iris_script_lines, merge_actions, text, web_application
@@ -24,18 +26,47 @@ def _line_with(fragment: str, lines: list[str] | None = None) -> int:
     raise AssertionError(f"no line with {fragment!r}")
 
 
-def test_iris_script_first_line_sets_an_error_trap_that_terminates() -> None:
-    first = iris_script_lines()[0]
-    assert first.startswith("set $ETRAP=") and "Terminate(,1)" in first
+def _written(line: str) -> str:
+    """What the `write` commands of an ObjectScript line print, string literals joined by `_`
+    and `!` for a new line; anything else (a variable) as <value>."""
+    printed = []
+    for arguments in re.findall(r'\bwrite ((?:"[^"]*"|[^\s"])+)', line):
+        for term in re.findall(r'"[^"]*"|!|[^,_"!]+', arguments):
+            printed.append(
+                term[1:-1] if term.startswith('"') else "\n" if term == "!" else "<value>"
+            )
+    return "".join(printed)
 
 
-def test_every_checked_script_ends_with_its_marker_then_halt() -> None:
-    for path, marker in (
-        ("iris.script", 'write "iris.script: ","do"_"ne",!'),
-        ("misc/deploy/iris/check-merge.script", 'write "check-merge: ","do"_"ne",!'),
-    ):
+def _awaited() -> dict[str, str]:
+    """The scripts build.sh runs with the line it waits for: run_checked_session's marker, and
+    the %Java Server's ok line."""
+    build = text("misc/deploy/iris/build.sh").replace("\\\n", " ")
+    checked = re.findall(r'run_checked_session "\$\{app_dir\}/(\S+)" "%SYS"\s+"([^"]+)"', build)
+    (java_ok,) = re.findall(r'grep -qF "(java-server: [^"]+)"', build)
+    return {**dict(checked), "misc/deploy/iris/check-java.script": java_ok}
+
+
+def test_each_script_prints_the_line_build_sh_waits_for_without_holding_its_text() -> None:
+    """The line is split in the source: an echoed command must not pass for its output."""
+    awaited = _awaited()
+    assert set(awaited) == {
+        "iris.script",
+        "misc/deploy/iris/check-merge.script",
+        "misc/deploy/iris/check-java.script",
+    }
+    for path, line in awaited.items():
+        assert line not in text(path), path
+        assert [_written(one) for one in _lines(path) if line in _written(one)], path
+
+
+def test_every_checked_script_ends_with_its_marker_then_halt_and_fails_before_it() -> None:
+    for path, marker in _awaited().items():
+        if path.endswith("check-java.script"):
+            continue
         lines = _lines(path)
-        assert lines[-2:] == [marker, "halt"], path
+        assert _written(lines[-2]) == marker + "\n", path
+        assert lines[-1] == "halt", path
         # The failure count ends the session before the marker.
         assert lines[-3].startswith("if failures {") and TERMINATE in lines[-3], path
 
@@ -69,16 +100,6 @@ def test_check_merge_compares_callin_and_each_flask_property_with_merge_cpf() ->
     assert f'\'="{app["WSGIAppLocation"].rstrip("/")}"' in location
 
 
-def test_iris_script_unexpires_passwords_in_sys() -> None:
-    assert _line_with('UnExpireUserPasswords("*")') > _line_with('zn "%SYS"')
-
-
-def test_iris_script_sets_the_password_from_irispassword_only_when_not_sys() -> None:
-    line = iris_script_lines()[_line_with('Security.Users).Modify("SuperUser"')]
-    assert 'password\'="SYS"' in line
-    assert _line_with('GetEnviron("IRISPASSWORD")') < _line_with("Security.Users).Modify")
-
-
 def test_iris_script_checks_iop_director_and_the_production_class_in_irisapp() -> None:
     assert _line_with('%ExistsId("IOP.Director")') > _line_with('zn "IRISAPP"')
     assert _line_with(f'%ExistsId("{PRODUCTION_NAME}")') > _line_with('zn "IRISAPP"')
@@ -88,13 +109,3 @@ def test_iris_script_sets_auto_start_after_the_class_check_and_reads_it_back() -
     name = PRODUCTION_NAME
     assert _line_with(f'%ExistsId("{name}")') < _line_with(f'SetAutoStart("{name}")')
     assert _line_with(f'$get(^Ens.AutoStart)\'="{name}"') > _line_with("SetAutoStart")
-
-
-def test_check_java_starts_then_stops_the_java_server_and_writes_ok_only_on_success() -> None:
-    lines = _lines("misc/deploy/iris/check-java.script")
-    start = _line_with('$system.external.startServer("%Java Server")', lines)
-    assert lines[start].startswith("try {") and "catch" in lines[start]
-    ok = lines[_line_with('"java-server: ","o"_"k"', lines)]
-    assert ok.startswith("if started {")
-    assert '$system.external.stopServer("%Java Server")' in ok
-    assert TERMINATE not in text("misc/deploy/iris/check-java.script")

@@ -11,9 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.static.repo import ROOT, SRC_PYTHON
+from tests.static.repo import IRIS_DEPLOY, SRC_PYTHON
 
-KERNEL_PROBE = ROOT / "misc/deploy/iris/kernel_probe.py"
+KERNEL_PROBE = IRIS_DEPLOY / "kernel_probe.py"
+BUILD_PATH = (SRC_PYTHON, IRIS_DEPLOY)
+"""What build.sh puts on the kernel's PYTHONPATH."""
 
 # IRIS's own iris/__init__.py answers any attribute with an ObjectScript package wrapper
 # that fails only when called (intersystems-community/iris-pgwire, spike 045, on 2026.2).
@@ -34,9 +36,13 @@ def __getattr__(name):
 """
 
 
-def _feed(*path_ahead: Path) -> subprocess.CompletedProcess[str]:
+def _feed(
+    *path_ahead: Path, path: tuple[Path, ...] = BUILD_PATH
+) -> subprocess.CompletedProcess[str]:
+    """The probe on this Python's input, with src/python and its own folder on PYTHONPATH as
+    build.sh gives them (test_build_script.py runs it through build.sh itself)."""
     env = {k: v for k, v in os.environ.items() if k != "STORAGE_CONNECTION_STRING"}
-    env["PYTHONPATH"] = os.pathsep.join([*map(str, path_ahead), str(SRC_PYTHON)])
+    env["PYTHONPATH"] = os.pathsep.join(map(str, [*path_ahead, *path]))
     return subprocess.run(
         [sys.executable, "-"],
         input=KERNEL_PROBE.read_text(),
@@ -138,3 +144,12 @@ def test_where_the_kernel_sees_no_wrapper_the_storage_step_fails_with_one_line(
         " in one pip run into <installdir>/mgr/python"
     ) in error
     assert "kernel-probe: ok" not in lines
+
+
+def test_a_kernel_that_did_not_take_the_build_path_fails_at_start_saying_its_path() -> None:
+    run = _feed(path=(SRC_PYTHON,))
+    assert run.returncode == 1
+    (line,) = _lines(run)
+    assert line.startswith(
+        "kernel-probe-error: start: ModuleNotFoundError: No module named 'probe_steps'; sys.path: ["
+    )

@@ -77,5 +77,9 @@ def test_the_readme_table_states_the_computed_numbers(monkeypatch: pytest.Monkey
     assert '"Connections: 8"' in text(DOCKER_PAGE)
 
 
-def test_the_env_example_keeps_the_one_worker_default() -> None:
-    assert "\nGUNICORN_WORKERS=1\n" in text("misc/deploy/.env.example") + "\n"
+def test_the_env_example_keeps_the_worker_count_the_budget_is_computed_for() -> None:
+    """.env.example is what an operator copies to .env: its value replaces compose's default."""
+    example = re.findall(r"^GUNICORN_WORKERS=(\d+)$", text("misc/deploy/.env.example"), re.M)
+    for name in ("iris", "standalone"):
+        default = _compose_default(service(name)["environment"]["GUNICORN_WORKERS"])
+        assert [int(workers) for workers in example] == [default], name

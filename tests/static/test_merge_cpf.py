@@ -1,45 +1,32 @@
-"""merge.cpf: namespace, callin, demo user and the WSGI application /flask."""
+"""merge.cpf agrees with what uses it: the namespace the doors log into, the folder the image
+copies src/python to, the WSGI module and callable of src/python."""
 
 import ast
 
-from tests.static.repo import APP_DIR, SRC_PYTHON, iris_dockerfile, merge_actions, web_application
+from tests.static.repo import (
+    APP_DIR,
+    SRC_PYTHON,
+    iris_dockerfile,
+    merge_actions,
+    service,
+    web_application,
+)
 
 
 def test_merge_cpf_creates_two_databases_each_with_its_resource() -> None:
     databases = {d["Name"]: d for d in merge_actions()["CreateDatabase"]}
-    assert set(databases) == {"IRISAPP_DATA", "IRISAPP_CODE"}
     resources = {r["Name"] for r in merge_actions()["CreateResource"]}
     assert {d["Resource"] for d in databases.values()} == resources
 
 
-def test_merge_cpf_creates_irisapp_with_interop_on_both_databases() -> None:
+def test_merge_cpf_creates_the_namespace_the_doors_log_into_on_its_own_databases() -> None:
     (namespace,) = merge_actions()["CreateNamespace"]
-    assert namespace == {
-        "Name": "IRISAPP",
-        "Globals": "IRISAPP_DATA",
-        "Routines": "IRISAPP_CODE",
-        "Interop": "1",
-    }
-
-
-def test_merge_cpf_enables_the_callin_service() -> None:
-    (callin,) = merge_actions()["ModifyService"]
-    assert callin["Name"] == "%Service_CallIn"
-    assert callin["Enabled"] == "1"
-
-
-def test_merge_cpf_sets_a_superuser_password_hash_that_does_not_expire() -> None:
-    (user,) = merge_actions()["ModifyUser"]
-    assert user["Name"] == "SuperUser"
-    assert user["ChangePassword"] == "0"
-    assert user["PasswordHash"].endswith(",10000,SHA512")
-
-
-def test_merge_cpf_flask_has_the_wsgi_dispatch_class_irisapp_and_password_login() -> None:
-    app = web_application("/flask")
-    assert app["DispatchClass"] == "%SYS.Python.WSGI"
-    assert app["NameSpace"] == "IRISAPP"
-    assert app["AutheEnabled"] == "32"
+    databases = {d["Name"] for d in merge_actions()["CreateDatabase"]}
+    assert {namespace["Globals"], namespace["Routines"]} == databases
+    assert namespace["Interop"] == "1"
+    native_login = service("standalone")["environment"]["IRIS_NAMESPACE"]
+    assert native_login == f"${{IRIS_NAMESPACE:-{namespace['Name']}}}"
+    assert web_application("/flask")["NameSpace"] == namespace["Name"]
 
 
 def test_merge_cpf_flask_location_is_the_dockerfile_copy_target_of_src_python() -> None:

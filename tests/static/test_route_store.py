@@ -1,54 +1,24 @@
 """misc/deploy/iris/route_store.py, the SQL of the build's three-route store, against SQLite
 holding the IRIS tables it reads (attached databases give them their schema names)."""
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from tests.static.repo import ROOT
+from tests.static.iris_sqlite import iris_tables
+from tests.static.repo import load_deploy_script
 
-IRIS_DIR = ROOT / "misc/deploy/iris"
 NAMES = ["image build, sql route", "image build, iris route", "image build, sqlalchemy route"]
 
-
-def _load() -> ModuleType:
-    sys.path.insert(0, str(IRIS_DIR))  # as a script, it imports doctor_iris beside it
-    try:
-        spec = importlib.util.spec_from_file_location("route_store", IRIS_DIR / "route_store.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(IRIS_DIR))
-
-
-route_store = _load()
+route_store = load_deploy_script("route_store")
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'main.db'}", poolclass=sa.pool.NullPool)
-
-    @sa.event.listens_for(engine, "connect")
-    def attach(connection: Any, _record: Any) -> None:
-        for schema in ("Ens_Util", "SQLUser"):
-            connection.execute(f"ATTACH DATABASE '{tmp_path / schema}.db' AS {schema}")
-
-    with engine.begin() as connection:
-        connection.exec_driver_sql(
-            "CREATE TABLE Ens_Util.Log (ID INTEGER PRIMARY KEY, ConfigName TEXT, Text TEXT,"
-            " TimeLogged TEXT, Type)"
-        )
-        connection.exec_driver_sql("CREATE TABLE SQLUser.product (name TEXT, price NUMERIC)")
-    yield engine
-    engine.dispose()
+    with iris_tables(tmp_path, "Ens_Util.Log", "SQLUser.product") as engine:
+        yield engine
 
 
 def _log(engine: sa.Engine, name: str, text: str, kind: object) -> None:

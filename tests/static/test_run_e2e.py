@@ -10,29 +10,26 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.static.repo import ROOT
+from tests.static.standins import install
 
 SCRIPT = ROOT / "misc/scripts/run-e2e.sh"
+WORKFLOW = ROOT / ".github/workflows/e2e.yml"
 
 # Records its arguments; `compose exec` (the production health check) fails, so the
 # script's first wait ends at once with E2E_WAIT_TIMEOUT=0 and nothing else runs.
-FAKE_DOCKER = """#!/bin/bash
+FAKE_DOCKER = """
 echo "$*" >> "$FAKE_DOCKER_LOG"
 [ "$2" = "exec" ] && exit 1
 exit 0
 """
 
 # A Python that sees the standard library only: none of the suite's packages.
-BARE_PYTHON = f"""#!/bin/bash
+BARE_PYTHON = f"""
 exec {sys.executable} -S "$@"
 """
-
-
-def _executable(path: Path, text: str) -> Path:
-    path.write_text(text)
-    path.chmod(0o755)
-    return path
 
 
 @pytest.fixture
@@ -42,8 +39,7 @@ def docker_log(tmp_path: Path) -> Path:
 
 def _run(tmp_path: Path, docker_log: Path, **values: str) -> subprocess.CompletedProcess[str]:
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    _executable(bin_dir / "docker", FAKE_DOCKER)
+    install(bin_dir, "docker", FAKE_DOCKER)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHON", "KEEP_STACK")}
     env.update(
         PATH=f"{bin_dir}:{env['PATH']}",
@@ -75,7 +71,7 @@ def test_a_missing_interpreter_fails_before_the_stack_is_touched(
 def test_missing_packages_are_named_before_the_stack_is_touched(
     tmp_path: Path, docker_log: Path
 ) -> None:
-    bare = _executable(tmp_path / "bare-python", BARE_PYTHON)
+    bare = install(tmp_path, "bare-python", BARE_PYTHON)
     result = _run(tmp_path, docker_log, PYTHON=str(bare))
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
@@ -103,3 +99,16 @@ def test_the_projects_venv_is_the_default_and_the_stack_is_rebuilt_after_the_che
     assert result.returncode == 1
     assert "timed out after 0s waiting for Python.Production running" in result.stderr
     assert calls[-1] == "compose down -v --remove-orphans"
+
+
+def test_under_the_workflows_environment_the_stack_stays_up_for_the_doctor(
+    tmp_path: Path, docker_log: Path
+) -> None:
+    """.github/workflows/e2e.yml runs the doctor and collects the logs after the suite."""
+    (job,) = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"].values()
+    (suite,) = [step for step in job["steps"] if step.get("run") == "./misc/scripts/run-e2e.sh"]
+    result = _run(tmp_path, docker_log, PYTHON=sys.executable, **suite.get("env", {}))
+    assert result.returncode == 1, result.stderr  # the wait timed out (E2E_WAIT_TIMEOUT=0)
+    calls = _docker_calls(docker_log)
+    assert calls[:2] == ["compose down -v --remove-orphans", "compose up -d --build"]
+    assert calls.count("compose down -v --remove-orphans") == 1, calls

@@ -8,6 +8,7 @@ image that serves the app (directly or as a dependency of one listed there).
 import ast
 import re
 import sys
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -20,10 +21,11 @@ APPS = {"app.py": "requirements.txt", "app_standalone.py": "requirements-standal
 
 
 def _imports(path: Path) -> set[str]:
+    """The modules `path` imports when it runs: those under `if TYPE_CHECKING:` never are."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = ".".join(path.relative_to(SRC_PYTHON).with_suffix("").parts[:-1])
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _run_time_nodes(tree):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -31,6 +33,21 @@ def _imports(path: Path) -> set[str]:
             found.add(base)
             found |= {f"{base}.{alias.name}" for alias in node.names}
     return found
+
+
+def _run_time_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and _is_type_checking(child.test):
+            yield from (n for other in child.orelse for n in (other, *_run_time_nodes(other)))
+            continue
+        yield child
+        yield from _run_time_nodes(child)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _absolute(node: ast.ImportFrom, package: str) -> str:

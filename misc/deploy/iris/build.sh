@@ -140,10 +140,12 @@ irispython_probe() {
 # misc/deploy/iris/kernel_probe.py inside the IRIS kernel, where the production's jobs run
 # Python: `iris python <instance>` reads the script from its input, as the wrapper's CI
 # runs its kernel test (iris-embedded-python-wrapper tests/iris/test_embedded_runtime_e2e.py).
+# A script fed on the input has no folder of its own on sys.path, so this folder follows
+# src/python on PYTHONPATH: the probe imports probe_steps.py from it.
 # UNCONFIRMED without IRIS: that a script fed this way meets the same `iris` module and
 # sys.path as a job that Ens.Director starts; the three-route store below runs in the jobs.
 kernel_probe() {
-    PYTHONPATH="${app_dir}/src/python${PYTHONPATH:+:${PYTHONPATH}}" \
+    PYTHONPATH="${app_dir}/src/python:${app_dir}/misc/deploy/iris${PYTHONPATH:+:${PYTHONPATH}}" \
         iris python "$instance" <"${app_dir}/misc/deploy/iris/kernel_probe.py"
 }
 

@@ -2,7 +2,8 @@
 
 misc/deploy/iris/build.sh feeds this file to `iris python <instance>` (the kernel's own
 Python, "embedded-kernel" in the wrapper's README; its CI runs its kernel test that way),
-with src/python ahead on PYTHONPATH. Standard library, and kafka_demo.storage_driver (with
+with src/python ahead on PYTHONPATH and this folder after it. Standard library, this folder's
+probe_steps.py (the step loop it shares with probe.py), and kafka_demo.storage_driver (with
 SQLAlchemy) for the last step.
 
 1. start-up hook: whether iris_ep.pth ran when the kernel's Python started;
@@ -20,9 +21,15 @@ crash, into the build's one ERROR line.
 import importlib.util
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from typing import Any
+
+try:
+    from probe_steps import Step, run_steps
+except ImportError as missing:
+    # The kernel did not take build.sh's PYTHONPATH: say so with the path it has, as a step would.
+    print(f"kernel-probe-error: start: {type(missing).__name__}: {missing}; sys.path: {sys.path}")
+    sys.exit(1)
 
 HOOK_MODULE = "_iris_ep_sitehook"
 HOOK_RAN_AT_START = HOOK_MODULE in sys.modules
@@ -95,24 +102,12 @@ def storage_dbapi() -> list[str]:
 
 
 def run(say: Callable[[str], None] = print) -> int:
-    steps: list[tuple[str, Callable[[], list[str]]]] = [
+    steps: list[Step] = [
         ("start-up hook", start_up_hook),
         ("iris module", iris_module),
         ("storage DB-API", storage_dbapi),
     ]
-    for step, action in steps:
-        say(f"kernel-probe: {step}")
-        sys.stdout.flush()
-        try:
-            report = action()
-        except Exception as error:
-            traceback.print_exc()
-            say(f"kernel-probe-error: {step}: {type(error).__name__}: {error}")
-            return 1
-        for line in report:
-            say(f"kernel-probe:   {line}")
-    say("kernel-probe: ok")
-    return 0
+    return run_steps("kernel-probe", steps, say)
 
 
 if __name__ == "__main__":

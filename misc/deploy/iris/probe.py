@@ -21,17 +21,19 @@ three-route store runs in the jobs themselves (docs/iris-evidence.md#embedded-py
 Each step prints `probe: <step>` before it runs. A step that fails prints one
 `probe-error: <step>: <what>` line (its traceback follows on stderr) and the probe
 exits 1; a crash of the process leaves the last `probe: <step>` line to name the
-step. build.sh turns either into the build's one ERROR line.
+step (probe_steps.py beside it, shared with kernel_probe.py). build.sh turns either
+into the build's one ERROR line.
 """
 
 import base64
 import hashlib
 import sys
-import traceback
 from collections.abc import Callable
 from decimal import Decimal
 from importlib import import_module, metadata
 from pathlib import Path
+
+from probe_steps import Step, run_steps
 
 ENTRY_MODULES = ("settings", "app")
 """What IRIS loads: settings.py for `iop --migrate` (every item's module through
@@ -168,7 +170,7 @@ def save_and_delete_one_product(url: str) -> int:
 
 def run(source_dir: Path, say: Callable[[str], None] = print) -> int:
     """Run every step in order; 0 when all passed, 1 at the first that failed."""
-    steps: list[tuple[str, Callable[[], list[str]]]] = [
+    steps: list[Step] = [
         (
             "imports",
             lambda: [f"{len(import_entry_modules(source_dir))} project modules imported"],
@@ -183,19 +185,7 @@ def run(source_dir: Path, say: Callable[[str], None] = print) -> int:
             ],
         ),
     ]
-    for step, action in steps:
-        say(f"probe: {step}")
-        sys.stdout.flush()
-        try:
-            report = action()
-        except Exception as error:
-            traceback.print_exc()
-            say(f"probe-error: {step}: {type(error).__name__}: {error}")
-            return 1
-        for line in report:
-            say(f"probe:   {line}")
-    say("probe: ok")
-    return 0
+    return run_steps("probe", steps, say)
 
 
 if __name__ == "__main__":
