@@ -21,7 +21,8 @@ from kafka import KafkaProducer
 from kafka_io import PARTITIONS, product_values
 from stats import wait_for
 
-from kafka_demo.local_mode.broker.tansu import create_topics, free_port
+from kafka_demo.local_mode.broker.ports import free_port
+from kafka_demo.local_mode.broker.tansu import create_topics
 
 BENCH_DIR = Path(__file__).resolve().parent
 

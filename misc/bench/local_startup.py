@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psutil
 
-from kafka_demo.local_mode.broker.tansu import free_port
+from kafka_demo.local_mode.broker.ports import free_port
 
 KAFKA_DEMO = str(Path(sys.executable).with_name("kafka-demo"))
 RUNS = 3

@@ -40,7 +40,7 @@ from flames import PY_SPY, sampled
 from kafka_io import consume_rate
 from stats import Figure, figure
 
-from kafka_demo.local_mode.broker.tansu import free_port
+from kafka_demo.local_mode.broker.ports import free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
 SRC = BENCH_DIR.parents[1] / "src" / "python"

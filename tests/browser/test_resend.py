@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from kafka_demo.defaults import TOPIC
-from kafka_demo.local_mode.broker.tansu import free_port
+from kafka_demo.local_mode.broker.ports import free_port
 from kafka_demo.local_mode.claim import claim_path
 from tests.browser.chromium import require_browser
 from tests.browser.scenario import FAILS_IN_STORAGE, listed_sessions, refuse_in_storage

@@ -48,7 +48,8 @@ from kafka import KafkaProducer
 from sqlalchemy import create_engine
 
 from kafka_demo.defaults import DLQ_TOPIC, KAFKA_DEMO_BP, KAFKA_REST_BS, TOPIC
-from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics, free_port
+from kafka_demo.local_mode.broker.ports import free_port
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
 from kafka_demo.local_mode.database import trace_url
 from kafka_demo.local_mode.trace.queries import TracedSession, failed_inputs, last_sessions
 from tests.reliability.support import FULL, figures, product_value, scaled

@@ -27,7 +27,7 @@ from kafka_demo.local_mode.broker.apache_kafka import (
     kafka_tool_command,
     new_cluster_id,
 )
-from kafka_demo.local_mode.broker.tansu import free_port
+from kafka_demo.local_mode.broker.ports import free_port
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 POM = REPOSITORY / "misc" / "scripts" / "apache-kafka" / "pom.xml"

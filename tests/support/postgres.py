@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kafka_demo.local_mode.broker.tansu import free_port
+from kafka_demo.local_mode.broker.ports import free_port
 
 BIN = Path(os.environ.get("KAFKA_DEMO_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SERVER_USER = "postgres"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kafka_demo.defaults import TOPIC
-from kafka_demo.local_mode.broker.tansu import free_port
+from kafka_demo.local_mode.broker.ports import free_port
 from kafka_demo.local_mode.claim import claim_path
 from kafka_demo.local_mode.viewer import TOKEN_HEADER
 from tests.browser.scenario import FAILS_IN_STORAGE, refuse_in_storage

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, event
 
-from kafka_demo.local_mode.broker.tansu import free_port
+from kafka_demo.local_mode.broker.ports import free_port
 from kafka_demo.local_mode.config import LocalConfig
 from kafka_demo.local_mode.instances import InstanceRegistration
 from kafka_demo.local_mode.iris.iris_standin import SqlGlobals

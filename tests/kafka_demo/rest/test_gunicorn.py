@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kafka_demo.local_mode.broker.tansu import free_port
+from kafka_demo.local_mode.broker.ports import free_port
 from kafka_demo.rest.contract import MAX_BODY_BYTES
 from kafka_demo.rest.gateway import IRIS_UNREACHABLE_TEXT
 from tests.support.local_process import post_chunked

@@ -18,8 +18,8 @@ from kafka_demo.local_mode.broker.apache_kafka import (
     missing_for_kafka,
     new_cluster_id,
 )
-from kafka_demo.local_mode.broker.ports import PortInUse, accepts
-from kafka_demo.local_mode.broker.tansu import create_topics, free_port
+from kafka_demo.local_mode.broker.ports import PortInUse, accepts, free_port
+from kafka_demo.local_mode.broker.tansu import create_topics
 from tests.support.brokers import require_apache_kafka
 from tests.support.kafka import produce, read_topic
 

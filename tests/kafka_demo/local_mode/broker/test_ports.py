@@ -15,11 +15,12 @@ from kafka_demo.local_mode.broker.ports import (
     accepts,
     answers_api_versions,
     broker_answers,
+    free_port,
     listens,
     port_is_free,
     split_address,
 )
-from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, free_port
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 
 
 @pytest.fixture
@@ -130,3 +131,12 @@ def test_listens_says_false_for_a_process_that_is_gone(listener: socket.socket) 
     finished.wait()
 
     assert listens(finished.pid, port_of(listener)) is False
+
+
+def test_free_port_gives_a_port_a_server_can_listen_on() -> None:
+    port = free_port()
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", port))
+        server.listen()
+        assert accepts("127.0.0.1", port)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kafka_demo.local_mode.broker.ports import PortInUse, accepts, port_is_free
+from kafka_demo.local_mode.broker.ports import PortInUse, accepts, free_port, port_is_free
 from kafka_demo.local_mode.broker.process import BrokerProcess
-from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, free_port
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 
 EXITS_AT_ONCE = """
 import sys
@@ -55,6 +55,9 @@ class ScriptBroker(BrokerProcess):
 
     def prepare(self) -> None:
         self.prepared = True
+
+    def durability(self) -> str:
+        return "a script keeps nothing"
 
 
 class PortStolenAtLaunch(ScriptBroker):

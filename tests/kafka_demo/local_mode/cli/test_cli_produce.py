@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics, free_port
+from kafka_demo.local_mode.broker.ports import free_port
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
 from tests.support.kafka import read_topic
 from tests.support.local_process import LocalProcess, kafka_demo
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kafka_demo.local_mode.broker.tansu import free_port
+from kafka_demo.local_mode.broker.ports import free_port
 from tests.support.local_process import one_line_refusal
 
 

@@ -25,8 +25,8 @@ from typing import Any
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
+from kafka_demo.local_mode.broker.ports import free_port
 from kafka_demo.local_mode.broker.process import BrokerProcess
-from kafka_demo.local_mode.broker.tansu import free_port
 
 KAFKA_VERSION = "4.1.1"
 KAFKA_JARS = Path(

@@ -10,6 +10,13 @@ from pathlib import Path
 _LISTEN = "0A"  # the state column of /proc/net/tcp for a listening socket
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now (the system's choice)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class PortInUse(OSError):
     """Another process listens on a port the local mode needs."""
 

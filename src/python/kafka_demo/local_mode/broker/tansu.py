@@ -7,19 +7,13 @@ Kafka, and `kafka-demo local --broker apache-kafka` keeps records on disk.
 """
 
 import contextlib
-import socket
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from kafka_demo.local_mode.broker.ports import free_port
 from kafka_demo.local_mode.broker.process import BrokerProcess
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class BrokerNotInstalled(RuntimeError):
