@@ -579,3 +579,21 @@ def _copied(args: str) -> list[str]:
 
 def _under(path: str, copied: str) -> bool:
     return path == copied or path.startswith(copied + "/")
+
+
+def test_the_build_stores_by_every_route_the_bp_sends_with_the_bps_own_message() -> None:
+    """build.sh names each route's message class for `iop --test`; a route added to the BP
+    (kafka_demo.bp.STORAGE_MESSAGES) and missing here would go unchecked by every build."""
+    from kafka_demo.bp import STORAGE_MESSAGES
+
+    text = BUILD.read_text(encoding="utf-8")
+    declared = re.search(r"declare -A route_messages=\((.*?)\)", text, re.S)
+    assert declared is not None
+    in_build = dict(re.findall(r"\[(\w+)\]=(\S+)", declared.group(1)))
+    looped = re.search(r"for route in ([\w ]+); do", text)
+    assert looped is not None
+    assert in_build == {
+        route: f"{message.__module__}.{message.__qualname__}"
+        for route, message in STORAGE_MESSAGES.items()
+    }
+    assert looped.group(1).split() == list(STORAGE_MESSAGES)

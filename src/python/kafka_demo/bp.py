@@ -29,7 +29,8 @@ STORAGE_MESSAGES = {
 }
 """The message that asks LocalStorageBO to store a product by each route of rules.ALL_ROUTES.
 A new route also needs its message class (msg.py), its handler (bo.py) and its insert
-(storage.py); tests/kafka_demo/test_bo.py checks that the five agree."""
+(storage.py); tests/kafka_demo/test_bo.py checks that the five agree. The image build stores
+by each route (misc/deploy/iris/build.sh's route_messages, checked by tests/static)."""
 
 
 class KafkaDemoBP(BusinessProcess):
