@@ -1,10 +1,11 @@
-"""The BP's answer to the REST doors, read the same way whichever door asks.
+"""The BP's answer to the REST doors, and the project's message class names.
 
-KafkaRestBS answers with a ProductStored or ProductRejected message. Inside
-IRIS, app.py gets that Python object; over the native API, the standalone
-server gets the IOP.Message it was serialized into (a classname and JSON).
-Both become a Stored or Rejected here. Pure, so the standalone server can use
-it without IoP.
+KafkaRestBS answers with a ProductStored or ProductRejected message; every door turns it into
+a Stored or Rejected. Inside IRIS, app.py gets that Python object, which
+rest/iris/director_gateway.py tells by its type. Over the native API, the standalone server
+gets the IOP.Message it was serialized into, a class name and JSON, which parse_reply reads by
+the names below. Pure, so the standalone server can use it without IoP; the local mode's trace
+names the messages it shows by the same names.
 """
 
 from collections.abc import Mapping
