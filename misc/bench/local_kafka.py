@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -78,7 +78,8 @@ def handwritten_consumer(
     with log.open("wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         try:
-            produce_and_wait(bootstrap, db_path, product_values(1, "join"), 60, topic)
+            joined = product_values(1, "join")
+            produce_and_wait(bootstrap, lambda: stored(db_path), joined, 60, topic)
             yield
         finally:
             stop_process(process)
@@ -93,16 +94,21 @@ def stored(db_path: Path) -> int:
 
 
 def produce_and_wait(
-    bootstrap: str, db_path: Path, values: list[bytes], timeout: float, topic: str = TOPIC
+    bootstrap: str,
+    count: Callable[[], int],
+    values: list[bytes],
+    timeout: float,
+    topic: str = TOPIC,
+    step: float = 0.01,
 ) -> float:
-    """Seconds from the first record sent to the last one stored."""
-    target = stored(db_path) + len(values)
+    """Seconds from the first record sent until `count()`, the rows stored, has grown by all."""
+    target = count() + len(values)
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     started = time.perf_counter()
     for value in values:
         producer.send(topic, value)
     producer.flush()
-    wait_for(lambda: stored(db_path) >= target, timeout, "all records stored", step=0.01)
+    wait_for(lambda: count() >= target, timeout, "all records stored", step=step)
     elapsed = time.perf_counter() - started
     producer.close()
     return elapsed
@@ -110,10 +116,10 @@ def produce_and_wait(
 
 def wait_for_join(bootstrap: str, db_path: Path) -> None:
     """KafkaDemoBS has joined its group once a first record is stored."""
-    produce_and_wait(bootstrap, db_path, product_values(1, "join"), timeout=60)
+    produce_and_wait(bootstrap, lambda: stored(db_path), product_values(1, "join"), 60)
 
 
 def drain_rate(bootstrap: str, db_path: Path, records: int, tag: str, topic: str = TOPIC) -> float:
     """Records/s of one drain of `records` produced from outside."""
     values = product_values(records, tag)
-    return records / produce_and_wait(bootstrap, db_path, values, 600, topic)
+    return records / produce_and_wait(bootstrap, lambda: stored(db_path), values, 600, topic)

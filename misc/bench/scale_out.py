@@ -22,10 +22,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kafka import KafkaProducer
 from kafka_io import product_values
+from local_kafka import produce_and_wait
 from sqlalchemy import create_engine, text
-from stats import wait_for
 
 from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
 
@@ -57,23 +56,12 @@ def stored(db_url: str) -> int:
         engine.dispose()
 
 
-def produce_and_wait(bootstrap: str, db_url: str, values: list[bytes]) -> float:
-    """Seconds from the first record sent to the last one stored."""
-    target = stored(db_url) + len(values)
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
-    started = time.perf_counter()
-    for value in values:
-        producer.send(TOPIC, value)
-    producer.flush()
-    wait_for(lambda: stored(db_url) >= target, 600, "all records stored", step=0.05)
-    elapsed = time.perf_counter() - started
-    producer.close()
-    return elapsed
-
-
 def drain(count: int, records: int, db_url: str, logs: Path) -> float:
     """Records/s of one backlog drained by `count` instances on a broker of their own."""
     from tests.support.local_process import LocalProcess
+
+    def count_rows() -> int:
+        return stored(db_url)
 
     with EmbeddedBroker() as broker:
         create_topics(broker.bootstrap, {TOPIC: PARTITIONS, DLQ_TOPIC: 1})
@@ -84,11 +72,11 @@ def drain(count: int, records: int, db_url: str, logs: Path) -> float:
         try:
             with ThreadPoolExecutor(count) as starting:
                 list(starting.map(lambda one: one.start(timeout=120), instances))
-            produce_and_wait(broker.bootstrap, db_url, product_values(PARTITIONS * 4, "join"))
+            join = product_values(PARTITIONS * 4, "join")
+            produce_and_wait(broker.bootstrap, count_rows, join, 600, step=0.05)
             time.sleep(SETTLE_S)
-            seconds = produce_and_wait(
-                broker.bootstrap, db_url, product_values(records, f"backlog {count}")
-            )
+            backlog = product_values(records, f"backlog {count}")
+            seconds = produce_and_wait(broker.bootstrap, count_rows, backlog, 600, step=0.05)
         finally:
             for one in instances:
                 if one.process is not None and one.process.poll() is None:
