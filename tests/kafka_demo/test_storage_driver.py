@@ -165,9 +165,10 @@ def test_an_iris_dbapi_short_of_pep_249_is_refused(
     _without_the_wrapper(monkeypatch)
     with pytest.raises(NoDBAPI) as refused:
         require_dbapi(EMBEDDED_URL)
-    assert str(refused.value).startswith(
+    assert str(refused.value) == (
         "no DB-API for the storage URL (iris+emb): it got builtins.module, not a DB-API module"
-        f" {WRAPPER_MISSING}; "
+        f" {WRAPPER_MISSING}; the `iris` module here is built into the IRIS kernel"
+        f" -- likely cause: {KERNEL_CAUSE}; fix: {FIX_TEXT}"
     )
 
 
