@@ -21,6 +21,19 @@ from tests.support.hosts import RecordingHandle, build_component
 
 EMBEDDED_URL = "iris+emb:///IRISAPP"
 IRIS_OWN_FILE = "/usr/irissys/lib/python/iris/__init__.py"
+WRAPPER_MISSING = (
+    "(the wrapper's installer could not run: ModuleNotFoundError: import of _iris_ep halted;"
+    " None in sys.modules)"
+)
+KERNEL_CAUSE = (
+    "the IRIS kernel gives its own `iris` module, without iris-embedded-python-wrapper's dbapi"
+)
+FIX_TEXT = (
+    "install requirements.txt in one pip run into <installdir>/mgr/python, a folder on the"
+    " kernel's sys.path, as the Dockerfile does, then rebuild; the build's kernel probe prints"
+    " sys.path and where iris, iris_ep and _iris_ep come from"
+    " (docs/iris-evidence.md#python-in-iris)"
+)
 
 
 class _PackageWrapper:
@@ -80,15 +93,83 @@ def test_iris_own_module_without_the_wrapper_is_refused_with_one_line_naming_cau
     _without_the_wrapper(monkeypatch)
     with pytest.raises(NoDBAPI) as refused:
         require_dbapi(EMBEDDED_URL)
-    line = str(refused.value)
-    assert "\n" not in line
-    assert line.startswith(
-        f"{NO_DBAPI} (iris+emb): it got tests.kafka_demo.test_storage_driver._PackageWrapper, not a"
-        " DB-API module (the wrapper's installer could not run: ModuleNotFoundError: "
+    assert str(refused.value) == (
+        "no DB-API for the storage URL (iris+emb): it got"
+        " tests.kafka_demo.test_storage_driver._PackageWrapper, not a DB-API module"
+        f" {WRAPPER_MISSING}; the `iris` module here is {IRIS_OWN_FILE}"
+        f" -- likely cause: {KERNEL_CAUSE}; fix: {FIX_TEXT}"
     )
-    assert f"; the `iris` module here is {IRIS_OWN_FILE} -- " in line
-    assert "likely cause: the IRIS kernel gives its own `iris` module" in line
-    assert "fix: install requirements.txt in one pip run into <installdir>/mgr/python" in line
+
+
+def test_the_kernels_builtin_module_without_the_wrapper_is_refused_naming_the_kernel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """sqlalchemy-iris's import of `iris.dbapi` fails: the line gives that error."""
+    monkeypatch.setitem(sys.modules, "iris", _kernel_builtin_module())
+    _without_the_wrapper(monkeypatch)
+    with pytest.raises(NoDBAPI) as refused:
+        require_dbapi(EMBEDDED_URL)
+    assert str(refused.value) == (
+        "no DB-API for the storage URL (iris+emb): AttributeError: module 'iris' has no"
+        f" attribute 'dbapi' {WRAPPER_MISSING}; the `iris` module here is built into the IRIS"
+        f" kernel -- likely cause: {KERNEL_CAUSE}; fix: {FIX_TEXT}"
+    )
+
+
+def test_a_driver_whose_package_is_missing_is_refused_naming_the_package(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not an embedded URL: the wrapper's installer is not tried, so it is not named."""
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    monkeypatch.delitem(sys.modules, "iris", raising=False)
+    _without_the_wrapper(monkeypatch)
+    with pytest.raises(NoDBAPI) as refused:
+        require_dbapi("postgresql+psycopg://demo@db/products")
+    assert str(refused.value) == (
+        "no DB-API for the storage URL (postgresql+psycopg): ModuleNotFoundError: import of"
+        " psycopg halted; None in sys.modules; the `iris` module here is not imported"
+        " -- likely cause: the package of the postgresql+psycopg driver is missing from this"
+        f" Python; fix: {FIX_TEXT}"
+    )
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {},
+        {"apilevel": "2.0"},
+        {"apilevel": "2.0", "paramstyle": "qmark"},
+        {"apilevel": "2.0", "paramstyle": None, "connect": print},
+        {"apilevel": 2, "paramstyle": "qmark", "connect": print},
+        {"apilevel": "2.0", "paramstyle": "qmark", "connect": "not callable"},
+    ],
+    ids=[
+        "nothing",
+        "apilevel only",
+        "no connect",
+        "paramstyle not text",
+        "apilevel not text",
+        "connect not callable",
+    ],
+)
+def test_an_iris_dbapi_short_of_pep_249_is_refused(
+    monkeypatch: pytest.MonkeyPatch, attributes: dict[str, Any]
+) -> None:
+    """PEP 249 asks for `apilevel` and `paramstyle` strings and a `connect()`."""
+    dbapi = ModuleType("half_dbapi")
+    for name, value in attributes.items():
+        setattr(dbapi, name, value)
+    builtin = _kernel_builtin_module()
+    builtin.dbapi = dbapi  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "iris", builtin)
+    _without_the_wrapper(monkeypatch)
+    with pytest.raises(NoDBAPI) as refused:
+        require_dbapi(EMBEDDED_URL)
+    assert str(refused.value) == (
+        "no DB-API for the storage URL (iris+emb): it got builtins.module, not a DB-API module"
+        f" {WRAPPER_MISSING}; the `iris` module here is built into the IRIS kernel"
+        f" -- likely cause: {KERNEL_CAUSE}; fix: {FIX_TEXT}"
+    )
 
 
 def test_the_kernels_builtin_module_gets_the_wrappers_facade_when_the_hook_did_not_run(

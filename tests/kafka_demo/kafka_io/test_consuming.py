@@ -2,8 +2,8 @@
 on a clock the test moves."""
 
 from kafka_demo.kafka_io.clients import LogIdentity
-from kafka_demo.kafka_io.consuming import PollResult, drain, raw_message
-from kafka_demo.msg import KafkaRawMessage
+from kafka_demo.kafka_io.consuming import PollResult, drain, raw_message, record_origin
+from kafka_demo.msg import KafkaRawMessage, RecordOrigin
 from tests.support.kafka import TANSU_TOPIC_ID, consumer_record, tansu_origin
 
 
@@ -20,6 +20,19 @@ def test_a_tombstone_is_empty_bytes_and_a_key_that_is_not_utf8_keeps_its_replace
     message = raw_message(consumer_record(None, key=b"\xffk"))
     assert message == KafkaRawMessage(
         b"", topic="kafka_demo", partition=1, offset=42, key="\ufffdk"
+    )
+
+
+def test_a_records_origin_is_its_place_key_and_log() -> None:
+    record = consumer_record(b"{}", key=b"sku-42")
+    assert record_origin(record, LogIdentity("tansu_cluster", TANSU_TOPIC_ID)) == tansu_origin(
+        1, 42, key="sku-42"
+    )
+
+
+def test_a_records_origin_without_its_logs_identity_has_an_empty_cluster_and_topic_id() -> None:
+    assert record_origin(consumer_record(b"{}")) == RecordOrigin(
+        topic="kafka_demo", partition=1, offset=42, key="", cluster_id="", topic_id=""
     )
 
 
@@ -84,3 +97,23 @@ def test_no_poll_starts_once_the_budget_is_spent_and_none_waits_past_it() -> Non
 
     assert (result.handed_over, result.polls) == (400, 4)  # done at 0.25, 0.5, 0.75, 1 s
     assert polls.timeouts_ms == [1000, 750, 500, 250]
+
+
+def test_a_poll_waits_no_longer_than_the_budget_left_below_the_timeout() -> None:
+    clock = Clock()
+    polls = Polls(clock, [100] * 50, seconds=0.5)
+
+    result = drain(polls, timeout_ms=5000, budget_seconds=3.0, clock=clock)
+
+    assert (result.handed_over, result.polls) == (600, 6)
+    assert polls.timeouts_ms == [3000, 2500, 2000, 1500, 1000, 500]
+
+
+def test_a_poll_with_under_a_millisecond_of_budget_left_does_not_wait() -> None:
+    clock = Clock()
+    polls = Polls(clock, [100] * 50, seconds=0.9995)
+
+    result = drain(polls, timeout_ms=1000, budget_seconds=1.0, clock=clock)
+
+    assert (result.handed_over, result.polls) == (200, 2)
+    assert polls.timeouts_ms == [1000, 0]
