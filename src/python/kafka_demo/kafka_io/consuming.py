@@ -80,15 +80,15 @@ def raw_message(record: ConsumerRecord, identity: LogIdentity | None = None) -> 
     Built straight from the record's coordinates: a RecordOrigin first would validate the six
     fields twice, on the path every record takes."""
     payload = KafkaRawMessage.payload_fields(record.value or b"")
-    return KafkaRawMessage(**_coordinates(record, identity), **payload)
+    return KafkaRawMessage(**_record_coordinates(record, identity), **payload)
 
 
 def record_origin(record: ConsumerRecord, identity: LogIdentity | None = None) -> RecordOrigin:
     """Where a record came from: its place in the topic, its key, and its log's identity."""
-    return RecordOrigin(**_coordinates(record, identity))
+    return RecordOrigin(**_record_coordinates(record, identity))
 
 
-def _coordinates(record: ConsumerRecord, identity: LogIdentity | None) -> dict[str, Any]:
+def _record_coordinates(record: ConsumerRecord, identity: LogIdentity | None) -> dict[str, Any]:
     log = identity or LogIdentity()
     return {
         "topic": record.topic,
