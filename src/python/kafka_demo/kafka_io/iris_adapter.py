@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from kafka_demo.msg import KafkaRawMessage, RecordOrigin
+from kafka_demo.msg import KafkaRawMessage
 
 _STREAM_CHUNK = 32_000
 
@@ -22,8 +22,9 @@ def raw_message_from_iris_kafka(message: Any) -> KafkaRawMessage:
     text = message.value or ""
     raw = text.encode("utf-8") if text else _read_stream(message.binaryValue)
     key = getattr(message, "key", None) or ""
-    return KafkaRawMessage.from_record(
-        raw, RecordOrigin(topic=str(message.topic or ""), key=str(key))
+    # Built in one step, as consuming.raw_message does: an origin first validates it twice.
+    return KafkaRawMessage(
+        topic=str(message.topic or ""), key=str(key), **KafkaRawMessage.payload_fields(raw)
     )
 
 
