@@ -1,21 +1,5 @@
-"""The floors: the mandated work of one record done bare by its own libraries, timed by pyperf.
-
-    python misc/bench/floors.py -o floors.json [--fast] [--durability normal|full]
-
-Run by run.py with PYTHONPATH set to src/python and misc/bench; pyperf runs each
-benchmark in processes of its own, calibrates the loops, drops warm-ups and reports
-mean and standard deviation. Every value is the time of one record.
-
-- write sql: a SQLAlchemy Core text() insert and its commit, on a held connection;
-- write sqlalchemy: an ORM Session per row, add and commit, on a held connection;
-- write iris: the User.product stand-in's _New, the properties set, _Save (in IRIS,
-  IRIS's own cost), each save a transaction of its own;
-- iop <door>: a no-op BS -> BP -> BO chain through the local router, with IoP's dispatch
-  and serialization on every hop, carrying what the door carries: KafkaRawMessage async
-  from KafkaDemoBS, KafkaRawMessage sync from KafkaRestBS, and EnsLib.Kafka.Message from
-  the adapter door (IoP's class lookups for a native IRIS message included).
-The write floor is the mean of the three writes, as a record takes one route at random.
-"""
+"""The floors, timed by pyperf: one record's mandated work done bare by its own libraries
+(docs/performance.md, "The floors"). Run by run.py: floors.py -o floors.json [--fast]."""
 
 import itertools
 import os
@@ -49,15 +33,14 @@ INSERT = text("INSERT INTO product (name, price, source) VALUES (:name, :price, 
 _sources = itertools.count()
 
 
-def source() -> str:
-    """A unique source as long as a Kafka record's, so the unique index does its work."""
-    return (
-        f"kafka:floor-cluster/floor/00000000-0000-4000-8000-{os.getpid():012d}/0/{next(_sources)}"
-    )
-
-
 _folders: list[tempfile.TemporaryDirectory[str]] = []
 """The floors' files, deleted when the process ends."""
+
+
+def source() -> str:
+    """A unique source as long as a Kafka record's, so the unique index does its work."""
+    uuid = f"00000000-0000-4000-8000-{os.getpid():012d}"
+    return f"kafka:floor-cluster/floor/{uuid}/0/{next(_sources)}"
 
 
 @cache
@@ -141,10 +124,8 @@ def one_record(door: str) -> Callable[[], Any]:
     return lambda: chain.process_input("Floor.BS", door)
 
 
-def bound_write(
-    write: Callable[[Any], None], store: Callable[[str], Any], durability: str
-) -> Callable[[], None]:
-    """One record's write, on the store it needs (opened on first use, not timed)."""
+def bound_write(write: Callable[[Any], None], store: Callable[[str], Any], durability: str) -> Any:
+    """One record's write on the store it needs, opened outside the timed loops."""
     return partial(write, store(durability))
 
 
