@@ -3,6 +3,8 @@ measured (docs/performance.md)."""
 
 import json
 import os
+import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -20,6 +22,7 @@ from kafka import KafkaProducer
 from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
 
 BENCH_DIR = Path(__file__).resolve().parent
+PY_SPY = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
 REPO = BENCH_DIR.parents[1]
 OUT = BENCH_DIR / "out"
 PYTHONPATH = os.pathsep.join([str(REPO / "src" / "python"), str(BENCH_DIR)])
@@ -198,3 +201,18 @@ def read_wrk(output: str) -> dict[str, float]:
     if figures.pop("failed"):
         raise RuntimeError(f"wrk saw failed requests:\n{output}")
     return figures
+
+
+@contextmanager
+def sampled(pid: int, svg: Path, mode: str) -> Iterator[None]:
+    """py-spy samples `pid` and its children until the block ends, into `svg`; `mode` "gil":
+    only threads holding the interpreter lock, "idle": waiting ones too."""
+    command = [PY_SPY, "record", "--pid", str(pid), "--subprocesses", "--nonblocking"]
+    command += [f"--{mode}", "--rate", "250", "-o", str(svg)]
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)  # py-spy attaches
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes the flame graph and exits
+        spy.wait(60)

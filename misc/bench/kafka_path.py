@@ -10,12 +10,13 @@ import os
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
-from common import PARTITIONS, new_topic, produce, product_values, stored, wait_for
-from flames import sampled
+from common import PARTITIONS, new_topic, produce, product_values, sampled, stored, wait_for
 from iop.messages.dispatch import dispatch_serializer
 
 from kafka_demo import storage
@@ -79,8 +80,8 @@ def route_costs(runtime: LocalRuntime, rows: int) -> dict[str, float]:
     """Microseconds a message of each route through LocalStorageBO's IoP dispatch, and of that
     dispatch alone (the SQL route, its insert replaced by nothing). The routes take turns, a
     block each, so that a change of load hits all alike; messages are serialized beforehand."""
-    assert runtime.production is not None
-    runtime.production.trace.flush()  # the drain's hops, written now rather than meanwhile
+    assert runtime.production is not None and runtime.trace is not None
+    runtime.trace.flush()  # the drain's hops, written now rather than meanwhile
     bo = runtime.production.items[LOCAL_STORAGE_BO]
     kinds = {**STORAGE_MESSAGES, DISPATCH_ALONE: ProductSQLMessage}
     blocks = max(1, rows // BLOCK)
@@ -97,20 +98,15 @@ def route_costs(runtime: LocalRuntime, rows: int) -> dict[str, float]:
 
 
 def timed_block(bo: Any, requests: list[Any], alone: bool) -> float:
-    insert = storage.insert_with_sql
-    if alone:
-        # The ignore: the route's insert is replaced by one of another signature, on purpose.
-        storage.insert_with_sql = lambda *_: 0  # type: ignore[assignment]
-    try:
+    """Seconds of the BO's receiving `requests`; `alone`, with the SQL route's insert a no-op."""
+    with patch.object(storage, "insert_with_sql", lambda *_: 0) if alone else nullcontext():
         started = time.perf_counter()
         for request in requests:
             bo.receive(request)
         return time.perf_counter() - started
-    finally:
-        storage.insert_with_sql = insert
 
 
-def main() -> int:
+def main() -> None:
     bootstrap, folder, records, sampled_records, rows, reps, flame = sys.argv[1:]
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)  # as `kafka-demo local` logs
     logging.getLogger("kafka").setLevel(logging.WARNING)
@@ -127,8 +123,7 @@ def main() -> int:
     finally:
         runtime.stop()
     json.dump(figures, sys.stdout)
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

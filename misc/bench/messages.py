@@ -8,7 +8,7 @@ the local IRIS stand-in at the seam; two trees compared with pyperf's compare_to
 from decimal import Decimal
 from functools import partial
 
-import pyperf
+import pyperf  # type: ignore[import-untyped]
 from iop.messages.dispatch import dispatch_deserializer, dispatch_serializer
 
 from kafka_demo.local_mode.iris import iris_standin

@@ -1,11 +1,12 @@
 """The report of one run, its JSON and its chart (docs/performance.md, "The goals")."""
 
+import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from common import Figure, figure
-from flames import where_time_goes
 
 HEADER = ["figure", "median (min-max)", "floor", "ratio", "gap, us a record", "goal"]
 FLAMES = {
@@ -26,6 +27,22 @@ REST = [  # floor, path, the figure's key, unit, goal
     ),
 ]
 Goal = tuple[str, float] | None
+_FRAME = re.compile(r"<title>(.+?) \([\d,]+ samples?, ([\d.]+)%\)</title>")
+PARTS = {
+    "the three writes (kafka_demo.storage)": r"insert_with_(sql|sqlalchemy|iris_orm) \(",
+    "SQLite's execute and commit, every caller": r"DefaultDialect\.do_(execute|commit) ",
+    "IoP's (de)serialization of messages": r"dispatch_(serializer|deserializer) \(iop/",
+    "IoP's handling of EnsLib.Kafka.Message (class lookups, failed import)": (
+        r"deserialize_persistent_message \(iop/"
+    ),
+    "the offsets global (GlobalOffsetStore)": r"GlobalOffsetStore\.\w+ \(",
+    "the trace (SqlTrace, its writer thread included)": (
+        r"SqlTrace\.(new_session|record|finish|end_session|_write_every) \("
+    ),
+    "kafka-python poll and commit": r"KafkaConsumer\.(poll|commit) \(",
+    "Flask, the REST door's app": r"Flask\.wsgi_app \(",
+}
+"""Parts of the work, each a set of functions that do not call one another."""
 
 
 def us(rate: float) -> float:
@@ -44,19 +61,28 @@ def cell(value: Figure, unit: str) -> str:
     return f"{value.median:,.1f} {unit} ({value.low:,.1f}-{value.high:,.1f})"
 
 
+def line(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
 def brokers(figures: dict[str, Any]) -> list[str]:
     return [kind for kind in figures if kind not in ("floors", "one process")]
+
+
+def bound_us(consume: Figure, floors: dict[str, Figure]) -> float:
+    """The fair bound's time a record: consume + IoP's floor + the write floor."""
+    return consume.median + floors["iop floor, Kafka doors"].median + floors["write floor"].median
 
 
 class Report:
     """The table's rows, and the goals they met."""
 
     def __init__(self) -> None:
-        self.rows: list[list[str]] = []
+        self.rows = [line(*HEADER), "|" + " --- |" * len(HEADER)]
         self.goals: list[tuple[str, bool]] = []
 
     def floor(self, name: str, value: Figure, unit: str = "us") -> None:
-        self.rows.append([name, cell(value, unit), "", "", "", ""])
+        self.rows.append(line(name, cell(value, unit), "", "", "", ""))
 
     def against(self, name: str, value: Figure, unit: str, floor: float, goal: Goal = None) -> None:
         ratio, verdict = value.median / floor, ""
@@ -65,42 +91,31 @@ class Report:
             met = ratio >= bound if sign == ">=" else ratio <= bound
             self.goals.append((f"{name}: {ratio:.2f}x, goal {sign} {bound}", met))
             verdict = f"{sign} {bound}: {'met' if met else 'missed'}"
-        gap = gap_us(value.median, floor, unit)
+        gap = f"{gap_us(value.median, floor, unit):+,.0f}"
         self.rows.append(
-            [
-                name,
-                cell(value, unit),
-                f"{floor:,.1f} {unit}",
-                f"{ratio:.2f}x",
-                f"{gap:+,.0f}",
-                verdict,
-            ]
+            line(name, cell(value, unit), f"{floor:,.1f} {unit}", f"{ratio:.2f}x", gap, verdict)
         )
 
     def kafka(self, kind: str, found: dict[str, Any], floors: dict[str, Figure]) -> None:
         """One broker's figures against the fair bound and the hand-written consumer."""
-        consume = found["consume us"]
-        self.floor(f"floor: kafka-python consume ({kind}), a record", consume)
-        parts = (consume, floors["iop floor, Kafka doors"], floors["write floor"])
-        bound = figure([us(sum(part.median for part in parts))])
+        self.floor(f"floor: kafka-python consume ({kind}), a record", found["consume us"])
+        bound = figure([us(bound_us(found["consume us"], floors))])
         self.floor(f"fair bound 1/(consume + IoP floor + write floor) ({kind})", bound, "rec/s")
         for size in (key for key in found if key.isdigit()):
-            pool, label, first = found[size], f"({kind}, PoolSize {size})", size == "1"
-            if first:
-                self.against(
-                    f"Kafka path: drain {label}", pool["drain"], "rec/s", bound.median, (">=", 0.8)
-                )
-            self.floor(f"floor: fair hand-written consumer {label}", pool["handwritten"], "rec/s")
-            goal = (">=", 0.5) if first else None
-            self.against(
-                f"drain vs hand-written {label}",
-                pool["drain"],
-                "rec/s",
-                pool["handwritten"].median,
-                goal,
+            drain, peer, label = (
+                found[size]["drain"],
+                found[size]["handwritten"],
+                f"({kind}, PoolSize {size})",
             )
-            if "door 1 p50_ms" in pool:
-                self.rest(pool)
+            if size == "1":
+                self.against(
+                    f"Kafka path: drain {label}", drain, "rec/s", bound.median, (">=", 0.8)
+                )
+            self.floor(f"floor: fair hand-written consumer {label}", peer, "rec/s")
+            goal = (">=", 0.5) if size == "1" else None
+            self.against(f"drain vs hand-written {label}", drain, "rec/s", peer.median, goal)
+            if "door 1 p50_ms" in found[size]:
+                self.rest(found[size])
 
     def rest(self, pool: dict[str, Figure]) -> None:
         for floor_name, name, key, unit, goal in REST:
@@ -121,10 +136,6 @@ class Report:
             name = f"route {route} via LocalStorageBO vs its write"
             self.against(name, one[f"{route} us"], "us", floors[f"write {route}"].median)
 
-    def markdown(self) -> str:
-        lines = ["| " + " | ".join(HEADER) + " |", "|" + " --- |" * len(HEADER)]
-        return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in self.rows])
-
 
 def render(figures: dict[str, Any], context: str, out: Path) -> str:
     floors, report = figures["floors"], Report()
@@ -134,13 +145,24 @@ def render(figures: dict[str, Any], context: str, out: Path) -> str:
         report.kafka(kind, figures[kind], floors)
     report.one_process(figures["one process"], figures[brokers(figures)[0]]["1"]["drain"], floors)
     met = sum(ok for _, ok in report.goals)
-    lines = [context, "", report.markdown(), "", f"Goals met: {met} of {len(report.goals)}"]
+    lines = [context, "", *report.rows, "", f"Goals met: {met} of {len(report.goals)}"]
     lines += [f"- {'met' if ok else 'MISSED'}: {text}" for text, ok in report.goals]
     lines += ["", "Flame graphs (py-spy, in misc/bench/out/), and where their samples go:"]
     for name, what in FLAMES.items():
         lines.append(f"- `{name}`: {what}")
         lines += [f"  - {percent:4.1f}% {part}" for part, percent in where_time_goes(out / name)]
     return "\n".join(lines)
+
+
+def where_time_goes(svg: Path) -> list[tuple[str, float]]:
+    """Each part's percent of the graph's samples, summed over its functions' frames."""
+    if not svg.exists():
+        return []
+    frames = [(html.unescape(t), float(p)) for t, p in _FRAME.findall(svg.read_text())]
+    return [
+        (part, sum(percent for title, percent in frames if re.match(pattern, title)))
+        for part, pattern in PARTS.items()
+    ]
 
 
 def write_json(path: Path, figures: dict[str, Any]) -> None:
@@ -161,10 +183,9 @@ def chart(path: Path, figures: dict[str, Any], reps: int) -> None:
     import matplotlib.pyplot as plt
 
     floors, kind = figures["floors"], brokers(figures)[0]
-    pool, consume = figures[kind]["1"], figures[kind]["consume us"]
-    parts = (consume, floors["iop floor, Kafka doors"], floors["write floor"])
+    pool = figures[kind]["1"]
     bars = {
-        "fair bound (floor)": sum(part.median for part in parts),
+        "fair bound (floor)": bound_us(figures[kind]["consume us"], floors),
         "Kafka path drain": us(pool["drain"].median),
         "drain, one process": us(figures["one process"]["records_per_s"].median),
         "hand-written (floor)": us(pool["handwritten"].median),

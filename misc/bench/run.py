@@ -18,7 +18,6 @@ from typing import Any
 
 import common
 import report
-from flames import PY_SPY, sampled
 
 from kafka_demo.kafka_io.clients import open_consumer
 from kafka_demo.local_mode.broker.ports import free_port
@@ -52,7 +51,7 @@ def parse_args() -> argparse.Namespace:
 
 def floor_figures(args: argparse.Namespace) -> dict[str, common.Figure]:
     """floors.py under pyperf, in processes of its own: microseconds a record."""
-    import pyperf
+    import pyperf  # type: ignore[import-untyped]
 
     path = common.OUT / "floors.json"
     path.unlink(missing_ok=True)
@@ -152,10 +151,10 @@ def profile_server(args: argparse.Namespace, local: common.LocalProcess, db: Pat
     assert local.process is not None
     pid = local.process.pid
     for mode in ("gil", "idle"):
-        with sampled(pid, common.OUT / f"flame-server-drain-{mode}.svg", mode):
+        with common.sampled(pid, common.OUT / f"flame-server-drain-{mode}.svg", mode):
             values = common.product_values(SAMPLED_RECORDS, f"spy-{mode}")
             common.drain_rate(local.bootstrap, db, values)
-    with sampled(pid, common.OUT / "flame-server-rest-4-clients-gil.svg", "gil"):
+    with common.sampled(pid, common.OUT / "flame-server-rest-4-clients-gil.svg", "gil"):
         common.wrk(local.port, 4, max(args.seconds, 5.0))
 
 
@@ -184,7 +183,7 @@ def measure(args: argparse.Namespace, bootstraps: dict[str, str], work: Path) ->
 
 def missing_tools() -> list[str]:
     modules = [name for name in ("pyperf", "matplotlib") if importlib.util.find_spec(name) is None]
-    return modules + [name for name in ("wrk", PY_SPY) if not shutil.which(name)]
+    return modules + [name for name in ("wrk", common.PY_SPY) if not shutil.which(name)]
 
 
 def main() -> int:

@@ -21,7 +21,7 @@ BENCH = Path(__file__).resolve().parents[2] / "misc" / "bench"
 sys.path.append(str(BENCH))  # after every other place, so no bench module shadows one
 
 import common  # noqa: E402 (misc/bench is not a package)
-import flames  # noqa: E402
+import report  # noqa: E402
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_flame_graph_parts_sum_their_functions_frames(tmp_path: Path) -> None:
         "<title>SqlTrace.flush (kafka_demo/local_mode/trace/store.py:239)"
         " (4 samples, 4.00%)</title></svg>"
     )
-    parts = dict(flames.where_time_goes(svg))
+    parts = dict(report.where_time_goes(svg))
     assert parts["the three writes (kafka_demo.storage)"] == pytest.approx(30.0)
     # flush runs inside the writer thread's loop, counted there: not twice.
     assert parts["the trace (SqlTrace, its writer thread included)"] == pytest.approx(5.0)
