@@ -32,9 +32,7 @@ VALUE = b'{"name": "floor", "price": 1.5}'
 PRICE = Decimal("1.50")
 INSERT = text("INSERT INTO product (name, price, source) VALUES (:name, :price, :source)")
 _sources = itertools.count()
-
-
-_folders: list[tempfile.TemporaryDirectory[str]] = []
+_FOLDER = tempfile.TemporaryDirectory(prefix="kafka-demo-floor-")
 """The floors' files, deleted when the process ends."""
 
 
@@ -47,8 +45,7 @@ def source() -> str:
 @cache
 def held_connection(durability: str) -> Connection:
     """A connection on a fresh file, opened as the local mode opens its database."""
-    _folders.append(tempfile.TemporaryDirectory(prefix="kafka-demo-floor-"))
-    path = os.path.join(_folders[-1].name, "floor.db")
+    path = os.path.join(_FOLDER.name, f"floor-{durability}.db")
     # The ignore: `durability` is the checked command-line choice; open_database takes a Literal.
     engine = open_database(f"sqlite:///{path}", durability)  # type: ignore[arg-type]
     Base.metadata.create_all(engine)

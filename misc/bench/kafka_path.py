@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from common import PARTITIONS, new_topic, produce, product_values, sampled, stored, wait_for
+from harness import PARTITIONS, new_topic, produce, product_values, sampled, stored, wait_for
 from iop.messages.dispatch import dispatch_serializer
 
 from kafka_demo import storage

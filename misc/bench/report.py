@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from common import Figure, figure
+from harness import Figure, figure
 
 HEADER = ["figure", "median (min-max)", "floor", "ratio", "gap, us a record", "goal"]
 FLAMES = {
@@ -194,12 +194,11 @@ def chart(path: Path, figures: dict[str, Any], reps: int) -> None:
     }
     plot, axes = plt.subplots(figsize=(9, 5))
     colors = ["#8c8c8c" if "floor" in name else "#1f77b4" for name in bars]
-    axes.bar(range(len(bars)), list(bars.values()), color=colors)
+    container = axes.bar(range(len(bars)), list(bars.values()), color=colors)
+    axes.bar_label(container, fmt="{:,.0f}", fontsize=8)
     axes.set_xticks(range(len(bars)), list(bars), rotation=25, ha="right", fontsize=8)
     axes.set_ylabel("microseconds a record (lower is faster)")
     axes.set_title(f"each path beside its floor ({kind}, PoolSize 1, median of {reps})")
-    for index, value in enumerate(bars.values()):
-        axes.annotate(f"{value:,.0f}", (index, value), ha="center", va="bottom", fontsize=8)
     plot.tight_layout()
     plot.savefig(path, dpi=110)
     plt.close(plot)

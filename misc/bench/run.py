@@ -16,7 +16,7 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
-import common
+import harness
 import report
 
 from kafka_demo.kafka_io.clients import open_consumer
@@ -37,7 +37,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each REST load")
     parser.add_argument("--durability", choices=("normal", "full"), default="normal")
-    parser.add_argument("--broker", choices=tuple(common.BROKERS), default=common.TANSU)
+    parser.add_argument("--broker", choices=tuple(harness.BROKERS), default=harness.TANSU)
     parser.add_argument(
         "--pool-sizes", type=lambda text: [int(n) for n in text.split(",")], default=[1, 2, 4]
     )
@@ -49,30 +49,30 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def floor_figures(args: argparse.Namespace) -> dict[str, common.Figure]:
+def floor_figures(args: argparse.Namespace) -> dict[str, harness.Figure]:
     """floors.py under pyperf, in processes of its own: microseconds a record."""
     import pyperf  # type: ignore[import-untyped]
 
-    path = common.OUT / "floors.json"
+    path = harness.OUT / "floors.json"
     path.unlink(missing_ok=True)
-    command = [sys.executable, str(common.BENCH_DIR / "floors.py"), "--quiet", "-o", str(path)]
+    command = [sys.executable, str(harness.BENCH_DIR / "floors.py"), "--quiet", "-o", str(path)]
     command += ["--durability", args.durability, *(["--fast"] if args.quick else [])]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     suite = pyperf.BenchmarkSuite.load(str(path))
     floors = {
-        bench.get_name(): common.figure(v * 1e6 for v in bench.get_values()) for bench in suite
+        bench.get_name(): harness.figure(v * 1e6 for v in bench.get_values()) for bench in suite
     }
     writes = [floors[name].median for name in floors if "write" in name]
-    floors["write floor"] = common.figure([mean(writes)])
+    floors["write floor"] = harness.figure([mean(writes)])
     doors = [floors[name].median for name in KAFKA_DOORS]
-    floors["iop floor, Kafka doors"] = common.figure([mean(doors)])
+    floors["iop floor, Kafka doors"] = harness.figure([mean(doors)])
     return floors
 
 
 def consume_rate(bootstrap: str, records: int, run: int) -> float:
     """Records/s of KafkaDemoBS's consumer, once joined, draining `records` (poll, then commit
     each batch)."""
-    topic = common.new_topic(bootstrap, f"bench_consume_{run}")
+    topic = harness.new_topic(bootstrap, f"bench_consume_{run}")
     consumer = open_consumer(
         kafka_broker=bootstrap,
         topic=topic,
@@ -83,11 +83,11 @@ def consume_rate(bootstrap: str, records: int, run: int) -> float:
 
     def assigned() -> bool:
         consumer.poll(timeout_ms=100)
-        return len(consumer.assignment()) == common.PARTITIONS
+        return len(consumer.assignment()) == harness.PARTITIONS
 
     try:
-        common.wait_for(assigned, 30, "the group join", step=0)
-        common.produce(bootstrap, topic, common.product_values(records, "consume"))
+        harness.wait_for(assigned, 30, "the group join", step=0)
+        harness.produce(bootstrap, topic, harness.product_values(records, "consume"))
         seen, started = 0, time.perf_counter()
         while seen < records:
             batch = consumer.poll(timeout_ms=1000)
@@ -106,17 +106,17 @@ def kafka_figures(
     hand-written consumer's and, at PoolSize 1 with `bare_port`, the REST door beside the bare
     handler, and the flame graphs."""
     consume = [consume_rate(bootstrap, args.consume_records, rep) for rep in range(args.reps)]
-    found: dict[str, Any] = {"consume us": common.figure(1e6 / rate for rate in consume)}
+    found: dict[str, Any] = {"consume us": harness.figure(1e6 / rate for rate in consume)}
     # kafka-demo local on Tansu starts its own broker, as users run it; else --bootstrap.
-    on = None if kind == common.TANSU else bootstrap
+    on = None if kind == harness.TANSU else bootstrap
     for size in args.pool_sizes:
         name, topic = f"{kind}-pool{size}", f"peer_{size}"
         options = ["--durability", args.durability, "--pool-size", str(size)]
         peer, log = work / f"{name}-peer.db", work / f"{name}-peer.log"
         db = work / f"{name}.db"
         with (
-            common.local_mode(db, work / f"{name}.log", options, on) as local,
-            common.handwritten_consumer(local.bootstrap, topic, peer, args.durability, log),
+            harness.local_mode(db, work / f"{name}.log", options, on) as local,
+            harness.handwritten_consumer(local.bootstrap, topic, peer, args.durability, log),
         ):
             doors = {"bare": bare_port, "door": local.port} if size == 1 and bare_port else {}
             found[str(size)] = paired(args, local, db, doors, (peer, topic), name)
@@ -127,53 +127,53 @@ def kafka_figures(
 
 def paired(
     args: argparse.Namespace,
-    local: common.LocalProcess,
+    local: harness.LocalProcess,
     db: Path,
     doors: dict[str, int],
     peer: tuple[Path, str],
     name: str,
-) -> dict[str, common.Figure]:
+) -> dict[str, harness.Figure]:
     """Repetitions of path and floor one after the other: the bare handler then the REST door
     (1 client, then 4), the hand-written consumer's drain then `kafka-demo local`'s."""
     runs: dict[str, list[float]] = defaultdict(list)
     for rep in range(args.reps):
         for (side, port), clients in product(doors.items(), (1, 4)):
-            for key, value in common.wrk(port, clients, args.seconds).items():
+            for key, value in harness.wrk(port, clients, args.seconds).items():
                 runs[f"{side} {clients} {key}"].append(value)
-        values = common.product_values(args.path_records, f"{name}-{rep}")
-        runs["handwritten"].append(common.drain_rate(local.bootstrap, peer[0], values, peer[1]))
-        runs["drain"].append(common.drain_rate(local.bootstrap, db, values))
-    return {key: common.figure(found) for key, found in runs.items()}
+        values = harness.product_values(args.path_records, f"{name}-{rep}")
+        runs["handwritten"].append(harness.drain_rate(local.bootstrap, peer[0], values, peer[1]))
+        runs["drain"].append(harness.drain_rate(local.bootstrap, db, values))
+    return {key: harness.figure(found) for key, found in runs.items()}
 
 
-def profile_server(args: argparse.Namespace, local: common.LocalProcess, db: Path) -> None:
+def profile_server(args: argparse.Namespace, local: harness.LocalProcess, db: Path) -> None:
     """`kafka-demo local` sampled draining (--gil, then --idle) and under 4 REST clients."""
     assert local.process is not None
     pid = local.process.pid
     for mode in ("gil", "idle"):
-        with common.sampled(pid, common.OUT / f"flame-server-drain-{mode}.svg", mode):
-            values = common.product_values(SAMPLED_RECORDS, f"spy-{mode}")
-            common.drain_rate(local.bootstrap, db, values)
-    with common.sampled(pid, common.OUT / "flame-server-rest-4-clients-gil.svg", "gil"):
-        common.wrk(local.port, 4, max(args.seconds, 5.0))
+        with harness.sampled(pid, harness.OUT / f"flame-server-drain-{mode}.svg", mode):
+            values = harness.product_values(SAMPLED_RECORDS, f"spy-{mode}")
+            harness.drain_rate(local.bootstrap, db, values)
+    with harness.sampled(pid, harness.OUT / "flame-server-rest-4-clients-gil.svg", "gil"):
+        harness.wrk(local.port, 4, max(args.seconds, 5.0))
 
 
-def in_process(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[str, common.Figure]:
+def in_process(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[str, harness.Figure]:
     """kafka_path.py: the drain in one process, each route through LocalStorageBO, and the
     drain's flame graph."""
-    command = [sys.executable, str(common.BENCH_DIR / "kafka_path.py"), bootstrap, str(work)]
+    command = [sys.executable, str(harness.BENCH_DIR / "kafka_path.py"), bootstrap, str(work)]
     command += [str(args.path_records), str(SAMPLED_RECORDS), str(args.route_rows), str(args.reps)]
-    command += [str(common.OUT / "flame-one-process-drain-gil.svg")]
+    command += [str(harness.OUT / "flame-one-process-drain-gil.svg")]
     with (work / "kafka_path.log").open("wb") as log:
         output = subprocess.run(command, stdout=subprocess.PIPE, stderr=log, check=True).stdout
-    return {key: common.figure(values) for key, values in json.loads(output).items()}
+    return {key: harness.figure(values) for key, values in json.loads(output).items()}
 
 
 def measure(args: argparse.Namespace, bootstraps: dict[str, str], work: Path) -> dict[str, Any]:
     figures: dict[str, Any] = {"floors": floor_figures(args)}
     bare_port = free_port()
-    with common.bare_handler(work / "bare.db", bare_port, work / "bare.log", args.durability):
-        common.wrk(bare_port, 4, 1)  # warm up
+    with harness.bare_handler(work / "bare.db", bare_port, work / "bare.log", args.durability):
+        harness.wrk(bare_port, 4, 1)  # warm up
         for index, (kind, bootstrap) in enumerate(bootstraps.items()):
             port = bare_port if index == 0 else None  # the REST door does not touch Kafka
             figures[kind] = kafka_figures(args, kind, bootstrap, port, work)
@@ -183,7 +183,7 @@ def measure(args: argparse.Namespace, bootstraps: dict[str, str], work: Path) ->
 
 def missing_tools() -> list[str]:
     modules = [name for name in ("pyperf", "matplotlib") if importlib.util.find_spec(name) is None]
-    return modules + [name for name in ("wrk", common.PY_SPY) if not shutil.which(name)]
+    return modules + [name for name in ("wrk", harness.PY_SPY) if not shutil.which(name)]
 
 
 def main() -> int:
@@ -192,12 +192,13 @@ def main() -> int:
         print(f"missing {', '.join(missing)}: pip install -r misc/bench/requirements.txt;")
         print("wrk from Debian's packages: apt-get install wrk (as root)")
         return 2
-    os.environ["PYTHONPATH"] = common.PYTHONPATH  # every process runs this tree
-    common.OUT.mkdir(parents=True, exist_ok=True)
+    os.environ["PYTHONPATH"] = harness.PYTHONPATH  # every process runs this tree
+    harness.OUT.mkdir(parents=True, exist_ok=True)
     started, load_average = time.monotonic(), os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="kafka-demo-bench-") as folder, ExitStack() as running:
         bootstraps = {
-            kind: running.enter_context(common.broker(kind)) for kind in common.BROKERS[args.broker]
+            kind: running.enter_context(harness.broker(kind))
+            for kind in harness.BROKERS[args.broker]
         }
         figures = measure(args, bootstraps, Path(folder))
     context = (
@@ -205,12 +206,12 @@ def main() -> int:
         f" {os.cpu_count()} cores, load average {load_average[0]:.1f} at the start;"
         f" {time.monotonic() - started:.0f} s"
     )
-    text = report.render(figures, context, common.OUT)
+    text = report.render(figures, context, harness.OUT)
     print(text)
-    (common.OUT / "bench.md").write_text(text + "\n")
-    report.write_json(common.OUT / "bench.json", figures)
-    report.chart(common.OUT / "bench.png", figures, args.reps)
-    print(f"figures and flame graphs in {common.OUT}")
+    (harness.OUT / "bench.md").write_text(text + "\n")
+    report.write_json(harness.OUT / "bench.json", figures)
+    report.chart(harness.OUT / "bench.png", figures, args.reps)
+    print(f"figures and flame graphs in {harness.OUT}")
     return 0
 
 

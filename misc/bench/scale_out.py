@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import OUT, TOPIC, new_topic, produce, product_values
+from harness import OUT, TOPIC, new_topic, produce, product_values
 from sqlalchemy import create_engine, text
 from tests.support.local_process import LocalProcess
 from tests.support.postgres import postgres_server

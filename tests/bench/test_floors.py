@@ -20,7 +20,7 @@ from kafka_demo import rules
 BENCH = Path(__file__).resolve().parents[2] / "misc" / "bench"
 sys.path.append(str(BENCH))  # after every other place, so no bench module shadows one
 
-import common  # noqa: E402 (misc/bench is not a package)
+import harness  # noqa: E402 (misc/bench is not a package)
 import report  # noqa: E402
 
 
@@ -77,7 +77,7 @@ Transfer/sec:    150.00KB
 
 
 def test_wrk_report_gives_rate_and_latencies_in_ms() -> None:
-    assert common.read_wrk(WRK_OUTPUT % 0) == {
+    assert harness.read_wrk(WRK_OUTPUT % 0) == {
         "p50_ms": 1.23,
         "p99_ms": 0.85,
         "requests_per_s": 899.12,
@@ -86,7 +86,7 @@ def test_wrk_report_gives_rate_and_latencies_in_ms() -> None:
 
 def test_wrk_report_with_failed_requests_fails_the_load() -> None:
     with pytest.raises(RuntimeError, match="failed requests"):
-        common.read_wrk(WRK_OUTPUT % 3)
+        harness.read_wrk(WRK_OUTPUT % 3)
 
 
 def test_flame_graph_parts_sum_their_functions_frames(tmp_path: Path) -> None:

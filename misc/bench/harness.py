@@ -1,5 +1,5 @@
-"""What the benchmark's modules share: figures, waits, brokers, Kafka backlogs and the servers
-measured (docs/performance.md)."""
+"""The benchmark's harness: figures, waits, brokers, Kafka backlogs, the servers measured and
+py-spy (docs/performance.md)."""
 
 import json
 import os
