@@ -11,10 +11,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from harness import OUT, TOPIC, new_topic, produce, product_values
+from harness import OUT, TOPIC, LocalProcess, new_topic, produce, product_values
 from sqlalchemy import create_engine, text
-from tests.support.local_process import LocalProcess
-from tests.support.postgres import postgres_server
 
 from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
 
@@ -70,6 +68,8 @@ def main() -> None:
     parser.add_argument("--instances", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args()
+    from tests.support.postgres import postgres_server  # on the path once harness is imported
+
     OUT.mkdir(exist_ok=True)
     rates: dict[int, list[float]] = {}
     with postgres_server() as server:
