@@ -1,13 +1,5 @@
-"""The fair bare handler: Flask doing the REST door's mandated work and nothing else.
-
-Served by gunicorn with the doors' config file and the local mode's worker model, it is
-the REST floor: it parses the body, applies the same rules (kafka_demo.rules), and makes
-one of the three writes at random through kafka_demo.storage, one transaction per
-request, on a connection each gunicorn thread holds. The database is opened as the
-local mode opens it (SQLAlchemy URL from BENCH_DB_URL, the durability of
-BENCH_DURABILITY); the IRIS ORM route reaches the User.product stand-in through the
-same seam as the local mode. No production, no IoP, no trace.
-"""
+"""The fair bare handler: Flask doing the REST door's mandated work and nothing else, on a
+connection each gunicorn thread holds (docs/performance.md, "The floors")."""
 
 import os
 import threading

@@ -1,21 +1,5 @@
-"""The floors: the mandated work of one record done bare by its own libraries, timed by pyperf.
-
-    python misc/bench/floors.py -o floors.json [--fast] [--durability normal|full]
-
-Run by run.py with PYTHONPATH set to src/python and misc/bench; pyperf runs each
-benchmark in processes of its own, calibrates the loops, drops warm-ups and reports
-mean and standard deviation. Every value is the time of one record.
-
-- write sql: a SQLAlchemy Core text() insert and its commit, on a held connection;
-- write sqlalchemy: an ORM Session per row, add and commit, on a held connection;
-- write iris: the User.product stand-in's _New, the properties set, _Save (in IRIS,
-  IRIS's own cost), each save a transaction of its own;
-- iop <door>: a no-op BS -> BP -> BO chain through the local router, with IoP's dispatch
-  and serialization on every hop, carrying what the door carries: KafkaRawMessage async
-  from KafkaDemoBS, KafkaRawMessage sync from KafkaRestBS, and EnsLib.Kafka.Message from
-  the adapter door (IoP's class lookups for a native IRIS message included).
-The write floor is the mean of the three writes, as a record takes one route at random.
-"""
+"""The floors, timed by pyperf: one record's mandated work done bare by its own libraries
+(docs/performance.md, "The floors"). Run by run.py: floors.py -o floors.json [--fast]."""
 
 import itertools
 import os
@@ -24,9 +8,9 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cache, partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import pyperf
+import pyperf  # type: ignore[import-untyped]
 from iop import BusinessOperation, BusinessProcess, BusinessService, Production, target
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
@@ -36,6 +20,7 @@ from kafka_demo.local_mode.iris import iris_standin
 from kafka_demo.local_mode.iris.iris_kafka_service import KafkaMessage
 from kafka_demo.local_mode.iris.persistent import PersistentClass
 from kafka_demo.local_mode.iris.router import LocalProduction
+from kafka_demo.local_mode.trace.vocabulary import MemoryTrace
 from kafka_demo.models import IRIS_PRODUCT_CLASS, PRODUCT_TABLE, Base, ProductRow
 from kafka_demo.msg import KafkaRawMessage, ProductSQLMessage, ProductStored, RecordOrigin
 
@@ -47,24 +32,20 @@ VALUE = b'{"name": "floor", "price": 1.5}'
 PRICE = Decimal("1.50")
 INSERT = text("INSERT INTO product (name, price, source) VALUES (:name, :price, :source)")
 _sources = itertools.count()
+_FOLDER = tempfile.TemporaryDirectory(prefix="kafka-demo-floor-")
+"""The floors' files, deleted when the process ends."""
 
 
 def source() -> str:
     """A unique source as long as a Kafka record's, so the unique index does its work."""
-    return (
-        f"kafka:floor-cluster/floor/00000000-0000-4000-8000-{os.getpid():012d}/0/{next(_sources)}"
-    )
-
-
-_folders: list[tempfile.TemporaryDirectory[str]] = []
-"""The floors' files, deleted when the process ends."""
+    uuid = f"00000000-0000-4000-8000-{os.getpid():012d}"
+    return f"kafka:floor-cluster/floor/{uuid}/0/{next(_sources)}"
 
 
 @cache
 def held_connection(durability: str) -> Connection:
     """A connection on a fresh file, opened as the local mode opens its database."""
-    _folders.append(tempfile.TemporaryDirectory(prefix="kafka-demo-floor-"))
-    path = os.path.join(_folders[-1].name, "floor.db")
+    path = os.path.join(_FOLDER.name, f"floor-{durability}.db")
     # The ignore: `durability` is the checked command-line choice; open_database takes a Literal.
     engine = open_database(f"sqlite:///{path}", durability)  # type: ignore[arg-type]
     Base.metadata.create_all(engine)
@@ -127,7 +108,7 @@ def noop_chain() -> LocalProduction:
     bp = production.process("Floor.BP", NoopBP)
     bs.connect(NoopBS.Output, bp)
     bp.connect(NoopBP.Storage, production.operation("Floor.BO", NoopBO))
-    local = LocalProduction(production)
+    local = LocalProduction(production, trace=MemoryTrace())
     local.start()
     return local
 
@@ -141,23 +122,9 @@ def one_record(door: str) -> Callable[[], Any]:
     return lambda: chain.process_input("Floor.BS", door)
 
 
-def bound_write(
-    write: Callable[[Any], None], store: Callable[[str], Any], durability: str
-) -> Callable[[], None]:
-    """One record's write, on the store it needs (opened on first use, not timed)."""
-    return partial(write, store(durability))
-
-
-def refuse_failed_hops() -> None:
-    """A floor that failed on the way measured nothing: stop."""
-    if noop_chain.cache_info().currsize:
-        errors = [hop.error for hop in noop_chain().trace.hops if hop.status == "Error"]
-        if errors:
-            raise RuntimeError(f"the no-op chain failed: {errors[0]}")
-
-
 def timed(setup: Callable[[], Callable[[], Any]]) -> Callable[[int], float]:
-    """pyperf's time function: `loops` calls of what `setup` returns, setup not timed."""
+    """pyperf's time function: `loops` calls of what `setup` returns, setup not timed; a floor
+    whose no-op chain failed on the way measured nothing, and stops the run."""
 
     def run(loops: int) -> float:
         call = setup()
@@ -165,10 +132,19 @@ def timed(setup: Callable[[], Callable[[], Any]]) -> Callable[[int], float]:
         for _ in range(loops):
             call()
         elapsed = time.perf_counter() - started
-        refuse_failed_hops()
+        if noop_chain.cache_info().currsize:
+            trace = cast(MemoryTrace, noop_chain().trace)
+            errors = [hop.error for hop in trace.hops if hop.status == "Error"]
+            if errors:
+                raise RuntimeError(f"the no-op chain failed: {errors[0]}")
         return elapsed
 
     return run
+
+
+@cache
+def iris_product_class(durability: str) -> PersistentClass:
+    return PersistentClass(held_connection(durability).engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS)
 
 
 def main() -> None:
@@ -178,20 +154,15 @@ def main() -> None:
     runner.argparser.add_argument("--durability", choices=("normal", "full"), default="normal")
     durability = runner.parse_args().durability
     runner.metadata["durability"] = durability
-    writes: dict[str, tuple[Callable[[Any], None], Callable[[str], Any]]] = {
-        "write sql": (write_sql, held_connection),
-        "write sqlalchemy": (write_sqlalchemy, held_connection),
-        "write iris": (write_iris, iris_product_class),
+    writes = {
+        "write sql": lambda: partial(write_sql, held_connection(durability)),
+        "write sqlalchemy": lambda: partial(write_sqlalchemy, held_connection(durability)),
+        "write iris": lambda: partial(write_iris, iris_product_class(durability)),
     }
-    for name, (write, store) in writes.items():
-        runner.bench_time_func(name, timed(partial(bound_write, write, store, durability)))
+    for name, on_its_store in writes.items():
+        runner.bench_time_func(name, timed(on_its_store))
     for name, door in DOORS.items():
         runner.bench_time_func(name, timed(partial(one_record, door)))
-
-
-@cache
-def iris_product_class(durability: str) -> PersistentClass:
-    return PersistentClass(held_connection(durability).engine, PRODUCT_TABLE, IRIS_PRODUCT_CLASS)
 
 
 if __name__ == "__main__":

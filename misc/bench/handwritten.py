@@ -1,17 +1,6 @@
-"""The fair hand-written consumer: what a user would write by hand for the same mandated work.
+"""The fair hand-written consumer (docs/performance.md, "The floors"), run by run.py until it
+is stopped: handwritten.py BOOTSTRAP TOPIC SQLITE_PATH normal|full"""
 
-kafka-python polling; for each record the same rules (kafka_demo.rules) and one of the
-three writes at random through kafka_demo.storage, one transaction per record, on one
-held connection; the batch's offsets committed to Kafka. No production, no IoP, no
-trace. The SQLite file is opened as the local mode opens it, with the durability given;
-the IRIS ORM route reaches the User.product stand-in through the same seam as the local
-mode. Run by run.py as a process of its own, on the same broker as `kafka-demo local`,
-until it is stopped:
-
-    python misc/bench/handwritten.py --bootstrap HOST:PORT --topic T --db PATH --durability normal
-"""
-
-import argparse
 import signal
 import sys
 from typing import Any
@@ -56,12 +45,12 @@ def store(connection: Connection, record: Any) -> None:
     WRITES[rules.choose_route(rules.ALL_ROUTES)](connection, product, source)
 
 
-def consume(args: argparse.Namespace) -> None:
-    connection = open_store(f"sqlite:///{args.db}", args.durability).connect()
+def consume(bootstrap: str, topic: str, db_path: str, durability: str) -> None:
+    connection = open_store(f"sqlite:///{db_path}", durability).connect()
     consumer = KafkaConsumer(
-        args.topic,
-        bootstrap_servers=args.bootstrap,
-        group_id=f"handwritten-{args.topic}",
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"handwritten-{topic}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         max_poll_interval_ms=1500,  # Tansu completes a join only after about this long
@@ -81,15 +70,5 @@ def consume(args: argparse.Namespace) -> None:
         connection.close()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--topic", required=True)
-    parser.add_argument("--db", required=True, help="path of the SQLite file")
-    parser.add_argument("--durability", choices=("normal", "full"), default="normal")
-    consume(parser.parse_args())
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    consume(*sys.argv[1:])

@@ -1,13 +1,12 @@
-"""The report of one benchmark run: each floor, each figure against its floor, each gap in
-microseconds per record, and which goals of the issue are met; its JSON and its chart."""
+"""The report of one run, its JSON and its chart (docs/performance.md, "The goals")."""
 
-import argparse
+import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-from flames import where_time_goes
-from stats import Figure, figure
+from harness import Figure, figure
 
 HEADER = ["figure", "median (min-max)", "floor", "ratio", "gap, us a record", "goal"]
 FLAMES = {
@@ -16,6 +15,34 @@ FLAMES = {
     "flame-server-rest-4-clients-gil.svg": "`kafka-demo local` under 4 REST clients",
     "flame-one-process-drain-gil.svg": "the same drain in one process (kafka_path.py)",
 }
+REST = [  # floor, path, the figure's key, unit, goal
+    ("fair bare handler p50, 1 client", "REST door p50, 1 client", "1 p50_ms", "ms", ("<=", 1.3)),
+    ("fair bare handler p99, 1 client", "REST door p99, 1 client", "1 p99_ms", "ms", None),
+    (
+        "fair bare handler, 4 clients",
+        "REST door, 4 clients",
+        "4 requests_per_s",
+        "req/s",
+        (">=", 0.8),
+    ),
+]
+Goal = tuple[str, float] | None
+_FRAME = re.compile(r"<title>(.+?) \([\d,]+ samples?, ([\d.]+)%\)</title>")
+PARTS = {
+    "the three writes (kafka_demo.storage)": r"insert_with_(sql|sqlalchemy|iris_orm) \(",
+    "SQLite's execute and commit, every caller": r"DefaultDialect\.do_(execute|commit) ",
+    "IoP's (de)serialization of messages": r"dispatch_(serializer|deserializer) \(iop/",
+    "IoP's handling of EnsLib.Kafka.Message (class lookups, failed import)": (
+        r"deserialize_persistent_message \(iop/"
+    ),
+    "the offsets global (GlobalOffsetStore)": r"GlobalOffsetStore\.\w+ \(",
+    "the trace (SqlTrace, its writer thread included)": (
+        r"SqlTrace\.(new_session|record|finish|end_session|_write_every) \("
+    ),
+    "kafka-python poll and commit": r"KafkaConsumer\.(poll|commit) \(",
+    "Flask, the REST door's app": r"Flask\.wsgi_app \(",
+}
+"""Parts of the work, each a set of functions that do not call one another."""
 
 
 def us(rate: float) -> float:
@@ -23,171 +50,142 @@ def us(rate: float) -> float:
     return 1e6 / rate
 
 
+def gap_us(value: float, floor: float, unit: str) -> float:
+    """Microseconds a record above the floor: of a rate, its inverse's."""
+    if unit.endswith("/s"):
+        return us(value) - us(floor)
+    return (value - floor) * (1e3 if unit == "ms" else 1.0)
+
+
 def cell(value: Figure, unit: str) -> str:
     return f"{value.median:,.1f} {unit} ({value.low:,.1f}-{value.high:,.1f})"
 
 
-class Rows:
-    """The table, and the goals it met."""
+def line(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def brokers(figures: dict[str, Any]) -> list[str]:
+    return [kind for kind in figures if kind not in ("floors", "one process")]
+
+
+def bound_us(consume: Figure, floors: dict[str, Figure]) -> float:
+    """The fair bound's time a record: consume + IoP's floor + the write floor."""
+    return consume.median + floors["iop floor, Kafka doors"].median + floors["write floor"].median
+
+
+class Report:
+    """The table's rows, and the goals they met."""
 
     def __init__(self) -> None:
-        self.rows: list[list[str]] = []
+        self.rows = [line(*HEADER), "|" + " --- |" * len(HEADER)]
         self.goals: list[tuple[str, bool]] = []
 
     def floor(self, name: str, value: Figure, unit: str = "us") -> None:
-        self.rows.append([name, cell(value, unit), "", "", "", ""])
+        self.rows.append(line(name, cell(value, unit), "", "", "", ""))
 
-    def against(
-        self,
-        name: str,
-        value: Figure,
-        unit: str,
-        floor: float,
-        gap_us: float,
-        goal: tuple[str, float] | None = None,
-    ) -> None:
-        """`value` against `floor` (same unit); a goal (">=" or "<=", bound) is checked."""
-        ratio = value.median / floor
-        goal_text = ""
+    def against(self, name: str, value: Figure, unit: str, floor: float, goal: Goal = None) -> None:
+        ratio, verdict = value.median / floor, ""
         if goal is not None:
             sign, bound = goal
             met = ratio >= bound if sign == ">=" else ratio <= bound
             self.goals.append((f"{name}: {ratio:.2f}x, goal {sign} {bound}", met))
-            goal_text = f"{sign} {bound}: {'met' if met else 'missed'}"
+            verdict = f"{sign} {bound}: {'met' if met else 'missed'}"
+        gap = f"{gap_us(value.median, floor, unit):+,.0f}"
         self.rows.append(
-            [
-                name,
-                cell(value, unit),
-                f"{floor:,.1f} {unit}",
-                f"{ratio:.2f}x",
-                f"{gap_us:+,.0f}",
-                goal_text,
-            ]
+            line(name, cell(value, unit), f"{floor:,.1f} {unit}", f"{ratio:.2f}x", gap, verdict)
         )
 
-    def markdown(self) -> str:
-        lines = ["| " + " | ".join(HEADER) + " |", "|" + " --- |" * len(HEADER)]
-        return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in self.rows])
-
-
-def floor_rows(rows: Rows, floors: dict[str, Figure]) -> None:
-    for name, value in floors.items():
-        rows.floor(f"floor: {name}, a record", value)
-
-
-def kafka_rows(rows: Rows, kind: str, found: dict[str, Any], floors: dict[str, Figure]) -> None:
-    """The Kafka figures of one broker, against the fair bound and the hand-written consumer."""
-    consume = found["consume us"]
-    rows.floor(f"floor: kafka-python consume ({kind}), a record", consume)
-    bound_us = (
-        consume.median + floors["iop floor, Kafka doors"].median + floors["write floor"].median
-    )
-    bound = figure([us(bound_us)])
-    rows.floor(f"fair bound 1/(consume + IoP floor + write floor) ({kind})", bound, "rec/s")
-    for size, pool in ((key, value) for key, value in found.items() if key.isdigit()):
-        drain, peer = pool["drain"], pool["handwritten"]
-        label = f"({kind}, PoolSize {size})"
-        if size == "1":
-            gap = us(drain.median) - bound_us
-            rows.against(
-                f"Kafka path: drain {label}", drain, "rec/s", bound.median, gap, (">=", 0.8)
+    def kafka(self, kind: str, found: dict[str, Any], floors: dict[str, Figure]) -> None:
+        """One broker's figures against the fair bound and the hand-written consumer."""
+        self.floor(f"floor: kafka-python consume ({kind}), a record", found["consume us"])
+        bound = figure([us(bound_us(found["consume us"], floors))])
+        self.floor(f"fair bound 1/(consume + IoP floor + write floor) ({kind})", bound, "rec/s")
+        for size in (key for key in found if key.isdigit()):
+            drain, peer, label = (
+                found[size]["drain"],
+                found[size]["handwritten"],
+                f"({kind}, PoolSize {size})",
             )
-        rows.floor(f"floor: fair hand-written consumer {label}", peer, "rec/s")
-        gap = us(drain.median) - us(peer.median)
-        goal = (">=", 0.5) if size == "1" else None
-        rows.against(f"drain vs hand-written {label}", drain, "rec/s", peer.median, gap, goal)
-        if "door 1 p50_ms" in pool:
-            rest_rows(rows, pool)
+            if size == "1":
+                self.against(
+                    f"Kafka path: drain {label}", drain, "rec/s", bound.median, (">=", 0.8)
+                )
+            self.floor(f"floor: fair hand-written consumer {label}", peer, "rec/s")
+            goal = (">=", 0.5) if size == "1" else None
+            self.against(f"drain vs hand-written {label}", drain, "rec/s", peer.median, goal)
+            if "door 1 p50_ms" in found[size]:
+                self.rest(found[size])
+
+    def rest(self, pool: dict[str, Figure]) -> None:
+        for floor_name, name, key, unit, goal in REST:
+            self.floor(f"floor: {floor_name}", pool[f"bare {key}"], unit)
+            self.against(name, pool[f"door {key}"], unit, pool[f"bare {key}"].median, goal)
+        one_client = 1e3 / pool["door 1 p50_ms"].median
+        name = "REST door, 4 clients vs its 1 client's 1/p50"
+        self.against(name, pool["door 4 requests_per_s"], "req/s", one_client, (">=", 1.0))
+
+    def one_process(
+        self, one: dict[str, Figure], server: Figure, floors: dict[str, Figure]
+    ) -> None:
+        """The drain in one process beside the server's; each route beside its write floor."""
+        name = "drain in one process vs the server's (PoolSize 1)"
+        self.against(name, one["records_per_s"], "rec/s", server.median)
+        self.floor("LocalStorageBO's IoP dispatch alone, no write", one["dispatch alone us"])
+        for route in ("sql", "sqlalchemy", "iris"):
+            name = f"route {route} via LocalStorageBO vs its write"
+            self.against(name, one[f"{route} us"], "us", floors[f"write {route}"].median)
 
 
-def rest_rows(rows: Rows, pool: dict[str, Figure]) -> None:
-    bare_p50, door_p50 = pool["bare 1 p50_ms"], pool["door 1 p50_ms"]
-    rows.floor("floor: fair bare handler p50, 1 client", bare_p50, "ms")
-    gap = (door_p50.median - bare_p50.median) * 1e3
-    rows.against("REST door p50, 1 client", door_p50, "ms", bare_p50.median, gap, ("<=", 1.3))
-    rows.floor("floor: fair bare handler p99, 1 client", pool["bare 1 p99_ms"], "ms")
-    gap = (pool["door 1 p99_ms"].median - pool["bare 1 p99_ms"].median) * 1e3
-    rows.against(
-        "REST door p99, 1 client", pool["door 1 p99_ms"], "ms", pool["bare 1 p99_ms"].median, gap
-    )
-    bare4, door4 = pool["bare 4 requests_per_s"], pool["door 4 requests_per_s"]
-    rows.floor("floor: fair bare handler, 4 clients", bare4, "req/s")
-    gap = us(door4.median) - us(bare4.median)
-    rows.against("REST door, 4 clients", door4, "req/s", bare4.median, gap, (">=", 0.8))
-    one_client = 1e3 / door_p50.median
-    gap = us(door4.median) - us(one_client)
-    rows.against(
-        "REST door, 4 clients vs its 1 client's 1/p50", door4, "req/s", one_client, gap, (">=", 1.0)
-    )
-
-
-def process_rows(
-    rows: Rows, one: dict[str, Figure], server: Figure, floors: dict[str, Figure]
-) -> None:
-    """The drain in one process beside the server's, and each route beside its write floor."""
-    rows.against(
-        "drain in one process vs the server's (PoolSize 1)",
-        one["records_per_s"],
-        "rec/s",
-        server.median,
-        us(one["records_per_s"].median) - us(server.median),
-    )
-    rows.floor("LocalStorageBO's IoP dispatch alone, no write", one["dispatch alone us"])
-    for route in ("sql", "sqlalchemy", "iris"):
-        cost, floor = one[f"{route} us"], floors[f"write {route}"].median
-        rows.against(
-            f"route {route} via LocalStorageBO vs its write", cost, "us", floor, cost.median - floor
-        )
-
-
-def flame_lines(out: Path) -> list[str]:
-    """Each flame graph, and each part's share of its samples (flames.PARTS)."""
-    lines = ["", "Flame graphs (py-spy, in misc/bench/out/), and where their samples go:"]
+def render(figures: dict[str, Any], context: str, out: Path) -> str:
+    floors, report = figures["floors"], Report()
+    for name, value in floors.items():
+        report.floor(f"floor: {name}, a record", value)
+    for kind in brokers(figures):
+        report.kafka(kind, figures[kind], floors)
+    report.one_process(figures["one process"], figures[brokers(figures)[0]]["1"]["drain"], floors)
+    met = sum(ok for _, ok in report.goals)
+    lines = [context, "", *report.rows, "", f"Goals met: {met} of {len(report.goals)}"]
+    lines += [f"- {'met' if ok else 'MISSED'}: {text}" for text, ok in report.goals]
+    lines += ["", "Flame graphs (py-spy, in misc/bench/out/), and where their samples go:"]
     for name, what in FLAMES.items():
         lines.append(f"- `{name}`: {what}")
         lines += [f"  - {percent:4.1f}% {part}" for part, percent in where_time_goes(out / name)]
-    return lines
+    return "\n".join(lines)
 
 
-def render(figures: dict[str, Any], args: argparse.Namespace, context: str, out: Path) -> str:
-    rows = Rows()
-    floor_rows(rows, figures["floors"])
-    kinds = [kind for kind in figures if kind not in ("floors", "one process")]
-    for kind in kinds:
-        kafka_rows(rows, kind, figures[kind], figures["floors"])
-    process_rows(rows, figures["one process"], figures[kinds[0]]["1"]["drain"], figures["floors"])
-    met = sum(ok for _, ok in rows.goals)
-    goals = [f"- {'met' if ok else 'MISSED'}: {text}" for text, ok in rows.goals]
-    return "\n".join(
-        [context, "", rows.markdown(), "", f"Goals met: {met} of {len(rows.goals)}", *goals]
-        + flame_lines(out)
-    )
+def where_time_goes(svg: Path) -> list[tuple[str, float]]:
+    """Each part's percent of the graph's samples, summed over its functions' frames."""
+    if not svg.exists():
+        return []
+    frames = [(html.unescape(t), float(p)) for t, p in _FRAME.findall(svg.read_text())]
+    return [
+        (part, sum(percent for title, percent in frames if re.match(pattern, title)))
+        for part, pattern in PARTS.items()
+    ]
 
 
 def write_json(path: Path, figures: dict[str, Any]) -> None:
     def plain(value: Any) -> Any:
         if isinstance(value, Figure):
-            return value.as_dict()
-        if isinstance(value, dict):
-            return {key: plain(item) for key, item in value.items()}
-        return value
+            spread = (value.high - value.low) / value.median if value.median else 0.0
+            return {"values": list(value), "median": value.median, "spread": spread}
+        return {k: plain(v) for k, v in value.items()} if isinstance(value, dict) else value
 
     path.write_text(json.dumps(plain(figures), indent=2))
 
 
-def chart(path: Path, figures: dict[str, Any], args: argparse.Namespace) -> None:
+def chart(path: Path, figures: dict[str, Any], reps: int) -> None:
     """Microseconds a record of each path beside its floor (PoolSize 1, first broker)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    floors = figures["floors"]
-    kind = next(kind for kind in figures if kind not in ("floors", "one process"))
+    floors, kind = figures["floors"], brokers(figures)[0]
     pool = figures[kind]["1"]
-    bound = figures[kind]["consume us"].median + floors["iop floor, Kafka doors"].median
     bars = {
-        "fair bound (floor)": bound + floors["write floor"].median,
+        "fair bound (floor)": bound_us(figures[kind]["consume us"], floors),
         "Kafka path drain": us(pool["drain"].median),
         "drain, one process": us(figures["one process"]["records_per_s"].median),
         "hand-written (floor)": us(pool["handwritten"].median),
@@ -196,12 +194,11 @@ def chart(path: Path, figures: dict[str, Any], args: argparse.Namespace) -> None
     }
     plot, axes = plt.subplots(figsize=(9, 5))
     colors = ["#8c8c8c" if "floor" in name else "#1f77b4" for name in bars]
-    axes.bar(range(len(bars)), list(bars.values()), color=colors)
+    container = axes.bar(range(len(bars)), list(bars.values()), color=colors)
+    axes.bar_label(container, fmt="{:,.0f}", fontsize=8)
     axes.set_xticks(range(len(bars)), list(bars), rotation=25, ha="right", fontsize=8)
     axes.set_ylabel("microseconds a record (lower is faster)")
-    axes.set_title(f"each path beside its floor ({kind}, PoolSize 1, median of {args.reps})")
-    for index, value in enumerate(bars.values()):
-        axes.annotate(f"{value:,.0f}", (index, value), ha="center", va="bottom", fontsize=8)
+    axes.set_title(f"each path beside its floor ({kind}, PoolSize 1, median of {reps})")
     plot.tight_layout()
     plot.savefig(path, dpi=110)
     plt.close(plot)
