@@ -5,6 +5,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from kafka import KafkaProducer
 
 from kafka_demo import defaults
@@ -227,3 +228,34 @@ def test_both_kafka_consumers_and_all_three_routes_store_each_record_once(
     assert sorted(row["name"] for row in rows) == names
     assert {row["route"] for row in rows} == {"sql", "iris", "sqlalchemy"}
     assert {(hops[0][0], hops[0][2]) for hops in sessions} == KAFKA_DOORS
+
+
+@pytest.mark.parametrize(
+    ("disabled", "door"),
+    [
+        (defaults.IRIS_KAFKA_SERVICE, ("KafkaDemoBS", "KafkaRawMessage")),
+        (defaults.KAFKA_DEMO_BS, ("EnsLib.Kafka.Service", "EnsLib.Kafka.Message")),
+    ],
+)
+def test_with_one_kafka_door_disabled_the_other_stores_both_partitions(
+    disabled: str, door: tuple[str, str], db_url: str, tmp_path: Path
+) -> None:
+    local = LocalProcess(db_url, tmp_path / "local.log", options=("--disable", disabled))
+    local.start()
+    try:
+        names = [f"one door {index}" for index in range(10)]
+        producer = KafkaProducer(bootstrap_servers=local.bootstrap, acks="all")
+        for index, name in enumerate(names):
+            value = f'{{"name": "{name}", "price": 1}}'.encode()
+            producer.send(defaults.TOPIC, value, partition=index % 2)
+        producer.flush()
+        producer.close()
+        stored = wait_for_products(db_url, len(names), timeout=60)
+        sessions = traced_sessions(kafka_demo("trace", "--db", db_url, "--last", "10").stdout)
+    finally:
+        assert local.stop() == 0
+    log = local.log_path.read_text()
+    assert f"not run in the local mode: {disabled} (disabled with --disable)" in log
+    assert f"started {disabled} (" not in log
+    assert sorted(name for name, _ in stored) == names
+    assert {(hops[0][0], hops[0][2]) for hops in sessions} == {door}

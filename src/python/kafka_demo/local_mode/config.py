@@ -42,6 +42,12 @@ def rebalance_timeout_ms(on_tansu: bool) -> int:
     return TANSU_REBALANCE_TIMEOUT_MS if on_tansu else KAFKA_REBALANCE_TIMEOUT_MS
 
 
+KAFKA_DOORS = (defaults.KAFKA_DEMO_BS, defaults.IRIS_KAFKA_SERVICE)
+"""The items `kafka-demo local --disable` takes: the two consumers of the topic, each of which
+can read it alone. The BP and the BOs are not among them: IRIS keeps what is sent to a
+disabled item in its queue, which the local mode has not."""
+
+
 @dataclass(frozen=True)
 class LocalConfig:
     db_url: str = LOCAL_DB_URL
@@ -62,3 +68,6 @@ class LocalConfig:
     # On a database several productions share (PostgreSQL): this one's id, whose sessions it
     # owns (kafka_demo.local_mode.instances). None on an SQLite file, which one production uses.
     instance: int | None = None
+    # Kafka doors not run, as items whose Enabled box is cleared in the Management Portal; the
+    # other door then reads every partition of the topic.
+    disabled: tuple[str, ...] = ()

@@ -55,11 +55,14 @@ def test_a_wrong_flag_shows_that_commands_usage(command: str) -> None:
     assert lines[-1] == f"kafka-demo {command}: error: unrecognized arguments: --no-such-flag"
 
 
-def test_local_help_states_one_default_for_the_pool_size() -> None:
+def test_local_help_states_one_default_for_the_pool_size_and_none_for_disable() -> None:
     text = " ".join(kafka_demo("local", "--help").stdout.split())
-    pool_size = text[text.index("--pool-size N ") : text.index("--bootstrap HOST:PORT use")]
+    pool_size = text[text.index("--pool-size N ") : text.index("--disable ITEM do")]
     assert pool_size.count("(default:") == 1, pool_size
     assert pool_size.endswith("(default: the production's, 1) ")
+    disable = text[text.index("--disable ITEM do") : text.index("--bootstrap HOST:PORT use")]
+    assert "(default:" not in disable, disable
+    assert "Python.KafkaDemoBS or EnsLib.Kafka.Service" in disable
 
 
 def test_kafka_demo_alone_prints_the_help() -> None:

@@ -21,6 +21,7 @@ from kafka_demo.local_mode.config import (
     DURABILITIES,
     EMBEDDED_BROKER_PORT,
     EMBEDDED_BROKERS,
+    KAFKA_DOORS,
     LOCAL_BOOTSTRAP,
     LOCAL_DB_URL,
 )
@@ -85,6 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,  # no "(default: None)" beside the default it states
         help="PoolSize of Python.KafkaDemoBP and Python.LocalStorageBO: jobs that each handle"
         " one message at a time (default: the production's, 1)",
+    )
+    local.add_argument(
+        "--disable",
+        action="append",
+        choices=KAFKA_DOORS,
+        metavar="ITEM",
+        default=argparse.SUPPRESS,  # none; no "(default: None)" in the help
+        help=f"do not run this Kafka door ({' or '.join(KAFKA_DOORS)}), as clearing its"
+        " Enabled box in the Management Portal does: the other one reads the whole topic",
     )
     local.add_argument(
         "--bootstrap",

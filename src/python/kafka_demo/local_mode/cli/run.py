@@ -64,6 +64,7 @@ def run_local(args: argparse.Namespace) -> int:
                 durability=args.durability,
                 pool_size=getattr(args, "pool_size", None),
                 instance=instance,
+                disabled=tuple(getattr(args, "disable", ())),
             )
             create_topics(config.bootstrap, {config.topic: 2, config.dlq_topic: 1})
             _wait_for_group_coordinator(broker, config.group_id)

@@ -159,6 +159,8 @@ def stop_production(
         thread.join()
 
 
+DISABLED = "disabled with --disable"
+"""Why an item of LocalConfig.disabled is not run, as the log says at start."""
 TRACE_FLUSH_EVERY_S = 0.2
 """How often the trace's background writer writes ended sessions (REST inputs, mostly: a
 Kafka batch's sessions are written with its offsets). IRIS's journal syncs every two
@@ -176,7 +178,7 @@ class LocalRuntime:
         to why."""
         self.config = config
         self._poll = poll
-        self._skip = dict(skip or {})
+        self._skip = {name: DISABLED for name in config.disabled} | dict(skip or {})
         self._stopping = threading.Event()
         self._poller: threading.Thread | None = None
         self.engine = open_product_database(config.db_url, config.durability)
@@ -227,6 +229,7 @@ class LocalRuntime:
                 target=self._poll_forever, name="KafkaDemoBS", daemon=True
             )
             self._poller.start()
+        if self._poll:
             for service in self._services.values():
                 service.start()
         return production
