@@ -32,8 +32,7 @@ VALUE = b'{"name": "floor", "price": 1.5}'
 PRICE = Decimal("1.50")
 INSERT = text("INSERT INTO product (name, price, source) VALUES (:name, :price, :source)")
 _sources = itertools.count()
-_FOLDER = tempfile.TemporaryDirectory(prefix="kafka-demo-floor-")
-"""The floors' files, deleted when the process ends."""
+_FOLDER = tempfile.TemporaryDirectory(prefix="kafka-demo-floor-")  # deleted when the process ends
 
 
 def source() -> str:
@@ -46,8 +45,7 @@ def source() -> str:
 def held_connection(durability: str) -> Connection:
     """A connection on a fresh file, opened as the local mode opens its database."""
     path = os.path.join(_FOLDER.name, f"floor-{durability}.db")
-    # The ignore: `durability` is the checked command-line choice; open_database takes a Literal.
-    engine = open_database(f"sqlite:///{path}", durability)  # type: ignore[arg-type]
+    engine = open_database(f"sqlite:///{path}", durability)  # type: ignore[arg-type]  # a choice
     Base.metadata.create_all(engine)
     return engine.connect()
 
@@ -90,8 +88,7 @@ class NoopBP(BusinessProcess):
     def on_kafka_raw_message(self, request: KafkaRawMessage) -> Any:
         return self.send_request_sync(self.Storage, ProductSQLMessage(name="floor", price=PRICE))
 
-    def on_iris_kafka_message(self, request: "iris.EnsLib.Kafka.Message") -> Any:
-        """IoP dispatches on the annotation's text, as for KafkaDemoBP."""
+    def on_iris_kafka_message(self, request: "iris.EnsLib.Kafka.Message") -> Any:  # as KafkaDemoBP
         return self.send_request_sync(self.Storage, ProductSQLMessage(name="floor", price=PRICE))
 
 
@@ -123,8 +120,7 @@ def one_record(door: str) -> Callable[[], Any]:
 
 
 def timed(setup: Callable[[], Callable[[], Any]]) -> Callable[[int], float]:
-    """pyperf's time function: `loops` calls of what `setup` returns, setup not timed; a floor
-    whose no-op chain failed on the way measured nothing, and stops the run."""
+    """pyperf's time function: `loops` calls of what `setup` returns; a failed chain stops it."""
 
     def run(loops: int) -> float:
         call = setup()

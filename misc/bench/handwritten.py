@@ -24,8 +24,7 @@ WRITES = {
 
 def open_store(db_url: str, durability: str) -> Engine:
     """The product table's engine, and User.product's stand-in on the same file."""
-    # The ignore: `durability` is the checked command-line choice; open_database takes a Literal.
-    engine = open_database(db_url, durability)  # type: ignore[arg-type]
+    engine = open_database(db_url, durability)  # type: ignore[arg-type]  # a checked choice
     storage.create_product_table(engine)
     standin = iris_standin.IrisStandIn()
     standin.add_class(

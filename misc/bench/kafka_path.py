@@ -1,8 +1,5 @@
-"""The Kafka path in one process and each route through LocalStorageBO, run by run.py, which
-reads its figures as JSON on stdout (docs/performance.md, "Where time goes").
-
-    python misc/bench/kafka_path.py BOOTSTRAP DIR RECORDS SAMPLED_RECORDS ROWS REPS FLAME_SVG
-"""
+"""The Kafka path in one process, and each route through LocalStorageBO (docs/performance.md,
+"Where time goes"): run.py reads the figures it prints as JSON."""
 
 import json
 import logging
@@ -56,8 +53,7 @@ def start_runtime(bootstrap: str, db_path: Path) -> LocalRuntime:
 
 
 def drain(runtime: LocalRuntime, db_path: Path, records: int) -> float:
-    """Records/s of OnProcessInput called back to back, in a thread, timed as the server's
-    drain is: from the first record sent until the database holds them all."""
+    """Records/s of OnProcessInput called back to back in a thread, timed as the server's drain."""
     assert runtime.production is not None
     production, target, done = runtime.production, stored(db_path) + records, threading.Event()
 
@@ -68,26 +64,22 @@ def drain(runtime: LocalRuntime, db_path: Path, records: int) -> float:
     caller = threading.Thread(target=call_on_and_on, name="KafkaDemoBS")
     caller.start()
     try:
-        values = product_values(records, "path")
-        config = runtime.config
-        return records / produce(
-            config.bootstrap, config.topic, values, lambda: stored(db_path) >= target
-        )
+        values, config = product_values(records, "path"), runtime.config
+        seconds = produce(config.bootstrap, config.topic, values, lambda: stored(db_path) >= target)
+        return records / seconds
     finally:
         done.set()
         caller.join()
 
 
 def route_costs(runtime: LocalRuntime, rows: int) -> dict[str, float]:
-    """Microseconds a message of each route through LocalStorageBO's IoP dispatch, and of that
-    dispatch alone (the SQL route, its insert replaced by nothing). The routes take turns, a
-    block each, so that a change of load hits all alike; messages are serialized beforehand."""
+    """Microseconds a message of each route through LocalStorageBO, and of its dispatch alone;
+    the routes take turns, a block each, so that a change of load hits all alike."""
     assert runtime.production is not None and runtime.trace is not None
     runtime.trace.flush()  # the drain's hops, written now rather than meanwhile
     bo = runtime.production.items[LOCAL_STORAGE_BO]
     kinds = {**STORAGE_MESSAGES, DISPATCH_ALONE: ProductSQLMessage}
-    blocks = max(1, rows // BLOCK)
-    seconds = dict.fromkeys(kinds, 0.0)
+    blocks, seconds = max(1, rows // BLOCK), dict.fromkeys(kinds, 0.0)
     for block in range(-1, blocks):  # block -1 warms each up
         for kind, message_class in kinds.items():
             requests = [
@@ -100,7 +92,7 @@ def route_costs(runtime: LocalRuntime, rows: int) -> dict[str, float]:
 
 
 def timed_block(bo: Any, requests: list[Any], alone: bool) -> float:
-    """Seconds of the BO's receiving `requests`; `alone`, with the SQL route's insert a no-op."""
+    """Seconds of the BO's receiving `requests`; `alone`, with the SQL insert a no-op."""
     with patch.object(storage, "insert_with_sql", lambda *_: 0) if alone else nullcontext():
         started = time.perf_counter()
         for request in requests:
