@@ -1,5 +1,4 @@
-"""The fair bare handler: Flask doing the REST door's mandated work and nothing else, on a
-connection each gunicorn thread holds (docs/performance.md, "The floors")."""
+"""The fair bare handler, Flask doing the REST door's mandated work (docs/performance.md)."""
 
 import os
 import threading

@@ -1,5 +1,4 @@
-"""The floors, timed by pyperf: one record's mandated work done bare by its own libraries
-(docs/performance.md, "The floors"). Run by run.py: floors.py -o floors.json [--fast]."""
+"""The floors, a record's mandated work done bare, timed by pyperf (docs/performance.md)."""
 
 import itertools
 import os
@@ -130,8 +129,7 @@ def timed(setup: Callable[[], Callable[[], Any]]) -> Callable[[int], float]:
         elapsed = time.perf_counter() - started
         if noop_chain.cache_info().currsize:
             trace = cast(MemoryTrace, noop_chain().trace)
-            errors = [hop.error for hop in trace.hops if hop.status == "Error"]
-            if errors:
+            if errors := [hop.error for hop in trace.hops if hop.status == "Error"]:
                 raise RuntimeError(f"the no-op chain failed: {errors[0]}")
         return elapsed
 

@@ -1,5 +1,4 @@
-"""The fair hand-written consumer (docs/performance.md, "The floors"), run by run.py until it
-is stopped: handwritten.py BOOTSTRAP TOPIC SQLITE_PATH normal|full"""
+"""The fair hand-written consumer, run by run.py until stopped (docs/performance.md)."""
 
 import signal
 import sys

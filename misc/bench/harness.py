@@ -25,13 +25,10 @@ PY_SPY = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
 REPO = BENCH_DIR.parents[1]
 OUT = BENCH_DIR / "out"
 PYTHONPATH = os.pathsep.join([str(REPO / "src" / "python"), str(BENCH_DIR)])
-TOPIC, PARTITIONS = "kafka_demo", 2
-"""The topic `kafka-demo local` consumes; two partitions, one for each Kafka door."""
+TOPIC, PARTITIONS = "kafka_demo", 2  # `kafka-demo local`'s topic: a partition a Kafka door
 TANSU, APACHE = "tansu", "apache"
-BROKERS = {TANSU: (TANSU,), APACHE: (APACHE,), "both": (TANSU, APACHE)}
-"""--broker: the first broker named gets every figure, the second its Kafka figures."""
-WORKER_MODEL = {"GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "4"}
-"""What `kafka-demo local` serves with, given to the bare handler too."""
+BROKERS = {TANSU: (TANSU,), APACHE: (APACHE,), "both": (TANSU, APACHE)}  # the first: every figure
+WORKER_MODEL = {"GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "4"}  # `kafka-demo local`'s
 if str(REPO) not in sys.path:
     sys.path.append(str(REPO))  # tests.support: `kafka-demo local`, Apache Kafka, PostgreSQL
 from tests.support.local_process import LocalProcess  # noqa: E402
@@ -129,10 +126,6 @@ def running(
             process.terminate()  # the block's end waits for it
 
 
-def joined(bootstrap: str, db_path: Path, topic: str = TOPIC) -> None:
-    drain_rate(bootstrap, db_path, product_values(1, "join"), topic)  # the group is joined
-
-
 @contextmanager
 def local_mode(
     db_path: Path, log: Path, options: list[str], bootstrap: str | None
@@ -141,7 +134,7 @@ def local_mode(
     local = LocalProcess(f"sqlite:///{db_path}", log, bootstrap, options=tuple(options))
     local.start(timeout=60)
     try:
-        joined(local.bootstrap, db_path)
+        drain_rate(local.bootstrap, db_path, product_values(1, "join"))  # KafkaDemoBS joined
         yield local
     finally:
         local.stop(timeout=30)
@@ -151,9 +144,10 @@ def handwritten_consumer(
     bootstrap: str, topic: str, db_path: Path, durability: str, log: Path
 ) -> AbstractContextManager[subprocess.Popen[bytes]]:
     new_topic(bootstrap, topic)
-    command = [sys.executable, str(BENCH_DIR / "handwritten.py"), bootstrap, topic]
-    command += [str(db_path), durability]
-    return running(command, log, lambda: joined(bootstrap, db_path, topic))
+    script = str(BENCH_DIR / "handwritten.py")
+    command = [sys.executable, script, bootstrap, topic, str(db_path), durability]
+    first = product_values(1, "join")  # once stored, the consumer has joined its group
+    return running(command, log, lambda: drain_rate(bootstrap, db_path, first, topic))
 
 
 def bare_handler(

@@ -1,5 +1,4 @@
-"""The Kafka path in one process, and each route through LocalStorageBO (docs/performance.md,
-"Where time goes"): run.py reads the figures it prints as JSON."""
+"""The Kafka path in one process, each route through LocalStorageBO (docs/performance.md)."""
 
 import json
 import logging
@@ -10,10 +9,9 @@ import time
 from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 from unittest.mock import patch
 
-from harness import PARTITIONS, new_topic, produce, product_values, sampled, stored, wait_for
+from harness import PARTITIONS, drain_rate, new_topic, product_values, sampled, wait_for
 from iop.messages.dispatch import dispatch_serializer
 
 from kafka_demo import storage
@@ -55,7 +53,7 @@ def start_runtime(bootstrap: str, db_path: Path) -> LocalRuntime:
 def drain(runtime: LocalRuntime, db_path: Path, records: int) -> float:
     """Records/s of OnProcessInput called back to back in a thread, timed as the server's drain."""
     assert runtime.production is not None
-    production, target, done = runtime.production, stored(db_path) + records, threading.Event()
+    production, config, done = runtime.production, runtime.config, threading.Event()
 
     def call_on_and_on() -> None:
         while not done.is_set():
@@ -64,9 +62,8 @@ def drain(runtime: LocalRuntime, db_path: Path, records: int) -> float:
     caller = threading.Thread(target=call_on_and_on, name="KafkaDemoBS")
     caller.start()
     try:
-        values, config = product_values(records, "path"), runtime.config
-        seconds = produce(config.bootstrap, config.topic, values, lambda: stored(db_path) >= target)
-        return records / seconds
+        values = product_values(records, "path")
+        return drain_rate(config.bootstrap, db_path, values, config.topic)
     finally:
         done.set()
         caller.join()
@@ -86,18 +83,14 @@ def route_costs(runtime: LocalRuntime, rows: int) -> dict[str, float]:
                 dispatch_serializer(message_class(name=f"{kind} {block} {i}", price=PRICE))
                 for i in range(BLOCK)
             ]
-            elapsed = timed_block(bo, requests, alone=kind == DISPATCH_ALONE)
+            alone = kind == DISPATCH_ALONE  # the SQL route's insert a no-op
+            with patch.object(storage, "insert_with_sql", lambda *_: 0) if alone else nullcontext():
+                started = time.perf_counter()
+                for request in requests:
+                    bo.receive(request)
+                elapsed = time.perf_counter() - started
             seconds[kind] += elapsed if block >= 0 else 0.0
     return {kind: total / (blocks * BLOCK) * 1e6 for kind, total in seconds.items()}
-
-
-def timed_block(bo: Any, requests: list[Any], alone: bool) -> float:
-    """Seconds of the BO's receiving `requests`; `alone`, with the SQL insert a no-op."""
-    with patch.object(storage, "insert_with_sql", lambda *_: 0) if alone else nullcontext():
-        started = time.perf_counter()
-        for request in requests:
-            bo.receive(request)
-        return time.perf_counter() - started
 
 
 def main() -> None:

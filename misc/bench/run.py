@@ -23,10 +23,10 @@ from kafka_demo.kafka_io.clients import open_consumer
 from kafka_demo.local_mode.broker.ports import free_port
 from kafka_demo.local_mode.config import LocalConfig
 
-LOADS = {False: (20_000, 3_000, 400), True: (3_000, 1_000, 100)}
-"""Records of a consume floor, records of a drain, rows of a route, without and with --quick."""
+LOADS = {False: (20_000, 3_000, 400), True: (3_000, 1_000, 100)}  # consume, drain, route rows
 SAMPLED_RECORDS = 3_000  # each sampled drain's, --quick too: enough samples to rank the parts
 KAFKA_DOORS = ("iop KafkaDemoBS", "iop adapter door")  # a partition each
+Drains = dict[str, tuple[Path, str]]  # the figure's key: the SQLite file it fills, the topic
 
 
 def parse_args() -> argparse.Namespace:
@@ -97,7 +97,7 @@ def consume_rate(bootstrap: str, records: int, run: int) -> float:
 def kafka_figures(
     args: argparse.Namespace, kind: str, bootstrap: str, bare_port: int | None, work: Path
 ) -> dict[str, Any]:
-    """One broker's figures (docs/performance.md, "Pairing"), and the flame graphs."""
+    """One broker's figures, and the flame graphs (docs/performance.md, "Pairing")."""
     consume = [consume_rate(bootstrap, args.consume_records, rep) for rep in range(args.reps)]
     found: dict[str, Any] = {"consume us": harness.Figure(1e6 / rate for rate in consume)}
     # kafka-demo local on Tansu starts its own broker, as users run it; else --bootstrap.
@@ -111,19 +111,15 @@ def kafka_figures(
             harness.handwritten_consumer(local.bootstrap, topic, peer, args.durability, log),
         ):
             doors = {"bare": bare_port, "door": local.port} if size == 1 and bare_port else {}
-            found[str(size)] = paired(args, local, db, doors, (peer, topic), name)
+            drains = {"handwritten": (peer, topic), "drain": (db, harness.TOPIC)}
+            found[str(size)] = paired(args, local.bootstrap, doors, drains, name)
             if doors:
                 profile_server(args, local, db)
     return found
 
 
 def paired(
-    args: argparse.Namespace,
-    local: harness.LocalProcess,
-    db: Path,
-    doors: dict[str, int],
-    peer: tuple[Path, str],
-    name: str,
+    args: argparse.Namespace, bootstrap: str, doors: dict[str, int], drains: Drains, name: str
 ) -> dict[str, harness.Figure]:
     """Repetitions of path and floor in turn: REST's, 1 client then 4, then the drains."""
     runs: dict[str, list[float]] = defaultdict(list)
@@ -132,8 +128,8 @@ def paired(
             for key, value in harness.wrk(port, clients, args.seconds).items():
                 runs[f"{side} {clients} {key}"].append(value)
         values = harness.product_values(args.path_records, f"{name}-{rep}")
-        runs["handwritten"].append(harness.drain_rate(local.bootstrap, peer[0], values, peer[1]))
-        runs["drain"].append(harness.drain_rate(local.bootstrap, db, values))
+        for key, (db, topic) in drains.items():
+            runs[key].append(harness.drain_rate(bootstrap, db, values, topic))
     return {key: harness.Figure(found) for key, found in runs.items()}
 
 

@@ -1,8 +1,4 @@
-"""One backlog drained by 1, 2 and 3 `kafka-demo local` in one consumer group on one PostgreSQL
-(docs/performance.md, "Scaling out"); prints records/s and writes misc/bench/out/scale_out.json.
-
-    python misc/bench/scale_out.py [--records 3000] [--instances 1 2 3] [--reps 3]
-"""
+"""One backlog drained by 1, 2, 3 `kafka-demo local` on one PostgreSQL (docs/performance.md)."""
 
 import argparse
 import json
@@ -63,7 +59,7 @@ def drain(count: int, records: int, db_url: str, logs: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=3_000)
     parser.add_argument("--instances", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--reps", type=int, default=3)
