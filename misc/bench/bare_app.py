@@ -11,7 +11,6 @@ from kafka_demo import rules
 
 _engine = open_store(os.environ["BENCH_DB_URL"], os.environ.get("BENCH_DURABILITY", "normal"))
 _held = threading.local()
-
 app = Flask(__name__)
 
 

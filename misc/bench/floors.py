@@ -153,10 +153,9 @@ def main() -> None:
         "write sqlalchemy": lambda: partial(write_sqlalchemy, held_connection(durability)),
         "write iris": lambda: partial(write_iris, iris_product_class(durability)),
     }
-    for name, on_its_store in writes.items():
-        runner.bench_time_func(name, timed(on_its_store))
-    for name, door in DOORS.items():
-        runner.bench_time_func(name, timed(partial(one_record, door)))
+    doors = {name: partial(one_record, door) for name, door in DOORS.items()}
+    for name, setup in (writes | doors).items():
+        runner.bench_time_func(name, timed(setup))
 
 
 if __name__ == "__main__":

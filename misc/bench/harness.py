@@ -38,8 +38,6 @@ class Figure(tuple[float, ...]):
     """One quantity's values over the repetitions: the report gives the median, min and max."""
 
     median = property(statistics.median)
-    low = property(min)
-    high = property(max)
 
 
 def wait_for(done: Callable[[], bool], timeout: float, what: str, step: float = 0.05) -> None:
@@ -75,11 +73,7 @@ def product_values(count: int, tag: str) -> list[bytes]:
 
 
 def produce(
-    bootstrap: str,
-    topic: str,
-    values: list[bytes],
-    until: Callable[[], bool] = lambda: True,
-    step: float = 0.01,
+    bootstrap: str, topic: str, values: list[bytes], until: Callable[[], bool], step: float = 0.01
 ) -> float:
     """Seconds from the first of `values` sent until `until()` holds."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
@@ -102,10 +96,8 @@ def answers(port: int) -> bool:
     """Whether an HTTP server answers on `port`, whatever its status."""
     try:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).close()
-    except urllib.error.HTTPError:
-        pass
-    except OSError:
-        return False
+    except OSError as error:  # an HTTPError is an answer
+        return isinstance(error, urllib.error.HTTPError)
     return True
 
 

@@ -34,8 +34,7 @@ def start_runtime(bootstrap: str, db_path: Path) -> LocalRuntime:
         topic=new_topic(bootstrap, "bench_path"),
         dlq_topic=new_topic(bootstrap, "bench_path.dlq"),
         group_id="bench-path",
-        # A poll of 500 records must be handled within it, or the group evicts the consumer.
-        max_poll_interval_ms=60_000,
+        max_poll_interval_ms=60_000,  # for a poll of 500 records, or the group evicts it
     )
     runtime = LocalRuntime(config, poll=False)
     Base.metadata.create_all(runtime.engine)  # what the BO does on its first message
@@ -62,8 +61,7 @@ def drain(runtime: LocalRuntime, db_path: Path, records: int) -> float:
     caller = threading.Thread(target=call_on_and_on, name="KafkaDemoBS")
     caller.start()
     try:
-        values = product_values(records, "path")
-        return drain_rate(config.bootstrap, db_path, values, config.topic)
+        return drain_rate(config.bootstrap, db_path, product_values(records, "path"), config.topic)
     finally:
         done.set()
         caller.join()

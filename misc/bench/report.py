@@ -22,7 +22,7 @@ REST = [  # the figure, its key, unit and goal: "fair bare handler" its floor, "
 ]
 Goal = tuple[str, float] | None
 _FRAME = re.compile(r"<title>(.+?) \([\d,]+ samples?, ([\d.]+)%\)</title>")
-PARTS = {
+PARTS = {  # parts of the work, each a set of functions that do not call one another
     "the three writes (kafka_demo.storage)": r"insert_with_(sql|sqlalchemy|iris_orm) \(",
     "SQLite's execute and commit, every caller": r"DefaultDialect\.do_(execute|commit) ",
     "IoP's (de)serialization of messages": r"dispatch_(serializer|deserializer) \(iop/",
@@ -36,7 +36,6 @@ PARTS = {
     "kafka-python poll and commit": r"KafkaConsumer\.(poll|commit) \(",
     "Flask, the REST door's app": r"Flask\.wsgi_app \(",
 }
-"""Parts of the work, each a set of functions that do not call one another."""
 
 
 def us(rate: float) -> float:
@@ -61,7 +60,7 @@ class Report:
         self.goals: list[tuple[str, bool]] = []
 
     def row(self, name: str, value: Figure, unit: str = "us", *others: str) -> None:
-        cell = f"{value.median:,.1f} {unit} ({value.low:,.1f}-{value.high:,.1f})"
+        cell = f"{value.median:,.1f} {unit} ({min(value):,.1f}-{max(value):,.1f})"
         self.rows.append("| " + " | ".join([name, cell, *(others or [""] * 4)]) + " |")
 
     def against(self, name: str, value: Figure, unit: str, floor: float, goal: Goal = None) -> None:
@@ -86,14 +85,12 @@ class Report:
         self.row(f"fair bound 1/(consume + IoP floor + write floor) ({kind})", bound, "rec/s")
         for size in (key for key in found if key.isdigit()):
             drain, peer = found[size]["drain"], found[size]["handwritten"]
-            label = f"({kind}, PoolSize {size})"
+            at = f"({kind}, PoolSize {size})"
             if size == "1":
-                self.against(
-                    f"Kafka path: drain {label}", drain, "rec/s", bound.median, (">=", 0.8)
-                )
-            self.row(f"floor: fair hand-written consumer {label}", peer, "rec/s")
+                self.against(f"Kafka path: drain {at}", drain, "rec/s", bound.median, (">=", 0.8))
+            self.row(f"floor: fair hand-written consumer {at}", peer, "rec/s")
             goal = (">=", 0.5) if size == "1" else None
-            self.against(f"drain vs hand-written {label}", drain, "rec/s", peer.median, goal)
+            self.against(f"drain vs hand-written {at}", drain, "rec/s", peer.median, goal)
             if "door 1 p50_ms" in found[size]:
                 self.rest(found[size])
 
@@ -106,12 +103,10 @@ class Report:
         name = "REST door, 4 clients vs its 1 client's 1/p50"
         self.against(name, pool["door 4 requests_per_s"], "req/s", one_client, (">=", 1.0))
 
-    def one_process(
-        self, one: dict[str, Figure], server: Figure, floors: dict[str, Figure]
-    ) -> None:
+    def one_process(self, one: dict[str, Figure], drain: Figure, floors: dict[str, Figure]) -> None:
         """The drain in one process beside the server's; each route beside its write floor."""
         name = "drain in one process vs the server's (PoolSize 1)"
-        self.against(name, one["records_per_s"], "rec/s", server.median)
+        self.against(name, one["records_per_s"], "rec/s", drain.median)
         self.row("LocalStorageBO's IoP dispatch alone, no write", one["dispatch alone us"])
         for route in ("sql", "sqlalchemy", "iris"):
             name = f"route {route} via LocalStorageBO vs its write"
@@ -149,7 +144,7 @@ def where_time_goes(svg: Path) -> list[tuple[str, float]]:
 def write_json(path: Path, figures: dict[str, Any]) -> None:
     def plain(value: Any) -> Any:
         if isinstance(value, Figure):
-            spread = (value.high - value.low) / value.median if value.median else 0.0
+            spread = (max(value) - min(value)) / value.median if value.median else 0.0
             return {"values": list(value), "median": value.median, "spread": spread}
         return {k: plain(v) for k, v in value.items()} if isinstance(value, dict) else value
 

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from contextlib import ExitStack
 from itertools import product
 from pathlib import Path
@@ -56,9 +55,7 @@ def floor_figures(args: argparse.Namespace) -> dict[str, harness.Figure]:
     command += ["--durability", args.durability, *(["--fast"] if args.quick else [])]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     suite = pyperf.BenchmarkSuite.load(str(path))
-    floors = {
-        bench.get_name(): harness.Figure(v * 1e6 for v in bench.get_values()) for bench in suite
-    }
+    floors = {b.get_name(): harness.Figure(v * 1e6 for v in b.get_values()) for b in suite}
     writes = [floors[name].median for name in floors if "write" in name]
     floors["write floor"] = harness.Figure([mean(writes)])
     floors["iop floor, Kafka doors"] = harness.Figure([mean(floors[n].median for n in KAFKA_DOORS)])
@@ -82,7 +79,7 @@ def consume_rate(bootstrap: str, records: int, run: int) -> float:
 
     try:
         harness.wait_for(assigned, 30, "the group join", step=0)
-        harness.produce(bootstrap, topic, harness.product_values(records, "consume"))
+        harness.produce(bootstrap, topic, harness.product_values(records, "consume"), lambda: True)
         seen, started = 0, time.perf_counter()
         while seen < records:
             batch = consumer.poll(timeout_ms=1000)
@@ -100,8 +97,7 @@ def kafka_figures(
     """One broker's figures, and the flame graphs (docs/performance.md, "Pairing")."""
     consume = [consume_rate(bootstrap, args.consume_records, rep) for rep in range(args.reps)]
     found: dict[str, Any] = {"consume us": harness.Figure(1e6 / rate for rate in consume)}
-    # kafka-demo local on Tansu starts its own broker, as users run it; else --bootstrap.
-    on = None if kind == harness.TANSU else bootstrap
+    on = None if kind == harness.TANSU else bootstrap  # on Tansu, its own, as users run it
     for size in args.pool_sizes:
         name, topic = f"{kind}-pool{size}", f"peer_{size}"
         options = ["--durability", args.durability, "--pool-size", str(size)]
@@ -122,14 +118,14 @@ def paired(
     args: argparse.Namespace, bootstrap: str, doors: dict[str, int], drains: Drains, name: str
 ) -> dict[str, harness.Figure]:
     """Repetitions of path and floor in turn: REST's, 1 client then 4, then the drains."""
-    runs: dict[str, list[float]] = defaultdict(list)
+    runs: dict[str, list[float]] = {}
     for rep in range(args.reps):
         for (side, port), clients in product(doors.items(), (1, 4)):
             for key, value in harness.wrk(port, clients, args.seconds).items():
-                runs[f"{side} {clients} {key}"].append(value)
+                runs.setdefault(f"{side} {clients} {key}", []).append(value)
         values = harness.product_values(args.path_records, f"{name}-{rep}")
         for key, (db, topic) in drains.items():
-            runs[key].append(harness.drain_rate(bootstrap, db, values, topic))
+            runs.setdefault(key, []).append(harness.drain_rate(bootstrap, db, values, topic))
     return {key: harness.Figure(found) for key, found in runs.items()}
 
 

@@ -7,15 +7,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from harness import OUT, TOPIC, LocalProcess, new_topic, produce, product_values
+from harness import OUT, TOPIC, LocalProcess, produce, product_values
 from sqlalchemy import create_engine, text
 
-from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
 
-PARTITIONS = 6
-"""Two Kafka doors in each of up to three instances, a partition each."""
-SETTLE_S = 5.0
-"""After the first batch is stored: the group's last rebalance is over by then."""
+PARTITIONS = 6  # two Kafka doors in each of up to three instances, a partition each
+SETTLE_S = 5.0  # after the first batch is stored: the group's last rebalance is over by then
 
 
 def stored(db_url: str) -> int:
@@ -30,7 +28,6 @@ def stored(db_url: str) -> int:
 
 
 def sent_and_stored(bootstrap: str, db_url: str, values: list[bytes]) -> float:
-    """Seconds from the first of `values` sent until the table holds them all."""
     target = stored(db_url) + len(values)
     return produce(bootstrap, TOPIC, values, lambda: stored(db_url) >= target, step=0.05)
 
@@ -38,8 +35,7 @@ def sent_and_stored(bootstrap: str, db_url: str, values: list[bytes]) -> float:
 def drain(count: int, records: int, db_url: str, logs: Path) -> float:
     """Records/s of one backlog drained by `count` instances on a broker of their own."""
     with EmbeddedBroker() as broker:
-        new_topic(broker.bootstrap, TOPIC, PARTITIONS)
-        new_topic(broker.bootstrap, f"{TOPIC}.dlq", 1)
+        create_topics(broker.bootstrap, {TOPIC: PARTITIONS, f"{TOPIC}.dlq": 1})
         instances = [
             LocalProcess(db_url, logs / f"local-{count}-{number}.log", broker.bootstrap)
             for number in range(count)
