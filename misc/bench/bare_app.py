@@ -1,5 +1,4 @@
-"""The fair bare handler: Flask doing the REST door's mandated work and nothing else, on a
-connection each gunicorn thread holds (docs/performance.md, "The floors")."""
+"""The fair bare handler, Flask doing the REST door's mandated work (docs/performance.md)."""
 
 import os
 import threading
@@ -12,7 +11,6 @@ from kafka_demo import rules
 
 _engine = open_store(os.environ["BENCH_DB_URL"], os.environ.get("BENCH_DURABILITY", "normal"))
 _held = threading.local()
-
 app = Flask(__name__)
 
 

@@ -1,5 +1,4 @@
-"""The floors, timed by pyperf: one record's mandated work done bare by its own libraries
-(docs/performance.md, "The floors"). Run by run.py: floors.py -o floors.json [--fast]."""
+"""The floors, a record's mandated work done bare, timed by pyperf (docs/performance.md)."""
 
 import itertools
 import os
@@ -32,8 +31,7 @@ VALUE = b'{"name": "floor", "price": 1.5}'
 PRICE = Decimal("1.50")
 INSERT = text("INSERT INTO product (name, price, source) VALUES (:name, :price, :source)")
 _sources = itertools.count()
-_FOLDER = tempfile.TemporaryDirectory(prefix="kafka-demo-floor-")
-"""The floors' files, deleted when the process ends."""
+_FOLDER = tempfile.TemporaryDirectory(prefix="kafka-demo-floor-")  # deleted when the process ends
 
 
 def source() -> str:
@@ -46,8 +44,7 @@ def source() -> str:
 def held_connection(durability: str) -> Connection:
     """A connection on a fresh file, opened as the local mode opens its database."""
     path = os.path.join(_FOLDER.name, f"floor-{durability}.db")
-    # The ignore: `durability` is the checked command-line choice; open_database takes a Literal.
-    engine = open_database(f"sqlite:///{path}", durability)  # type: ignore[arg-type]
+    engine = open_database(f"sqlite:///{path}", durability)  # type: ignore[arg-type]  # a choice
     Base.metadata.create_all(engine)
     return engine.connect()
 
@@ -90,8 +87,7 @@ class NoopBP(BusinessProcess):
     def on_kafka_raw_message(self, request: KafkaRawMessage) -> Any:
         return self.send_request_sync(self.Storage, ProductSQLMessage(name="floor", price=PRICE))
 
-    def on_iris_kafka_message(self, request: "iris.EnsLib.Kafka.Message") -> Any:
-        """IoP dispatches on the annotation's text, as for KafkaDemoBP."""
+    def on_iris_kafka_message(self, request: "iris.EnsLib.Kafka.Message") -> Any:  # as KafkaDemoBP
         return self.send_request_sync(self.Storage, ProductSQLMessage(name="floor", price=PRICE))
 
 
@@ -123,8 +119,7 @@ def one_record(door: str) -> Callable[[], Any]:
 
 
 def timed(setup: Callable[[], Callable[[], Any]]) -> Callable[[int], float]:
-    """pyperf's time function: `loops` calls of what `setup` returns, setup not timed; a floor
-    whose no-op chain failed on the way measured nothing, and stops the run."""
+    """pyperf's time function: `loops` calls of what `setup` returns; a failed chain stops it."""
 
     def run(loops: int) -> float:
         call = setup()
@@ -134,8 +129,7 @@ def timed(setup: Callable[[], Callable[[], Any]]) -> Callable[[int], float]:
         elapsed = time.perf_counter() - started
         if noop_chain.cache_info().currsize:
             trace = cast(MemoryTrace, noop_chain().trace)
-            errors = [hop.error for hop in trace.hops if hop.status == "Error"]
-            if errors:
+            if errors := [hop.error for hop in trace.hops if hop.status == "Error"]:
                 raise RuntimeError(f"the no-op chain failed: {errors[0]}")
         return elapsed
 
@@ -159,10 +153,9 @@ def main() -> None:
         "write sqlalchemy": lambda: partial(write_sqlalchemy, held_connection(durability)),
         "write iris": lambda: partial(write_iris, iris_product_class(durability)),
     }
-    for name, on_its_store in writes.items():
-        runner.bench_time_func(name, timed(on_its_store))
-    for name, door in DOORS.items():
-        runner.bench_time_func(name, timed(partial(one_record, door)))
+    doors = {name: partial(one_record, door) for name, door in DOORS.items()}
+    for name, setup in (writes | doors).items():
+        runner.bench_time_func(name, timed(setup))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,4 @@
-"""The fair hand-written consumer (docs/performance.md, "The floors"), run by run.py until it
-is stopped: handwritten.py BOOTSTRAP TOPIC SQLITE_PATH normal|full"""
+"""The fair hand-written consumer, run by run.py until stopped (docs/performance.md)."""
 
 import signal
 import sys
@@ -24,8 +23,7 @@ WRITES = {
 
 def open_store(db_url: str, durability: str) -> Engine:
     """The product table's engine, and User.product's stand-in on the same file."""
-    # The ignore: `durability` is the checked command-line choice; open_database takes a Literal.
-    engine = open_database(db_url, durability)  # type: ignore[arg-type]
+    engine = open_database(db_url, durability)  # type: ignore[arg-type]  # a checked choice
     storage.create_product_table(engine)
     standin = iris_standin.IrisStandIn()
     standin.add_class(

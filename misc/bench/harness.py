@@ -1,5 +1,4 @@
-"""The benchmark's harness: figures, waits, brokers, Kafka backlogs, the servers measured and
-py-spy (docs/performance.md)."""
+"""Figures, waits, brokers, backlogs, the servers measured and py-spy (docs/performance.md)."""
 
 import json
 import os
@@ -12,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,13 +25,10 @@ PY_SPY = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
 REPO = BENCH_DIR.parents[1]
 OUT = BENCH_DIR / "out"
 PYTHONPATH = os.pathsep.join([str(REPO / "src" / "python"), str(BENCH_DIR)])
-TOPIC, PARTITIONS = "kafka_demo", 2
-"""The topic `kafka-demo local` consumes; two partitions, one for each Kafka door."""
+TOPIC, PARTITIONS = "kafka_demo", 2  # `kafka-demo local`'s topic: a partition a Kafka door
 TANSU, APACHE = "tansu", "apache"
-BROKERS = {TANSU: (TANSU,), APACHE: (APACHE,), "both": (TANSU, APACHE)}
-"""--broker: the first broker named gets every figure, the second its Kafka figures."""
-WORKER_MODEL = {"GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "4"}
-"""What `kafka-demo local` serves with, given to the bare handler too."""
+BROKERS = {TANSU: (TANSU,), APACHE: (APACHE,), "both": (TANSU, APACHE)}  # the first: every figure
+WORKER_MODEL = {"GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "4"}  # `kafka-demo local`'s
 if str(REPO) not in sys.path:
     sys.path.append(str(REPO))  # tests.support: `kafka-demo local`, Apache Kafka, PostgreSQL
 from tests.support.local_process import LocalProcess  # noqa: E402
@@ -42,12 +38,6 @@ class Figure(tuple[float, ...]):
     """One quantity's values over the repetitions: the report gives the median, min and max."""
 
     median = property(statistics.median)
-    low = property(min)
-    high = property(max)
-
-
-def figure(values: Iterable[float]) -> Figure:
-    return Figure(float(value) for value in values)
 
 
 def wait_for(done: Callable[[], bool], timeout: float, what: str, step: float = 0.05) -> None:
@@ -59,7 +49,6 @@ def wait_for(done: Callable[[], bool], timeout: float, what: str, step: float = 
 
 
 def stored(db_path: Path) -> int:
-    """Rows in the product table of a SQLite file (0 until its first message makes it)."""
     try:
         with sqlite3.connect(db_path, timeout=30) as connection:
             return connection.execute("SELECT count(*) FROM product").fetchone()[0]
@@ -67,17 +56,11 @@ def stored(db_path: Path) -> int:
         return 0
 
 
-@contextmanager
-def broker(kind: str) -> Iterator[str]:
-    """A broker of this run's own until the block ends: its bootstrap address."""
-    if kind == TANSU:
-        with EmbeddedBroker() as tansu:
-            yield tansu.bootstrap
-        return
+def broker(kind: str) -> AbstractContextManager[Any]:
+    """The embedded Tansu or a one-broker Apache Kafka: either gives its `bootstrap`."""
     from tests.support.apache_kafka import KafkaCluster
 
-    with KafkaCluster(1) as cluster:
-        yield cluster.bootstrap
+    return EmbeddedBroker() if kind == TANSU else KafkaCluster(1)
 
 
 def new_topic(bootstrap: str, name: str, partitions: int = PARTITIONS) -> str:
@@ -90,13 +73,9 @@ def product_values(count: int, tag: str) -> list[bytes]:
 
 
 def produce(
-    bootstrap: str,
-    topic: str,
-    values: list[bytes],
-    until: Callable[[], bool] = lambda: True,
-    step: float = 0.01,
+    bootstrap: str, topic: str, values: list[bytes], until: Callable[[], bool], step: float = 0.01
 ) -> float:
-    """Send `values`: seconds from the first sent until `until()` holds (checked every `step`)."""
+    """Seconds from the first of `values` sent until `until()` holds."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     started = time.perf_counter()
     for value in values:
@@ -109,7 +88,6 @@ def produce(
 
 
 def drain_rate(bootstrap: str, db_path: Path, values: list[bytes], topic: str = TOPIC) -> float:
-    """Records/s of `values` sent from outside until the SQLite file holds them all."""
     target = stored(db_path) + len(values)
     return len(values) / produce(bootstrap, topic, values, lambda: stored(db_path) >= target)
 
@@ -118,10 +96,8 @@ def answers(port: int) -> bool:
     """Whether an HTTP server answers on `port`, whatever its status."""
     try:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).close()
-    except urllib.error.HTTPError:
-        return True
-    except OSError:
-        return False
+    except OSError as error:  # an HTTPError is an answer
+        return isinstance(error, urllib.error.HTTPError)
     return True
 
 
@@ -129,38 +105,28 @@ def answers(port: int) -> bool:
 def running(
     command: list[str], log: Path, ready: Callable[[], Any], env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """`command` until the block ends, once `ready()` returned; SIGTERM, then SIGKILL at 20 s."""
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, env={**os.environ, **(env or {})}, stdout=output, stderr=subprocess.STDOUT
-        )
+    """`command` until the block ends, once `ready()` returned."""
+    environment = {**os.environ, **(env or {})}
+    with (
+        log.open("wb") as output,
+        subprocess.Popen(command, env=environment, stdout=output, stderr=output) as process,
+    ):
         try:
             ready()
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def joined(bootstrap: str, db_path: Path, topic: str = TOPIC) -> None:
-    """A first record stored: the consumer has joined its group."""
-    drain_rate(bootstrap, db_path, product_values(1, "join"), topic)
+            process.terminate()  # the block's end waits for it
 
 
 @contextmanager
 def local_mode(
     db_path: Path, log: Path, options: list[str], bootstrap: str | None
 ) -> Iterator[LocalProcess]:
-    """`kafka-demo local` with `options`, with its own Tansu or on `bootstrap`, until the block
-    ends; ready once KafkaDemoBS has stored a first record."""
+    """`kafka-demo local`, with its own Tansu or on `bootstrap`, once it has stored a record."""
     local = LocalProcess(f"sqlite:///{db_path}", log, bootstrap, options=tuple(options))
     local.start(timeout=60)
     try:
-        joined(local.bootstrap, db_path)
+        drain_rate(local.bootstrap, db_path, product_values(1, "join"))  # KafkaDemoBS joined
         yield local
     finally:
         local.stop(timeout=30)
@@ -169,11 +135,11 @@ def local_mode(
 def handwritten_consumer(
     bootstrap: str, topic: str, db_path: Path, durability: str, log: Path
 ) -> AbstractContextManager[subprocess.Popen[bytes]]:
-    """handwritten.py on `topic`, in a process of its own, joined and ready."""
     new_topic(bootstrap, topic)
-    command = [sys.executable, str(BENCH_DIR / "handwritten.py"), bootstrap, topic]
-    command += [str(db_path), durability]
-    return running(command, log, lambda: joined(bootstrap, db_path, topic))
+    script = str(BENCH_DIR / "handwritten.py")
+    command = [sys.executable, script, bootstrap, topic, str(db_path), durability]
+    first = product_values(1, "join")  # once stored, the consumer has joined its group
+    return running(command, log, lambda: drain_rate(bootstrap, db_path, first, topic))
 
 
 def bare_handler(
@@ -190,8 +156,8 @@ def bare_handler(
 
 def wrk(port: int, clients: int, seconds: float) -> dict[str, float]:
     """wrk, in C: `clients` keep-alive connections POST products (post.lua) for `seconds`."""
-    command = ["wrk", "-t", "1", "-c", str(clients), "-d", f"{seconds:g}s"]
-    command += ["-s", str(BENCH_DIR / "post.lua"), f"http://127.0.0.1:{port}"]
+    command = ["wrk", "-t", "1", "-c", str(clients), "-d", f"{seconds:g}s", "-s"]
+    command += [str(BENCH_DIR / "post.lua"), f"http://127.0.0.1:{port}"]
     return read_wrk(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
 
@@ -205,8 +171,7 @@ def read_wrk(output: str) -> dict[str, float]:
 
 @contextmanager
 def sampled(pid: int, svg: Path, mode: str) -> Iterator[None]:
-    """py-spy samples `pid` and its children until the block ends, into `svg`; `mode` "gil":
-    only threads holding the interpreter lock, "idle": waiting ones too."""
+    """py-spy samples `pid` and its children into `svg` until the block ends; `mode` gil|idle."""
     command = [PY_SPY, "record", "--pid", str(pid), "--subprocesses", "--nonblocking"]
     command += [f"--{mode}", "--rate", "250", "-o", str(svg)]
     spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

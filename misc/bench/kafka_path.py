@@ -1,8 +1,4 @@
-"""The Kafka path in one process and each route through LocalStorageBO, run by run.py, which
-reads its figures as JSON on stdout (docs/performance.md, "Where time goes").
-
-    python misc/bench/kafka_path.py BOOTSTRAP DIR RECORDS SAMPLED_RECORDS ROWS REPS FLAME_SVG
-"""
+"""The Kafka path in one process, each route through LocalStorageBO (docs/performance.md)."""
 
 import json
 import logging
@@ -13,10 +9,9 @@ import time
 from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 from unittest.mock import patch
 
-from harness import PARTITIONS, new_topic, produce, product_values, sampled, stored, wait_for
+from harness import PARTITIONS, drain_rate, new_topic, product_values, sampled, wait_for
 from iop.messages.dispatch import dispatch_serializer
 
 from kafka_demo import storage
@@ -39,8 +34,7 @@ def start_runtime(bootstrap: str, db_path: Path) -> LocalRuntime:
         topic=new_topic(bootstrap, "bench_path"),
         dlq_topic=new_topic(bootstrap, "bench_path.dlq"),
         group_id="bench-path",
-        # A poll of 500 records must be handled within it, or the group evicts the consumer.
-        max_poll_interval_ms=60_000,
+        max_poll_interval_ms=60_000,  # for a poll of 500 records, or the group evicts it
     )
     runtime = LocalRuntime(config, poll=False)
     Base.metadata.create_all(runtime.engine)  # what the BO does on its first message
@@ -56,10 +50,9 @@ def start_runtime(bootstrap: str, db_path: Path) -> LocalRuntime:
 
 
 def drain(runtime: LocalRuntime, db_path: Path, records: int) -> float:
-    """Records/s of OnProcessInput called back to back, in a thread, timed as the server's
-    drain is: from the first record sent until the database holds them all."""
+    """Records/s of OnProcessInput called back to back in a thread, timed as the server's drain."""
     assert runtime.production is not None
-    production, target, done = runtime.production, stored(db_path) + records, threading.Event()
+    production, config, done = runtime.production, runtime.config, threading.Event()
 
     def call_on_and_on() -> None:
         while not done.is_set():
@@ -68,44 +61,34 @@ def drain(runtime: LocalRuntime, db_path: Path, records: int) -> float:
     caller = threading.Thread(target=call_on_and_on, name="KafkaDemoBS")
     caller.start()
     try:
-        values = product_values(records, "path")
-        config = runtime.config
-        return records / produce(
-            config.bootstrap, config.topic, values, lambda: stored(db_path) >= target
-        )
+        return drain_rate(config.bootstrap, db_path, product_values(records, "path"), config.topic)
     finally:
         done.set()
         caller.join()
 
 
 def route_costs(runtime: LocalRuntime, rows: int) -> dict[str, float]:
-    """Microseconds a message of each route through LocalStorageBO's IoP dispatch, and of that
-    dispatch alone (the SQL route, its insert replaced by nothing). The routes take turns, a
-    block each, so that a change of load hits all alike; messages are serialized beforehand."""
+    """Microseconds a message of each route through LocalStorageBO, and of its dispatch alone;
+    the routes take turns, a block each, so that a change of load hits all alike."""
     assert runtime.production is not None and runtime.trace is not None
     runtime.trace.flush()  # the drain's hops, written now rather than meanwhile
     bo = runtime.production.items[LOCAL_STORAGE_BO]
     kinds = {**STORAGE_MESSAGES, DISPATCH_ALONE: ProductSQLMessage}
-    blocks = max(1, rows // BLOCK)
-    seconds = dict.fromkeys(kinds, 0.0)
+    blocks, seconds = max(1, rows // BLOCK), dict.fromkeys(kinds, 0.0)
     for block in range(-1, blocks):  # block -1 warms each up
         for kind, message_class in kinds.items():
             requests = [
                 dispatch_serializer(message_class(name=f"{kind} {block} {i}", price=PRICE))
                 for i in range(BLOCK)
             ]
-            elapsed = timed_block(bo, requests, alone=kind == DISPATCH_ALONE)
+            alone = kind == DISPATCH_ALONE  # the SQL route's insert a no-op
+            with patch.object(storage, "insert_with_sql", lambda *_: 0) if alone else nullcontext():
+                started = time.perf_counter()
+                for request in requests:
+                    bo.receive(request)
+                elapsed = time.perf_counter() - started
             seconds[kind] += elapsed if block >= 0 else 0.0
     return {kind: total / (blocks * BLOCK) * 1e6 for kind, total in seconds.items()}
-
-
-def timed_block(bo: Any, requests: list[Any], alone: bool) -> float:
-    """Seconds of the BO's receiving `requests`; `alone`, with the SQL route's insert a no-op."""
-    with patch.object(storage, "insert_with_sql", lambda *_: 0) if alone else nullcontext():
-        started = time.perf_counter()
-        for request in requests:
-            bo.receive(request)
-        return time.perf_counter() - started
 
 
 def main() -> None:

@@ -1,9 +1,4 @@
-"""pyperf micro-benchmarks of the messages: built, and through IoP's serialization and back,
-the local IRIS stand-in at the seam; two trees compared with pyperf's compare_to
-(docs/performance.md, "How to run it").
-
-    python misc/bench/messages.py -o now.json [--fast]
-"""
+"""pyperf micro-benchmarks of the messages, built and (de)serialized (docs/performance.md)."""
 
 from decimal import Decimal
 from functools import partial

@@ -6,29 +6,23 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness import Figure, figure
+from harness import Figure
 
-HEADER = ["figure", "median (min-max)", "floor", "ratio", "gap, us a record", "goal"]
+HEADER = "| figure | median (min-max) | floor | ratio | gap, us a record | goal |"
 FLAMES = {
     "flame-server-drain-gil.svg": "`kafka-demo local` draining, threads holding the lock",
     "flame-server-drain-idle.svg": "`kafka-demo local` draining, idle threads too",
     "flame-server-rest-4-clients-gil.svg": "`kafka-demo local` under 4 REST clients",
     "flame-one-process-drain-gil.svg": "the same drain in one process (kafka_path.py)",
 }
-REST = [  # floor, path, the figure's key, unit, goal
-    ("fair bare handler p50, 1 client", "REST door p50, 1 client", "1 p50_ms", "ms", ("<=", 1.3)),
-    ("fair bare handler p99, 1 client", "REST door p99, 1 client", "1 p99_ms", "ms", None),
-    (
-        "fair bare handler, 4 clients",
-        "REST door, 4 clients",
-        "4 requests_per_s",
-        "req/s",
-        (">=", 0.8),
-    ),
+REST = [  # the figure, its key, unit and goal: "fair bare handler" its floor, "REST door" it
+    (" p50, 1 client", "1 p50_ms", "ms", ("<=", 1.3)),
+    (" p99, 1 client", "1 p99_ms", "ms", None),
+    (", 4 clients", "4 requests_per_s", "req/s", (">=", 0.8)),
 ]
 Goal = tuple[str, float] | None
 _FRAME = re.compile(r"<title>(.+?) \([\d,]+ samples?, ([\d.]+)%\)</title>")
-PARTS = {
+PARTS = {  # parts of the work, each a set of functions that do not call one another
     "the three writes (kafka_demo.storage)": r"insert_with_(sql|sqlalchemy|iris_orm) \(",
     "SQLite's execute and commit, every caller": r"DefaultDialect\.do_(execute|commit) ",
     "IoP's (de)serialization of messages": r"dispatch_(serializer|deserializer) \(iop/",
@@ -42,27 +36,11 @@ PARTS = {
     "kafka-python poll and commit": r"KafkaConsumer\.(poll|commit) \(",
     "Flask, the REST door's app": r"Flask\.wsgi_app \(",
 }
-"""Parts of the work, each a set of functions that do not call one another."""
 
 
 def us(rate: float) -> float:
     """Microseconds a record at `rate` records per second."""
     return 1e6 / rate
-
-
-def gap_us(value: float, floor: float, unit: str) -> float:
-    """Microseconds a record above the floor: of a rate, its inverse's."""
-    if unit.endswith("/s"):
-        return us(value) - us(floor)
-    return (value - floor) * (1e3 if unit == "ms" else 1.0)
-
-
-def cell(value: Figure, unit: str) -> str:
-    return f"{value.median:,.1f} {unit} ({value.low:,.1f}-{value.high:,.1f})"
-
-
-def line(*cells: str) -> str:
-    return "| " + " | ".join(cells) + " |"
 
 
 def brokers(figures: dict[str, Any]) -> list[str]:
@@ -78,60 +56,58 @@ class Report:
     """The table's rows, and the goals they met."""
 
     def __init__(self) -> None:
-        self.rows = [line(*HEADER), "|" + " --- |" * len(HEADER)]
+        self.rows = [HEADER, "|" + " --- |" * 6]
         self.goals: list[tuple[str, bool]] = []
 
-    def floor(self, name: str, value: Figure, unit: str = "us") -> None:
-        self.rows.append(line(name, cell(value, unit), "", "", "", ""))
+    def row(self, name: str, value: Figure, unit: str = "us", *others: str) -> None:
+        cell = f"{value.median:,.1f} {unit} ({min(value):,.1f}-{max(value):,.1f})"
+        self.rows.append("| " + " | ".join([name, cell, *(others or [""] * 4)]) + " |")
 
     def against(self, name: str, value: Figure, unit: str, floor: float, goal: Goal = None) -> None:
+        """A row beside its floor; its gap in us a record, of a rate its inverse's."""
         ratio, verdict = value.median / floor, ""
         if goal is not None:
             sign, bound = goal
             met = ratio >= bound if sign == ">=" else ratio <= bound
             self.goals.append((f"{name}: {ratio:.2f}x, goal {sign} {bound}", met))
             verdict = f"{sign} {bound}: {'met' if met else 'missed'}"
-        gap = f"{gap_us(value.median, floor, unit):+,.0f}"
-        self.rows.append(
-            line(name, cell(value, unit), f"{floor:,.1f} {unit}", f"{ratio:.2f}x", gap, verdict)
+        gap = (value.median - floor) * (1e3 if unit == "ms" else 1.0)
+        if unit.endswith("/s"):
+            gap = us(value.median) - us(floor)
+        self.row(
+            name, value, unit, f"{floor:,.1f} {unit}", f"{ratio:.2f}x", f"{gap:+,.0f}", verdict
         )
 
     def kafka(self, kind: str, found: dict[str, Any], floors: dict[str, Figure]) -> None:
         """One broker's figures against the fair bound and the hand-written consumer."""
-        self.floor(f"floor: kafka-python consume ({kind}), a record", found["consume us"])
-        bound = figure([us(bound_us(found["consume us"], floors))])
-        self.floor(f"fair bound 1/(consume + IoP floor + write floor) ({kind})", bound, "rec/s")
+        self.row(f"floor: kafka-python consume ({kind}), a record", found["consume us"])
+        bound = Figure([us(bound_us(found["consume us"], floors))])
+        self.row(f"fair bound 1/(consume + IoP floor + write floor) ({kind})", bound, "rec/s")
         for size in (key for key in found if key.isdigit()):
-            drain, peer, label = (
-                found[size]["drain"],
-                found[size]["handwritten"],
-                f"({kind}, PoolSize {size})",
-            )
+            drain, peer = found[size]["drain"], found[size]["handwritten"]
+            at = f"({kind}, PoolSize {size})"
             if size == "1":
-                self.against(
-                    f"Kafka path: drain {label}", drain, "rec/s", bound.median, (">=", 0.8)
-                )
-            self.floor(f"floor: fair hand-written consumer {label}", peer, "rec/s")
+                self.against(f"Kafka path: drain {at}", drain, "rec/s", bound.median, (">=", 0.8))
+            self.row(f"floor: fair hand-written consumer {at}", peer, "rec/s")
             goal = (">=", 0.5) if size == "1" else None
-            self.against(f"drain vs hand-written {label}", drain, "rec/s", peer.median, goal)
+            self.against(f"drain vs hand-written {at}", drain, "rec/s", peer.median, goal)
             if "door 1 p50_ms" in found[size]:
                 self.rest(found[size])
 
     def rest(self, pool: dict[str, Figure]) -> None:
-        for floor_name, name, key, unit, goal in REST:
-            self.floor(f"floor: {floor_name}", pool[f"bare {key}"], unit)
-            self.against(name, pool[f"door {key}"], unit, pool[f"bare {key}"].median, goal)
+        for name, key, unit, goal in REST:
+            bare, door = pool[f"bare {key}"], pool[f"door {key}"]
+            self.row(f"floor: fair bare handler{name}", bare, unit)
+            self.against(f"REST door{name}", door, unit, bare.median, goal)
         one_client = 1e3 / pool["door 1 p50_ms"].median
         name = "REST door, 4 clients vs its 1 client's 1/p50"
         self.against(name, pool["door 4 requests_per_s"], "req/s", one_client, (">=", 1.0))
 
-    def one_process(
-        self, one: dict[str, Figure], server: Figure, floors: dict[str, Figure]
-    ) -> None:
+    def one_process(self, one: dict[str, Figure], drain: Figure, floors: dict[str, Figure]) -> None:
         """The drain in one process beside the server's; each route beside its write floor."""
         name = "drain in one process vs the server's (PoolSize 1)"
-        self.against(name, one["records_per_s"], "rec/s", server.median)
-        self.floor("LocalStorageBO's IoP dispatch alone, no write", one["dispatch alone us"])
+        self.against(name, one["records_per_s"], "rec/s", drain.median)
+        self.row("LocalStorageBO's IoP dispatch alone, no write", one["dispatch alone us"])
         for route in ("sql", "sqlalchemy", "iris"):
             name = f"route {route} via LocalStorageBO vs its write"
             self.against(name, one[f"{route} us"], "us", floors[f"write {route}"].median)
@@ -140,7 +116,7 @@ class Report:
 def render(figures: dict[str, Any], context: str, out: Path) -> str:
     floors, report = figures["floors"], Report()
     for name, value in floors.items():
-        report.floor(f"floor: {name}, a record", value)
+        report.row(f"floor: {name}, a record", value)
     for kind in brokers(figures):
         report.kafka(kind, figures[kind], floors)
     report.one_process(figures["one process"], figures[brokers(figures)[0]]["1"]["drain"], floors)
@@ -168,7 +144,7 @@ def where_time_goes(svg: Path) -> list[tuple[str, float]]:
 def write_json(path: Path, figures: dict[str, Any]) -> None:
     def plain(value: Any) -> Any:
         if isinstance(value, Figure):
-            spread = (value.high - value.low) / value.median if value.median else 0.0
+            spread = (max(value) - min(value)) / value.median if value.median else 0.0
             return {"values": list(value), "median": value.median, "spread": spread}
         return {k: plain(v) for k, v in value.items()} if isinstance(value, dict) else value
 
@@ -177,22 +153,20 @@ def write_json(path: Path, figures: dict[str, Any]) -> None:
 
 def chart(path: Path, figures: dict[str, Any], reps: int) -> None:
     """Microseconds a record of each path beside its floor (PoolSize 1, first broker)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure as Plot
 
     floors, kind = figures["floors"], brokers(figures)[0]
-    pool = figures[kind]["1"]
+    pool, one = figures[kind]["1"], figures["one process"]
     bars = {
         "fair bound (floor)": bound_us(figures[kind]["consume us"], floors),
         "Kafka path drain": us(pool["drain"].median),
-        "drain, one process": us(figures["one process"]["records_per_s"].median),
+        "drain, one process": us(one["records_per_s"].median),
         "hand-written (floor)": us(pool["handwritten"].median),
         "bare handler, 4 clients (floor)": us(pool["bare 4 requests_per_s"].median),
         "REST door, 4 clients": us(pool["door 4 requests_per_s"].median),
     }
-    plot, axes = plt.subplots(figsize=(9, 5))
+    plot = Plot(figsize=(9, 5))
+    axes = plot.subplots()
     colors = ["#8c8c8c" if "floor" in name else "#1f77b4" for name in bars]
     container = axes.bar(range(len(bars)), list(bars.values()), color=colors)
     axes.bar_label(container, fmt="{:,.0f}", fontsize=8)
@@ -201,4 +175,3 @@ def chart(path: Path, figures: dict[str, Any], reps: int) -> None:
     axes.set_title(f"each path beside its floor ({kind}, PoolSize 1, median of {reps})")
     plot.tight_layout()
     plot.savefig(path, dpi=110)
-    plt.close(plot)

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from contextlib import ExitStack
 from itertools import product
 from pathlib import Path
@@ -23,13 +22,10 @@ from kafka_demo.kafka_io.clients import open_consumer
 from kafka_demo.local_mode.broker.ports import free_port
 from kafka_demo.local_mode.config import LocalConfig
 
-LOADS = {False: (20_000, 3_000, 400), True: (3_000, 1_000, 100)}
-"""Records of a consume floor, records of a drain, rows of a route, without and with --quick
-(enough for ratios within one run, not for figures to publish)."""
-SAMPLED_RECORDS = 3_000
-"""The records of each sampled drain (--quick too): enough samples to rank the parts."""
-KAFKA_DOORS = ("iop KafkaDemoBS", "iop adapter door")
-"""The Kafka path's two doors: a partition each, so each carries half the records."""
+LOADS = {False: (20_000, 3_000, 400), True: (3_000, 1_000, 100)}  # consume, drain, route rows
+SAMPLED_RECORDS = 3_000  # each sampled drain's, --quick too: enough samples to rank the parts
+KAFKA_DOORS = ("iop KafkaDemoBS", "iop adapter door")  # a partition each
+Drains = dict[str, tuple[Path, str]]  # the figure's key: the SQLite file it fills, the topic
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,7 +46,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def floor_figures(args: argparse.Namespace) -> dict[str, harness.Figure]:
-    """floors.py under pyperf, in processes of its own: microseconds a record."""
+    """floors.py's pyperf suite, in processes of its own: microseconds a record."""
     import pyperf  # type: ignore[import-untyped]
 
     path = harness.OUT / "floors.json"
@@ -59,19 +55,15 @@ def floor_figures(args: argparse.Namespace) -> dict[str, harness.Figure]:
     command += ["--durability", args.durability, *(["--fast"] if args.quick else [])]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     suite = pyperf.BenchmarkSuite.load(str(path))
-    floors = {
-        bench.get_name(): harness.figure(v * 1e6 for v in bench.get_values()) for bench in suite
-    }
+    floors = {b.get_name(): harness.Figure(v * 1e6 for v in b.get_values()) for b in suite}
     writes = [floors[name].median for name in floors if "write" in name]
-    floors["write floor"] = harness.figure([mean(writes)])
-    doors = [floors[name].median for name in KAFKA_DOORS]
-    floors["iop floor, Kafka doors"] = harness.figure([mean(doors)])
+    floors["write floor"] = harness.Figure([mean(writes)])
+    floors["iop floor, Kafka doors"] = harness.Figure([mean(floors[n].median for n in KAFKA_DOORS)])
     return floors
 
 
 def consume_rate(bootstrap: str, records: int, run: int) -> float:
-    """Records/s of KafkaDemoBS's consumer, once joined, draining `records` (poll, then commit
-    each batch)."""
+    """Records/s of KafkaDemoBS's consumer, once joined, polling and committing each batch."""
     topic = harness.new_topic(bootstrap, f"bench_consume_{run}")
     consumer = open_consumer(
         kafka_broker=bootstrap,
@@ -87,7 +79,7 @@ def consume_rate(bootstrap: str, records: int, run: int) -> float:
 
     try:
         harness.wait_for(assigned, 30, "the group join", step=0)
-        harness.produce(bootstrap, topic, harness.product_values(records, "consume"))
+        harness.produce(bootstrap, topic, harness.product_values(records, "consume"), lambda: True)
         seen, started = 0, time.perf_counter()
         while seen < records:
             batch = consumer.poll(timeout_ms=1000)
@@ -102,48 +94,39 @@ def consume_rate(bootstrap: str, records: int, run: int) -> float:
 def kafka_figures(
     args: argparse.Namespace, kind: str, bootstrap: str, bare_port: int | None, work: Path
 ) -> dict[str, Any]:
-    """On one broker: the consume floor, then for each PoolSize the drain beside the
-    hand-written consumer's and, at PoolSize 1 with `bare_port`, the REST door beside the bare
-    handler, and the flame graphs."""
+    """One broker's figures, and the flame graphs (docs/performance.md, "Pairing")."""
     consume = [consume_rate(bootstrap, args.consume_records, rep) for rep in range(args.reps)]
-    found: dict[str, Any] = {"consume us": harness.figure(1e6 / rate for rate in consume)}
-    # kafka-demo local on Tansu starts its own broker, as users run it; else --bootstrap.
-    on = None if kind == harness.TANSU else bootstrap
+    found: dict[str, Any] = {"consume us": harness.Figure(1e6 / rate for rate in consume)}
+    on = None if kind == harness.TANSU else bootstrap  # on Tansu, its own, as users run it
     for size in args.pool_sizes:
         name, topic = f"{kind}-pool{size}", f"peer_{size}"
         options = ["--durability", args.durability, "--pool-size", str(size)]
-        peer, log = work / f"{name}-peer.db", work / f"{name}-peer.log"
-        db = work / f"{name}.db"
+        db, peer, log = work / f"{name}.db", work / f"{name}-peer.db", work / f"{name}-peer.log"
         with (
             harness.local_mode(db, work / f"{name}.log", options, on) as local,
             harness.handwritten_consumer(local.bootstrap, topic, peer, args.durability, log),
         ):
             doors = {"bare": bare_port, "door": local.port} if size == 1 and bare_port else {}
-            found[str(size)] = paired(args, local, db, doors, (peer, topic), name)
+            drains = {"handwritten": (peer, topic), "drain": (db, harness.TOPIC)}
+            found[str(size)] = paired(args, local.bootstrap, doors, drains, name)
             if doors:
                 profile_server(args, local, db)
     return found
 
 
 def paired(
-    args: argparse.Namespace,
-    local: harness.LocalProcess,
-    db: Path,
-    doors: dict[str, int],
-    peer: tuple[Path, str],
-    name: str,
+    args: argparse.Namespace, bootstrap: str, doors: dict[str, int], drains: Drains, name: str
 ) -> dict[str, harness.Figure]:
-    """Repetitions of path and floor one after the other: the bare handler then the REST door
-    (1 client, then 4), the hand-written consumer's drain then `kafka-demo local`'s."""
-    runs: dict[str, list[float]] = defaultdict(list)
+    """Repetitions of path and floor in turn: REST's, 1 client then 4, then the drains."""
+    runs: dict[str, list[float]] = {}
     for rep in range(args.reps):
         for (side, port), clients in product(doors.items(), (1, 4)):
             for key, value in harness.wrk(port, clients, args.seconds).items():
-                runs[f"{side} {clients} {key}"].append(value)
+                runs.setdefault(f"{side} {clients} {key}", []).append(value)
         values = harness.product_values(args.path_records, f"{name}-{rep}")
-        runs["handwritten"].append(harness.drain_rate(local.bootstrap, peer[0], values, peer[1]))
-        runs["drain"].append(harness.drain_rate(local.bootstrap, db, values))
-    return {key: harness.figure(found) for key, found in runs.items()}
+        for key, (db, topic) in drains.items():
+            runs.setdefault(key, []).append(harness.drain_rate(bootstrap, db, values, topic))
+    return {key: harness.Figure(found) for key, found in runs.items()}
 
 
 def profile_server(args: argparse.Namespace, local: harness.LocalProcess, db: Path) -> None:
@@ -159,14 +142,13 @@ def profile_server(args: argparse.Namespace, local: harness.LocalProcess, db: Pa
 
 
 def in_process(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[str, harness.Figure]:
-    """kafka_path.py: the drain in one process, each route through LocalStorageBO, and the
-    drain's flame graph."""
+    """kafka_path.py's figures, and its drain's flame graph."""
     command = [sys.executable, str(harness.BENCH_DIR / "kafka_path.py"), bootstrap, str(work)]
     command += [str(args.path_records), str(SAMPLED_RECORDS), str(args.route_rows), str(args.reps)]
     command += [str(harness.OUT / "flame-one-process-drain-gil.svg")]
     with (work / "kafka_path.log").open("wb") as log:
         output = subprocess.run(command, stdout=subprocess.PIPE, stderr=log, check=True).stdout
-    return {key: harness.figure(values) for key, values in json.loads(output).items()}
+    return {key: harness.Figure(values) for key, values in json.loads(output).items()}
 
 
 def measure(args: argparse.Namespace, bootstraps: dict[str, str], work: Path) -> dict[str, Any]:
@@ -181,14 +163,10 @@ def measure(args: argparse.Namespace, bootstraps: dict[str, str], work: Path) ->
     return figures
 
 
-def missing_tools() -> list[str]:
-    modules = [name for name in ("pyperf", "matplotlib") if importlib.util.find_spec(name) is None]
-    return modules + [name for name in ("wrk", harness.PY_SPY) if not shutil.which(name)]
-
-
 def main() -> int:
     args = parse_args()
-    if missing := missing_tools():
+    missing = [name for name in ("pyperf", "matplotlib") if not importlib.util.find_spec(name)]
+    if missing := missing + [name for name in ("wrk", harness.PY_SPY) if not shutil.which(name)]:
         print(f"missing {', '.join(missing)}: pip install -r misc/bench/requirements.txt;")
         print("wrk from Debian's packages: apt-get install wrk (as root)")
         return 2
@@ -196,10 +174,8 @@ def main() -> int:
     harness.OUT.mkdir(parents=True, exist_ok=True)
     started, load_average = time.monotonic(), os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="kafka-demo-bench-") as folder, ExitStack() as running:
-        bootstraps = {
-            kind: running.enter_context(harness.broker(kind))
-            for kind in harness.BROKERS[args.broker]
-        }
+        kinds = harness.BROKERS[args.broker]
+        bootstraps = {kind: running.enter_context(harness.broker(kind)).bootstrap for kind in kinds}
         figures = measure(args, bootstraps, Path(folder))
     context = (
         f"durability {args.durability} (SQLite WAL) for every commit compared;"

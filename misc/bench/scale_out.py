@@ -1,8 +1,4 @@
-"""One backlog drained by 1, 2 and 3 `kafka-demo local` in one consumer group on one PostgreSQL
-(docs/performance.md, "Scaling out"); prints records/s and writes misc/bench/out/scale_out.json.
-
-    python misc/bench/scale_out.py [--records 3000] [--instances 1 2 3] [--reps 3]
-"""
+"""One backlog drained by 1, 2, 3 `kafka-demo local` on one PostgreSQL (docs/performance.md)."""
 
 import argparse
 import json
@@ -11,15 +7,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from harness import OUT, TOPIC, LocalProcess, new_topic, produce, product_values
+from harness import OUT, TOPIC, LocalProcess, produce, product_values
 from sqlalchemy import create_engine, text
 
-from kafka_demo.local_mode.broker.tansu import EmbeddedBroker
+from kafka_demo.local_mode.broker.tansu import EmbeddedBroker, create_topics
 
-PARTITIONS = 6
-"""Two Kafka doors in each of up to three instances, a partition each."""
-SETTLE_S = 5.0
-"""After the first batch is stored: the group's last rebalance is over by then."""
+PARTITIONS = 6  # two Kafka doors in each of up to three instances, a partition each
+SETTLE_S = 5.0  # after the first batch is stored: the group's last rebalance is over by then
 
 
 def stored(db_url: str) -> int:
@@ -34,7 +28,6 @@ def stored(db_url: str) -> int:
 
 
 def sent_and_stored(bootstrap: str, db_url: str, values: list[bytes]) -> float:
-    """Seconds from the first of `values` sent until the table holds them all."""
     target = stored(db_url) + len(values)
     return produce(bootstrap, TOPIC, values, lambda: stored(db_url) >= target, step=0.05)
 
@@ -42,8 +35,7 @@ def sent_and_stored(bootstrap: str, db_url: str, values: list[bytes]) -> float:
 def drain(count: int, records: int, db_url: str, logs: Path) -> float:
     """Records/s of one backlog drained by `count` instances on a broker of their own."""
     with EmbeddedBroker() as broker:
-        new_topic(broker.bootstrap, TOPIC, PARTITIONS)
-        new_topic(broker.bootstrap, f"{TOPIC}.dlq", 1)
+        create_topics(broker.bootstrap, {TOPIC: PARTITIONS, f"{TOPIC}.dlq": 1})
         instances = [
             LocalProcess(db_url, logs / f"local-{count}-{number}.log", broker.bootstrap)
             for number in range(count)
@@ -63,7 +55,7 @@ def drain(count: int, records: int, db_url: str, logs: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=3_000)
     parser.add_argument("--instances", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--reps", type=int, default=3)
