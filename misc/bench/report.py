@@ -8,6 +8,8 @@ from typing import Any
 
 from harness import Figure
 
+from kafka_demo.defaults import IRIS_KAFKA_SERVICE
+
 HEADER = "| figure | median (min-max) | floor | ratio | gap, us a record | goal |"
 FLAMES = {
     "flame-server-drain-gil.svg": "`kafka-demo local` draining, threads holding the lock",
@@ -93,6 +95,13 @@ class Report:
             self.against(f"drain vs hand-written {at}", drain, "rec/s", peer.median, goal)
             if "door 1 p50_ms" in found[size]:
                 self.rest(found[size])
+        both, alone = found["1"]["drain"], found["alone"]
+        self.row(
+            f"drain, KafkaDemoBS alone (--disable {IRIS_KAFKA_SERVICE}) ({kind})", alone, "rec/s"
+        )
+        self.against(
+            f"drain, both doors vs KafkaDemoBS alone ({kind})", both, "rec/s", alone.median
+        )
 
     def rest(self, pool: dict[str, Figure]) -> None:
         for name, key, unit, goal in REST:
@@ -160,6 +169,7 @@ def chart(path: Path, figures: dict[str, Any], reps: int) -> None:
     bars = {
         "fair bound (floor)": bound_us(figures[kind]["consume us"], floors),
         "Kafka path drain": us(pool["drain"].median),
+        "drain, KafkaDemoBS alone": us(figures[kind]["alone"].median),
         "drain, one process": us(one["records_per_s"].median),
         "hand-written (floor)": us(pool["handwritten"].median),
         "bare handler, 4 clients (floor)": us(pool["bare 4 requests_per_s"].median),

@@ -18,6 +18,7 @@ from typing import Any
 import harness
 import report
 
+from kafka_demo.defaults import IRIS_KAFKA_SERVICE
 from kafka_demo.kafka_io.clients import open_consumer
 from kafka_demo.local_mode.broker.ports import free_port
 from kafka_demo.local_mode.config import LocalConfig
@@ -111,7 +112,18 @@ def kafka_figures(
             found[str(size)] = paired(args, local.bootstrap, doors, drains, name)
             if doors:
                 profile_server(args, local, db)
+        if size == 1:
+            found["alone"] = drains_alone(args, kind, on, work)
     return found
+
+
+def drains_alone(args: argparse.Namespace, kind: str, on: str | None, work: Path) -> harness.Figure:
+    """The server's drain with KafkaDemoBS alone: what the second door costs in one process."""
+    db, log = work / f"{kind}-alone.db", work / f"{kind}-alone.log"
+    options = ["--durability", args.durability, "--disable", IRIS_KAFKA_SERVICE]
+    with harness.local_mode(db, log, options, on) as local:
+        values = [harness.product_values(args.path_records, f"alone-{r}") for r in range(args.reps)]
+        return harness.Figure(harness.drain_rate(local.bootstrap, db, v) for v in values)
 
 
 def paired(
