@@ -45,6 +45,11 @@ def us(rate: float) -> float:
     return 1e6 / rate
 
 
+def number(value: float, unit: str) -> str:
+    """A figure as the report prints it: a latency of about 1 ms needs its hundredths."""
+    return f"{value:,.2f}" if unit == "ms" else f"{value:,.1f}"
+
+
 def brokers(figures: dict[str, Any]) -> list[str]:
     return [kind for kind in figures if kind not in ("floors", "one process")]
 
@@ -62,7 +67,8 @@ class Report:
         self.goals: list[tuple[str, bool]] = []
 
     def row(self, name: str, value: Figure, unit: str = "us", *others: str) -> None:
-        cell = f"{value.median:,.1f} {unit} ({min(value):,.1f}-{max(value):,.1f})"
+        low, high = number(min(value), unit), number(max(value), unit)
+        cell = f"{number(value.median, unit)} {unit} ({low}-{high})"
         self.rows.append("| " + " | ".join([name, cell, *(others or [""] * 4)]) + " |")
 
     def against(self, name: str, value: Figure, unit: str, floor: float, goal: Goal = None) -> None:
@@ -76,9 +82,8 @@ class Report:
         gap = (value.median - floor) * (1e3 if unit == "ms" else 1.0)
         if unit.endswith("/s"):
             gap = us(value.median) - us(floor)
-        self.row(
-            name, value, unit, f"{floor:,.1f} {unit}", f"{ratio:.2f}x", f"{gap:+,.0f}", verdict
-        )
+        floor_cell = f"{number(floor, unit)} {unit}"
+        self.row(name, value, unit, floor_cell, f"{ratio:.2f}x", f"{gap:+,.0f}", verdict)
 
     def kafka(self, kind: str, found: dict[str, Any], floors: dict[str, Figure]) -> None:
         """One broker's figures against the fair bound and the hand-written consumer."""
