@@ -86,14 +86,20 @@ def _without_the_wrapper(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setitem(sys.modules, name, None)
 
 
-def test_iris_own_module_without_the_wrapper_is_refused_with_one_line_naming_cause_and_fix(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setitem(sys.modules, "iris", _iris_own_module())
+def _embedded_refusal(monkeypatch: pytest.MonkeyPatch, iris: ModuleType) -> str:
+    """The line require_dbapi refuses the embedded URL with, where `import iris` gives `iris`
+    and the wrapper's modules cannot be imported."""
+    monkeypatch.setitem(sys.modules, "iris", iris)
     _without_the_wrapper(monkeypatch)
     with pytest.raises(NoDBAPI) as refused:
         require_dbapi(EMBEDDED_URL)
-    assert str(refused.value) == (
+    return str(refused.value)
+
+
+def test_iris_own_module_without_the_wrapper_is_refused_with_one_line_naming_cause_and_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert _embedded_refusal(monkeypatch, _iris_own_module()) == (
         "no DB-API for the storage URL (iris+emb): it got"
         " tests.kafka_demo.test_storage_driver._PackageWrapper, not a DB-API module"
         f" {WRAPPER_MISSING}; the `iris` module here is {IRIS_OWN_FILE}"
@@ -105,11 +111,7 @@ def test_the_kernels_builtin_module_without_the_wrapper_is_refused_naming_the_ke
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """sqlalchemy-iris's import of `iris.dbapi` fails: the line gives that error."""
-    monkeypatch.setitem(sys.modules, "iris", _kernel_builtin_module())
-    _without_the_wrapper(monkeypatch)
-    with pytest.raises(NoDBAPI) as refused:
-        require_dbapi(EMBEDDED_URL)
-    assert str(refused.value) == (
+    assert _embedded_refusal(monkeypatch, _kernel_builtin_module()) == (
         "no DB-API for the storage URL (iris+emb): AttributeError: module 'iris' has no"
         f" attribute 'dbapi' {WRAPPER_MISSING}; the `iris` module here is built into the IRIS"
         f" kernel -- likely cause: {KERNEL_CAUSE}; fix: {FIX_TEXT}"
@@ -161,11 +163,7 @@ def test_an_iris_dbapi_short_of_pep_249_is_refused(
         setattr(dbapi, name, value)
     builtin = _kernel_builtin_module()
     builtin.dbapi = dbapi  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "iris", builtin)
-    _without_the_wrapper(monkeypatch)
-    with pytest.raises(NoDBAPI) as refused:
-        require_dbapi(EMBEDDED_URL)
-    assert str(refused.value) == (
+    assert _embedded_refusal(monkeypatch, builtin) == (
         "no DB-API for the storage URL (iris+emb): it got builtins.module, not a DB-API module"
         f" {WRAPPER_MISSING}; the `iris` module here is built into the IRIS kernel"
         f" -- likely cause: {KERNEL_CAUSE}; fix: {FIX_TEXT}"
