@@ -224,12 +224,12 @@ class LocalRuntime:
         for item in production.skipped:
             _log.info("not run in the local mode: %s (%s)", item.name, item.reason)
         self.production = production
-        if self._poll and KAFKA_DEMO_BS in production.items:
-            self._poller = threading.Thread(
-                target=self._poll_forever, name="KafkaDemoBS", daemon=True
-            )
-            self._poller.start()
         if self._poll:
+            if KAFKA_DEMO_BS in production.items:
+                self._poller = threading.Thread(
+                    target=self._poll_forever, name="KafkaDemoBS", daemon=True
+                )
+                self._poller.start()
             for service in self._services.values():
                 service.start()
         return production
