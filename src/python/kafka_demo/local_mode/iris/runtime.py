@@ -12,7 +12,7 @@ starts and stops it (stop_production), in the order the consumer group needs.
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from kafka_demo.defaults import KAFKA_DEMO_BO, KAFKA_DEMO_BP, KAFKA_DEMO_BS, LOCAL_STORAGE_BO
@@ -147,13 +147,9 @@ def stop_production(
     for name, member in members.items():
         if roles[name] == "leader":
             member.stop()
-    joining = [
-        threading.Thread(target=member.stop)
-        for name, member in members.items()
-        if roles[name] == "joining"
-    ]
-    for thread in joining:
-        thread.start()
+    joining = _stop_on_threads(
+        member for name, member in members.items() if roles[name] == "joining"
+    )
     production.stop()
     for name, member in members.items():
         if roles[name] == "follower":
@@ -167,12 +163,18 @@ def _leave_together(production: LocalProduction, members: Mapping[str, GroupMemb
     stand-ins' on threads of their own, KafkaDemoBS's with the items' teardown."""
     for member in members.values():
         member.halt()
-    leaving = [threading.Thread(target=member.stop) for member in members.values()]
-    for thread in leaving:
-        thread.start()
+    leaving = _stop_on_threads(members.values())
     production.stop()
     for thread in leaving:
         thread.join()
+
+
+def _stop_on_threads(members: Iterable[GroupMember]) -> list[threading.Thread]:
+    """Each member's stop() begun on a thread of its own, to go on beside the items' teardown."""
+    threads = [threading.Thread(target=member.stop) for member in members]
+    for thread in threads:
+        thread.start()
+    return threads
 
 
 DISABLED = "disabled with --disable"
