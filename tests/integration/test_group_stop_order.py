@@ -9,11 +9,10 @@ consumers leave together, since a member's leave waits behind its pending join.
 """
 
 import logging
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +27,9 @@ from kafka_demo.local_mode.iris.iris_kafka_service import IrisKafkaService
 from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.local_mode.iris.runtime import LocalRuntime, stop_production
 from tests.support.brokers import APACHE_KAFKA, TANSU, Broker
-from tests.support.kafka import produce
+from tests.support.kafka import both_doors_assigned, poll_until, polling_member, produce
 from tests.support.storage import stored_rows
 
-SERVICE = "EnsLib.Kafka.Service"
 GROUP_LOGGERS = {"kafka.coordinator", "kafka.coordinator.consumer", "kafka.coordinator.heartbeat"}
 """What kafka-python logs a group's joins, leaves, commits and heartbeats on."""
 
@@ -78,12 +76,9 @@ def run_local(config: LocalConfig) -> Iterator[Callable[[], LocalRuntime]]:
             runtime.stop()
 
 
-def both_consumers_assigned(runtime: LocalRuntime) -> bool:
-    production = runtime.production
-    assert production is not None
-    consumer = production.component(KAFKA_DEMO_BS)._consumer
-    service = production.standins[SERVICE]
-    return bool(consumer is not None and consumer.assignment() and service.partitions)
+def production_of(runtime: LocalRuntime) -> LocalProduction:
+    assert runtime.production is not None
+    return runtime.production
 
 
 def wait_for(done: Callable[[], bool], timeout: float) -> float:
@@ -108,7 +103,7 @@ def test_the_leader_first_stop_order_runs_only_against_tansu(
 ) -> None:
     runtime = run_local()
     assert runtime.production is not None
-    wait_for(lambda: both_consumers_assigned(runtime), timeout=30)
+    wait_for(lambda: both_doors_assigned(production_of(runtime)), timeout=30)
     names = [f"order {i:02d}" for i in range(20)]
     produce(broker.bootstrap, topics["topic"], products(names), [i % 2 for i in range(20)])
     wait_for(lambda: len(stored_rows(database)) >= len(names), timeout=30)
@@ -136,7 +131,7 @@ def test_on_apache_kafka_restarts_with_the_consumers_leaving_together_rejoin_at_
     rejoin_seconds = []
     for cycle in range(3):
         runtime = run_local()
-        rejoin_seconds.append(wait_for(lambda rt=runtime: both_consumers_assigned(rt), 30))
+        rejoin_seconds.append(wait_for(partial(both_doors_assigned, production_of(runtime)), 30))
         batch = [f"cycle {cycle} record {i:02d}" for i in range(10)]
         names += batch
         produce(broker.bootstrap, topics["topic"], products(batch), [i % 2 for i in range(10)])
@@ -153,33 +148,6 @@ def rejoining(consumer: Any) -> bool:
     """Whether the consumer has sent its JoinGroup for a rebalance and waits for the answer
     (kafka-python tells it only in its coordinator's private state)."""
     return consumer._coordinator.state is MemberState.REBALANCING
-
-
-@contextmanager
-def third_member(bootstrap: str, topic: str, group: str) -> Iterator[Any]:
-    """Another consumer of the group, polling on a thread of its own: its join starts a
-    rebalance, as a second instance started beside the local mode would."""
-    consumer = open_consumer(
-        kafka_broker=bootstrap,
-        topic=topic,
-        group_id=group,
-        max_poll_interval_ms=KAFKA_REBALANCE_TIMEOUT_MS,
-        max_poll_records=10,
-    )
-    stopping = threading.Event()
-
-    def poll() -> None:
-        while not stopping.is_set():
-            consumer.poll(timeout_ms=100)
-
-    thread = threading.Thread(target=poll, name="third member")
-    thread.start()
-    try:
-        yield consumer
-    finally:
-        stopping.set()
-        thread.join()
-        consumer.close()
 
 
 @pytest.mark.parametrize("broker", [APACHE_KAFKA], indirect=True)
@@ -202,13 +170,16 @@ def test_on_apache_kafka_a_stop_during_a_rebalance_leaves_the_group_at_once_and_
     service = production.standins[IRIS_KAFKA_SERVICE]
     assert isinstance(service, IrisKafkaService)
     bs = production.component(KAFKA_DEMO_BS)
-    deadline = time.monotonic() + 60
-    while not (bs._consumer and bs._consumer.assignment() and service.partitions):
-        assert time.monotonic() < deadline, "both consumers of the group got no partition"
-        production.process_input(KAFKA_DEMO_BS)
-    group = production_settings[KAFKA_DEMO_BS]["group_id"]
+    poll_until(production, lambda: both_doors_assigned(production), timeout=60)
+    third_member = open_consumer(
+        kafka_broker=broker.bootstrap,
+        topic=topics["topic"],
+        group_id=production_settings[KAFKA_DEMO_BS]["group_id"],
+        max_poll_interval_ms=KAFKA_REBALANCE_TIMEOUT_MS,
+        max_poll_records=10,
+    )
 
-    with third_member(broker.bootstrap, topics["topic"], group) as third:
+    with polling_member(third_member):
         wait_for(lambda: rejoining(service._consumer), timeout=10)
         assert not rejoining(bs._consumer)
         caplog.clear()
@@ -216,7 +187,7 @@ def test_on_apache_kafka_a_stop_during_a_rebalance_leaves_the_group_at_once_and_
         started = time.monotonic()
         stop_production(production, production.standins, leader_leaves_first=False)
         stop_seconds = time.monotonic() - started
-        wait_for(lambda: len(third.assignment()) == 2, timeout=10)
+        wait_for(lambda: len(third_member.assignment()) == 2, timeout=10)
 
     print(f"\nSTOP during a rebalance: {stop_seconds:.1f} s")
     assert stop_seconds < 3

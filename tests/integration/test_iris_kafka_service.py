@@ -4,6 +4,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,12 @@ from kafka import KafkaProducer
 from kafka_demo.local_mode.iris.iris_kafka_service import IrisKafkaService
 from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.local_mode.trace.vocabulary import MemoryTrace
-from tests.support.kafka import committed_offsets, log_end_offsets, read_topic
+from tests.support.kafka import (
+    both_doors_assigned,
+    committed_offsets,
+    log_end_offsets,
+    read_topic,
+)
 from tests.support.storage import stored_rows
 
 SERVICE = "EnsLib.Kafka.Service"
@@ -86,20 +92,15 @@ def test_both_consumers_of_the_group_share_the_partitions_and_store_each_record_
     database: Path,
 ) -> None:
     production = start_with_iris_adapter()
-    service = production.standins[SERVICE]
-    assert isinstance(service, IrisKafkaService)
-    bs = production.component("Python.KafkaDemoBS")
+    assert isinstance(production.standins[SERVICE], IrisKafkaService)
 
     def poll_bs(_: float) -> None:
         production.process_input("Python.KafkaDemoBS")
 
-    def both_assigned() -> bool:
-        return bool(bs._consumer and bs._consumer.assignment() and service.partitions)
-
     # On Apache Kafka a leader that assigns before its first metadata of the new topic
     # assigns nothing and rebalances again; each round may wait the whole rebalance
     # timeout (10 s there) for the slower member on a loaded machine.
-    wait_for(both_assigned, timeout=60, poll=poll_bs)
+    wait_for(partial(both_doors_assigned, production), timeout=60, poll=poll_bs)
     count = 120
     send(
         kafka_bootstrap,

@@ -20,8 +20,8 @@ from kafka_demo.defaults import KAFKA_DEMO_BS
 from kafka_demo.local_mode.config import TANSU_REBALANCE_TIMEOUT_MS, LocalConfig
 from kafka_demo.local_mode.iris.runtime import LocalRuntime
 from tests.support.brokers import APACHE_KAFKA, Broker
+from tests.support.kafka import both_doors_assigned, polling_member
 
-SERVICE = "EnsLib.Kafka.Service"
 STALL_S = 6.0
 """Twice the rebalance timeout the local mode gave Apache Kafka before."""
 
@@ -47,13 +47,6 @@ def wait_for(done: Callable[[], bool], timeout: float) -> None:
     while not done():
         assert time.monotonic() < deadline, f"not reached within {timeout:.0f} s"
         time.sleep(0.1)
-
-
-def both_assigned(runtime: LocalRuntime) -> bool:
-    assert runtime.production is not None
-    consumer = runtime.production.component(KAFKA_DEMO_BS)._consumer
-    service = runtime.production.standins[SERVICE]
-    return bool(consumer is not None and consumer.assignment() and service.partitions)
 
 
 def stable_members(bootstrap: str, group: str) -> set[str]:
@@ -91,54 +84,31 @@ def test_on_apache_kafka_a_member_stalled_during_a_rebalance_is_not_evicted(
     broker: Broker, runtime: LocalRuntime, topics: dict[str, str]
 ) -> None:
     group = f"stall-{topics['topic']}"
-    wait_for(lambda: both_assigned(runtime), 60)
+    assert runtime.production is not None
+    wait_for(lambda: both_doors_assigned(runtime.production), 60)
     wait_for(lambda: len(stable_members(broker.bootstrap, group)) == 2, 30)
     before = stable_members(broker.bootstrap, group)
 
     stall_next_poll(runtime).wait(30)
-    newcomer = Newcomer(broker.bootstrap, topics["topic"], group).start()
-    try:
+    with polling_member(newcomer(broker.bootstrap, topics["topic"], group)):
         # Two partitions, three members: one of them holds none.
         wait_for(lambda: len(stable_members(broker.bootstrap, group)) == 3, 60)
         after = stable_members(broker.bootstrap, group)
-    finally:
-        newcomer.stop()
 
     assert before < after, "both members of the local mode kept their place in the group"
     assert len(after) == 3
     assert runtime.max_poll_interval_ms > STALL_S * 1000
 
 
-class Newcomer:
-    """A third member of the group, polling from its own thread, with the short rebalance
-    timeout the local mode gave Apache Kafka before: the group's is the longest of its
-    members'."""
-
-    def __init__(self, bootstrap: str, topic: str, group: str) -> None:
-        self._settings = {
-            "bootstrap_servers": bootstrap,
-            "group_id": group,
-            "max_poll_interval_ms": TANSU_REBALANCE_TIMEOUT_MS,
-            "session_timeout_ms": 6000,
-            "heartbeat_interval_ms": 1000,
-            "enable_auto_commit": False,
-        }
-        self._topic = topic
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="newcomer", daemon=True)
-
-    def start(self) -> "Newcomer":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(30)
-
-    def _run(self) -> None:
-        consumer = KafkaConsumer(self._topic, **self._settings)
-        try:
-            while not self._stopping.is_set():
-                consumer.poll(timeout_ms=100)
-        finally:
-            consumer.close()
+def newcomer(bootstrap: str, topic: str, group: str) -> KafkaConsumer:
+    """A third member of the group, with the short rebalance timeout the local mode gave
+    Apache Kafka before: the group's is the longest of its members'."""
+    return KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        max_poll_interval_ms=TANSU_REBALANCE_TIMEOUT_MS,
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
+        enable_auto_commit=False,
+    )

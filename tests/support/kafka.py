@@ -1,14 +1,16 @@
 """A real broker's topics from the outside: produce, read, committed and end offsets; polling."""
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
 from kafka_demo.bo import new_record_key
-from kafka_demo.defaults import KAFKA_DEMO_BS, TOPIC
+from kafka_demo.defaults import IRIS_KAFKA_SERVICE, KAFKA_DEMO_BS, TOPIC
 from kafka_demo.local_mode.iris.router import LocalProduction
 from kafka_demo.msg import RecordOrigin
 
@@ -56,6 +58,34 @@ def poll_until(
         if time.monotonic() > deadline:
             raise AssertionError("the condition was not reached before the timeout")
         production.process_input(KAFKA_DEMO_BS)
+
+
+def both_doors_assigned(production: LocalProduction) -> bool:
+    """Whether KafkaDemoBS's consumer and the EnsLib.Kafka.Service stand-in's each hold
+    partitions of the topic."""
+    consumer = production.component(KAFKA_DEMO_BS)._consumer
+    service: Any = production.standins[IRIS_KAFKA_SERVICE]
+    return bool(consumer is not None and consumer.assignment() and service.partitions)
+
+
+@contextmanager
+def polling_member(consumer: KafkaConsumer) -> Iterator[KafkaConsumer]:
+    """`consumer` polls on a thread of its own until the block ends, then is closed: another
+    member of its group, whose join starts a rebalance, as a second instance's would."""
+    stopping = threading.Event()
+
+    def poll() -> None:
+        while not stopping.is_set():
+            consumer.poll(timeout_ms=100)
+
+    thread = threading.Thread(target=poll, name="another member", daemon=True)
+    thread.start()
+    try:
+        yield consumer
+    finally:
+        stopping.set()
+        thread.join(30)
+        consumer.close()
 
 
 def produce(
